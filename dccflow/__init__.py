@@ -1,0 +1,1 @@
+"""dccflow: GB smart metering business processes as durable Temporal workflows."""

@@ -1,0 +1,60 @@
+"""One SQLAlchemy engine per database URL, shared by the DCC, the fleet and the User-side stores.
+
+The three systems keep separate tables (``smi_*``/``dcc_*``, ``device_*``, ``user_*``) and talk to each other
+only through their interfaces; sharing a database file is an embedding convenience, not a coupling.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _import_models() -> None:
+    # Registering every table with the metadata before create_all.
+    import activities.store  # noqa: F401
+    import dccsim.models  # noqa: F401
+    import devices.models  # noqa: F401
+
+
+def get_engine(url: str) -> Engine:
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            kwargs: dict = {}
+            if url.startswith("sqlite"):
+                kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            engine = create_engine(url, **kwargs)
+            if url.startswith("sqlite"):
+                @event.listens_for(engine, "connect")
+                def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver hook
+                    cur = dbapi_conn.cursor()
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute("PRAGMA synchronous=NORMAL")
+                    cur.execute("PRAGMA foreign_keys=ON")
+                    cur.close()
+            _import_models()
+            SQLModel.metadata.create_all(engine)
+            _engines[url] = engine
+        return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed when the block ends normally, rolled back on any error (so a rejected
+    request leaves nothing behind)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

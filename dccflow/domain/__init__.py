@@ -1,0 +1,127 @@
+"""The GB smart metering domain vocabulary, as data: one place for each name the Code defines.
+
+Modules: ``devices`` (Device Types), ``smi`` (SMI Statuses and legal transitions), ``ids`` (EUI-64 and the
+DUIS RequestID), ``mpxn`` (MPAN / MPRN), ``roles`` (User Roles, Remote Party Roles), ``service_requests``
+(the SRV catalogue), ``alerts`` (DCC and Device Alert codes), ``calendar`` (GB Working Days).
+"""
+
+from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DccAlert, DeviceAlert
+from dccflow.domain.calendar import (
+    add_working_days,
+    bank_holidays,
+    is_working_day,
+    last_working_day_of_month,
+    next_working_day,
+    nth_working_day_of_month,
+    previous_working_day,
+    working_day_deadline,
+    working_days_between,
+)
+from dccflow.domain.devices import DeviceType, Fuel
+from dccflow.domain.ids import (
+    MAX_REQUEST_COUNTER,
+    Eui64,
+    InvalidEui64,
+    InvalidRequestId,
+    RequestId,
+    is_eui64,
+    normalise_eui64,
+)
+from dccflow.domain.mpxn import (
+    DNO_AREAS,
+    InvalidMpxn,
+    distributor_id,
+    make_mpan,
+    make_mprn,
+    mpan_check_digit,
+    mprn_check_digits,
+    validate_mpan,
+    validate_mprn,
+)
+from dccflow.domain.roles import (
+    ALL_USER_ROLES,
+    NETWORK_OPERATORS,
+    SUPPLIERS,
+    RemotePartyRole,
+    SmkiRoleCode,
+    UserRole,
+)
+from dccflow.domain.service_requests import (
+    CATALOGUE,
+    ServiceRequestDef,
+    SrProcessing,
+    UnknownServiceRequest,
+    lookup_body_element,
+    lookup_srv,
+    srvs_for_role,
+)
+from dccflow.domain.smi import (
+    INITIAL_STATUS,
+    SMI_TRANSITIONS,
+    STATUSES_BY_TYPE,
+    TRANSITION_RULES,
+    IllegalSmiTransition,
+    SmiStatus,
+    allowed_next,
+    check_restore,
+    check_transition,
+    is_legal,
+    transition_clauses,
+)
+
+__all__ = [
+    "ALL_USER_ROLES",
+    "CATALOGUE",
+    "DNO_AREAS",
+    "FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE",
+    "INITIAL_STATUS",
+    "MAX_REQUEST_COUNTER",
+    "NETWORK_OPERATORS",
+    "SMI_TRANSITIONS",
+    "STATUSES_BY_TYPE",
+    "SUPPLIERS",
+    "TRANSITION_RULES",
+    "DccAlert",
+    "DeviceAlert",
+    "DeviceType",
+    "Eui64",
+    "Fuel",
+    "IllegalSmiTransition",
+    "InvalidEui64",
+    "InvalidMpxn",
+    "InvalidRequestId",
+    "RemotePartyRole",
+    "RequestId",
+    "ServiceRequestDef",
+    "SmiStatus",
+    "SmkiRoleCode",
+    "SrProcessing",
+    "UnknownServiceRequest",
+    "UserRole",
+    "add_working_days",
+    "allowed_next",
+    "bank_holidays",
+    "check_restore",
+    "check_transition",
+    "distributor_id",
+    "is_eui64",
+    "is_legal",
+    "is_working_day",
+    "last_working_day_of_month",
+    "lookup_body_element",
+    "lookup_srv",
+    "make_mpan",
+    "make_mprn",
+    "mpan_check_digit",
+    "mprn_check_digits",
+    "next_working_day",
+    "normalise_eui64",
+    "nth_working_day_of_month",
+    "previous_working_day",
+    "srvs_for_role",
+    "transition_clauses",
+    "validate_mpan",
+    "validate_mprn",
+    "working_day_deadline",
+    "working_days_between",
+]

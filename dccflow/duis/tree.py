@@ -1,0 +1,162 @@
+"""Generic, order-preserving conversion between nested Python data and DUIS XML elements.
+
+Writing (:func:`to_element`, :func:`append_child`) accepts:
+
+* ``str`` - written as is (hexBinary and base64Binary values are passed as strings: this module never
+  guesses an encoding for ``bytes``, which are refused);
+* ``bool`` - ``true`` / ``false``; ``int`` / ``Decimal`` / ``float`` - decimal notation;
+* ``datetime`` - ``xs:dateTime`` in UTC with a ``Z`` suffix (naive datetimes are refused);
+  ``date`` / ``time`` - ISO format;
+* a ``Mapping`` - one child per key, in insertion order. A value that is a list or tuple gives one
+  repeated child per item; a value of ``None`` is skipped (handy for optional elements). Keys starting
+  with ``@`` are attributes and the key ``#text`` is the element's text (only needed for the few DUIS
+  elements with attributes, e.g. ``BlockThreshold index="1"``);
+* ``None`` or an empty mapping - an empty element (e.g. ``<sr:DeleteDevice/>``).
+
+Names are local names in the sr namespace unless given in Clark notation (``{ns}local``).
+
+Reading (:func:`to_data`) is the inverse: leaves become ``str``, elements with children (or attributes)
+become ``dict`` keyed by local name with repeated children gathered into lists, empty elements become
+``{}``. Comments and processing instructions are ignored. Types are not recovered: everything is text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from dccflow.duis.schema import NS_SR
+
+__all__ = ["append_child", "format_datetime", "format_value", "parse_datetime", "to_data", "to_element"]
+
+
+def _qname(name: str, ns: str) -> str:
+    if name.startswith("{"):
+        return name
+    if not name or ":" in name or name.startswith(("@", "#")):
+        raise ValueError(f"invalid element name {name!r}")
+    return f"{{{ns}}}{name}"
+
+
+def format_datetime(value: datetime) -> str:
+    """``xs:dateTime`` in UTC with ``Z``; fractional seconds only when non-zero."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: DUIS date-times must be timezone-aware (use UTC)")
+    utc = value.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+_DT_RE = re.compile(
+    r"^(?P<base>-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?(?P<tz>Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse an ``xs:dateTime`` (any fraction length, ``Z`` or offset) into an aware UTC datetime.
+
+    A value without a zone designator is taken as UTC.
+    """
+    match = _DT_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"not an xs:dateTime: {text!r}")
+    frac = (match.group("frac") or "0")[:6].ljust(6, "0")
+    tz = match.group("tz") or "Z"
+    parsed = datetime.fromisoformat(f"{match.group('base')}.{frac}{'+00:00' if tz == 'Z' else tz}")
+    return parsed.astimezone(UTC)
+
+
+def format_value(value: Any) -> str:
+    """Lexical form of a scalar value (see the module docstring for the accepted types)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"non-finite decimal {value!r}")
+        return format(value, "f")
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError("bytes are not accepted: pass hexBinary / base64Binary values as str explicitly")
+    raise TypeError(f"unsupported value type {type(value).__name__}")
+
+
+def _fill(el: etree._Element, value: Any, ns: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"mapping keys must be str, got {key!r}")
+            if key.startswith("@"):
+                if item is not None:
+                    el.set(key[1:], format_value(item))
+            elif key == "#text":
+                if item is not None:
+                    el.text = format_value(item)
+            elif isinstance(item, list | tuple):
+                for entry in item:
+                    append_child(el, key, entry, ns=ns)
+            elif item is not None:
+                append_child(el, key, item, ns=ns)
+        return
+    if isinstance(value, list | tuple):
+        raise TypeError("a list is only meaningful as a mapping value (repeated child elements)")
+    el.text = format_value(value)
+
+
+def to_element(name: str, value: Any = None, *, ns: str = NS_SR) -> etree._Element:
+    """Build a detached element ``name`` holding ``value`` (prefix ``sr`` for the sr namespace)."""
+    el = etree.Element(_qname(name, ns), nsmap={"sr": NS_SR} if ns == NS_SR else None)
+    _fill(el, value, ns)
+    return el
+
+
+def append_child(parent: etree._Element, name: str, value: Any = None, *, ns: str = NS_SR) -> etree._Element:
+    """Append a child ``name`` holding ``value`` to ``parent`` and return it."""
+    el = etree.SubElement(parent, _qname(name, ns))
+    _fill(el, value, ns)
+    return el
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def to_data(el: etree._Element) -> dict | str:
+    """Nested data of an element (see the module docstring); inverse of :func:`to_element`."""
+    children = [child for child in el if isinstance(child.tag, str)]
+    attrs = {f"@{_local(k)}": v for k, v in el.attrib.items()}
+    text = el.text if el.text is not None and el.text.strip() else None
+    if not children:
+        if attrs:
+            return {**attrs, "#text": text} if text is not None else attrs
+        return text if text is not None else {}
+    data: dict[str, Any] = dict(attrs)
+    for child in children:
+        key = _local(child.tag)
+        value = to_data(child)
+        if key in data:
+            existing = data[key]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                data[key] = [existing, value]
+        else:
+            data[key] = value
+    return data

@@ -1,0 +1,154 @@
+"""The scenario harness: sets up premises as the prerequisites of a process require (devices pre-notified on
+the SMI, registration data, the devices at hand), runs the BAD process as a child workflow, and reports
+what a user would check: the process result, every device's SMI status and the DCC Alerts sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+from sqlmodel import func, select
+from temporalio import activity, workflow
+
+with workflow.unsafe.imports_passed_through():
+    from dccflow.clock import activity_now
+    from dccflow.config import USER_TASK_QUEUE
+    from dccflow.events import ObligationOutcome, ProcessEvent
+    from dccflow.domain.roles import UserRole
+    from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
+    from dccflow.scenarios.catalogue import get_scenario
+    from dccflow.scenarios.premises import install_code, premises_ids
+    from dccflow.search import process_search_attributes
+    from workflows.install_commission import (
+        ElectricityPremises,
+        InstallCommissionInput,
+        InstallCommissionWorkflow,
+        install_commission_workflow_id,
+    )
+
+
+class ScenarioRequest(BaseModel):
+    scenario: str
+    faults: list[str] = Field(default_factory=list)
+
+
+class DeviceStatus(BaseModel):
+    device_id: str
+    device_type: str
+    smi_status: str
+
+
+class AlertSeen(BaseModel):
+    code: str
+    device_id: str | None
+    recipient: str
+
+
+class Snapshot(BaseModel):
+    devices: list[DeviceStatus]
+    dcc_alerts: list[AlertSeen]
+
+
+class ScenarioReport(BaseModel):
+    scenario: str
+    faults: list[str]
+    workflow_id: str
+    result: str
+    end: str
+    reason: str
+    expected_end_reached: bool
+    devices: list[DeviceStatus]
+    dcc_alerts: list[AlertSeen]
+    events: list[ProcessEvent]
+    obligations: list[ObligationOutcome]
+
+
+class HarnessActivities:
+    def __init__(self, runtime):
+        self.rt = runtime
+
+    @activity.defn
+    async def scenario_provision(self, req: ScenarioRequest) -> ElectricityPremises:
+        from dccflow.db import session_scope
+        from dccflow.domain.devices import DeviceType
+        from dccflow.domain.smi import SmiStatus
+        from dccsim.inventory import Inventory, Registration
+        from dccsim.smki import PKI_EPOCH
+        from devices.fleet import DeviceSpec
+        from devices.models import DeviceState
+
+        at = activity_now()
+        with session_scope(self.rt.engine) as s:
+            number = s.exec(select(func.count()).select_from(DeviceState)
+                            .where(DeviceState.device_type == "CHF")).one() + 1
+        ids = premises_ids(number)
+        devices = [("CHF", ids.chf_id), ("GPF", ids.gpf_id), ("ESME", ids.esme_id)]
+        self.rt.fleet.provision([
+            DeviceSpec(device_id=dev, device_type=dtype, premises_id=ids.premises_id,
+                       chf_id=None if dtype == "CHF" else ids.chf_id, install_code=install_code(dev))
+            for dtype, dev in devices
+        ])
+        with session_scope(self.rt.engine) as s:
+            inv = Inventory(s)
+            for dtype, dev in devices:  # pre-notified to the SMI (BAD 7.2.1.6.1; 7.1.1.6.2)
+                inv.add(dev, DeviceType(dtype), SmiStatus.PENDING, at,
+                        chf_id=None if dtype == "CHF" else ids.chf_id, reason="pre-notified (scenario set-up)")
+            Registration(s).add(
+                mpxn=ids.mpan, fuel="electricity", supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
+                network_operator_id=ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR],
+                effective_from=PKI_EPOCH)
+        for fault in req.faults:
+            target = ids.chf_id if fault == "no-wan" else ids.esme_id
+            self.rt.fleet.set_fault(target, fault)
+        return ElectricityPremises(premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id,
+                                   esme_id=ids.esme_id, esme_install_code=install_code(ids.esme_id),
+                                   mpan=ids.mpan)
+
+    @activity.defn
+    async def scenario_snapshot(self, device_ids: list[str]) -> Snapshot:
+        from dccflow.db import session_scope
+        from dccsim.models import SmiDevice
+
+        with session_scope(self.rt.engine) as s:
+            rows = s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(device_ids))).all()
+            order = {d: i for i, d in enumerate(device_ids)}
+            devices = sorted((DeviceStatus(device_id=r.device_id, device_type=r.device_type,
+                                           smi_status=r.smi_status) for r in rows),
+                             key=lambda d: order[d.device_id])
+        alerts = [AlertSeen(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient)
+                  for m in self.rt.outbound.sent(device_ids=device_ids) if m.kind == "dcc_alert"]
+        return Snapshot(devices=devices, dcc_alerts=alerts)
+
+
+_ACT = dict(start_to_close_timeout=timedelta(seconds=60))
+
+
+@workflow.defn(name="Scenario")
+class ScenarioWorkflow:
+    def __init__(self) -> None:
+        self._child_id: str | None = None
+
+    @workflow.query
+    def process_workflow_id(self) -> str | None:
+        return self._child_id
+
+    @workflow.run
+    async def run(self, req: ScenarioRequest) -> ScenarioReport:
+        scenario = get_scenario(req.scenario)
+        premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)
+        self._child_id = install_commission_workflow_id(premises.chf_id)
+        device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id]
+        result = await workflow.execute_child_workflow(
+            InstallCommissionWorkflow.run,
+            InstallCommissionInput(premises=premises,
+                                   supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]),
+            id=self._child_id, task_queue=USER_TASK_QUEUE,
+            search_attributes=process_search_attributes(scenario.process, device_ids, [premises.mpan]))
+        snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, device_ids, **_ACT)
+        statuses = {d.device_type: d.smi_status for d in snap.devices}
+        reached = result.end == scenario.expected_end and all(
+            statuses.get(t) == s for t, s in scenario.expected_statuses.items())
+        return ScenarioReport(
+            scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
+            end=result.end, reason=result.reason, expected_end_reached=reached, devices=snap.devices,
+            dcc_alerts=snap.dcc_alerts, events=result.events, obligations=result.obligations)

@@ -1,0 +1,52 @@
+"""Deterministic premises for scenarios and fleets: device EUI-64s, MPANs and install codes derived from a
+premises number, so the same number always gives the same premises."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel
+
+from dccflow.domain.mpxn import make_mpan, make_mprn
+
+#: second-to-fourth octet of simulated device ids, then one octet for the device type
+MANUFACTURER_PREFIX = "00-DB-12"
+TYPE_OCTET = {"CHF": 0x01, "GPF": 0x02, "ESME": 0x03, "GSME": 0x04, "PPMID": 0x05, "IHD": 0x06,
+              "HCALCS": 0x07, "CAD": 0x08}
+DISTRIBUTOR_ID = "13"
+
+
+def device_id(device_type: str, number: int) -> str:
+    if not 0 <= number < 2**32:
+        raise ValueError(f"premises number {number} out of range")
+    octets = [TYPE_OCTET[device_type]] + list(number.to_bytes(4, "big"))
+    return MANUFACTURER_PREFIX + "-" + "-".join(f"{o:02X}" for o in octets)
+
+
+def install_code(device: str) -> str:
+    """A 16-octet install code (hex), fixed per device, as printed on a device at manufacture."""
+    return hashlib.sha256(f"install-code:{device}".encode()).hexdigest()[:32].upper()
+
+
+class PremisesIds(BaseModel):
+    number: int
+    premises_id: str
+    chf_id: str
+    gpf_id: str
+    esme_id: str
+    gsme_id: str
+    mpan: str
+    mprn: str
+
+
+def premises_ids(number: int) -> PremisesIds:
+    return PremisesIds(
+        number=number,
+        premises_id=f"P{number:08d}",
+        chf_id=device_id("CHF", number),
+        gpf_id=device_id("GPF", number),
+        esme_id=device_id("ESME", number),
+        gsme_id=device_id("GSME", number),
+        mpan=make_mpan(f"{DISTRIBUTOR_ID}{number:010d}"),
+        mprn=make_mprn(f"{number % 10**8:08d}"),
+    )

@@ -1,0 +1,56 @@
+"""Start a scenario and follow it: used by ``dccflow run`` and by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+from temporalio.client import Client
+
+from dccflow.config import USER_TASK_QUEUE
+from dccflow.events import ProcessEvent
+from dccflow.scenarios.catalogue import get_scenario
+from dccflow.scenarios.harness import ScenarioReport, ScenarioRequest, ScenarioWorkflow
+from devices.faults import check_fault
+
+
+def validate_request(name: str, faults: list[str]) -> ScenarioRequest:
+    scenario = get_scenario(name)
+    for fault in faults:
+        check_fault(fault)
+        if fault not in scenario.faults:
+            raise ValueError(f"scenario {name} does not take fault {fault!r} "
+                             f"(it takes: {', '.join(scenario.faults) or 'none'})")
+    return ScenarioRequest(scenario=name, faults=faults)
+
+
+async def run_scenario(client: Client, name: str, faults: list[str] | None = None, *,
+                       on_event: Callable[[ProcessEvent], None] | None = None,
+                       poll_seconds: float = 0.2) -> ScenarioReport:
+    request = validate_request(name, list(faults or []))
+    handle = await client.start_workflow(
+        ScenarioWorkflow.run, request, id=f"scenario-{name}-{uuid.uuid4().hex[:8]}", task_queue=USER_TASK_QUEUE)
+    result = asyncio.ensure_future(handle.result())
+    seen = 0
+    child = None
+    while not result.done():
+        await asyncio.wait([result], timeout=poll_seconds)
+        if on_event is None or result.done():
+            continue
+        try:
+            if child is None:
+                child_id = await handle.query(ScenarioWorkflow.process_workflow_id)
+                child = client.get_workflow_handle(child_id) if child_id else None
+            if child is not None:
+                events = await child.query("process_events", result_type=list[ProcessEvent])
+                for event in events[seen:]:
+                    on_event(event)
+                seen = len(events)
+        except Exception:  # noqa: BLE001 - progress is best effort; the result is what counts
+            pass
+    report = result.result()
+    if on_event is not None:
+        for event in report.events[seen:]:
+            on_event(event)
+    return report

@@ -1,0 +1,333 @@
+"""XML digital signatures exactly as DUIS uses them.
+
+Profile (the only one :func:`sign` produces and :func:`verify` accepts)::
+
+    <ds:Signature>                          last child of the document element
+      <ds:SignedInfo>
+        <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+        <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>
+        <ds:Reference URI="">               the whole document ...
+          <ds:Transforms>
+            <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+          </ds:Transforms>                  ... minus this Signature, then exclusive c14n
+          <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+          <ds:DigestValue>base64 SHA-256</ds:DigestValue>
+        </ds:Reference>
+      </ds:SignedInfo>
+      <ds:SignatureValue>base64 of r||s (32 + 32 octets for P-256, RFC 4050 / RFC 6931)</...>
+      <ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial>
+        <ds:X509IssuerName>RFC 4514 issuer DN</ds:X509IssuerName>
+        <ds:X509SerialNumber>decimal serial</ds:X509SerialNumber>
+      </ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo>
+    </ds:Signature>
+
+Notes on the implementation:
+
+* The "document" is the element passed in (normally the document element).  Nodes outside it
+  (top-level processing instructions or comments) are not covered by the digest.
+* Canonicalisation is exclusive XML c14n 1.0 without comments (lxml / libxml2).
+* Signature-wrapping defences: exactly one ``ds:Signature`` may exist anywhere in the document
+  and it must be a child of the document element; the only reference is ``URI=""``, so every
+  other node is covered by the digest.  Comments or processing instructions placed inside text
+  (``<a>12<!---->34</a>``, which c14n drops but ``element.text`` would truncate) are rejected.
+* :func:`verify` works on a copy and never mutates the caller's tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+from collections.abc import Callable
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from lxml import etree
+
+from dccflow.security.identifiers import names_equal, normalise_name
+
+__all__ = [
+    "C14N_EXCLUSIVE",
+    "DIGEST_SHA256",
+    "DS_NS",
+    "SIGNATURE_ECDSA_SHA256",
+    "TRANSFORM_ENVELOPED",
+    "CertificateLookup",
+    "SignatureError",
+    "find_signature",
+    "sign",
+    "signer_identity",
+    "verify",
+]
+
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+C14N_EXCLUSIVE = "http://www.w3.org/2001/10/xml-exc-c14n#"
+SIGNATURE_ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+DIGEST_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+TRANSFORM_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+CertificateLookup = Callable[[str, int], x509.Certificate | None]
+
+
+def _ds(local: str) -> str:
+    return f"{{{DS_NS}}}{local}"
+
+
+class SignatureError(ValueError):
+    """A signature is missing, malformed or does not verify.
+
+    ``reason`` is a short machine-friendly token, one of: 'missing', 'multiple signatures',
+    'misplaced signature', 'malformed', 'unexpected algorithm', 'comment in text',
+    'digest mismatch', 'unknown certificate', 'unsupported key', 'wrong key usage',
+    'bad signature value', 'already signed', 'key mismatch'.
+    """
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _c14n(node: etree._Element) -> bytes:
+    return etree.tostring(node, method="c14n", exclusive=True, with_comments=False)
+
+
+def _element_children(node: etree._Element) -> list[etree._Element]:
+    """Element children only (comments and processing instructions are skipped)."""
+    return [child for child in node if isinstance(child.tag, str)]
+
+
+def _remove_preserving_tail(node: etree._Element) -> None:
+    """Detach ``node``; the text that followed it stays in the document (lxml keeps it in .tail)."""
+    parent = node.getparent()
+    if parent is None:
+        raise SignatureError("misplaced signature", "signature is the document element")
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def _check_no_split_text(root: etree._Element, skip: etree._Element | None) -> None:
+    for element in root.iter():
+        if element is skip:
+            continue
+        if not isinstance(element.tag, str):
+            continue
+        children = list(element)
+        if not any(not isinstance(child.tag, str) for child in children):
+            continue
+        texts = [element.text or ""] + [child.tail or "" for child in children]
+        if any(text.strip() for text in texts):
+            raise SignatureError("comment in text", f"comment or PI inside the text of {element.tag}")
+
+
+def _all_signatures(root: etree._Element) -> list[etree._Element]:
+    return list(root.iter(_ds("Signature")))
+
+
+def _document_digest(root: etree._Element, signature: etree._Element | None) -> bytes:
+    """SHA-256 of exc-c14n(document minus the enveloped signature); works on a copy."""
+    work = copy.deepcopy(root)
+    work.tail = None
+    if signature is not None:
+        # Locate the same Signature in the copy by its position among root's children.
+        index = list(root).index(signature)
+        _remove_preserving_tail(work[index])
+    return hashlib.sha256(_c14n(work)).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _b64decode(text: str | None, what: str, reason: str) -> bytes:
+    try:
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SignatureError(reason, f"{what} is not valid base64") from exc
+
+
+def _coordinate_size(curve: ec.EllipticCurve) -> int:
+    return (curve.key_size + 7) // 8
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def find_signature(root: etree._Element) -> etree._Element | None:
+    """The enveloped ``ds:Signature`` child of ``root``, or None (no structural checks)."""
+    for child in root:
+        if child.tag == _ds("Signature"):
+            return child
+    return None
+
+
+def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> etree._Element:
+    """Append an enveloped DUIS ``ds:Signature`` as the last child of ``root`` and return ``root``.
+
+    Refuses (SignatureError 'already signed') if any ``ds:Signature`` already exists, and
+    ('key mismatch') if ``cert`` does not certify ``key``'s public key.
+    """
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SignatureError("unsupported key", "signing key must be an EC private key")
+    if cert.public_key() != key.public_key():
+        raise SignatureError("key mismatch", "certificate does not match the signing key")
+    if _all_signatures(root):
+        raise SignatureError("already signed", "document already contains a ds:Signature")
+    _check_no_split_text(root, None)
+
+    digest = _document_digest(root, None)
+
+    signature = etree.SubElement(root, _ds("Signature"), nsmap={"ds": DS_NS})
+    signed_info = etree.SubElement(signature, _ds("SignedInfo"))
+    etree.SubElement(signed_info, _ds("CanonicalizationMethod"), Algorithm=C14N_EXCLUSIVE)
+    etree.SubElement(signed_info, _ds("SignatureMethod"), Algorithm=SIGNATURE_ECDSA_SHA256)
+    reference = etree.SubElement(signed_info, _ds("Reference"), URI="")
+    transforms = etree.SubElement(reference, _ds("Transforms"))
+    etree.SubElement(transforms, _ds("Transform"), Algorithm=TRANSFORM_ENVELOPED)
+    etree.SubElement(reference, _ds("DigestMethod"), Algorithm=DIGEST_SHA256)
+    etree.SubElement(reference, _ds("DigestValue")).text = _b64(digest)
+    value_element = etree.SubElement(signature, _ds("SignatureValue"))
+    key_info = etree.SubElement(signature, _ds("KeyInfo"))
+    x509_data = etree.SubElement(key_info, _ds("X509Data"))
+    issuer_serial = etree.SubElement(x509_data, _ds("X509IssuerSerial"))
+    etree.SubElement(issuer_serial, _ds("X509IssuerName")).text = cert.issuer.rfc4514_string()
+    etree.SubElement(issuer_serial, _ds("X509SerialNumber")).text = str(cert.serial_number)
+
+    try:
+        der = key.sign(_c14n(signed_info), ec.ECDSA(hashes.SHA256()))
+    except Exception:
+        root.remove(signature)
+        raise
+    r, s = decode_dss_signature(der)
+    size = _coordinate_size(key.curve)
+    value_element.text = _b64(r.to_bytes(size, "big") + s.to_bytes(size, "big"))
+    return root
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _expect(parent: etree._Element, names: list[str]) -> list[etree._Element]:
+    children = _element_children(parent)
+    if [child.tag for child in children] != [_ds(name) for name in names]:
+        found = [etree.QName(child).localname for child in children]
+        raise SignatureError("malformed", f"{etree.QName(parent).localname} has {found}, expected {names}")
+    return children
+
+
+def _check_algorithm(element: etree._Element, expected: str) -> None:
+    algorithm = element.get("Algorithm")
+    if algorithm != expected:
+        raise SignatureError("unexpected algorithm", f"{etree.QName(element).localname}={algorithm!r}")
+    if _element_children(element) or (element.text or "").strip():
+        raise SignatureError("unexpected algorithm", f"{etree.QName(element).localname} has parameters")
+
+
+def _parse_key_info(key_info: etree._Element) -> tuple[str, int]:
+    (x509_data,) = _expect(key_info, ["X509Data"])
+    (issuer_serial,) = _expect(x509_data, ["X509IssuerSerial"])
+    issuer_element, serial_element = _expect(issuer_serial, ["X509IssuerName", "X509SerialNumber"])
+    try:
+        issuer = normalise_name(issuer_element.text or "")
+    except ValueError as exc:
+        raise SignatureError("malformed", f"X509IssuerName: {exc}") from exc
+    serial_text = (serial_element.text or "").strip()
+    if not serial_text.isdigit() or not serial_text.isascii():
+        raise SignatureError("malformed", f"X509SerialNumber {serial_text!r} is not a decimal integer")
+    return issuer, int(serial_text)
+
+
+def _locate(root: etree._Element) -> etree._Element:
+    signatures = _all_signatures(root)
+    if not signatures:
+        raise SignatureError("missing", "no ds:Signature in the document")
+    if len(signatures) > 1:
+        raise SignatureError("multiple signatures", f"{len(signatures)} ds:Signature elements found")
+    (signature,) = signatures
+    if signature.getparent() is not root:
+        raise SignatureError("misplaced signature", "ds:Signature is not a child of the document element")
+    return signature
+
+
+def signer_identity(root: etree._Element) -> tuple[str, int]:
+    """(issuer name, serial) from the enveloped signature's KeyInfo.
+
+    The issuer name is normalised to ``cryptography``'s RFC 4514 form (no spaces after commas),
+    i.e. the same string as ``cert.issuer.rfc4514_string()`` / ``Credential.issuer_name``.
+    """
+    signature = _locate(root)
+    _, _, key_info = _expect(signature, ["SignedInfo", "SignatureValue", "KeyInfo"])
+    return _parse_key_info(key_info)
+
+
+def verify(root: etree._Element, find_certificate: CertificateLookup) -> x509.Certificate:
+    """Verify the enveloped DUIS signature on ``root``; return the signer's certificate.
+
+    ``find_certificate(issuer_name, serial)`` receives the normalised issuer name (see
+    :func:`signer_identity`); the returned certificate must carry that issuer and serial.
+    Checks run in this order: structure and algorithms, digest, certificate lookup, signature.
+    Raises :class:`SignatureError`.  Path validation of the certificate is the caller's job
+    (see :func:`dccflow.security.pki.verify_path`).
+    """
+    work = copy.deepcopy(root)
+    work.tail = None
+    signature = _locate(work)
+    _check_no_split_text(work, signature)
+
+    signed_info, signature_value, key_info = _expect(signature, ["SignedInfo", "SignatureValue", "KeyInfo"])
+    c14n_method, signature_method, reference = _expect(
+        signed_info, ["CanonicalizationMethod", "SignatureMethod", "Reference"]
+    )
+    _check_algorithm(c14n_method, C14N_EXCLUSIVE)
+    _check_algorithm(signature_method, SIGNATURE_ECDSA_SHA256)
+    if reference.get("URI") != "" or set(reference.attrib) - {"URI", "Id"}:
+        raise SignatureError("malformed", 'the only Reference must have URI="" and no Type')
+    transforms, digest_method, digest_value = _expect(
+        reference, ["Transforms", "DigestMethod", "DigestValue"]
+    )
+    (transform,) = _expect(transforms, ["Transform"])
+    _check_algorithm(transform, TRANSFORM_ENVELOPED)
+    _check_algorithm(digest_method, DIGEST_SHA256)
+    issuer, serial = _parse_key_info(key_info)
+
+    expected_digest = _b64decode(digest_value.text, "DigestValue", "digest mismatch")
+    if _document_digest(work, signature) != expected_digest:
+        raise SignatureError("digest mismatch", "document content does not match DigestValue")
+
+    cert = find_certificate(issuer, serial)
+    if cert is None:
+        raise SignatureError("unknown certificate", f"no certificate for issuer {issuer!r} serial {serial}")
+    if cert.serial_number != serial or not names_equal(cert.issuer, issuer):
+        raise SignatureError("unknown certificate", "looked-up certificate has a different issuer/serial")
+    public_key = cert.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise SignatureError("unsupported key", "signer certificate does not hold an EC public key")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not usage.digital_signature:
+        raise SignatureError("wrong key usage", "signer certificate is not a digital-signing certificate")
+
+    raw = _b64decode(signature_value.text, "SignatureValue", "bad signature value")
+    size = _coordinate_size(public_key.curve)
+    if len(raw) != 2 * size:
+        raise SignatureError("bad signature value", f"expected {2 * size} octets (r||s), got {len(raw)}")
+    der = encode_dss_signature(int.from_bytes(raw[:size], "big"), int.from_bytes(raw[size:], "big"))
+    try:
+        public_key.verify(der, _c14n(signed_info), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise SignatureError("bad signature value", "ECDSA verification failed") from exc
+    return cert

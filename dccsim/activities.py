@@ -1,0 +1,38 @@
+"""Activities of the simulated DCC: thin adapters from its durable workflow to ``DccService``. The time they
+act at is the workflow's (server) time, so the time-skipping test server moves the DCC's clock too."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from dccflow.clock import activity_now
+from dccflow.messages import GbcsResponse
+from dccsim.service import CommandResult, CompletionResult, DccService
+
+
+class RequestStep(BaseModel):
+    request_id: str
+    response: GbcsResponse | None = None
+
+
+class JoinOutcomeInput(BaseModel):
+    request_id: str
+    joined: bool
+
+
+class DccActivities:
+    def __init__(self, dcc: DccService):
+        self.dcc = dcc
+
+    @activity.defn
+    async def dcc_send_command(self, step: RequestStep) -> CommandResult:
+        return await self.dcc.send_command(step.request_id, activity_now())
+
+    @activity.defn
+    async def dcc_complete_request(self, step: RequestStep) -> CompletionResult:
+        return await self.dcc.complete(step.request_id, step.response, activity_now())
+
+    @activity.defn
+    async def dcc_join_outcome(self, step: JoinOutcomeInput) -> str:
+        return await self.dcc.join_outcome(step.request_id, step.joined, activity_now())

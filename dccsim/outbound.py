@@ -1,0 +1,97 @@
+"""What the DCC sends to Users: DUIS Service Responses, DCC Alerts and forwarded Device Alerts, each signed
+with the DCC's key, logged once under a delivery key, then handed to the User's receiving endpoint.
+
+Delivery is at-least-once: a retried activity re-delivers the logged bytes, never a second, different
+message; receivers deduplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from lxml import etree
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from dccflow.db import session_scope
+from dccflow.duis.messages import to_bytes
+from dccflow.duis.responses import build_device_alert, build_service_response
+from dccflow.security.xmldsig import sign
+from dccsim.alert_bodies import dcc_alert_element
+from dccsim.models import DeliveredMessage
+from dccsim.smki import SmkiRepository
+
+#: A User's receiving endpoint: (recipient User ID, signed DUIS XML) → None
+Endpoint = Callable[[str, bytes], Awaitable[None]]
+
+
+class Outbound:
+    def __init__(self, engine: Engine, smki: SmkiRepository):
+        self.engine = engine
+        self.smki = smki
+        self._endpoint: Endpoint | None = None
+
+    def connect(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+
+    def _signed(self, element: etree._Element) -> bytes:
+        cred = self.smki.dcc_credential()
+        return to_bytes(sign(element, cred.key, cred.cert))
+
+    def _log(self, s: Session, key: str, make: Callable[[], DeliveredMessage]) -> DeliveredMessage:
+        existing = s.exec(select(DeliveredMessage).where(DeliveredMessage.delivery_key == key)).first()
+        if existing is not None:
+            return existing
+        row = make()
+        s.add(row)
+        return row
+
+    # -- message kinds ----------------------------------------------------------------------------------
+    def service_response(self, s: Session, *, recipient: str, request_id: str, srv: str, code: str,
+                         at: datetime, device_id: str | None = None, payload=None) -> DeliveredMessage:
+        def make() -> DeliveredMessage:
+            el = build_service_response(request_id=request_id, response_code=code, at=at,
+                                        service_reference_variant=srv, payload=payload)
+            return DeliveredMessage(delivery_key=f"{request_id}:response", recipient=recipient,
+                                    kind="service_response", request_id=request_id, response_code=code,
+                                    device_id=device_id, at=at, xml=self._signed(el))
+
+        return self._log(s, f"{request_id}:response", make)
+
+    def dcc_alert(self, s: Session, *, key: str, recipient: str, alert_code: str, device_id: str,
+                  at: datetime, request_id: str | None = None, data: dict | None = None) -> DeliveredMessage:
+        def make() -> DeliveredMessage:
+            el = dcc_alert_element(alert_code=alert_code, device_id=device_id, at=at, request_id=request_id,
+                                   data=data or {})
+            return DeliveredMessage(delivery_key=key, recipient=recipient, kind="dcc_alert",
+                                    request_id=request_id, dcc_alert_code=alert_code, device_id=device_id,
+                                    at=at, xml=self._signed(el))
+
+        return self._log(s, key, make)
+
+    def device_alert(self, s: Session, *, key: str, recipient: str, device_id: str, alert_code: int,
+                     at: datetime) -> DeliveredMessage:
+        def make() -> DeliveredMessage:
+            counter = s.exec(select(func.count()).select_from(DeliveredMessage)).one() + 1
+            el = build_device_alert(device_id=device_id, alert_code=alert_code, at=at, recipient_id=recipient,
+                                    counter=counter)
+            return DeliveredMessage(delivery_key=key, recipient=recipient, kind="device_alert",
+                                    device_alert_code=alert_code, device_id=device_id, at=at,
+                                    xml=self._signed(el))
+
+        return self._log(s, key, make)
+
+    # -- delivery ---------------------------------------------------------------------------------------
+    async def deliver(self, rows: list[DeliveredMessage]) -> None:
+        if self._endpoint is None:
+            raise RuntimeError("no User endpoint connected to the DCC's outbound interface")
+        for row in rows:
+            await self._endpoint(row.recipient, row.xml)
+
+    def sent(self, *, device_ids: list[str] | None = None) -> list[DeliveredMessage]:
+        with session_scope(self.engine) as s:
+            q = select(DeliveredMessage).order_by(DeliveredMessage.id)
+            if device_ids is not None:
+                q = q.where(DeliveredMessage.device_id.in_(device_ids))
+            return list(s.exec(q))

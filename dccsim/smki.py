@@ -1,0 +1,143 @@
+"""The SMKI as the simulated DCC runs it: Root and issuing CA, Organisation Certificates for every Party's
+roles and for the DCC, and a persisted repository where certificates are looked up by issuer and serial.
+
+Private keys of Users never enter the DCC's tables: ``issue_user_credentials`` hands them to the User side
+(``activities.store``), as a Party generating its own key and having its certificate issued would.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel, select
+
+from dccflow.db import session_scope
+from dccflow.security.pki import (
+    CertificateError,
+    Credential,
+    KeyUsageKind,
+    create_issuing_ca,
+    create_root,
+    entity_id_of,
+    issue_organisation_certificate,
+    key_usage_of,
+    role_code_of,
+    verify_path,
+)
+from dccsim.models import SmkiCertificate
+
+#: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
+PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+DCC_ROLE_CODE = "DCC"
+
+
+class SmkiAuthorityKey(SQLModel, table=True):
+    """The SMKI's own signing keys (Root, issuing CA, DCC). Held by the DCC only."""
+
+    __tablename__ = "smki_authority_key"
+
+    name: str = Field(primary_key=True)
+    key_pem: bytes
+    cert_pem: bytes
+
+
+def _cert_row(cert: x509.Certificate, *, is_ca: bool = False) -> SmkiCertificate:
+    return SmkiCertificate(
+        issuer=cert.issuer.rfc4514_string(),
+        serial=str(cert.serial_number),
+        subject_entity_id=None if is_ca else entity_id_of(cert),
+        role_code=None if is_ca else role_code_of(cert),
+        usage=None if is_ca else (key_usage_of(cert).value if key_usage_of(cert) else None),
+        is_ca=is_ca,
+        pem=cert.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+class SmkiRepository:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._cache: dict[tuple[str, str], x509.Certificate] = {}
+
+    # -- authority ------------------------------------------------------------------------------------
+    def _authority(self, name: str) -> Credential | None:
+        with session_scope(self.engine) as s:
+            row = s.get(SmkiAuthorityKey, name)
+            return Credential.from_pem(row.key_pem, row.cert_pem) if row else None
+
+    def ensure_authorities(self, dcc_entity_id: str) -> None:
+        """Create the Root, the issuing CA and the DCC's digital-signing certificate once."""
+        if self._authority("root") is not None:
+            return
+        root = create_root("SMKI Root (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365)
+        ca = create_issuing_ca(root, "SMKI Issuing OCA (dccflow)", not_before=PKI_EPOCH)
+        dcc = issue_organisation_certificate(
+            ca, entity_id=dcc_entity_id, role_code=DCC_ROLE_CODE, usage=KeyUsageKind.DIGITAL_SIGNING,
+            organisation="DCC", not_before=PKI_EPOCH, valid_days=30 * 365,
+        )
+        with session_scope(self.engine) as s:
+            for name, cred in (("root", root), ("ca", ca), ("dcc", dcc)):
+                s.add(SmkiAuthorityKey(name=name, key_pem=cred.key_pem(), cert_pem=cred.cert_pem()))
+            s.add(_cert_row(root.cert, is_ca=True))
+            s.add(_cert_row(ca.cert, is_ca=True))
+            s.add(_cert_row(dcc.cert))
+
+    def dcc_credential(self) -> Credential:
+        cred = self._authority("dcc")
+        if cred is None:
+            raise RuntimeError("the SMKI has not been initialised (SmkiRepository.ensure_authorities)")
+        return cred
+
+    def issue_user_credentials(self, *, user_id: str, role_code: str, organisation: str) -> Credential:
+        """Issue a digital-signing Organisation Certificate for a User acting in one role."""
+        ca = self._authority("ca")
+        if ca is None:
+            raise RuntimeError("the SMKI has not been initialised")
+        cred = issue_organisation_certificate(
+            ca, entity_id=user_id, role_code=role_code, usage=KeyUsageKind.DIGITAL_SIGNING,
+            organisation=organisation, not_before=PKI_EPOCH, valid_days=30 * 365,
+        )
+        with session_scope(self.engine) as s:
+            s.add(_cert_row(cred.cert))
+        return cred
+
+    # -- look-up and validity -------------------------------------------------------------------------
+    def find(self, issuer: str, serial: int) -> x509.Certificate | None:
+        key = (x509.Name.from_rfc4514_string(issuer).rfc4514_string(), str(serial))
+        cert = self._cache.get(key)
+        if cert is not None:
+            return cert
+        with session_scope(self.engine) as s:
+            row = s.exec(
+                select(SmkiCertificate).where(SmkiCertificate.issuer == key[0], SmkiCertificate.serial == key[1])
+            ).first()
+        if row is None:
+            return None
+        cert = x509.load_pem_x509_certificate(row.pem)
+        self._cache[key] = cert
+        return cert
+
+    def revoke(self, cert: x509.Certificate, at: datetime) -> None:
+        with session_scope(self.engine) as s:
+            row = s.exec(
+                select(SmkiCertificate).where(
+                    SmkiCertificate.issuer == cert.issuer.rfc4514_string(),
+                    SmkiCertificate.serial == str(cert.serial_number),
+                )
+            ).one()
+            row.revoked_at = at
+            s.add(row)
+
+    def revoked_serials(self, at: datetime) -> set[int]:
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.revoked_at != None)).all()  # noqa: E711
+        return {int(r.serial) for r in rows if r.revoked_at is not None and r.revoked_at.replace(tzinfo=UTC) <= at}
+
+    def confirm_validity(self, cert: x509.Certificate, at: datetime) -> None:
+        """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation."""
+        root, ca = self._authority("root"), self._authority("ca")
+        if root is None or ca is None:
+            raise CertificateError("the SMKI has not been initialised")
+        verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=self.revoked_serials(at))

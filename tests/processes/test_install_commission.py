@@ -1,0 +1,89 @@
+"""Install and Commission (BAD 7.2.1), electricity, end to end on the time-skipping test server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lxml import etree
+from sqlmodel import select
+
+from dccflow.db import session_scope
+from dccflow.duis.schema import duis_schema
+from dccflow.scenarios.runner import run_scenario
+from dccsim.models import DeliveredMessage, RequestLogEntry, SmiStatusChange
+from activities.store import UserOutboxEntry
+
+
+def _statuses(report) -> dict[str, str]:
+    return {d.device_type: d.smi_status for d in report.devices}
+
+
+def _alerts(report) -> list[tuple[str, str]]:
+    return [(a.code, a.recipient) for a in report.dcc_alerts]
+
+
+async def test_happy_path_commissions_chf_and_esme(stack):
+    report = await run_scenario(stack.client, "install-commission-electricity")
+    assert report.result == "completed", report.reason
+    assert report.end == "end_sms_enrolled"
+    assert report.expected_end_reached
+    assert _statuses(report) == {"CHF": "commissioned", "GPF": "pending", "ESME": "commissioned"}
+    # N16 to the Electricity Distributor, N24 to the Import Supplier (BAD 7.2.1.6.7)
+    assert ("N16", "90-B3-D5-1F-30-02-00-00") in _alerts(report)
+    assert ("N24", "90-B3-D5-1F-30-01-00-00") in _alerts(report)
+    assert "N25" not in [c for c, _ in _alerts(report)]
+    ids = [e.bpmn_id for e in report.events]
+    assert ids == ["start_installation", "install_communications_hub", "chf_commissioned_by_dcc",
+                   "install_devices", "ch_status_update_install_success", "update_han_device_log",
+                   "n24_whitelist_update_successful", "commission_device", "end_sms_enrolled"]
+    # the 5-Working-Day obligation for SRV 8.14.1 was met (BAD 7.2.1.6.6)
+    (ob,) = report.obligations
+    assert ob.met and ob.actual <= ob.due
+    # the ESME went pending → whitelisted → installed not commissioned → commissioned
+    with session_scope(stack.runtime.engine) as s:
+        esme = [d.device_id for d in report.devices if d.device_type == "ESME"][0]
+        history = [c.to_status for c in s.exec(
+            select(SmiStatusChange).where(SmiStatusChange.device_id == esme).order_by(SmiStatusChange.id))]
+    assert history == ["pending", "whitelisted", "installed not commissioned", "commissioned"]
+
+
+async def test_every_duis_message_is_schema_valid_and_signed(stack):
+    await run_scenario(stack.client, "install-commission-electricity")
+    schema = duis_schema()
+    with session_scope(stack.runtime.engine) as s:
+        sent = [r.xml for r in s.exec(select(UserOutboxEntry))]
+        received = [r.xml for r in s.exec(select(DeliveredMessage))]
+        srvs = sorted(r.srv for r in s.exec(select(RequestLogEntry)))
+    assert srvs == ["8.1.1", "8.11", "8.14.1"]
+    assert len(received) >= 6  # 3 Service Responses, N16, N24, device alert 0x8183
+    for xml in sent + received:
+        doc = etree.fromstring(xml)
+        assert schema.validate(doc), schema.error_log
+        assert doc.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+
+
+async def test_join_timeout_sends_n25_and_ends_in_failure_branch(stack):
+    report = await run_scenario(stack.client, "install-commission-electricity", ["join-timeout"])
+    assert report.result == "failed"
+    assert report.end == "end_join_unsuccessful"
+    assert not report.expected_end_reached
+    assert ("N25", "90-B3-D5-1F-30-01-00-00") in _alerts(report)
+    assert "N24" not in [c for c, _ in _alerts(report)]
+    # the ESME stays whitelisted: never 'installed not commissioned', never commissioned
+    assert _statuses(report)["ESME"] == "whitelisted"
+    assert "commission_device" not in [e.bpmn_id for e in report.events]
+    # N25 came after the Join Time Period (300 s) plus the network allowance (60 s) (AD 3.8.109.4)
+    added = next(e for e in report.events if e.bpmn_id == "update_han_device_log")
+    n25 = next(e for e in report.events if e.bpmn_id == "n25_whitelist_update_unsuccessful")
+    assert n25.at - added.at >= timedelta(seconds=360)
+
+
+async def test_no_wan_stops_before_any_service_request(stack):
+    report = await run_scenario(stack.client, "install-commission-electricity", ["no-wan"])
+    assert report.result == "failed"
+    assert report.end == "end_install_and_leave"
+    assert "Install and Leave" in report.reason
+    assert _statuses(report)["CHF"] == "pending"
+    with session_scope(stack.runtime.engine) as s:
+        assert s.exec(select(UserOutboxEntry)).all() == []
+        assert s.exec(select(RequestLogEntry)).all() == []

@@ -1,0 +1,47 @@
+"""Run dccflow's workers (User side, simulated DCC, simulated fleet) against a Temporal server.
+
+    python worker.py            # address from DCCFLOW_TEMPORAL_ADDRESS (default localhost:7233)
+
+State goes to DCCFLOW_DATABASE_URL (any SQLAlchemy URL, e.g. postgresql+psycopg://…) or, by default, a
+SQLite file under DCCFLOW_DATA_DIR. ``dccflow up`` runs the same workers next to an embedded dev server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from temporalio.client import Client
+
+from dccflow.config import Settings
+from dccflow.runtime import Runtime, register_search_attributes
+
+
+async def run_workers(client: Client, settings: Settings, stop: asyncio.Event | None = None) -> None:
+    runtime = Runtime(settings, client)
+    workers = runtime.workers()
+    stop = stop or asyncio.Event()
+    async with contextlib.AsyncExitStack() as stack:
+        for w in workers:
+            await stack.enter_async_context(w)
+        await stop.wait()
+
+
+async def main() -> None:
+    from dccflow.embedded import connect
+
+    logging.basicConfig(level=logging.INFO)
+    settings = Settings()
+    client = await connect(settings.temporal_address, settings.namespace)
+    await register_search_attributes(client, settings.namespace)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run_workers(client, settings, stop)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

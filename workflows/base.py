@@ -1,0 +1,121 @@
+"""What every User-side process workflow shares: the process-event log (BPMN ids, actor, SEC/BAD refs), the
+inbox of DUIS messages routed to it by signal, sending a Service Request and awaiting its Service Response,
+and deadline watches that record whether an obligation of the Code was met.
+
+Deterministic only: time is ``workflow.now()``, waiting is ``workflow.wait_condition`` / ``workflow.sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.duis_client import DuisClient, SentRequest, ServiceRequestSpec
+    from dccflow.events import ObligationOutcome, ProcessEvent, ProcessStep, StepRegistry
+    from dccflow.messages import InboundMessage
+
+SEND_TIMEOUT = timedelta(seconds=60)
+SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                         non_retryable_error_types=["ServiceRequestRejected", "ServiceRequestSilentlyRejected"])
+
+
+class ServiceRequestFailed(Exception):
+    def __init__(self, srv: str, reason: str, code: str | None = None):
+        self.srv, self.reason, self.code = srv, reason, code
+        super().__init__(f"SRV {srv}: {reason}")
+
+
+class Deadline:
+    """A durable timer for an obligation: if ``met()`` is not called before ``due``, the breach is recorded
+    when the timer fires; either way the outcome is kept for the audit."""
+
+    def __init__(self, process: ProcessWorkflow, obligation: str, actor: str, refs: tuple[str, ...],
+                 due: datetime):
+        self.process, self.obligation, self.actor, self.refs, self.due = process, obligation, actor, refs, due
+        self.outcome: ObligationOutcome | None = None
+        delay = max((due - workflow.now()).total_seconds(), 0)
+        self._timer = asyncio.ensure_future(workflow.sleep(timedelta(seconds=delay)))
+        self._timer.add_done_callback(self._fired)
+
+    def _fired(self, fut: asyncio.Future) -> None:
+        if fut.cancelled() or self.outcome is not None:
+            return
+        self._close(None, False)
+
+    def met(self) -> ObligationOutcome:
+        now = workflow.now()
+        if self.outcome is None:
+            self._timer.cancel()
+            self._close(now, now <= self.due)
+        return self.outcome
+
+    def _close(self, actual: datetime | None, met: bool) -> None:
+        self.outcome = ObligationOutcome(obligation=self.obligation, actor=self.actor, refs=list(self.refs),
+                                         due=self.due, actual=actual, met=met)
+        self.process.obligations.append(self.outcome)
+
+
+class ProcessWorkflow:
+    steps: StepRegistry
+
+    def __init__(self) -> None:
+        self.events: list[ProcessEvent] = []
+        self.obligations: list[ObligationOutcome] = []
+        self.inbox: list[InboundMessage] = []
+
+    # -- signals and queries (each subclass re-exposes them with decorators) -----------------------------
+    def _receive(self, message: InboundMessage) -> None:
+        key = (message.kind, message.request_id, message.response_code, message.dcc_alert_code,
+               message.device_alert_code, message.device_id)
+        if all((m.kind, m.request_id, m.response_code, m.dcc_alert_code, m.device_alert_code, m.device_id)
+               != key for m in self.inbox):
+            self.inbox.append(message)
+
+    # -- process events -----------------------------------------------------------------------------------
+    def record(self, bpmn_id: str, *, detail: str = "", device_id: str | None = None) -> ProcessStep:
+        step = self.steps[bpmn_id]
+        self.events.append(ProcessEvent(bpmn_id=step.bpmn_id, actor=step.actor, at=workflow.now(),
+                                        refs=list(step.refs), detail=detail, device_id=device_id))
+        return step
+
+    # -- DCC traffic --------------------------------------------------------------------------------------
+    async def wait_for(self, predicate: Callable[[InboundMessage], bool],
+                       timeout: timedelta) -> InboundMessage | None:
+        def found() -> InboundMessage | None:
+            return next((m for m in self.inbox if predicate(m)), None)
+
+        try:
+            await workflow.wait_condition(lambda: found() is not None, timeout=timeout)
+        except asyncio.TimeoutError:
+            return None
+        return found()
+
+    async def send(self, spec: ServiceRequestSpec) -> SentRequest:
+        try:
+            return await workflow.execute_activity_method(
+                DuisClient.send_service_request, spec, start_to_close_timeout=SEND_TIMEOUT,
+                retry_policy=SEND_RETRY)
+        except ActivityError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                code = cause.details[0] if cause.details else None
+                raise ServiceRequestFailed(spec.srv, cause.message, code) from exc
+            raise
+
+    async def service_request(self, spec: ServiceRequestSpec, timeout: timedelta) -> InboundMessage:
+        """Send, then await the Service Response; a non-I0 response or none in time is a failure."""
+        sent = await self.send(spec)
+        response = await self.wait_for(
+            lambda m: m.kind == "service_response" and m.request_id == sent.request_id, timeout)
+        if response is None:
+            raise ServiceRequestFailed(spec.srv, f"no Service Response to {sent.request_id} within {timeout}")
+        if not response.success:
+            raise ServiceRequestFailed(spec.srv, f"Service Response {response.response_code} to {sent.request_id}",
+                                       response.response_code)
+        return response

@@ -1,0 +1,153 @@
+"""Install and Commission, single-fuel electricity — BAD 7.2.1.
+
+The Supplier's process: the installer fits the CH (the DCC commissions the CHF when it reaches the SM WAN)
+and the ESME; within 5 Working Days the Supplier reports the CH install (SRV 8.14.1); it adds the ESME to the
+CHF Device Log (SRV 8.11) and waits for N24 (joined: 'installed not commissioned') or N25 (not joined within
+the Join Time Period plus the network allowance); then it commissions the ESME (SRV 8.1.1), which Enrols the
+electricity SMS (SEC H5.1(a)).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.duis_client import ServiceRequestSpec
+    from activities.installer import InstallerActivities
+    from dccflow.domain.calendar import working_day_deadline
+    from dccflow.events import ObligationOutcome, ProcessEvent
+    from dccflow.messages import InboundMessage
+    from dccflow.parties import DCC_ID
+    from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
+    from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
+
+INSTALLER_TIMEOUT = timedelta(minutes=10)
+
+
+class ElectricityPremises(BaseModel):
+    premises_id: str
+    chf_id: str
+    gpf_id: str | None = None
+    esme_id: str
+    esme_install_code: str
+    mpan: str
+
+
+class InstallCommissionInput(BaseModel):
+    premises: ElectricityPremises
+    #: the Import Supplier's User ID
+    supplier_id: str
+    #: Join Time Period of SRV 8.11, in seconds (DUIS: 1–3600)
+    join_time_period: int = 300
+    #: how long the Supplier's back office takes to send SRV 8.14.1 after the installer's confirmation
+    install_report_delay: timedelta = timedelta(0)
+    #: how long to wait for a Service Response before treating the request as failed
+    response_timeout: timedelta = timedelta(hours=1)
+    #: margin after the DCC's join timeout before the Supplier stops waiting for N24/N25
+    alert_margin: timedelta = timedelta(minutes=10)
+
+
+class InstallCommissionResult(BaseModel):
+    outcome: Literal["completed", "failed"]
+    end: str
+    reason: str = ""
+    events: list[ProcessEvent] = Field(default_factory=list)
+    obligations: list[ObligationOutcome] = Field(default_factory=list)
+
+
+def install_commission_workflow_id(chf_id: str) -> str:
+    return f"install-commission-{chf_id}"
+
+
+@workflow.defn(name="InstallCommission")
+class InstallCommissionWorkflow(ProcessWorkflow):
+    steps = INSTALL_COMMISSION_STEPS
+
+    @workflow.signal(name="duis_message")
+    def duis_message(self, message: InboundMessage) -> None:
+        self._receive(message)
+
+    @workflow.query
+    def process_events(self) -> list[ProcessEvent]:
+        return self.events
+
+    @workflow.run
+    async def run(self, inp: InstallCommissionInput) -> InstallCommissionResult:
+        self.inp = inp
+        try:
+            return await self._run(inp)
+        except ServiceRequestFailed as exc:
+            return self._end("failed", "end_service_request_failed", str(exc))
+
+    def _end(self, outcome: str, end: str, reason: str = "", device_id: str | None = None):
+        self.record(end, detail=reason, device_id=device_id)
+        return InstallCommissionResult(outcome=outcome, end=end, reason=reason, events=self.events,
+                                       obligations=self.obligations)
+
+    def _spec(self, step: str, srv: str, target: str, params: dict, route: list[str]) -> ServiceRequestSpec:
+        return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=target, params=params, route_devices=route)
+
+    async def _run(self, inp: InstallCommissionInput) -> InstallCommissionResult:
+        p = inp.premises
+        self.record("start_installation", detail=f"premises {p.premises_id}, MPAN {p.mpan}")
+
+        # 7.2.1.6.4 — the installer fits and powers the CH; it joins the SM WAN by itself
+        report = await workflow.execute_activity_method(
+            InstallerActivities.installer_install_communications_hub, p.chf_id,
+            start_to_close_timeout=INSTALLER_TIMEOUT)
+        self.record("install_communications_hub", device_id=p.chf_id,
+                    detail="SM WAN indicator on" if report.sm_wan_connected else "SM WAN indicator off")
+        if not report.sm_wan_connected:
+            return self._end("failed", "end_install_and_leave",
+                             "the CH did not connect to the SM WAN: no Service Request sent; "
+                             "Install and Leave (BAD 7.2.2) applies", p.chf_id)
+        self.record("chf_commissioned_by_dcc", device_id=p.chf_id)
+        confirmed_at = workflow.now()
+
+        # 7.2.1.6.5 — the ESME is fitted and powered
+        await workflow.execute_activity_method(
+            InstallerActivities.installer_install_device, p.esme_id, start_to_close_timeout=INSTALLER_TIMEOUT)
+        self.record("install_devices", device_id=p.esme_id)
+
+        # 7.2.1.6.6 — SRV 8.14.1 within 5 Working Days of the installer's confirmation
+        deadline = Deadline(self, "Communications Hub Status Update - Install Success within 5 Working Days",
+                            "Supplier", ("BAD 7.2.1.6.6",), working_day_deadline(confirmed_at, 5))
+        if inp.install_report_delay:
+            await workflow.sleep(inp.install_report_delay)
+        await self.service_request(self._spec(
+            "ch_status_update_install_success", "8.14.1", DCC_ID,
+            {"chf_id": p.chf_id, "mpxn": p.mpan}, []), inp.response_timeout)
+        deadline.met()
+        self.record("ch_status_update_install_success", device_id=p.chf_id)
+
+        # 7.2.1.6.7 — add the ESME to the CHF Device Log, then N24 or N25
+        added = await self.service_request(self._spec(
+            "update_han_device_log", "8.11", p.chf_id,
+            {"device_id": p.esme_id, "install_code": p.esme_install_code,
+             "join_time_period": inp.join_time_period, "import_mpxn": p.mpan},
+            [p.esme_id, p.chf_id]), inp.response_timeout)
+        self.record("update_han_device_log", device_id=p.esme_id, detail="ESME whitelisted on the CHF")
+        alert = await self.wait_for(
+            lambda m: m.kind == "dcc_alert" and m.dcc_alert_code in ("N24", "N25")
+            and m.request_id == added.request_id,
+            timedelta(seconds=inp.join_time_period) + inp.alert_margin)
+        if alert is None or alert.dcc_alert_code == "N25":
+            if alert is not None:
+                self.record("n25_whitelist_update_unsuccessful", device_id=p.esme_id)
+            return self._end("failed", "end_join_unsuccessful",
+                             "N25: the ESME did not join the SM HAN within the Join Time Period"
+                             if alert else "neither N24 nor N25 arrived", p.esme_id)
+        self.record("n24_whitelist_update_successful", device_id=p.esme_id)
+
+        # 7.2.1.6.10 — Commission Device (SRV 8.1.1, Critical)
+        await self.service_request(self._spec(
+            "commission_device", "8.1.1", p.esme_id,
+            {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}, [p.esme_id]),
+            inp.response_timeout)
+        self.record("commission_device", device_id=p.esme_id)
+        return self._end("completed", "end_sms_enrolled", "ESME commissioned: electricity SMS Enrolled",
+                         p.esme_id)
