@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from activities.store import UserCredentialRow
 from dccflow.db import session_scope
 from dccflow.parties import PARTIES
 from dccflow.security.pki import Credential
-from activities.store import UserCredentialRow
 
 
 class UserKeyStore:

@@ -16,14 +16,14 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from dccflow.clock import activity_now
-from dccflow.db import session_scope
-from dccflow.duis.messages import to_bytes
-from dccflow.security.xmldsig import sign
 from activities.compose import compose_request
 from activities.credentials import UserKeyStore
 from activities.inbox import UserInbox
 from activities.store import UserCounter, UserOutboxEntry
+from dccflow.clock import activity_now
+from dccflow.db import session_scope
+from dccflow.duis.messages import to_bytes
+from dccflow.security.xmldsig import sign
 from dccsim.service import SubmitReply
 
 REJECTED = "ServiceRequestRejected"

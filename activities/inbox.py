@@ -11,6 +11,7 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from activities.store import AlertRoute, UserInboxEntry, UserOutboxEntry
 from dccflow.clock import activity_now
 from dccflow.db import session_scope
 from dccflow.duis.responses import parse_response
@@ -19,7 +20,6 @@ from dccflow.messages import InboundMessage
 from dccflow.parties import DCC_ID
 from dccflow.security.pki import entity_id_of
 from dccflow.security.xmldsig import verify
-from activities.store import AlertRoute, UserInboxEntry, UserOutboxEntry
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,19 @@ from devices.faults import UnknownFault
 app = typer.Typer(help="GB smart metering business processes as durable Temporal workflows.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
+
+
+def _subcommands() -> None:
+    from dccflow.cli_duis import app as duis_app
+    from dccsim.cli import app as dcc_app
+    from devices.cli import app as fleet_app
+
+    app.add_typer(duis_app, name="duis")
+    app.add_typer(dcc_app, name="dcc")
+    app.add_typer(fleet_app, name="fleet")
+
+
+_subcommands()
 out = Console()
 
 
@@ -138,13 +151,14 @@ def run(
 
 @app.command()
 def up(
-    data_dir: Annotated[Path, typer.Option(help="where the Temporal SQLite file and dccflow's database live")] = Path(
-        os.environ.get("DCCFLOW_DATA_DIR", ".dccflow")),
+    data_dir: Annotated[Path | None, typer.Option(
+        help="where Temporal's SQLite file and dccflow's database live (default: $DCCFLOW_DATA_DIR or .dccflow)",
+    )] = None,
     port: Annotated[int, typer.Option(help="Temporal frontend port")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port")] = 8233,
 ) -> None:
     """Start the embedded stack in the foreground: Temporal dev server (SQLite, Web UI), workers, DCC."""
-    asyncio.run(_up(data_dir.resolve(), port, ui_port))
+    asyncio.run(_up((data_dir or Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve(), port, ui_port))
 
 
 async def _up(data_dir: Path, port: int, ui_port: int) -> None:

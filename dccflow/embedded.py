@@ -24,7 +24,8 @@ from dccflow.search import SEARCH_ATTRIBUTES
 def quiet_sdk_logs() -> None:
     """Keep the Temporal core's version notices (the test server predates some capabilities) off stderr."""
     filt = TelemetryFilter(core_level=os.environ.get("DCCFLOW_CORE_LOG_LEVEL", "ERROR"), other_level="ERROR")
-    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=filt))), error_if_already_set=False)
+    runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=filt)))
+    Runtime.set_default(runtime, error_if_already_set=False)
 
 
 def _binary(name: str) -> str:

@@ -7,7 +7,6 @@ CS14 for the Join Time Period plus the network allowance, then send N24 or N25 (
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -48,7 +47,7 @@ class DccServiceRequestWorkflow:
         try:
             await workflow.wait_condition(lambda: self._cs14_confirmed,
                                           timeout=timedelta(seconds=completion.join_watch_seconds))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return await workflow.execute_activity_method(
             DccActivities.dcc_join_outcome,

@@ -92,7 +92,7 @@ class ProcessWorkflow:
 
         try:
             await workflow.wait_condition(lambda: found() is not None, timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         return found()
 

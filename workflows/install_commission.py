@@ -89,7 +89,8 @@ class InstallCommissionWorkflow(ProcessWorkflow):
                                        obligations=self.obligations)
 
     def _spec(self, step: str, srv: str, target: str, params: dict, route: list[str]) -> ServiceRequestSpec:
-        return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=target, params=params, route_devices=route)
+        return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=target, params=params,
+                                  route_devices=route)
 
     async def _run(self, inp: InstallCommissionInput) -> InstallCommissionResult:
         p = inp.premises

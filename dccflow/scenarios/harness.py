@@ -13,8 +13,8 @@ from temporalio import activity, workflow
 with workflow.unsafe.imports_passed_through():
     from dccflow.clock import activity_now
     from dccflow.config import USER_TASK_QUEUE
-    from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.domain.roles import UserRole
+    from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
     from dccflow.scenarios.catalogue import get_scenario
     from dccflow.scenarios.premises import install_code, premises_ids

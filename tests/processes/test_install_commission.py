@@ -7,11 +7,11 @@ from datetime import timedelta
 from lxml import etree
 from sqlmodel import select
 
+from activities.store import UserOutboxEntry
 from dccflow.db import session_scope
 from dccflow.duis.schema import duis_schema
 from dccflow.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage, RequestLogEntry, SmiStatusChange
-from activities.store import UserOutboxEntry
 
 
 def _statuses(report) -> dict[str, str]:
