@@ -60,18 +60,28 @@ def _report_json(report) -> dict:
 
 
 def _print_report(report) -> None:
-    table = Table(title=f"{report.workflow_id}: {report.result} ({report.end})")
+    timeline = Table(title=f"{report.workflow_id}: timeline")
+    timeline.add_column("at", no_wrap=True)
+    timeline.add_column("step (BPMN id)", no_wrap=True)
+    timeline.add_column("actor")
+    timeline.add_column("refs")
+    for e in report.events:
+        timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.bpmn_id, e.actor, "; ".join(e.refs))
+    out.print(timeline)
+    table = Table(title=f"result: {report.result} ({report.end})")
     for col in ("device", "type", "SMI status"):
         table.add_column(col)
     for d in report.devices:
         table.add_row(d.device_id, d.device_type, d.smi_status)
     out.print(table)
     if report.dcc_alerts:
-        out.print("DCC Alerts: " + ", ".join(f"{a.code} ({a.device_id} → {a.recipient})" for a in report.dcc_alerts))
+        alerts = ", ".join(f"{a.code} ({a.device_id} → {a.recipient})" for a in report.dcc_alerts)
+        out.print(f"DCC Alerts: {alerts}")
     for o in report.obligations:
         verdict = "[green]met[/]" if o.met else "[red]breached[/]"
-        out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); due {o.due:%Y-%m-%d %H:%M}, "
-                  f"actual {o.actual:%Y-%m-%d %H:%M}" if o.actual else f"Obligation {verdict}: {o.obligation}")
+        actual = f"{o.actual:%Y-%m-%d %H:%M}" if o.actual else "never"
+        out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); "
+                  f"due {o.due:%Y-%m-%d %H:%M}, actual {actual}")
     if report.reason:
         out.print(report.reason)
 
@@ -88,8 +98,7 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
 
     def show(event) -> None:
         if not as_json:
-            console.print(f"[dim]{event.at:%Y-%m-%d %H:%M:%S}[/] [bold]{event.bpmn_id}[/] "
-                          f"({event.actor}) {event.detail}", highlight=False)
+            console.print(f"  [dim]{event.at:%Y-%m-%d %H:%M:%S}[/] {event.bpmn_id} ({event.actor})", highlight=False)
 
     if address is not None:
         client = await connect(address)

@@ -1,0 +1,51 @@
+"""Record the event histories of the process workflows, for the replay tests.
+
+    python tests/histories/record.py
+
+Run it when a workflow's behaviour changes on purpose, after making the change replay-safe
+(``workflow.patched``) or deciding that old histories need not replay; commit the new JSON files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+CASES = {
+    "install_commission_happy": ("install-commission-electricity", []),
+    "install_commission_join_timeout": ("install-commission-electricity", ["join-timeout"]),
+    "install_commission_no_wan": ("install-commission-electricity", ["no-wan"]),
+}
+
+
+async def main() -> None:
+    from dccflow.config import Settings
+    from dccflow.embedded import start_time_skipping
+    from dccflow.runtime import Runtime, register_search_attributes
+    from dccflow.scenarios.runner import run_scenario
+
+    for name, (scenario, faults) in CASES.items():
+        env = await start_time_skipping()
+        try:
+            await register_search_attributes(env.client)
+            with tempfile.TemporaryDirectory() as tmp:
+                runtime = Runtime(Settings(data_dir=Path(tmp)), env.client)
+                async with contextlib.AsyncExitStack() as es:
+                    for w in runtime.workers():
+                        await es.enter_async_context(w)
+                    report = await run_scenario(env.client, scenario, faults)
+                    history = await env.client.get_workflow_handle(report.workflow_id).fetch_history()
+            (HERE / f"{name}.json").write_text(history.to_json())
+            print(f"{name}: {report.end}, {len(history.events)} events")
+        finally:
+            await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
