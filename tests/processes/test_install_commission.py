@@ -47,6 +47,14 @@ async def test_happy_path_commissions_chf_and_esme(stack):
     assert history == ["pending", "whitelisted", "installed not commissioned", "commissioned"]
 
 
+async def test_process_is_found_by_device_and_mpxn(stack):
+    report = await run_scenario(stack.client, "install-commission-electricity")
+    desc = await stack.client.get_workflow_handle(report.workflow_id).describe()
+    attrs = {k.name: v for k, v in desc.typed_search_attributes}
+    assert set(attrs["DeviceIds"]) == {d.device_id for d in report.devices}
+    assert len(attrs["Mpxns"]) == 1 and attrs["BadProcess"] == "install_commission"
+
+
 async def test_every_duis_message_is_schema_valid_and_signed(stack):
     await run_scenario(stack.client, "install-commission-electricity")
     schema = duis_schema()
