@@ -49,10 +49,14 @@ class Deadline:
         self._close(None, False)
 
     def met(self) -> ObligationOutcome:
+        """The obligation was fulfilled now: on time, or late (then the breach recorded when the deadline
+        passed gets its actual time)."""
         now = workflow.now()
         if self.outcome is None:
             self._timer.cancel()
             self._close(now, now <= self.due)
+        elif self.outcome.actual is None:
+            self.outcome.actual = now
         return self.outcome
 
     def _close(self, actual: datetime | None, met: bool) -> None:

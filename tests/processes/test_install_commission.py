@@ -95,3 +95,28 @@ async def test_no_wan_stops_before_any_service_request(stack):
     with session_scope(stack.runtime.engine) as s:
         assert s.exec(select(UserOutboxEntry)).all() == []
         assert s.exec(select(RequestLogEntry)).all() == []
+
+
+async def test_late_install_report_breaches_the_five_working_day_obligation(stack):
+    from dccflow.config import USER_TASK_QUEUE
+    from dccflow.domain.calendar import working_day_deadline
+    from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
+    from workflows.install_commission import (
+        InstallCommissionInput,
+        InstallCommissionWorkflow,
+        install_commission_workflow_id,
+    )
+
+    premises = await HarnessActivities(stack.runtime).scenario_provision(
+        ScenarioRequest(scenario="install-commission-electricity"))
+    result = await stack.client.execute_workflow(
+        InstallCommissionWorkflow.run,
+        InstallCommissionInput(premises=premises, supplier_id="90-B3-D5-1F-30-01-00-00",
+                               install_report_delay=timedelta(days=9)),
+        id=install_commission_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    assert result.outcome == "completed"  # the process still completes…
+    (ob,) = result.obligations  # …but the Supplier breached BAD 7.2.1.6.6
+    assert not ob.met
+    confirmed = next(e.at for e in result.events if e.bpmn_id == "install_communications_hub")
+    assert ob.due == working_day_deadline(confirmed, 5)
+    assert ob.actual - confirmed >= timedelta(days=9)
