@@ -9,7 +9,6 @@ SQLite file under DCCFLOW_DATA_DIR. ``dccflow up`` runs the same workers next to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 
@@ -21,11 +20,8 @@ from dccflow.runtime import Runtime, register_search_attributes
 
 async def run_workers(client: Client, settings: Settings, stop: asyncio.Event | None = None) -> None:
     runtime = Runtime(settings, client)
-    workers = runtime.workers()
     stop = stop or asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        for w in workers:
-            await stack.enter_async_context(w)
+    async with runtime.serving():  # the workers, plus the HTTP servers when DCCFLOW_DCC_TRANSPORT=http
         await stop.wait()
 
 

@@ -1,15 +1,28 @@
-"""The User's side of the DCC User Interface: compose, sign and send a DUIS Service Request.
+"""The User's side of the DCC User Interface: compose, sign and send a DUIS Service Request, and deal with the
+DCC's synchronous reply.
+
+* Non-Critical: the reply is the Acknowledgement (I99); the Service Response comes later to the inbox.
+* Non-Device: the reply is the Service Response itself (CommandVariant 8 is synchronous); it is handed to
+  the User's own inbox (``activities.inbox``), which verifies it and routes it to the waiting workflow.
+* Critical: the reply is a Pre-Command. The User checks the DCC's signature and certificate, Correlates the
+  Pre-Command with its own request and, only if they are substantively identical, Digitally Signs its GBCS
+  Payload and sends the Signed Pre-Command (SEC Appendix AB 3.1, 3.2; BAD 7.8.4.4.2).
 
 Idempotent by construction: the outbox is keyed by the workflow step that sends the request, so a retried
-activity re-sends the very same signed bytes (same RequestID), which the DCC recognises as a retransmission.
-A business rejection (an E-code, or the DCC's silence after a bad signature) is a non-retryable error; a
-transport fault raises and is retried by Temporal.
+activity re-sends the very same signed bytes (same RequestID), which the DCC recognises as a retransmission
+and answers as before; the Signed Pre-Command is kept too, so a retry re-sends the same one. A business
+rejection (an E-code, the DCC's silence after a bad signature, a Pre-Command that does not correlate) is a
+non-retryable error; a transport fault raises and is retried by Temporal.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
+from cryptography import x509
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -19,15 +32,28 @@ from temporalio.exceptions import ApplicationError
 from activities.compose import compose_request
 from activities.credentials import UserKeyStore
 from activities.inbox import UserInbox
-from activities.store import UserCounter, UserOutboxEntry
+from activities.store import UserCounter, UserOutboxEntry, UserSignedPreCommand
 from dccflow.clock import activity_now
 from dccflow.db import session_scope
-from dccflow.duis.messages import to_bytes
-from dccflow.security.xmldsig import sign
+from dccflow.domain.service_requests import lookup_srv
+from dccflow.duis.messages import build_request, request_from_element, to_bytes
+from dccflow.duis.responses import DuisResponse, response_from_element
+from dccflow.duis.schema import DuisError, secure_parse, validate
+from dccflow.gbcs import correlate, sign_payload
+from dccflow.parties import DCC_ID
+from dccflow.security.pki import CertificateError, entity_id_of
+from dccflow.security.xmldsig import SignatureError, sign, verify
 from dccsim.service import SubmitReply
 
 REJECTED = "ServiceRequestRejected"
 SILENTLY_REJECTED = "ServiceRequestSilentlyRejected"
+PRE_COMMAND_NOT_SIGNED = "PreCommandNotSigned"
+ACKNOWLEDGEMENT = "I99"
+#: the Signed Pre-Command's CommandVariant for each Critical request's (DUIS CommandVariant table: 4 → 5)
+SIGNED_PRE_COMMAND_VARIANT = {4: 5}
+
+#: (certificate, at) → None, raising CertificateError: the SMKI 'Confirm Validity' (AB 3.1(b))
+ConfirmValidity = Callable[[x509.Certificate, datetime], None]
 
 
 class ServiceRequestSpec(BaseModel):
@@ -42,6 +68,8 @@ class ServiceRequestSpec(BaseModel):
 class SentRequest(BaseModel):
     request_id: str
     ack_code: str | None = None
+    #: a Critical request: the Pre-Command was checked, correlated and signed (AB 3.1, 3.2)
+    pre_command_signed: bool = False
 
 
 class DccTransport(Protocol):
@@ -58,12 +86,18 @@ class InProcessTransport:
         return await self.dcc.submit(xml, at)
 
 
+class PreCommandRefused(ValueError):
+    """The Pre-Command fails the User's checks (AB 3.1): it is not signed."""
+
+
 class DuisClient:
-    def __init__(self, engine: Engine, keys: UserKeyStore, inbox: UserInbox, transport: DccTransport):
+    def __init__(self, engine: Engine, keys: UserKeyStore, inbox: UserInbox, transport: DccTransport, *,
+                 confirm_validity: ConfirmValidity | None = None):
         self.engine = engine
         self.keys = keys
         self.inbox = inbox
         self.transport = transport
+        self.confirm_validity = confirm_validity
 
     def _next_counter(self, s, originator: str) -> int:
         row = s.get(UserCounter, originator) or UserCounter(originator=originator, last=0)
@@ -98,15 +132,98 @@ class DuisClient:
             row = s.get(UserOutboxEntry, entry.step_key)
             row.reply_code = reply.code or reply.outcome
             s.add(row)
-        if reply.outcome == "silent":
-            raise ApplicationError(f"SRV {spec.srv} {entry.request_id}: no reply from the DCC "
-                                   "(rejected silently: signature check, SEC AB 6.3)",
-                                   type=SILENTLY_REJECTED, non_retryable=True)
-        if reply.outcome == "rejected":
-            raise ApplicationError(f"SRV {spec.srv} {entry.request_id} rejected: {reply.reason}",
-                                   reply.code, type=REJECTED, non_retryable=True)
+        _raise_if_refused(spec.srv, entry.request_id, reply)
+        if reply.xml is None:
+            return SentRequest(request_id=entry.request_id, ack_code=reply.code)
+        if _is_pre_command(reply.xml):
+            try:
+                spc = self.signed_pre_command(entry, reply.xml, activity_now())
+            except PreCommandRefused as exc:
+                raise ApplicationError(f"SRV {spec.srv} {entry.request_id}: Pre-Command not signed: {exc}",
+                                       type=PRE_COMMAND_NOT_SIGNED, non_retryable=True) from None
+            spc_reply = await self.transport.submit(spc, activity_now())
+            with session_scope(self.engine) as s:
+                kept = s.get(UserSignedPreCommand, entry.request_id)
+                kept.reply_code = spc_reply.code or spc_reply.outcome
+                s.add(kept)
+            _raise_if_refused(spec.srv, entry.request_id, spc_reply, what="Signed Pre-Command")
+            return SentRequest(request_id=entry.request_id, ack_code=spc_reply.code, pre_command_signed=True)
+        if reply.code != ACKNOWLEDGEMENT:  # a Non-Device request's Service Response: to the inbox
+            await self.inbox.receive(spec.user_id, reply.xml)
         return SentRequest(request_id=entry.request_id, ack_code=reply.code)
+
+    # -- the Critical round trip (AB 3.1, 3.2) -----------------------------------------------------------
+    def check_pre_command(self, entry: UserOutboxEntry, xml: bytes, at: datetime) -> tuple[DuisResponse, bytes]:
+        """Check Cryptographic Protection (a), Confirm Validity (b), then Correlate (c); return the parsed
+        Pre-Command and its GBCS Payload."""
+        try:
+            root = secure_parse(xml)
+            validate(root)
+            cert = verify(root, self.inbox.find_certificate)
+            if entity_id_of(cert) != DCC_ID:
+                raise PreCommandRefused(f"signed by {entity_id_of(cert)}, not by the DCC")
+            if self.confirm_validity is not None:
+                self.confirm_validity(cert, at)
+            parsed = response_from_element(root)
+            payload = base64.b64decode(parsed.body["PreCommand"]["GBCSPayload"], validate=True)
+        except (DuisError, SignatureError, CertificateError, KeyError, ValueError) as exc:
+            if isinstance(exc, PreCommandRefused):
+                raise
+            raise PreCommandRefused(f"{type(exc).__name__}: {exc}") from exc
+        own = request_from_element(secure_parse(entry.xml))
+        header = own.header
+        problems = [] if parsed.request_id == header.request_id else [f"answers {parsed.request_id}"]
+        if parsed.service_reference_variant != header.service_reference_variant:
+            problems.append(f"is for SRV {parsed.service_reference_variant}")
+        problems += correlate(payload, request_id=header.request_id, originator=header.originator,
+                              target=header.target, counter=header.counter,
+                              use_cases=lookup_srv(header.service_reference_variant).gbcs_use_cases, body=own.body)
+        if problems:
+            raise PreCommandRefused("not substantively identical to the Service Request: " + "; ".join(problems))
+        return parsed, payload
+
+    def signed_pre_command(self, entry: UserOutboxEntry, xml: bytes, at: datetime) -> bytes:
+        """The Signed Pre-Command for ``entry``'s Pre-Command, made once and kept (AB 3.2)."""
+        with session_scope(self.engine) as s:
+            kept = s.get(UserSignedPreCommand, entry.request_id)
+            if kept is not None and kept.pre_command == xml:
+                return kept.signed_pre_command
+        _, payload = self.check_pre_command(entry, xml, at)
+        own = request_from_element(secure_parse(entry.xml))
+        header = own.header
+        cred = self.keys.get(header.originator)
+        signed = sign_payload(payload, cred.key)
+        element = build_request(
+            request_id=header.request_id, service_reference_variant=header.service_reference_variant,
+            body_element="SignedPreCommand",
+            body={"ExecutionDateTime": own.body.get("ExecutionDateTime"),
+                  "GBCSPayload": base64.b64encode(signed).decode()},
+            command_variant=SIGNED_PRE_COMMAND_VARIANT.get(header.command_variant, 5))
+        validate(element)
+        spc = to_bytes(sign(element, cred.key, cred.cert))
+        with session_scope(self.engine) as s:
+            kept = s.get(UserSignedPreCommand, entry.request_id) or UserSignedPreCommand(
+                request_id=entry.request_id, pre_command=xml, signed_pre_command=spc, signed_at=at)
+            kept.pre_command, kept.signed_pre_command, kept.signed_at = xml, spc, at
+            s.add(kept)
+        return spc
 
     def sent_requests(self, workflow_id: str) -> list[UserOutboxEntry]:
         with session_scope(self.engine) as s:
             return list(s.exec(select(UserOutboxEntry).where(UserOutboxEntry.workflow_id == workflow_id)))
+
+
+def _is_pre_command(xml: bytes) -> bool:
+    try:
+        return "PreCommand" in response_from_element(secure_parse(xml)).body
+    except DuisError:
+        return False
+
+
+def _raise_if_refused(srv: str, request_id: str, reply: SubmitReply, what: str = "") -> None:
+    label = f"SRV {srv} {request_id}" + (f" ({what})" if what else "")
+    if reply.outcome == "silent":
+        raise ApplicationError(f"{label}: no reply from the DCC (rejected silently: SEC AB 6.3 / 7.3(b))",
+                               type=SILENTLY_REJECTED, non_retryable=True)
+    if reply.outcome == "rejected":
+        raise ApplicationError(f"{label} rejected: {reply.reason}", reply.code, type=REJECTED, non_retryable=True)

@@ -66,3 +66,16 @@ class AlertRoute(SQLModel, table=True):
     recipient: str = Field(primary_key=True)
     device_id: str = Field(primary_key=True)
     workflow_id: str
+
+
+class UserSignedPreCommand(SQLModel, table=True):
+    """A Pre-Command the User received for one of its Critical Service Requests and the Signed Pre-Command it
+    made of it (SEC Appendix AB 3.1–3.2). Kept so that a retried send re-sends the very same bytes."""
+
+    __tablename__ = "user_signed_pre_command"
+
+    request_id: str = Field(primary_key=True)
+    pre_command: bytes
+    signed_pre_command: bytes
+    signed_at: datetime
+    reply_code: str | None = None

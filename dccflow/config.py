@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,11 +23,25 @@ def _default_data_dir() -> Path:
     return Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow")).resolve()
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 class Settings(BaseModel):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = Field(default_factory=lambda: os.environ.get("DCCFLOW_DATABASE_URL"))
     temporal_address: str = Field(default_factory=lambda: os.environ.get("DCCFLOW_TEMPORAL_ADDRESS", "localhost:7233"))
     namespace: str = Field(default_factory=lambda: os.environ.get("DCCFLOW_NAMESPACE", "default"))
+    #: how the User side and the DCC talk: ``inprocess`` (method calls; the default) or ``http`` (the DCC User
+    #: Interface and the Users' receiving endpoint served on loopback inside the worker process)
+    dcc_transport: Literal["inprocess", "http"] = Field(
+        default_factory=lambda: os.environ.get("DCCFLOW_DCC_TRANSPORT", "inprocess"), validate_default=True)
+    #: ``http`` transport: the address both servers bind to, and their ports (0: any free port)
+    http_host: str = Field(default_factory=lambda: os.environ.get("DCCFLOW_HTTP_HOST", "127.0.0.1"))
+    dcc_http_port: int = Field(default_factory=lambda: _env_int("DCCFLOW_DCC_HTTP_PORT", 8480), ge=0, le=65535,
+                               validate_default=True)
+    user_http_port: int = Field(default_factory=lambda: _env_int("DCCFLOW_USER_HTTP_PORT", 8481), ge=0, le=65535,
+                                validate_default=True)
 
     @property
     def db_url(self) -> str:

@@ -7,6 +7,7 @@ exchange over the (simulated) SM WAN as GBCS use cases.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
@@ -37,14 +38,47 @@ class DeviceLogEntry(BaseModel):
     joined: bool = False
 
 
+class CommandSignature(BaseModel):
+    """A Digital Signature over a GBCS command (Critical Commands; security credential replacements).
+
+    ECDSA P-256 with SHA-256 over :meth:`GbcsCommand.signed_payload`, DER-encoded, base64 in ``value_b64``.
+    The signer is named as ``ds:X509IssuerSerial`` names it in DUIS: the RFC 4514 issuer of its Organisation
+    Certificate and the certificate's serial number in decimal. Devices verify it against the certificate in
+    the trust anchor cell entitled to sign that command (``devices.catalogue``)."""
+
+    signer_issuer: str
+    signer_serial: str
+    value_b64: str
+
+
 class GbcsCommand(BaseModel):
-    """A command the DCC sends to a device over the SM WAN, named by its GBCS use case (CCS01, ECS70…)."""
+    """A command the DCC sends to a device over the SM WAN, named by its GBCS use case (CCS01, ECS70…).
+
+    ``counter`` is the originator counter devices use against replay (a command's counter must exceed the
+    last one accepted from the same originator); when it is ``None`` the counter of the DUIS RequestID
+    (``originator:target:counter``) is used. ``signature`` carries the signer's Digital Signature for
+    commands that must be signed (see :class:`CommandSignature`)."""
 
     use_case: str
     target: str
     originator: str
     request_id: str
     params: dict = Field(default_factory=dict)
+    counter: int | None = None
+    signature: CommandSignature | None = None
+
+    def originator_counter(self) -> int | None:
+        if self.counter is not None:
+            return self.counter
+        tail = self.request_id.rsplit(":", 1)[-1]
+        return int(tail) if tail.isdigit() else None
+
+    def signed_payload(self) -> bytes:
+        """The octets a signature covers: canonical JSON (keys sorted, no whitespace, ASCII) of use case,
+        target, originator, request id, originator counter and params. Everything except the signature."""
+        body = {"use_case": self.use_case, "target": self.target, "originator": self.originator,
+                "request_id": self.request_id, "counter": self.originator_counter(), "params": self.params}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode()
 
 
 class GbcsResponse(BaseModel):

@@ -1,8 +1,16 @@
 """Wiring: one process hosts the three systems' workers (User side, simulated DCC, simulated fleet) over a
 shared database and a Temporal client. Each system keeps to its own task queue, so they can be split into
-separate worker processes at scale without code changes."""
+separate worker processes at scale without code changes.
+
+The User side and the DCC talk through the DCC User Interface only: by method call (``inprocess``, the default)
+or over HTTP (``DCCFLOW_DCC_TRANSPORT=http``: both ends served on loopback by this process, see
+``dccflow.http_stack``). ``Runtime.serving()`` starts whatever the chosen transport needs, then the workers."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -24,11 +32,14 @@ from dccsim.outbound import Outbound
 from dccsim.service import DccService
 from dccsim.smki import SmkiRepository
 from dccsim.workflows import DccServiceRequestWorkflow
-from devices.activities import DeviceActivities
+from devices.activities import device_activities
 from devices.fleet import Fleet
 from devices.wan import SmWan
-from devices.workflows import HanJoinWorkflow
+from devices.workflows import DEVICE_WORKFLOWS
 from workflows import USER_WORKFLOWS
+
+if TYPE_CHECKING:
+    from dccflow.http_stack import HttpInterfaces
 
 
 class Runtime:
@@ -46,8 +57,19 @@ class Runtime:
         self.wan = SmWan(self.fleet, self.dcc, client)
         self.dcc.connect(client=client, wan=self.wan)
         self.inbox = UserInbox(self.engine, client, self.smki.find)
-        self.outbound.connect(self.inbox.receive)
-        self.duis_client = DuisClient(self.engine, self.keys, self.inbox, InProcessTransport(self.dcc))
+        self.http: HttpInterfaces | None = None
+        if settings.dcc_transport == "http":
+            from dccflow.http_stack import HttpInterfaces
+
+            self.http = HttpInterfaces(engine=self.engine, dcc=self.dcc, inbox=self.inbox, host=settings.http_host,
+                                       dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
+            self.outbound.connect(self.http.delivery)
+            transport = self.http.transport
+        else:
+            self.outbound.connect(self.inbox.receive)
+            transport = InProcessTransport(self.dcc)
+        self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
+                                      confirm_validity=self.smki.confirm_validity)
 
     def workers(self) -> list[Worker]:
         installer = InstallerActivities(self.wan)
@@ -60,9 +82,19 @@ class Runtime:
                                harness.scenario_provision, harness.scenario_snapshot]),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=[DccServiceRequestWorkflow],
                    activities=[*_methods(DccActivities(self.dcc))]),
-            Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=[HanJoinWorkflow],
-                   activities=[DeviceActivities(self.wan).device_complete_han_join]),
+            Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=DEVICE_WORKFLOWS,
+                   activities=device_activities(self.wan)),
         ]
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[Runtime]:
+        """Run the transport's servers (if any) and every worker until the block ends."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self.http is not None:
+                await stack.enter_async_context(self.http)
+            for w in self.workers():
+                await stack.enter_async_context(w)
+            yield self
 
 
 def _methods(obj) -> list:

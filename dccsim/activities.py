@@ -7,13 +7,12 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from dccflow.clock import activity_now
-from dccflow.messages import GbcsResponse
 from dccsim.service import CommandResult, CompletionResult, DccService
 
 
 class RequestStep(BaseModel):
     request_id: str
-    response: GbcsResponse | None = None
+    result: CommandResult | None = None
 
 
 class JoinOutcomeInput(BaseModel):
@@ -21,9 +20,18 @@ class JoinOutcomeInput(BaseModel):
     joined: bool
 
 
+class FailureInput(BaseModel):
+    request_id: str
+    reason: str
+
+
 class DccActivities:
     def __init__(self, dcc: DccService):
         self.dcc = dcc
+
+    @activity.defn
+    async def dcc_recheck_at_execution(self, step: RequestStep) -> bool:
+        return await self.dcc.recheck_at_execution(step.request_id, activity_now())
 
     @activity.defn
     async def dcc_send_command(self, step: RequestStep) -> CommandResult:
@@ -31,8 +39,13 @@ class DccActivities:
 
     @activity.defn
     async def dcc_complete_request(self, step: RequestStep) -> CompletionResult:
-        return await self.dcc.complete(step.request_id, step.response, activity_now())
+        assert step.result is not None
+        return await self.dcc.complete(step.request_id, step.result, activity_now())
 
     @activity.defn
     async def dcc_join_outcome(self, step: JoinOutcomeInput) -> str:
         return await self.dcc.join_outcome(step.request_id, step.joined, activity_now())
+
+    @activity.defn
+    async def dcc_fail_request(self, step: FailureInput) -> str:
+        return await self.dcc.fail(step.request_id, step.reason, activity_now())

@@ -1,4 +1,9 @@
-"""The DUIS body of each DCC Alert the simulated DCC raises: one builder per alert code, in one table."""
+"""The DUIS body of each DCC Alert the simulated DCC raises: one builder per alert code, in one table.
+
+DUIS gives no code-to-body table; each choice below names the ``DCCAlert`` element used. The quarantine
+notice (AB 12.2) has no code in the sources (digest 06 §C.4): its code is ``DccConfig.quarantine_alert_code``
+and its body is ``QuarantinedRequest`` whatever the code.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,43 @@ from datetime import datetime
 
 from lxml import etree
 
-from dccflow.duis.responses import n16_device_identity_confirmation, update_han_device_log_result
+from dccflow.duis.responses import build_dcc_alert, n16_device_identity_confirmation, update_han_device_log_result
+
+Builder = Callable[[str, str, datetime, str | None, dict], etree._Element]
 
 
-def _n16(device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
-    # N16 'Device Identity Confirmation' to the Network Operator (BAD 7.2.1.6.7)
+def _n16(code: str, device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
+    # N16 'Device Identity Confirmation' to the Network Operator (BAD 7.2.1.6.7; AD 3.8.101.4.4e)
     return n16_device_identity_confirmation(device_id=device_id, import_mpxn=data["mpxn"], at=at)
 
 
-def _han_log_result(success: bool):
-    def build(device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
+def _han_log_result(success: bool) -> Builder:
+    def build(code: str, device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
         # N24 / N25 name the 8.11 request they report on (SEC AD 3.8.109.4)
         return update_han_device_log_result(success=success, update_han_device_log_request_id=request_id,
                                             at=at, request_id=request_id)
     return build
 
 
-ALERT_BUILDERS: dict[str, Callable[[str, datetime, str | None, dict], etree._Element]] = {
+def _command_failure(code: str, device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
+    # N7 access control failure at execution; N12 / N13 delivery or response failure (BAD 7.8.5, Table 14):
+    # DUIS CommandFailure{CommandRequestID, DeviceID}
+    return build_dcc_alert(alert_code=code, at=at, request_id=request_id,
+                           alert=("CommandFailure", {"CommandRequestID": request_id, "DeviceID": device_id}))
+
+
+def quarantine_notice(code: str, device_id: str, at: datetime, request_id: str | None,
+                      data: dict) -> etree._Element:
+    # AB 12.2: the User is notified of the quarantine; DUIS QuarantinedRequest/<breach>{RequestID, EventRef}
+    return build_dcc_alert(alert_code=code, at=at, request_id=request_id,
+                           alert=("QuarantinedRequest", {data["breach"]: {
+                               "RequestID": request_id, "QuarantineEventRef": data["quarantine_event_ref"]}}))
+
+
+ALERT_BUILDERS: dict[str, Builder] = {
+    "N7": _command_failure,
+    "N12": _command_failure,
+    "N13": _command_failure,
     "N16": _n16,
     "N24": _han_log_result(True),
     "N25": _han_log_result(False),
@@ -32,8 +57,10 @@ ALERT_BUILDERS: dict[str, Callable[[str, datetime, str | None, dict], etree._Ele
 
 def dcc_alert_element(*, alert_code: str, device_id: str, at: datetime, request_id: str | None,
                       data: dict) -> etree._Element:
+    if data.get("body") == "QuarantinedRequest":
+        return quarantine_notice(alert_code, device_id, at, request_id, data)
     try:
         build = ALERT_BUILDERS[alert_code]
     except KeyError:
         raise NotImplementedError(f"the simulated DCC has no body for DCC Alert {alert_code}") from None
-    return build(device_id, at, request_id, data)
+    return build(alert_code, device_id, at, request_id, data)

@@ -1,19 +1,28 @@
-"""Smart Metering Inventory operations (SEC H5, Appendix AC; BAD 7.1.1). Every status change goes through
-the legal transition table of ``dccflow.domain.smi`` and is kept in the status history."""
+"""Smart Metering Inventory operations (SEC H5, Appendix AC; BAD 7.1.1) and time-aware Registration Data look-ups
+(BAD 7.8.1; SEC E2). Every SMI status change goes through the legal transition table of ``dccflow.domain.smi``
+and is kept in the status history."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
+from dccsim.records import ChAssetRecord
+
+DETAIL_FIELDS = ("manufacturer", "model", "smets_chts_version", "firmware_version", "esme_variant")
 
 
 class UnknownSmiDevice(LookupError):
     pass
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Inventory:
@@ -29,18 +38,23 @@ class Inventory:
     def find(self, device_id: str) -> SmiDevice | None:
         return self.s.get(SmiDevice, device_id)
 
-    def status(self, device_id: str) -> SmiStatus:
-        return SmiStatus(self.get(device_id).smi_status)
+    def status(self, device_id: str) -> SmiStatus | None:
+        raw = self.get(device_id).smi_status
+        return SmiStatus(raw) if raw else None
 
-    def add(self, device_id: str, device_type: DeviceType, status: SmiStatus, at: datetime, *,
-            chf_id: str | None = None, mpxn: str | None = None, reason: str) -> SmiDevice:
+    def add(self, device_id: str, device_type: DeviceType, status: SmiStatus | None, at: datetime, *,
+            chf_id: str | None = None, mpxn: str | None = None, reason: str, added_by: str | None = None,
+            **details: str | None) -> SmiDevice:
         if self.s.get(SmiDevice, device_id) is not None:
             raise ValueError(f"device {device_id} is already on the Smart Metering Inventory")
-        dev = SmiDevice(device_id=device_id, device_type=device_type.value, smi_status=status.value,
-                        chf_id=chf_id, mpxn=mpxn, status_changed_at=at)
+        dev = SmiDevice(device_id=device_id, device_type=device_type.value,
+                        smi_status=status.value if status else None, chf_id=chf_id, mpxn=mpxn,
+                        status_changed_at=at, added_by=added_by,
+                        **{k: v for k, v in details.items() if k in DETAIL_FIELDS})
         self.s.add(dev)
-        self.s.add(SmiStatusChange(device_id=device_id, from_status=None, to_status=status.value, at=at,
-                                   reason=reason))
+        if status is not None:
+            self.s.add(SmiStatusChange(device_id=device_id, from_status=None, to_status=status.value, at=at,
+                                       reason=reason))
         return dev
 
     def set_status(self, device_id: str, new: SmiStatus, at: datetime, reason: str) -> None:
@@ -55,28 +69,101 @@ class Inventory:
         self.s.add(SmiStatusChange(device_id=device_id, from_status=current.value, to_status=new.value,
                                    at=at, reason=reason))
 
+    def remove(self, device_id: str) -> None:
+        """Delete a Device's SMI record (AD 3.8.101.4.2); its status history is kept for audit."""
+        self.s.delete(self.get(device_id))
+
     def devices_of_chf(self, chf_id: str) -> list[SmiDevice]:
         return list(self.s.exec(select(SmiDevice).where(SmiDevice.chf_id == chf_id)))
 
+    def gpf_of(self, chf_id: str) -> SmiDevice | None:
+        return next((d for d in self.devices_of_chf(chf_id) if d.device_type == DeviceType.GPF), None)
+
+    def linked_mpxns(self, dev: SmiDevice) -> set[str]:
+        """The MPxNs a Device is linked to through the SMI (AB 6.1(f)): a meter's own; for a Type 1 Device the
+        meter it is joined to; for a CHF or GPF those of the meters on the CHF, and the MPxN the Supplier named
+        when reporting the CH installed (SRV 8.14.1)."""
+        if dev.mpxn:
+            return {dev.mpxn}
+        if dev.associated_with:
+            other = self.find(dev.associated_with)
+            return {other.mpxn} if other is not None and other.mpxn else set()
+        chf_id = dev.device_id if dev.device_type == DeviceType.CHF else (
+            dev.chf_id if dev.device_type == DeviceType.GPF else None)
+        if chf_id is None:
+            return set()
+        found = {d.mpxn for d in self.devices_of_chf(chf_id) if d.mpxn}
+        if not found:
+            report = self.s.exec(select(ChAssetRecord).where(ChAssetRecord.chf_id == chf_id,
+                                                             ChAssetRecord.mpxn != None)  # noqa: E711
+                                 .order_by(ChAssetRecord.id.desc())).first()
+            if report is not None:
+                found.add(report.mpxn)
+        return found
+
+
+#: the fuel of the Metering Points a User Role is registered for (SEC H3.8; digest 06 §B.3)
+_ROLE_FUEL = {UserRole.IMPORT_SUPPLIER: "electricity", UserRole.ELECTRICITY_DISTRIBUTOR: "electricity",
+              UserRole.GAS_SUPPLIER: "gas", UserRole.GAS_TRANSPORTER: "gas"}
+
 
 class Registration:
-    """Time-aware Registration Data look-ups (BAD 7.8.1; SEC E2)."""
+    """Time-aware Registration Data look-ups (BAD 7.8.1; SEC E2.1(c), E2.2(e): past, current and future)."""
 
     def __init__(self, session: Session):
         self.s = session
 
     def add(self, *, mpxn: str, fuel: str, supplier_id: str, network_operator_id: str,
-            effective_from: datetime) -> None:
-        self.s.add(RegistrationData(mpxn=mpxn, fuel=fuel, supplier_id=supplier_id,
-                                    network_operator_id=network_operator_id, effective_from=effective_from))
+            effective_from: datetime, effective_to: datetime | None = None, uprn: int | None = None,
+            postcode: str | None = None, address_identifier: str | None = None) -> RegistrationData:
+        row = RegistrationData(mpxn=mpxn, fuel=fuel, supplier_id=supplier_id,
+                               network_operator_id=network_operator_id, effective_from=effective_from,
+                               effective_to=effective_to, uprn=uprn, postcode=postcode,
+                               address_identifier=address_identifier)
+        self.s.add(row)
+        return row
+
+    def rows(self, mpxn: str) -> list[RegistrationData]:
+        return list(self.s.exec(select(RegistrationData).where(RegistrationData.mpxn == mpxn)
+                                .order_by(RegistrationData.effective_from, RegistrationData.id)))
 
     def at(self, mpxn: str, when: datetime) -> RegistrationData | None:
-        rows = self.s.exec(
-            select(RegistrationData).where(RegistrationData.mpxn == mpxn).order_by(RegistrationData.effective_from)
-        ).all()
+        """The registration in force at ``when`` (the latest-starting one if periods overlap)."""
         current = None
-        for row in rows:
-            eff = row.effective_from if row.effective_from.tzinfo else row.effective_from.replace(tzinfo=when.tzinfo)
-            if eff <= when:
+        for row in self.rows(mpxn):
+            if _aware(row.effective_from) <= when and (row.effective_to is None or when < _aware(row.effective_to)):
                 current = row
         return current
+
+    @staticmethod
+    def party(row: RegistrationData, role: UserRole) -> str | None:
+        """Who holds ``role`` for the Metering Point in this registration (``None``: the role is not one
+        Registration Data records, e.g. Other User)."""
+        if _ROLE_FUEL.get(role) != row.fuel:
+            return None
+        return row.supplier_id if role.is_supplier else row.network_operator_id
+
+    def holds(self, mpxn: str, role: UserRole, user_id: str, start: datetime, end: datetime | None = None) -> bool:
+        """Whether ``user_id`` holds ``role`` for ``mpxn`` at ``start`` or, given ``end``, at every instant of
+        [start, end] (AB 6.1(f)(i)): a gap or a hand-over inside the range fails."""
+        moments = {start}
+        if end is not None:  # the registration in force can only change where a period starts or ends
+            for row in self.rows(mpxn):
+                for edge in (row.effective_from, row.effective_to):
+                    if edge is not None and start < _aware(edge) <= end:
+                        moments.add(_aware(edge))
+        for moment in moments:
+            row = self.at(mpxn, moment)
+            if row is None or self.party(row, role) != user_id:
+                return False
+        return True
+
+    def mpxns_at_address(self, *, uprn: int | None = None, postcode: str | None = None,
+                         address_identifier: str | None = None) -> list[str]:
+        q = select(RegistrationData)
+        if uprn is not None:
+            q = q.where(RegistrationData.uprn == uprn)
+        else:
+            q = q.where(RegistrationData.postcode == postcode,
+                        RegistrationData.address_identifier == address_identifier)
+        return sorted({r.mpxn for r in self.s.exec(q)})

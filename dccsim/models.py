@@ -1,5 +1,7 @@
 """The DCC's persisted data: the Smart Metering Inventory, registration data, the request log, what it
-delivered to Users, the latest CS14 per CHF, and the SMKI repository (public certificates only)."""
+delivered to Users, the latest CS14 per CHF, and the SMKI repository (public certificates only). The DCC's
+other records (rejections, anomaly detection, service levels, CH assets, WAN coverage) are in
+``dccsim.records``, registered with the same metadata at the end of this module."""
 
 from __future__ import annotations
 
@@ -15,15 +17,26 @@ class SmiDevice(SQLModel, table=True):
 
     device_id: str = Field(primary_key=True)
     device_type: str
-    smi_status: str
+    #: ``None`` for Type 2 Devices, which have no SMI Status (SEC Appendix AC 2.9)
+    smi_status: str | None
     #: the CHF the Device is Associated with (BAD 7.2.1.6.7)
     chf_id: str | None = Field(default=None, index=True)
     #: the Meter or GPF a Type 1 / Type 2 Device is joined to (BAD 7.2.1.6.12)
     associated_with: str | None = None
     mpxn: str | None = Field(default=None, index=True)
+    secondary_import_mpan: str | None = None
+    export_mpan: str | None = None
     #: Communications Hub asset state as reported by 8.14.x (BAD 7.2.1.6.6)
     ch_install_state: str | None = None
     status_changed_at: datetime | None = None
+    #: Device details given by 'Device Pre-notification' (SRV 12.2; AD 3.8.113) or 'Update Inventory' (8.4)
+    manufacturer: str | None = None
+    model: str | None = None
+    smets_chts_version: str | None = None
+    firmware_version: str | None = None
+    esme_variant: str | None = None
+    #: the User who added the Device to the SMI (AD 3.8.101.4.1b, 4.2b); ``None`` when the DCC did (AC 2.4)
+    added_by: str | None = None
 
 
 class SmiStatusChange(SQLModel, table=True):
@@ -38,7 +51,8 @@ class SmiStatusChange(SQLModel, table=True):
 
 
 class RegistrationData(SQLModel, table=True):
-    """Registration Data for a Metering Point (BAD 7.8.1): who is registered, from when."""
+    """Registration Data for a Metering Point (BAD 7.8.1; SEC E2.1, E2.2): who is, was or will be registered,
+    from when until when (``effective_to`` exclusive, ``None``: open-ended), and where the Metering Point is."""
 
     __tablename__ = "dcc_registration"
 
@@ -48,11 +62,21 @@ class RegistrationData(SQLModel, table=True):
     supplier_id: str
     network_operator_id: str
     effective_from: datetime
+    effective_to: datetime | None = None
+    uprn: int | None = Field(default=None, index=True)
+    postcode: str | None = Field(default=None, index=True)
+    address_identifier: str | None = None
 
 
 class RequestLogEntry(SQLModel, table=True):
     """Every Service Request the DCC accepted, with its processing stage (used for anti-replay, for
-    idempotent retransmission and for service-level measurement)."""
+    idempotent retransmission and for service-level measurement). Rejected requests are never here: they are
+    in ``dccsim.records.RejectedRequest``.
+
+    Stages: ``pre_command_sent`` (Critical, awaiting the Signed Pre-Command), ``accepted``, ``quarantined``,
+    ``waiting_execution`` (future-dated), ``command_sent``, ``responded``, ``completed``, ``failed``,
+    ``deleted`` (a quarantined item the User deleted).
+    """
 
     __tablename__ = "dcc_request_log"
 
@@ -61,11 +85,28 @@ class RequestLogEntry(SQLModel, table=True):
     target: str = Field(index=True)
     counter: int
     srv: str
+    processing: str = ""
     digest: str
     received_at: datetime
     xml: bytes
-    acknowledgement: bytes | None = None
+    #: the synchronous reply: the Acknowledgement (Non-Critical), the Pre-Command (Critical) or the Service
+    #: Response (Non-Device); a retransmission of the same request gets the same bytes
+    reply: bytes | None = None
     stage: str = "accepted"
+    #: ExecutionDateTime of a future-dated request (SEC H3.11(b), H3.12)
+    execution_at: datetime | None = None
+    #: Critical requests: the Pre-Command's GBCS Payload and when it was sent (SEC H3.14(a))
+    pre_command_payload: bytes | None = None
+    pre_command_at: datetime | None = None
+    #: Critical requests: the Signed Pre-Command as received and the Acknowledgement it got (AB 7.1)
+    spc_xml: bytes | None = None
+    spc_digest: str | None = None
+    spc_reply: bytes | None = None
+    spc_received_at: datetime | None = None
+    #: the Device's Response as received (kept so that a retried step does not send the Command again)
+    device_response: dict | None = Field(default=None, sa_column=Column(JSON))
+    #: time the request spent in quarantine, excluded from response times (SEC H3.15(b))
+    quarantined_seconds: float = 0.0
     response_code: str | None = None
     completed_at: datetime | None = None
 
@@ -124,3 +165,6 @@ class SmkiCertificate(SQLModel, table=True):
     is_ca: bool = False
     pem: bytes
     revoked_at: datetime | None = None
+
+
+from dccsim import records as _records  # noqa: E402, F401 - registers the DCC's other tables

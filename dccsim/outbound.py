@@ -2,7 +2,8 @@
 with the DCC's key, logged once under a delivery key, then handed to the User's receiving endpoint.
 
 Delivery is at-least-once: a retried activity re-delivers the logged bytes, never a second, different
-message; receivers deduplicate.
+message; receivers deduplicate. Each alert is measured against the 60-second Target Response Time when it is
+logged (SEC H3.14(g); ``dccsim.servicelevels``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dccflow.db import session_scope
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_device_alert, build_service_response
 from dccflow.security.xmldsig import sign
+from dccsim import servicelevels
 from dccsim.alert_bodies import dcc_alert_element
+from dccsim.config import ALERTS
 from dccsim.models import DeliveredMessage
 from dccsim.smki import SmkiRepository
 
@@ -49,21 +52,27 @@ class Outbound:
 
     # -- message kinds ----------------------------------------------------------------------------------
     def service_response(self, s: Session, *, recipient: str, request_id: str, srv: str, code: str,
-                         at: datetime, device_id: str | None = None, payload=None) -> DeliveredMessage:
+                         at: datetime, device_id: str | None = None, payload=None,
+                         kind: str = "service_response") -> DeliveredMessage:
+        """A Service Response. ``kind="sync_service_response"``: returned synchronously (Non-Device requests,
+        CommandVariant 8), logged here for the audit but not delivered to the User's endpoint."""
         def make() -> DeliveredMessage:
             el = build_service_response(request_id=request_id, response_code=code, at=at,
                                         service_reference_variant=srv, payload=payload)
             return DeliveredMessage(delivery_key=f"{request_id}:response", recipient=recipient,
-                                    kind="service_response", request_id=request_id, response_code=code,
+                                    kind=kind, request_id=request_id, response_code=code,
                                     device_id=device_id, at=at, xml=self._signed(el))
 
         return self._log(s, f"{request_id}:response", make)
 
     def dcc_alert(self, s: Session, *, key: str, recipient: str, alert_code: str, device_id: str,
-                  at: datetime, request_id: str | None = None, data: dict | None = None) -> DeliveredMessage:
+                  at: datetime, request_id: str | None = None, data: dict | None = None,
+                  event_at: datetime | None = None) -> DeliveredMessage:
+        """A DCC Alert; ``event_at`` is the DCC event that caused it (the start of its response time)."""
         def make() -> DeliveredMessage:
             el = dcc_alert_element(alert_code=alert_code, device_id=device_id, at=at, request_id=request_id,
                                    data=data or {})
+            servicelevels.record(s, ALERTS, key, started_at=event_at or at, stopped_at=at, user_id=recipient)
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="dcc_alert",
                                     request_id=request_id, dcc_alert_code=alert_code, device_id=device_id,
                                     at=at, xml=self._signed(el))
@@ -71,11 +80,13 @@ class Outbound:
         return self._log(s, key, make)
 
     def device_alert(self, s: Session, *, key: str, recipient: str, device_id: str, alert_code: int,
-                     at: datetime) -> DeliveredMessage:
+                     at: datetime, raised_at: datetime | None = None) -> DeliveredMessage:
+        """A Device Alert forwarded to a User; ``raised_at``: when it reached the CHF (H3.14(g))."""
         def make() -> DeliveredMessage:
             counter = s.exec(select(func.count()).select_from(DeliveredMessage)).one() + 1
             el = build_device_alert(device_id=device_id, alert_code=alert_code, at=at, recipient_id=recipient,
                                     counter=counter)
+            servicelevels.record(s, ALERTS, key, started_at=raised_at or at, stopped_at=at, user_id=recipient)
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="device_alert",
                                     device_alert_code=alert_code, device_id=device_id, at=at,
                                     xml=self._signed(el))
@@ -87,7 +98,8 @@ class Outbound:
         if self._endpoint is None:
             raise RuntimeError("no User endpoint connected to the DCC's outbound interface")
         for row in rows:
-            await self._endpoint(row.recipient, row.xml)
+            if row.kind != "sync_service_response":  # already returned to the sender synchronously
+                await self._endpoint(row.recipient, row.xml)
 
     def sent(self, *, device_ids: list[str] | None = None) -> list[DeliveredMessage]:
         with session_scope(self.engine) as s:

@@ -1,22 +1,25 @@
 """The simulated DCC's interfaces.
 
 * Towards Users (the DCC User Interface): ``submit`` takes a signed DUIS request and gives the synchronous
-  reply; everything else (Service Responses, DCC Alerts, Device Alerts) goes out later through
-  ``dccsim.outbound``.
+  reply (``dccsim.intake``); everything else (Service Responses, DCC Alerts, Device Alerts) goes out later
+  through ``dccsim.outbound``.
 * Towards devices (the SM WAN): ``on_chf_connected`` and ``receive_device_alert``; commands go out through a
   ``WanGateway`` (``devices.wan``).
-* Internally, each accepted request is carried through by a durable DCC workflow
-  (``dccsim.workflows.DccServiceRequestWorkflow``) whose activities call the ``process_*`` methods here.
+* Internally, each accepted Device request is carried through by a durable DCC workflow
+  (``dccsim.workflows.DccServiceRequestWorkflow``) whose activities call the ``process`` methods
+  (``dccsim.processing``).
+* Threshold Anomaly Detection administration: ``set_anomaly_threshold``, ``release_quarantined`` and
+  ``delete_quarantined`` (SEC G6; Appendix AA 3.7, 4.9; AB 12.3).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Literal, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -25,47 +28,29 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from dccflow.config import DCC_TASK_QUEUE
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
-from dccflow.domain.service_requests import SrProcessing
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import secure_parse
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
 from dccflow.security.xmldsig import sign
-from dccsim.handlers import HANDLERS, Ctx, Outcome, UpdateHanDeviceLog
+from dccsim import tad
+from dccsim.config import DccConfig
+from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import Inventory, Registration
-from dccsim.models import DeliveredMessage, LatestCs14, PendingJoin, RequestLogEntry
+from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.outbound import Outbound
-from dccsim.pipeline import check_request
-from dccsim.rejections import ServiceRequestRejected, SilentlyRejected
+from dccsim.processing import CommandResult, CompletionResult, Processing
+from dccsim.records import RejectedRequest
+from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 
 log = logging.getLogger(__name__)
 
 CHF_DEVICE_LOG_CHANGED = 0x8F12
 
-
-class SubmitReply(BaseModel):
-    outcome: Literal["accepted", "rejected", "silent"]
-    xml: bytes | None = None
-    code: str | None = None
-    reason: str | None = None
-
-
-class DccWorkItem(BaseModel):
-    request_id: str
-    srv: str
-    processing: SrProcessing
-
-
-class CommandResult(BaseModel):
-    response: GbcsResponse | None
-
-
-class CompletionResult(BaseModel):
-    response_code: str
-    join_watch_seconds: int | None = None
-    already_joined: bool = False
+__all__ = ["CommandResult", "CompletionResult", "DccService", "DccWorkItem", "SubmitReply", "WanGateway",
+           "dcc_workflow_id"]
 
 
 class WanGateway(Protocol):
@@ -76,11 +61,12 @@ def dcc_workflow_id(request_id: str) -> str:
     return f"dcc-sr-{request_id}"
 
 
-class DccService:
-    def __init__(self, engine: Engine, smki: SmkiRepository, outbound: Outbound):
+class DccService(Processing):
+    def __init__(self, engine: Engine, smki: SmkiRepository, outbound: Outbound, config: DccConfig | None = None):
         self.engine = engine
         self.smki = smki
         self.outbound = outbound
+        self.config = config or DccConfig()
         self.client: Client | None = None
         self.wan: WanGateway | None = None
 
@@ -92,46 +78,71 @@ class DccService:
     async def submit(self, xml: bytes, at: datetime) -> SubmitReply:
         try:
             with session_scope(self.engine) as s:
-                checked = check_request(xml, session=s, smki=self.smki, at=at)
-                if checked.duplicate_of is not None:
-                    entry = checked.duplicate_of
-                else:
-                    hdr = checked.request.header
-                    entry = RequestLogEntry(
-                        request_id=hdr.request_id, originator=hdr.originator, target=hdr.target,
-                        counter=hdr.counter, srv=checked.definition.srv, digest=checked.digest,
-                        received_at=at, xml=xml)
-                    if checked.processing != SrProcessing.NON_DEVICE:
-                        # the DUIS Acknowledgement (I99); Non-Device requests get none (AB 16.1(a))
-                        entry.acknowledgement = self._sign(build_service_response(
-                            request_id=hdr.request_id, response_code="I99", at=at,
-                            service_reference_variant=checked.definition.srv))
-                    s.add(entry)
-                item = DccWorkItem(request_id=entry.request_id, srv=entry.srv, processing=checked.processing)
-                ack = entry.acknowledgement
+                accepted = Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
+                                  at=at).take(xml)
         except SilentlyRejected as exc:
             log.info("silently rejected: %s", exc)
+            self._record_rejection(xml, at, exc.check, None, exc.reason, silent=True)
             return SubmitReply(outcome="silent", reason=str(exc))
         except ServiceRequestRejected as exc:
+            self._record_rejection(xml, at, exc.check, exc.code, exc.reason)
+            readable = exc.check != Check.VERIFY  # a request failing A gets no DUIS Response
             return SubmitReply(outcome="rejected", code=exc.code, reason=str(exc),
-                               xml=self._rejection(xml, exc, at))
-        await self._start(item)
-        return SubmitReply(outcome="accepted", xml=ack, code="I99" if ack else None)
+                               xml=self._rejection(xml, exc.code, exc.request_id, at) if readable else None)
+        except DBAPIError:
+            raise  # the DCC Systems cannot take requests now: a transport-level failure, retried by the User
+        except Exception as exc:  # noqa: BLE001 - never leave a User without an answer (digest 06 §F.7)
+            log.exception("the DCC failed while taking a request")
+            rejected = ServiceRequestRejected(Check.INTERNAL, f"{type(exc).__name__}: {exc}")
+            request_id = self._readable(xml)[0]
+            self._record_rejection(xml, at, rejected.check, rejected.code, rejected.reason)
+            return SubmitReply(outcome="rejected", code=rejected.code, reason=str(rejected),
+                               xml=self._rejection(xml, rejected.code, request_id, at))
+        await self._follow_up(accepted)
+        return accepted.reply
+
+    async def _follow_up(self, accepted: Accepted) -> None:
+        if accepted.deliver:
+            await self.outbound.deliver(accepted.deliver)
+        if accepted.start is not None:
+            await self._start(accepted.start)
 
     def _sign(self, element) -> bytes:
         cred = self.smki.dcc_credential()
         return to_bytes(sign(element, cred.key, cred.cert))
 
-    def _rejection(self, xml: bytes, exc: ServiceRequestRejected, at: datetime) -> bytes | None:
-        srv = None
+    @staticmethod
+    def _readable(xml: bytes) -> tuple[str | None, str | None]:
+        """RequestID and SRV of a request, if it can be read at all."""
         try:
-            srv = request_from_element(secure_parse(xml)).header.service_reference_variant
+            header = request_from_element(secure_parse(xml)).header
+            return header.request_id, header.service_reference_variant
         except Exception:  # noqa: BLE001 - the request itself may be what is broken
-            pass
-        if srv is None or exc.request_id is None:
+            return None, None
+
+    def _rejection(self, xml: bytes, code: str | None, request_id: str | None, at: datetime) -> bytes | None:
+        """The signed Service Response telling the User why (AB 6.3), when there is a code and a request."""
+        srv = self._readable(xml)[1]
+        if code is None or srv is None or request_id is None:
             return None
-        return self._sign(build_service_response(request_id=exc.request_id, response_code=exc.code, at=at,
-                                                 service_reference_variant=srv))
+        try:
+            return self._sign(build_service_response(request_id=request_id, response_code=code, at=at,
+                                                     service_reference_variant=srv))
+        except Exception:  # noqa: BLE001 - e.g. an SRV DUIS does not know: no DUIS response can be formed
+            log.exception("no DUIS response for a rejected request")
+            return None
+
+    def _record_rejection(self, xml: bytes, at: datetime, check: Check, code: str | None, reason: str, *,
+                          silent: bool = False) -> None:
+        request_id, srv = self._readable(xml)
+        try:
+            body = request_from_element(secure_parse(xml)).body_element if request_id else None
+        except Exception:  # noqa: BLE001
+            body = None
+        with session_scope(self.engine) as s:
+            s.add(RejectedRequest(at=at, request_id=request_id, originator=request_id.split(":")[0] if request_id
+                                  else None, srv=srv, signed_pre_command=body == "SignedPreCommand",
+                                  check=check.value, code=code, silent=silent, reason=reason[:2000], size=len(xml)))
 
     async def _start(self, item: DccWorkItem) -> None:
         from dccsim.workflows import DccServiceRequestWorkflow
@@ -144,73 +155,43 @@ class DccService:
         except WorkflowAlreadyStartedError:
             pass  # a retransmission of a request already being processed
 
-    # == processing (called by the DCC workflow's activities) ============================================
-    def _ctx(self, s, request_id: str, at: datetime) -> tuple[RequestLogEntry, Ctx]:
-        entry = s.get(RequestLogEntry, request_id)
-        request = request_from_element(secure_parse(entry.xml))
-        return entry, Ctx(session=s, request=request, at=at)
+    # == Threshold Anomaly Detection administration ======================================================
+    def set_anomaly_threshold(self, *, user_id: str | None, srv: str, limit: int, window: timedelta,
+                              at: datetime) -> None:
+        """Apply a User's ADT (SEC G6.3; AA 3.7), or the DCC's aggregate one with ``user_id=None`` (G6.6)."""
+        with session_scope(self.engine) as s:
+            tad.set_threshold(s, user_id=user_id, srv=srv, limit=limit, window=window, at=at)
 
-    async def send_command(self, request_id: str, at: datetime) -> CommandResult:
+    async def release_quarantined(self, event_ref: str, at: datetime) -> None:
+        """The User's instruction to process a quarantined item (AB 12.3(a); AA 4.9): within the release
+        window it goes on to the Device, its quarantine time excluded from response times (H3.15(b))."""
         with session_scope(self.engine) as s:
-            entry, ctx = self._ctx(s, request_id, at)
-            if entry.stage in ("responded", "completed"):
-                return CommandResult(response=None)
-            command = HANDLERS[entry.srv].command(ctx)
-        assert self.wan is not None
-        response = await self.wan.deliver_command(command, at)
-        with session_scope(self.engine) as s:
-            entry = s.get(RequestLogEntry, request_id)
-            entry.stage = "responded"
+            item = tad.quarantined_item(s, event_ref)
+            if item.status != "quarantined":
+                raise ValueError(f"quarantined item {event_ref} is already {item.status}")
+            if at > _aware(item.at) + self.config.quarantine_release_window:
+                raise ValueError(f"quarantined item {event_ref} was archived {self.config.quarantine_release_window} "
+                                 "after quarantine (AA 4.5): it can no longer be released")
+            entry = s.get(RequestLogEntry, item.request_id)
+            item.status, item.resolved_at = "released", at
+            entry.stage = "accepted"
+            entry.quarantined_seconds += (at - _aware(item.at)).total_seconds()
+            s.add(item)
             s.add(entry)
-        return CommandResult(response=response)
+            work = Intake._work_item(entry, self.config)
+        await self._start(work)
 
-    async def complete(self, request_id: str, response: GbcsResponse | None, at: datetime) -> CompletionResult:
-        """Apply a device response (or a Non-Device request) and answer the User."""
+    def delete_quarantined(self, event_ref: str, at: datetime) -> None:
+        """The User confirms the item is to be deleted (AB 12.3(b)): no Command is ever sent for it."""
         with session_scope(self.engine) as s:
-            entry, ctx = self._ctx(s, request_id, at)
-            handler = HANDLERS[entry.srv]
-            if entry.stage == "completed":
-                outcome = Outcome(response_code=entry.response_code or "I0")
-            else:
-                outcome = handler.apply(ctx, response)
-                entry.stage, entry.response_code, entry.completed_at = "completed", outcome.response_code, at
-                s.add(entry)
-            rows = [self.outbound.service_response(
-                s, recipient=entry.originator, request_id=request_id, srv=entry.srv,
-                code=outcome.response_code, at=at, device_id=entry.target)]
-            rows += self._notices(s, request_id, outcome, at)
-            result = CompletionResult(response_code=outcome.response_code)
-            if outcome.join_watch is not None:
-                chf_id, device_id, seconds = outcome.join_watch
-                if s.get(PendingJoin, request_id) is None:
-                    s.add(PendingJoin(request_id=request_id, chf_id=chf_id, device_id=device_id,
-                                      supplier_id=entry.originator))
-                result.join_watch_seconds = seconds
-                result.already_joined = self._log_confirms(s, chf_id, device_id)
-        await self.outbound.deliver(rows)
-        return result
-
-    def _notices(self, s, request_id: str, outcome: Outcome, at: datetime) -> list[DeliveredMessage]:
-        return [
-            self.outbound.dcc_alert(s, key=f"{request_id}:{n.alert_code}:{n.device_id}", recipient=n.recipient,
-                                    alert_code=n.alert_code, device_id=n.device_id, at=at,
-                                    request_id=request_id, data=n.data)
-            for n in outcome.notices
-        ]
-
-    async def join_outcome(self, request_id: str, joined: bool, at: datetime) -> str:
-        handler = HANDLERS["8.11"]
-        assert isinstance(handler, UpdateHanDeviceLog)
-        with session_scope(self.engine) as s:
-            entry, ctx = self._ctx(s, request_id, at)
-            pending = s.get(PendingJoin, request_id)
-            device_id = pending.device_id if pending else ctx.body["DeviceID"]
-            outcome = handler.join_result(ctx, device_id, joined)
-            if pending is not None:
-                s.delete(pending)
-            rows = self._notices(s, request_id, outcome, at)
-        await self.outbound.deliver(rows)
-        return outcome.notices[0].alert_code
+            item = tad.quarantined_item(s, event_ref)
+            if item.status != "quarantined":
+                raise ValueError(f"quarantined item {event_ref} is already {item.status}")
+            item.status, item.resolved_at = "deleted", at
+            entry = s.get(RequestLogEntry, item.request_id)
+            entry.stage = "deleted"
+            s.add(item)
+            s.add(entry)
 
     # == SM WAN side =====================================================================================
     def on_chf_connected(self, chf_id: str, at: datetime) -> bool:
@@ -244,7 +225,8 @@ class DccService:
                 return
             row = self.outbound.device_alert(
                 s, key=f"{alert.device_id}:{alert.alert_code:04X}:{alert.at.isoformat()}",
-                recipient=reg.supplier_id, device_id=alert.device_id, alert_code=alert.alert_code, at=alert.at)
+                recipient=reg.supplier_id, device_id=alert.device_id, alert_code=alert.alert_code, at=alert.at,
+                raised_at=alert.at)
         await self.outbound.deliver([row])
 
     async def _on_cs14(self, alert: DeviceAlertEvent) -> None:
@@ -264,7 +246,6 @@ class DccService:
             handle = self.client.get_workflow_handle(dcc_workflow_id(request_id))
             await handle.signal(DccServiceRequestWorkflow.cs14_received)
 
-    @staticmethod
-    def _log_confirms(s, chf_id: str, device_id: str) -> bool:
-        row = s.get(LatestCs14, chf_id)
-        return bool(row) and any(e["device_id"] == device_id and e.get("joined") for e in row.device_log)
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

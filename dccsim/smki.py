@@ -60,12 +60,18 @@ class SmkiRepository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._cache: dict[tuple[str, str], x509.Certificate] = {}
+        self._authorities: dict[str, Credential] = {}  # a cache: the rows never change once written
 
     # -- authority ------------------------------------------------------------------------------------
     def _authority(self, name: str) -> Credential | None:
+        if name in self._authorities:
+            return self._authorities[name]
         with session_scope(self.engine) as s:
             row = s.get(SmkiAuthorityKey, name)
-            return Credential.from_pem(row.key_pem, row.cert_pem) if row else None
+            cred = Credential.from_pem(row.key_pem, row.cert_pem) if row else None
+        if cred is not None:
+            self._authorities[name] = cred
+        return cred
 
     def ensure_authorities(self, dcc_entity_id: str) -> None:
         """Create the Root, the issuing CA and the DCC's digital-signing certificate once."""

@@ -1,8 +1,12 @@
-"""The DCC's own durable processing of one accepted Service Request (BAD 7.8.4).
+"""The DCC's own durable processing of one accepted Device request (BAD 7.8.4.4.1–2, 7.8.5).
 
-Non-Device: process and respond. Device requests: send the GBCS command over the SM WAN, apply the device's
-response, answer the User; for 'Update HAN Device Log' adds, wait (a durable timer) for the CHF's confirming
-CS14 for the Join Time Period plus the network allowance, then send N24 or N25 (SEC AD 3.8.109.4).
+A future-dated request held by the DCC waits (a durable timer) until its execution time and is re-checked
+then (N7 if the User is no longer eligible). Then: send the Command over the SM WAN, apply the Device's
+Response, answer the User; for 'Update HAN Device Log' adds, wait for the CHF's confirming CS14 for the Join
+Time Period plus the network allowance, then send N24 or N25 (SEC AD 3.8.109.4).
+
+A step that keeps failing does not leave the request hanging: after its retries the User gets a signed error
+Service Response (``dcc_fail_request``).
 """
 
 from __future__ import annotations
@@ -11,14 +15,20 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from dccflow.domain.service_requests import SrProcessing
-    from dccsim.activities import DccActivities, JoinOutcomeInput, RequestStep
+    from dccsim.activities import DccActivities, FailureInput, JoinOutcomeInput, RequestStep
     from dccsim.service import DccWorkItem
 
-_ACTIVITY = dict(start_to_close_timeout=timedelta(seconds=60),
-                 retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10)))
+
+def _step(item: DccWorkItem) -> dict:
+    return dict(start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=item.attempts))
+
+
+_LAST_RESORT = dict(start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=60)))
 
 
 @workflow.defn(name="DccServiceRequest")
@@ -32,16 +42,26 @@ class DccServiceRequestWorkflow:
 
     @workflow.run
     async def run(self, item: DccWorkItem) -> str:
-        response = None
-        if item.processing != SrProcessing.NON_DEVICE:
-            sent = await workflow.execute_activity_method(
-                DccActivities.dcc_send_command, RequestStep(request_id=item.request_id), **_ACTIVITY)
-            response = sent.response
+        try:
+            return await self._process(item)
+        except ActivityError as exc:
+            return await workflow.execute_activity_method(
+                DccActivities.dcc_fail_request, FailureInput(request_id=item.request_id, reason=str(exc.cause or exc)),
+                **_LAST_RESORT)
+
+    async def _process(self, item: DccWorkItem) -> str:
+        step = RequestStep(request_id=item.request_id)
+        if item.execute_at is not None:
+            delay = (item.execute_at - workflow.now()).total_seconds()
+            if delay > 0:
+                await workflow.sleep(timedelta(seconds=delay))
+            if not await workflow.execute_activity_method(DccActivities.dcc_recheck_at_execution, step, **_step(item)):
+                return "N7"
+        sent = await workflow.execute_activity_method(DccActivities.dcc_send_command, step, **_step(item))
         completion = await workflow.execute_activity_method(
-            DccActivities.dcc_complete_request, RequestStep(request_id=item.request_id, response=response),
-            **_ACTIVITY)
+            DccActivities.dcc_complete_request, RequestStep(request_id=item.request_id, result=sent), **_step(item))
         if completion.join_watch_seconds is None:
-            return completion.response_code
+            return completion.response_code or ("N13" if sent.delivered else "N12")
         if completion.already_joined:
             self._cs14_confirmed = True
         try:
@@ -51,4 +71,4 @@ class DccServiceRequestWorkflow:
             pass
         return await workflow.execute_activity_method(
             DccActivities.dcc_join_outcome,
-            JoinOutcomeInput(request_id=item.request_id, joined=self._cs14_confirmed), **_ACTIVITY)
+            JoinOutcomeInput(request_id=item.request_id, joined=self._cs14_confirmed), **_step(item))

@@ -1,14 +1,42 @@
-"""Faults the fleet can be told to show, by name. One catalogue; scenarios and tests use these names."""
+"""Faults the fleet can be told to show, by name. One catalogue; scenarios, tests and ``dccflow fleet create``
+use these names. A fault is set on one device (``Fleet.set_fault``) or on a fleet-wide share of devices,
+chosen deterministically from a seed (``selected``), and carries at most one parameter.
+
+Timed faults (slow WAN, a late join, a power outage) run on durable Temporal timers in device workflows.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from pydantic import BaseModel
+
+_HAN = ("ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD")
+_SIGNING = ("CHF", "GPF", "ESME", "GSME", "HCALCS")
 
 
 class FaultSpec(BaseModel, frozen=True):
     name: str
     applies_to: tuple[str, ...]  # device types
     description: str
+    #: name of the parameter, its default; None if the fault takes none
+    param: str | None = None
+    default: Any = True
+    choices: tuple[str, ...] = ()
+
+    def normalise(self, value: Any) -> Any:
+        """The parameter as stored: numbers for minutes, a choice for a kind; the default when none given."""
+        if self.param is None or value is None or value is True:
+            return self.default
+        if self.choices:
+            if str(value) not in self.choices:
+                raise ValueError(f"fault {self.name!r}: {self.param} must be one of {', '.join(self.choices)}")
+            return str(value)
+        number = float(value)
+        if number < 0:
+            raise ValueError(f"fault {self.name!r}: {self.param} must not be negative")
+        return int(number) if number == int(number) else number
 
 
 FAULTS: dict[str, FaultSpec] = {
@@ -20,9 +48,40 @@ FAULTS: dict[str, FaultSpec] = {
             description="The Communications Hub never connects to the SM WAN (BAD 7.2.1.6.4: Install & Leave applies).",
         ),
         FaultSpec(
+            name="slow-wan", applies_to=("CHF",), param="minutes", default=10,
+            description="Commands to the CH and its devices arrive, and their Responses return, only after N minutes "
+                        "(a durable timer; SmWan.dispatch_command reports 'in-transit').",
+        ),
+        FaultSpec(
             name="join-timeout",
             applies_to=("ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD", "GPF"),
             description="The device never completes its SM HAN join, so no second CS14 reaches the DCC (N25).",
+        ),
+        FaultSpec(
+            name="join-delay", applies_to=_HAN, param="minutes", default=30,
+            description="The device completes its SM HAN join only N minutes after it could (late second CS14).",
+        ),
+        FaultSpec(
+            name="firmware-corrupt", applies_to=("ESME", "GSME", "PPMID", "CHF"), param="where",
+            default="download", choices=("download", "storage"),
+            description="The firmware image is corrupted: on 'download' (hash check fails: 0x8F1C, image discarded) "
+                        "or in 'storage' after verification (CS06 hash check fails: activation refused, 0x8F1C).",
+        ),
+        FaultSpec(
+            name="refuse-signature", applies_to=_SIGNING,
+            description="The device fails every signature check (e.g. damaged trust anchors): it refuses signed "
+                        "Commands with 0x8F3D 'Trusted Source Authentication Failure'.",
+        ),
+        FaultSpec(
+            name="power-loss", applies_to=("CHF",), param="minutes", default=5,
+            description="The premises loses mains for N minutes: the CH goes off the SM WAN and SM HAN with the ESME; "
+                        "on restoration the ESME raises 0x8F35/0x8F36 and the DCC hears of the outage (AD1 if >= 3 "
+                        "minutes, BAD 7.5.6.5.2). Starts at once on a powered CH, else when the CH is powered.",
+        ),
+        FaultSpec(
+            name="ch-fault", applies_to=("CHF",),
+            description="The CH is faulty: no SM WAN and no SM HAN, nothing reaches or leaves its devices "
+                        "(to be returned with SRV 8.14.3, BAD 7.6.1).",
         ),
     )
 }
@@ -37,3 +96,26 @@ def check_fault(name: str) -> FaultSpec:
         return FAULTS[name]
     except KeyError:
         raise UnknownFault(f"unknown fault {name!r}; known faults: {', '.join(sorted(FAULTS))}") from None
+
+
+def selected(seed: int, fault: str, device_id: str, rate: float) -> bool:
+    """Whether a fleet-wide fault rate picks this device: a uniform draw from the seed, the fault and the
+    device id, so the same seed always picks the same devices whatever order they are visited in."""
+    if rate <= 0:
+        return False
+    if rate >= 1:
+        return True
+    digest = hashlib.sha256(f"{seed}|{fault}|{device_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def parse_fault_option(text: str) -> tuple[str, Any, float]:
+    """``NAME[:PARAM][=RATE]`` as given to ``dccflow fleet create --fault`` (rate defaults to 1)."""
+    head, _, rate = text.partition("=")
+    name, _, param = head.partition(":")
+    spec = check_fault(name.strip())
+    value = spec.normalise(param.strip() or None)
+    share = float(rate) if rate else 1.0
+    if not 0 <= share <= 1:
+        raise ValueError(f"fault rate {rate!r} must be between 0 and 1")
+    return spec.name, value, share

@@ -1,30 +1,44 @@
 """The simulated fleet: devices' own behaviour, as synchronous state changes plus the effects they cause.
 
-Every operation returns :class:`FleetEffects`: the Device Alerts the devices raise (to be carried to the DCC
-over the SM WAN) and the timed behaviour they start (a HAN join that completes after a delay). The Temporal
-side (``devices.activities`` / ``devices.workflows``) carries those out, so the fleet itself has no clock and
-no I/O beyond its own table.
+Every operation returns :class:`FleetEffects` (``devices.effects``): the Device Alerts the devices raise (carried
+to the DCC over the SM WAN), the timed behaviour they start (durable timers in ``devices.workflows``) and CH
+power events. ``devices.wan.SmWan`` carries those out, so the fleet has no clock and no I/O beyond its tables.
+
+A command from the DCC (``execute``) goes through what GBCS has a device do before acting on it:
+
+1. the use case must be one this Device Type answers (``_HANDLERS``), and the device must be on the SM HAN
+   (the CHF and its GPF are the hub itself);
+2. Critical Commands must carry a valid signature by the certificate in the Supplier cell (or the cell
+   ``devices.catalogue.SIGNED_BY`` names); CS02b checks its own signer by the cell it replaces;
+3. the originator counter must exceed the last one accepted from that originator (anti-replay); a
+   retransmission of the last command from an originator gets the same outcome again, not a replay refusal;
+4. the use case's own behaviour (``devices.han``, ``meter``, ``security``, ``firmware``, ``hub``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dccflow.db import session_scope
-from dccflow.messages import DeviceAlertEvent, DeviceLogEntry, GbcsCommand, GbcsResponse
-from devices.faults import check_fault
+from dccflow.domain.devices import DeviceType
+from dccflow.messages import GbcsCommand, GbcsResponse
+from devices import firmware, han, hub, meter, security
+from devices.catalogue import SIGNED_BY
+from devices.effects import CommandCtx, DeviceTimer, FleetEffects, HanJoinStart  # noqa: F401 - re-exported
+from devices.faults import check_fault, selected
 from devices.models import DeviceState
 
-#: GBCS Device Alert codes raised by this module (names as the BAD gives them, BAD 7.2.1.6.7).
-CHF_DEVICE_LOG_CHANGED = 0x8F12
-DEVICE_JOINED_SMHAN = 0x8183
-
-#: How long a powered device takes to find the SM HAN, authenticate with its install code and finish CBKE.
-DEFAULT_JOIN_DELAY_SECONDS = 20
+_MODULES = (han, meter, security, firmware, hub)
+#: use case -> (Device Types that answer it, behaviour)
+_HANDLERS = {uc: entry for module in _MODULES for uc, entry in module.HANDLERS.items()}
+_TIMERS = {kind: fn for module in _MODULES for kind, fn in module.TIMERS.items()}
+#: use cases that check their own signer (the entitled cell depends on the command's content)
+_SELF_AUTHENTICATED = frozenset({"CS02b", "UpdateFirmware"})
 
 
 class UnknownDevice(LookupError):
@@ -39,20 +53,12 @@ class DeviceSpec(BaseModel):
     install_code: str | None = None
 
 
-class HanJoinStart(BaseModel):
-    chf_id: str
-    device_id: str
-    delay_seconds: int
+class Route(BaseModel):
+    """How the SM WAN reaches a device: through its CH, if the CH is up, taking ``delay_seconds``."""
 
-
-class FleetEffects(BaseModel):
-    alerts: list[DeviceAlertEvent] = Field(default_factory=list)
-    joins: list[HanJoinStart] = Field(default_factory=list)
-
-    def extend(self, other: FleetEffects) -> FleetEffects:
-        self.alerts.extend(other.alerts)
-        self.joins.extend(other.joins)
-        return self
+    hub_id: str | None
+    reachable: bool
+    delay_seconds: int = 0
 
 
 class Fleet:
@@ -65,14 +71,42 @@ class Fleet:
             for spec in specs:
                 s.add(DeviceState(**spec.model_dump()))
 
-    def set_fault(self, device_id: str, fault: str, param: object = True) -> None:
+    def set_fault(self, device_id: str, fault: str, param: object = True,
+                  at: datetime | None = None) -> FleetEffects:
+        """Give a device a fault. A power loss on a CH that is already powered starts at ``at``."""
         spec = check_fault(fault)
         with session_scope(self.engine) as s:
             dev = self._get(s, device_id)
             if dev.device_type not in spec.applies_to:
                 raise ValueError(f"fault {fault!r} does not apply to a {dev.device_type} ({device_id})")
-            dev.faults = {**dev.faults, fault: param}
+            dev.faults = {**dev.faults, fault: spec.normalise(param)}
             s.add(dev)
+            if fault == "power-loss" and at is not None and dev.installed:
+                return hub.power_loss(s, dev, at, dev.faults[fault])
+            if fault == "ch-fault":
+                dev.wan_connected = False
+        return FleetEffects()
+
+    def clear_fault(self, device_id: str, fault: str) -> None:
+        with session_scope(self.engine) as s:
+            dev = self._get(s, device_id)
+            dev.faults = {k: v for k, v in dev.faults.items() if k != fault}
+            s.add(dev)
+
+    def apply_fault_rate(self, fault: str, rate: float, seed: int, param: object = True) -> list[str]:
+        """Give ``fault`` to a share ``rate`` of the devices it applies to, chosen deterministically by seed."""
+        spec = check_fault(fault)
+        value = spec.normalise(param)
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(DeviceState.device_id, DeviceState.faults)
+                          .where(DeviceState.device_type.in_(spec.applies_to))).all()
+            chosen = [(d, f) for d, f in rows if selected(seed, fault, d, rate)]
+            table = DeviceState.__table__
+            if chosen:  # one executemany, not one statement per device
+                s.execute(update(table).where(table.c.device_id == bindparam("target"))
+                          .values(faults=bindparam("new_faults", type_=table.c.faults.type)),
+                          [{"target": d, "new_faults": {**(f or {}), fault: value}} for d, f in chosen])
+        return [d for d, _ in chosen]
 
     def get(self, device_id: str) -> DeviceState:
         with session_scope(self.engine) as s:
@@ -83,121 +117,124 @@ class Fleet:
             return list(s.exec(select(DeviceState).where(DeviceState.premises_id == premises_id)))
 
     @staticmethod
-    def _get(s, device_id: str) -> DeviceState:
+    def _get(s: Session, device_id: str) -> DeviceState:
         dev = s.get(DeviceState, device_id)
         if dev is None:
             raise UnknownDevice(f"no simulated device {device_id}")
         return dev
 
-    # -- installer actions ----------------------------------------------------------------------------
-    def power_up_ch(self, chf_id: str, at: datetime) -> bool:
-        """The installer powers the CH (BAD 7.2.1.6.4). It connects to the SM WAN by itself and syncs to
-        network time, unless the site has no WAN. Returns the SM WAN indicator the installer sees."""
+    # -- installer and consumer actions ---------------------------------------------------------------
+    def power_up_ch(self, chf_id: str, at: datetime) -> tuple[bool, FleetEffects]:
+        """The installer powers the CH (BAD 7.2.1.6.4). Returns the SM WAN indicator the installer sees."""
         with session_scope(self.engine) as s:
             chf = self._get(s, chf_id)
-            chf.installed = True
-            if "no-wan" in chf.faults:
-                chf.wan_connected = False
-            else:
-                chf.wan_connected = True
-                chf.network_time_synced = True
-                chf.clock = at
-            s.add(chf)
-            return chf.wan_connected
+            effects = hub.power_up(s, chf, at)
+            return chf.wan_connected, effects
 
-    def install_device(self, device_id: str) -> FleetEffects:
+    def install_device(self, device_id: str, at: datetime) -> FleetEffects:
         """The installer fits and powers a device (BAD 7.2.1.6.5); if its CHF already whitelists it, it
         starts to join the SM HAN."""
         with session_scope(self.engine) as s:
             dev = self._get(s, device_id)
             dev.installed = True
+            if dev.device_type in ("ESME", "GSME") and dev.supply_state is None:
+                dev.supply_state = "enabled"
             s.add(dev)
             effects = FleetEffects()
-            if dev.chf_id:
-                chf = s.get(DeviceState, dev.chf_id)
-                if chf is not None and any(e["device_id"] == device_id for e in chf.device_log):
-                    effects.joins.extend(self._join_attempt(dev, chf.device_id))
+            chf = s.get(DeviceState, dev.chf_id) if dev.chf_id else None
+            if chf is not None and not dev.han_joined and any(e["device_id"] == device_id for e in chf.device_log):
+                effects.timers.extend(han.join_attempt(dev, chf.device_id, at))
             return effects
+
+    def power_loss(self, chf_id: str, at: datetime, minutes: float) -> FleetEffects:
+        with session_scope(self.engine) as s:
+            return hub.power_loss(s, self._get(s, chf_id), at, minutes)
+
+    def consumer_enable_supply(self, meter_id: str) -> bool:
+        """The consumer enables an Armed supply at the meter (BAD 7.5.4.6.1 step 7)."""
+        with session_scope(self.engine) as s:
+            return meter.local_enable(s, self._get(s, meter_id))
+
+    def gas_power_loss(self, gsme_id: str, at: datetime) -> FleetEffects:
+        """The GSME's battery fails (BAD 7.5.4.6.4): valve closed, 0x8F1D."""
+        with session_scope(self.engine) as s:
+            return FleetEffects(alerts=meter.gas_power_loss(s, self._get(s, gsme_id), at))
+
+    # -- the SM WAN's view ----------------------------------------------------------------------------
+    def route(self, device_id: str) -> Route:
+        with session_scope(self.engine) as s:
+            dev = self._get(s, device_id)
+            chf = dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
+            if chf is None:
+                return Route(hub_id=None, reachable=False)
+            up = han.hub_up(chf) and chf.wan_connected
+            slow = chf.faults.get("slow-wan")
+            return Route(hub_id=chf.device_id, reachable=up, delay_seconds=int(float(slow) * 60) if slow else 0)
+
+    def hub_of(self, device_id: str) -> DeviceState | None:
+        with session_scope(self.engine) as s:
+            dev = s.get(DeviceState, device_id)
+            if dev is None:
+                return None
+            return dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
 
     # -- commands from the DCC ------------------------------------------------------------------------
     def execute(self, command: GbcsCommand, at: datetime) -> tuple[GbcsResponse, FleetEffects]:
-        handler = _HANDLERS.get(command.use_case)
-        if handler is None:
-            return (
-                GbcsResponse(use_case=command.use_case, device_id=command.target, success=False,
-                             reason=f"use case {command.use_case} not simulated"),
-                FleetEffects(),
-            )
         with session_scope(self.engine) as s:
             dev = self._get(s, command.target)
-            return handler(self, s, dev, command, at)
+            ctx = CommandCtx(session=s, device=dev, command=command, at=at)
+            response = self._execute(ctx)
+            return response, ctx.effects
 
-    def _ccs01_add_device(self, s, chf: DeviceState, cmd: GbcsCommand, at: datetime):
-        """CCS01 'Add Device to CHF Device Log' (BAD 7.2.1.6.7): whitelist the device, raise CS14."""
-        device_id = cmd.params["device_id"]
-        entry = DeviceLogEntry(device_id=device_id, device_type=cmd.params.get("device_type", ""),
-                               joined=False)
-        log = [e for e in chf.device_log if e["device_id"] != device_id] + [entry.model_dump()]
-        chf.device_log = log
-        chf.faults = dict(chf.faults)
-        s.add(chf)
-        effects = FleetEffects(alerts=[self._cs14(chf, at)])
-        joiner = s.get(DeviceState, device_id)
-        if joiner is not None and joiner.installed:
-            # the install code the CHF holds must be the device's own for the join to authenticate
-            if joiner.install_code == cmd.params.get("install_code"):
-                effects.joins.extend(self._join_attempt(joiner, chf.device_id))
-        return GbcsResponse(use_case=cmd.use_case, device_id=chf.device_id, success=True), effects
-
-    def _set_clock(self, s, meter: DeviceState, cmd: GbcsCommand, at: datetime):
-        """ECS70 / GCS28 'Set Clock', sent for 'Commission Device' (BAD 7.2.1.6.10)."""
-        if not meter.han_joined:
-            return GbcsResponse(use_case=cmd.use_case, device_id=meter.device_id, success=False,
-                                reason="device not on the SM HAN"), FleetEffects()
-        meter.clock = at
-        s.add(meter)
-        return GbcsResponse(use_case=cmd.use_case, device_id=meter.device_id, success=True,
-                            params={"clock": at.isoformat()}), FleetEffects()
+    def _execute(self, ctx: CommandCtx) -> GbcsResponse:
+        dev, cmd = ctx.device, ctx.command
+        dtype = DeviceType(dev.device_type)
+        entry = _HANDLERS.get(cmd.use_case)
+        if entry is None:
+            return ctx.fail(f"use case {cmd.use_case} not simulated")
+        types, behaviour = entry
+        if dtype not in types:
+            return ctx.fail(f"use case {cmd.use_case} does not apply to a {dtype.value}")
+        if dtype not in (DeviceType.CHF, DeviceType.GPF) and not (dev.han_joined and dev.installed):
+            return ctx.fail("device not on the SM HAN")
+        cell = SIGNED_BY.get(dtype, {}).get(cmd.use_case)
+        if cell is not None and cmd.use_case not in _SELF_AUTHENTICATED and security.authenticate(ctx, [cell]) is None:
+            return ctx.fail(security.refusal_reason(ctx, [cell]))
+        duplicate = self._check_counter(ctx)
+        if duplicate is not None:
+            return duplicate
+        response = behaviour(ctx)
+        self._record_counter(ctx, response.success)
+        return response
 
     @staticmethod
-    def _join_attempt(dev: DeviceState, chf_id: str) -> list[HanJoinStart]:
-        if "join-timeout" in dev.faults:
-            return []
-        return [HanJoinStart(chf_id=chf_id, device_id=dev.device_id, delay_seconds=DEFAULT_JOIN_DELAY_SECONDS)]
+    def _check_counter(ctx: CommandCtx) -> GbcsResponse | None:
+        counter = ctx.command.originator_counter()
+        last = ctx.device.counters.get(ctx.command.originator)
+        if counter is None or last is None:
+            return None
+        if counter == last[0] and ctx.command.request_id == last[1]:
+            return GbcsResponse(use_case=ctx.command.use_case, device_id=ctx.device.device_id, success=last[2],
+                                reason="" if last[2] else "retransmission of a command that failed",
+                                params={"duplicate": True})
+        if counter <= last[0]:
+            return ctx.fail(f"originator counter {counter} not above {last[0]} (replay)")
+        return None
 
-    # -- timed behaviour --------------------------------------------------------------------------------
-    def complete_han_join(self, chf_id: str, device_id: str, at: datetime) -> FleetEffects:
-        """The device authenticates with its install code and completes CBKE with the CHF; the CHF updates
-        its Device Log and raises the second CS14; meters may raise 'Device joined SMHAN' (BAD 7.2.1.6.7)."""
+    @staticmethod
+    def _record_counter(ctx: CommandCtx, success: bool) -> None:
+        counter = ctx.command.originator_counter()
+        if counter is None:
+            return
+        dev = ctx.device
+        dev.counters = {**dev.counters, ctx.command.originator: [counter, ctx.command.request_id, success]}
+        ctx.session.add(dev)
+
+    # -- timed behaviour ------------------------------------------------------------------------------
+    def fire_timer(self, timer: DeviceTimer, at: datetime) -> FleetEffects:
         with session_scope(self.engine) as s:
-            chf = self._get(s, chf_id)
-            dev = self._get(s, device_id)
-            entry = next((e for e in chf.device_log if e["device_id"] == device_id), None)
-            if entry is None or dev.han_joined:
-                return FleetEffects()
-            chf.device_log = [
-                {**e, "joined": True} if e["device_id"] == device_id else e for e in chf.device_log
-            ]
-            dev.han_joined = True
-            s.add(chf)
-            s.add(dev)
-            effects = FleetEffects(alerts=[self._cs14(chf, at)])
-            if dev.device_type in ("ESME", "GSME"):
-                effects.alerts.append(DeviceAlertEvent(device_id=device_id, alert_code=DEVICE_JOINED_SMHAN, at=at))
-            return effects
+            return _TIMERS[timer.kind](s, timer, at)
 
-    @staticmethod
-    def _cs14(chf: DeviceState, at: datetime) -> DeviceAlertEvent:
-        return DeviceAlertEvent(
-            device_id=chf.device_id,
-            alert_code=CHF_DEVICE_LOG_CHANGED,
-            at=at,
-            device_log=[DeviceLogEntry(**e) for e in chf.device_log],
-        )
-
-
-_HANDLERS = {
-    "CCS01": Fleet._ccs01_add_device,
-    "ECS70": Fleet._set_clock,
-    "GCS28": Fleet._set_clock,
-}
+    def complete_han_join(self, chf_id: str, device_id: str, at: datetime) -> FleetEffects:
+        with session_scope(self.engine) as s:
+            return han.complete_join(s, chf_id, device_id, at)

@@ -1,31 +1,72 @@
-"""The SM WAN and SM HAN as the simulation carries them: commands from the DCC to devices, alerts from
-devices to the DCC, and the start of timed device behaviour (a HAN join completing later) as durable
-device workflows."""
+"""The SM WAN and SM HAN as the simulation carries them: commands from the DCC to devices, alerts and power
+events from devices to the DCC, and timed device behaviour started as durable device workflows.
+
+Contract towards the DCC
+------------------------
+``dispatch_command(command, at, reply_to=None) -> WanDelivery``:
+
+* ``status='responded'``: the device answered within the call; ``response`` holds its GbcsResponse (which may
+  say ``success=False`` with a reason: refused signature, replay, not on the SM HAN...).
+* ``status='undeliverable'``: the CH is not on the SM WAN (no WAN, powered off, faulty): nothing reached the
+  device and nothing will (DCC: 'Failure to deliver Command to Device', N12).
+* ``status='in-transit'``: the CH's WAN is slow (fault ``slow-wan``); the command reaches the device and is
+  executed ``delay_seconds`` later by the device workflow ``WanDelivery`` (a durable timer). If ``reply_to``
+  was given, that workflow then signals the GbcsResponse to workflow ``reply_to.workflow_id`` with signal
+  ``reply_to.signal`` (default ``'gbcs_response'``). A DCC workflow awaits it with its own timeout (N13
+  'Failure to receive Response from Device' when it gives up).
+
+``deliver_command(command, at) -> GbcsResponse | None`` is the original, synchronous form: the response, or
+None when it is undeliverable or in transit (the command then still executes later, unanswered).
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
+from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DEVICE_TASK_QUEUE
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
-from devices.fleet import Fleet, FleetEffects
+from devices.effects import FleetEffects, PowerEvent
+from devices.fleet import Fleet
+
+log = logging.getLogger(__name__)
 
 
 class DccWanInterface(Protocol):
-    """What the DCC exposes towards devices."""
+    """What the DCC exposes towards devices. It may also offer ``on_chf_power_event(event: PowerEvent)``
+    (async) to hear of CH mains outages and restorations (BAD 7.5.6.5.2, AD1)."""
 
     def on_chf_connected(self, chf_id: str, at: datetime) -> bool: ...
 
     async def receive_device_alert(self, alert: DeviceAlertEvent) -> None: ...
 
 
-def han_join_workflow_id(chf_id: str, device_id: str) -> str:
-    return f"han-join-{chf_id}-{device_id}"
+class ReplyTo(BaseModel):
+    workflow_id: str
+    signal: str = "gbcs_response"
+
+
+class WanDelivery(BaseModel):
+    status: Literal["responded", "in-transit", "undeliverable"]
+    response: GbcsResponse | None = None
+    delay_seconds: int = 0
+    workflow_id: str | None = None
+
+
+class DelayedCommand(BaseModel):
+    command: GbcsCommand
+    delay_seconds: int
+    reply_to: ReplyTo | None = None
+
+
+def wan_delivery_workflow_id(command: GbcsCommand) -> str:
+    return f"wan-delivery-{command.request_id}-{command.use_case}"
 
 
 class SmWan:
@@ -34,33 +75,77 @@ class SmWan:
         self.dcc = dcc
         self.client = client
 
+    # -- DCC → devices -----------------------------------------------------------------------------------
+    async def dispatch_command(self, command: GbcsCommand, at: datetime,
+                               reply_to: ReplyTo | None = None) -> WanDelivery:
+        route = self.fleet.route(command.target)
+        if not route.reachable:
+            return WanDelivery(status="undeliverable")
+        if route.delay_seconds:
+            from devices.workflows import WanDeliveryWorkflow
+
+            wf_id = wan_delivery_workflow_id(command)
+            await self._start(WanDeliveryWorkflow.run, DelayedCommand(
+                command=command, delay_seconds=route.delay_seconds, reply_to=reply_to), wf_id)
+            return WanDelivery(status="in-transit", delay_seconds=route.delay_seconds, workflow_id=wf_id)
+        return WanDelivery(status="responded", response=await self.execute_now(command, at))
+
     async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
-        dev = self.fleet.get(command.target)
-        hub = dev if dev.device_type == "CHF" else (self.fleet.get(dev.chf_id) if dev.chf_id else None)
-        if hub is None or not hub.wan_connected:
-            return None  # nothing reaches a device whose CH is off the SM WAN
+        return (await self.dispatch_command(command, at)).response
+
+    async def execute_now(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
+        """The command arrives at the device now (the delayed path calls this when its timer fires)."""
+        if not self.fleet.route(command.target).reachable:
+            return None
         response, effects = self.fleet.execute(command, at)
         await self.carry(effects)
         return response
 
+    # -- installers, events ------------------------------------------------------------------------------
     async def power_up_ch(self, chf_id: str, at: datetime) -> bool:
-        connected = self.fleet.power_up_ch(chf_id, at)
+        connected, effects = self.fleet.power_up_ch(chf_id, at)
         if connected:
             self.dcc.on_chf_connected(chf_id, at)
+        await self.carry(effects)
         return connected
 
-    async def install_device(self, device_id: str) -> None:
-        await self.carry(self.fleet.install_device(device_id))
+    async def install_device(self, device_id: str, at: datetime | None = None) -> None:
+        from dccflow.clock import activity_now
 
+        await self.carry(self.fleet.install_device(device_id, at or activity_now()))
+
+    async def power_loss(self, chf_id: str, at: datetime, minutes: float) -> None:
+        await self.carry(self.fleet.power_loss(chf_id, at, minutes))
+
+    async def set_fault(self, device_id: str, fault: str, param: object = True, at: datetime | None = None) -> None:
+        await self.carry(self.fleet.set_fault(device_id, fault, param, at))
+
+    # -- devices → DCC, and timers -------------------------------------------------------------------------
     async def carry(self, effects: FleetEffects) -> None:
         for alert in effects.alerts:
+            hub = self.fleet.hub_of(alert.device_id)
+            if hub is None or not hub.wan_connected or hub.power_lost_at is not None or "ch-fault" in hub.faults:
+                log.info("alert %04X from %s lost: its CH is off the SM WAN", alert.alert_code, alert.device_id)
+                continue
             await self.dcc.receive_device_alert(alert)
-        from devices.workflows import HanJoinWorkflow
+        for event in effects.power_events:
+            await self._power_event(event)
+        from devices.workflows import DeviceTimerWorkflow
 
-        for join in effects.joins:
-            try:
-                await self.client.start_workflow(
-                    HanJoinWorkflow.run, join, id=han_join_workflow_id(join.chf_id, join.device_id),
-                    task_queue=DEVICE_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
-            except WorkflowAlreadyStartedError:
-                pass
+        for timer in effects.timers:
+            await self._start(DeviceTimerWorkflow.run, timer, timer.workflow_id)
+
+    async def _power_event(self, event: PowerEvent) -> None:
+        handler = getattr(self.dcc, "on_chf_power_event", None)
+        if handler is None:
+            log.info("CH %s mains %s at %s (the DCC does not listen for power events)", event.chf_id, event.state,
+                     event.at.isoformat())
+            return
+        await handler(event)
+
+    async def _start(self, run, arg, workflow_id: str) -> None:
+        try:
+            await self.client.start_workflow(run, arg, id=workflow_id, task_queue=DEVICE_TASK_QUEUE,
+                                             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+        except WorkflowAlreadyStartedError:
+            pass

@@ -6,7 +6,8 @@
   BAD never names say so in their title; where the BAD describes the trigger without a name, that is kept
   in ``description``.
 * ``DeviceAlert``: the GBCS Alert Codes that BAD 7.2-7.6 mention, titled as the BAD names them, plus the
-  two future-dated alert codes DUIS allows in ``FutureDatedDeviceAlertMessage`` (8F66, 8F67). Note that
+  two future-dated alert codes DUIS allows in ``FutureDatedDeviceAlertMessage`` (8F66, 8F67), plus the few
+  GBCS codes the simulated devices raise where the BAD names none (marked in ``_DEVICE_TITLES``). Note that
   the BAD's 'Future Dated Firmware Activation' alert is a GBCS *message code* (0x00CA, BAD 7.5.3.6.3), not
   an alert code; it is :data:`FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE`.
 """
@@ -200,6 +201,13 @@ class DeviceAlert(IntEnum):
     FIRMWARE_DISTRIBUTION_RECEIPT_SUCCESS = 0x8F72
     UNAUTHORISED_PHYSICAL_ACCESS_OTHER = 0x8F78
     DISABLEMENT_OF_SUPPLY_SUSPENDED = 0x8F83
+    # -- GBCS Alert Codes the BAD does not name, raised by the simulated devices (devices/catalogue.py) --
+    GPF_DEVICE_LOG_CHANGED = 0x8071
+    SUB_GHZ_CONFIGURATION_CHANGED = 0x8F2A
+    SOURCE_DOES_NOT_HAVE_AUTHORITY_FOR_COMMAND = 0x8F30
+    SUPPLY_OUTAGE_RESTORED = 0x8F35
+    SUPPLY_OUTAGE_RESTORED_OUTAGE_3_MINUTES = 0x8F36
+    TRUSTED_SOURCE_AUTHENTICATION_FAILURE = 0x8F3D
 
     @property
     def hex(self) -> str:
@@ -265,4 +273,13 @@ _DEVICE_TITLES: dict[DeviceAlert, str] = {
     DeviceAlert.DISABLEMENT_OF_SUPPLY_SUSPENDED: (  # BAD 7.3.2.5.3
         "Disablement of Supply due to insufficient credit has been suspended"
     ),
+    # Not named in the BAD: titles from the GBCS Alert Code list (GBCS Table 16.2, as published with the
+    # Wireshark GBCS dissector). The BAD refers to GCS62 (the GPF's log alert, 7.2.1.6.12) and to the
+    # Dual Band CH alerts behind N54 (7.5.8) without giving their codes.
+    DeviceAlert.GPF_DEVICE_LOG_CHANGED: "GPF Device Log Changed",
+    DeviceAlert.SUB_GHZ_CONFIGURATION_CHANGED: "Sub GHz Configuration Changed",
+    DeviceAlert.SOURCE_DOES_NOT_HAVE_AUTHORITY_FOR_COMMAND: "Source Does not have Authority for Command",
+    DeviceAlert.SUPPLY_OUTAGE_RESTORED: "Supply Outage Restored",
+    DeviceAlert.SUPPLY_OUTAGE_RESTORED_OUTAGE_3_MINUTES: "Supply Outage Restored - Outage >= 3 minutes",
+    DeviceAlert.TRUSTED_SOURCE_AUTHENTICATION_FAILURE: "Trusted Source Authentication Failure",
 }

@@ -108,8 +108,12 @@ def shared_dir() -> Path:
 
 
 def schema_dir() -> Path:
-    """The folder holding ``duis-5.4.xsd`` and its imports."""
-    env = os.environ.get(ENV_SCHEMA_DIR)
+    """The folder holding ``duis-5.4.xsd`` and its imports (resolved once per setting of the env vars)."""
+    return _schema_dir(os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR))
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_dir(env: str | None, _shared_env: str | None) -> Path:
     if env:
         path = Path(env)
         source = f"${ENV_SCHEMA_DIR}"

@@ -15,9 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
     from dccflow.events import ObligationOutcome, ProcessEvent
-    from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
+    from dccflow.parties import SUPPLIER
     from dccflow.scenarios.catalogue import get_scenario
-    from dccflow.scenarios.premises import install_code, premises_ids
+    from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
     from workflows.install_commission import (
         ElectricityPremises,
@@ -69,34 +69,17 @@ class HarnessActivities:
 
     @activity.defn
     async def scenario_provision(self, req: ScenarioRequest) -> ElectricityPremises:
+        """An electricity premises from the fleet builder (devices pre-notified 'pending' on the SMI, trust
+        anchor cells as BAD Table 4 requires, Registration Data for the MPAN), then the scenario's faults."""
         from dccflow.db import session_scope
-        from dccflow.domain.devices import DeviceType
-        from dccflow.domain.smi import SmiStatus
-        from dccsim.inventory import Inventory, Registration
-        from dccsim.smki import PKI_EPOCH
-        from devices.fleet import DeviceSpec
+        from devices.builder import build_premises
         from devices.models import DeviceState
 
         at = activity_now()
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        ids = premises_ids(number)
-        devices = [("CHF", ids.chf_id), ("GPF", ids.gpf_id), ("ESME", ids.esme_id)]
-        self.rt.fleet.provision([
-            DeviceSpec(device_id=dev, device_type=dtype, premises_id=ids.premises_id,
-                       chf_id=None if dtype == "CHF" else ids.chf_id, install_code=install_code(dev))
-            for dtype, dev in devices
-        ])
-        with session_scope(self.rt.engine) as s:
-            inv = Inventory(s)
-            for dtype, dev in devices:  # pre-notified to the SMI (BAD 7.2.1.6.1; 7.1.1.6.2)
-                inv.add(dev, DeviceType(dtype), SmiStatus.PENDING, at,
-                        chf_id=None if dtype == "CHF" else ids.chf_id, reason="pre-notified (scenario set-up)")
-            Registration(s).add(
-                mpxn=ids.mpan, fuel="electricity", supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
-                network_operator_id=ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR],
-                effective_from=PKI_EPOCH)
+        ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER)
         for fault in req.faults:
             target = ids.chf_id if fault == "no-wan" else ids.esme_id
             self.rt.fleet.set_fault(target, fault)

@@ -1,5 +1,9 @@
 """Deterministic premises for scenarios and fleets: device EUI-64s, MPANs and install codes derived from a
-premises number, so the same number always gives the same premises."""
+premises number, so the same number always gives the same premises.
+
+Numbers: scenarios number their premises from 1; a fleet built with seed S uses the block of 2**20 numbers
+starting at ``seed_block_start(S)`` (S mod 4095 picks the block), so fleets of different seeds and scenario
+premises can share one database without clashing, and the same seed always gives the same ids."""
 
 from __future__ import annotations
 
@@ -14,6 +18,13 @@ MANUFACTURER_PREFIX = "00-DB-12"
 TYPE_OCTET = {"CHF": 0x01, "GPF": 0x02, "ESME": 0x03, "GSME": 0x04, "PPMID": 0x05, "IHD": 0x06,
               "HCALCS": 0x07, "CAD": 0x08}
 DISTRIBUTOR_ID = "13"
+#: premises numbers per seed block
+BLOCK_SIZE = 2**20
+
+
+def seed_block_start(seed: int) -> int:
+    """The first premises number of the block a fleet built with ``seed`` uses (never block 0: scenarios')."""
+    return (seed % 4095 + 1) * BLOCK_SIZE
 
 
 def device_id(device_type: str, number: int) -> str:
@@ -37,6 +48,8 @@ class PremisesIds(BaseModel):
     gsme_id: str
     mpan: str
     mprn: str
+    ppmid_id: str = ""
+    ihd_id: str = ""
 
 
 def premises_ids(number: int) -> PremisesIds:
@@ -47,6 +60,8 @@ def premises_ids(number: int) -> PremisesIds:
         gpf_id=device_id("GPF", number),
         esme_id=device_id("ESME", number),
         gsme_id=device_id("GSME", number),
+        ppmid_id=device_id("PPMID", number),
+        ihd_id=device_id("IHD", number),
         mpan=make_mpan(f"{DISTRIBUTOR_ID}{number:010d}"),
         mprn=make_mprn(f"{number % 10**8:08d}"),
     )

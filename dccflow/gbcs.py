@@ -1,0 +1,100 @@
+"""The GBCS Payload of a Pre-Command and of a Signed Pre-Command, as the simulation carries them.
+
+A Critical Service Request is Transformed by the DCC into a Pre-Command; the User checks it, Correlates it with
+its Service Request and Digitally Signs its GBCS Payload to form the Signed Pre-Command (SEC Appendix AB 3.1,
+3.2, 6.4(b); BAD 7.8.4.4.2). DUIS carries the payload as ``base64Binary`` (``ResponseMessage/PreCommand/
+GBCSPayload``, ``Body/SignedPreCommand/GBCSPayload``). GBCS itself is not among the project's sources, so:
+
+* the Pre-Command's GBCS Payload is the octets of the Command the DCC will send to the Device, exactly as
+  :meth:`dccflow.messages.GbcsCommand.signed_payload` defines them (canonical JSON of use case, target,
+  originator, RequestID, originator counter and parameters). Devices check the User's signature over those
+  same octets against their Supplier trust anchor cell (``devices.signing``). The parameters carry the
+  Service Request body under :data:`REQUEST_BODY`, the simulation's stand-in for the GBCS content the
+  Transform produces, so that Correlation can compare like with like;
+* the Signed Pre-Command's GBCS Payload is the Pre-Command's payload, then one length octet (0x40) and the
+  User's ECDSA P-256 / SHA-256 signature as r||s (32 + 32 octets), as GBCS appends signatures.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+GBCS_VERSION = "4.0"
+SIGNATURE_LENGTH = 64
+#: the command parameter holding the Service Request body the Command was Transformed from
+REQUEST_BODY = "request_body"
+_FIELDS = ("counter", "originator", "params", "request_id", "target", "use_case")
+
+
+class GbcsError(ValueError):
+    """A GBCS Payload that cannot be read, or whose signature does not verify."""
+
+
+def normalised(value: Any) -> Any:
+    """A JSON value as it reads back after a round trip (so bodies compare equal on both sides)."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def parse_pre_command(payload: bytes) -> dict[str, Any]:
+    """The fields of a Pre-Command's GBCS Payload."""
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GbcsError(f"unreadable GBCS Payload: {exc}") from None
+    if not isinstance(data, dict) or sorted(data) != sorted(_FIELDS) or not isinstance(data["params"], dict):
+        raise GbcsError("the GBCS Payload is not a Command")
+    return data
+
+
+def correlate(payload: bytes, *, request_id: str, originator: str, target: str, counter: int,
+              use_cases: tuple[str, ...], body: Any) -> list[str]:
+    """Correlate a Pre-Command with the Service Request that led to it (AB 3.1(c)): the differences found,
+    empty if the Pre-Command is substantively identical to the request (AB 3.2)."""
+    try:
+        data = parse_pre_command(payload)
+    except GbcsError as exc:
+        return [str(exc)]
+    expected = {"request_id": request_id, "originator": originator, "target": target, "counter": counter}
+    problems = [f"{key} is {data[key]!r}, the request has {value!r}" for key, value in expected.items()
+                if data[key] != value]
+    if data["use_case"] not in use_cases:
+        problems.append(f"use case {data['use_case']} is not one of {', '.join(use_cases)}")
+    if data["params"].get(REQUEST_BODY) != normalised(body):
+        problems.append("the command content differs from the Service Request body")
+    return problems
+
+
+def sign_payload(payload: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The Signed Pre-Command's GBCS Payload: the Pre-Command's payload with the User's signature (AB 3.2(a))."""
+    r, s = decode_dss_signature(key.sign(payload, ec.ECDSA(hashes.SHA256())))
+    return payload + bytes([SIGNATURE_LENGTH]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def split_signed(signed: bytes) -> tuple[bytes, bytes]:
+    """``(unsigned payload, r||s)`` of a Signed Pre-Command's GBCS Payload."""
+    if len(signed) <= SIGNATURE_LENGTH + 1 or signed[-SIGNATURE_LENGTH - 1] != SIGNATURE_LENGTH:
+        raise GbcsError("the GBCS Payload carries no signature")
+    return signed[:-SIGNATURE_LENGTH - 1], signed[-SIGNATURE_LENGTH:]
+
+
+def der_signature(rs: bytes) -> bytes:
+    return encode_dss_signature(int.from_bytes(rs[:32], "big"), int.from_bytes(rs[32:], "big"))
+
+
+def verify_signed(signed: bytes, public_key: ec.EllipticCurvePublicKey) -> tuple[bytes, str]:
+    """Check the signature on a Signed Pre-Command's payload; return the unsigned payload and the signature
+    (DER, base64) as a Device will check it."""
+    payload, rs = split_signed(signed)
+    der = der_signature(rs)
+    try:
+        public_key.verify(der, payload, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise GbcsError("the signature on the GBCS Payload does not verify") from None
+    return payload, base64.b64encode(der).decode()

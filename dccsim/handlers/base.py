@@ -1,0 +1,150 @@
+"""What a handler is: the SR-specific part of processing one Service Reference Variant.
+
+The generic checks (schema, signature, certificate, role, registration, SMI status, replay, anomaly detection)
+live in ``dccsim.pipeline`` and ``dccsim.eligibility``; a handler adds the checks only its SRV has (AB 6.1(g)–(k),
+AD rules), names the Device the generic checks look at, builds the GBCS Command (Device requests) and applies
+the Device's Response, or carries out a Non-Device request (AB 16.1(d)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from dccflow.domain.devices import DeviceType
+from dccflow.domain.roles import UserRole
+from dccflow.domain.service_requests import ServiceRequestDef
+from dccflow.domain.smi import SmiStatus
+from dccflow.duis.messages import DuisRequest
+from dccflow.duis.tree import parse_datetime
+from dccflow.gbcs import REQUEST_BODY
+from dccflow.messages import GbcsCommand, GbcsResponse
+from dccsim.inventory import Inventory, Registration
+from dccsim.models import SmiDevice
+from dccsim.rejections import PROCESSING_CODES, Check, ServiceRequestRejected
+
+
+@dataclass
+class Notice:
+    """A DCC Alert the DCC must send once the request's effects are committed."""
+
+    alert_code: str
+    recipient: str
+    device_id: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    response_code: str = PROCESSING_CODES["success"]
+    notices: list[Notice] = field(default_factory=list)
+    #: for 8.11 adds: wait this many seconds for the CHF's confirming CS14 (SEC AD 3.8.109.4)
+    join_watch: tuple[str, str, int] | None = None
+    #: the ResponseMessage payload, e.g. ("DSPInventory", {...}) (AB 16.1(d)(ii))
+    payload: tuple[str, dict] | None = None
+    detail: str = ""
+
+
+@dataclass
+class Ctx:
+    session: Session
+    request: DuisRequest
+    at: datetime
+    definition: ServiceRequestDef | None = None
+    role: UserRole | None = None
+
+    @property
+    def inventory(self) -> Inventory:
+        return Inventory(self.session)
+
+    @property
+    def registration(self) -> Registration:
+        return Registration(self.session)
+
+    @property
+    def body(self) -> dict:
+        return self.request.body
+
+    @property
+    def target(self) -> str:
+        return self.request.header.target
+
+    @property
+    def originator(self) -> str:
+        return self.request.header.originator
+
+    @property
+    def request_id(self) -> str:
+        return self.request.header.request_id
+
+    @property
+    def execution_at(self) -> datetime | None:
+        """The ExecutionDateTime of a future-dated request (DUIS FutureDatedAbstractType)."""
+        text = self.body.get("ExecutionDateTime")
+        return parse_datetime(text) if isinstance(text, str) else None
+
+    @property
+    def relevant_time(self) -> datetime:
+        """The time eligibility is judged at: execution time if specified, else now (AB 6.1(f)(ii), (iii))."""
+        return self.execution_at or self.at
+
+    def device(self, device_id: str) -> SmiDevice:
+        dev = self.inventory.find(device_id)
+        if dev is None:
+            raise ServiceRequestRejected(Check.UNKNOWN_DEVICE, f"device {device_id} is not on the SMI")
+        return dev
+
+
+def reject(check: Check, reason: str) -> ServiceRequestRejected:
+    return ServiceRequestRejected(check, reason)
+
+
+def status_of(dev: SmiDevice) -> SmiStatus | None:
+    return SmiStatus(dev.smi_status) if dev.smi_status else None
+
+
+class Handler:
+    srv: str
+    #: GBCS use case per target Device Type; empty for Non-Device requests
+    use_cases: dict[DeviceType, str] = {}
+
+    # -- which Device the generic checks look at ------------------------------------------------------
+    def status_device(self, ctx: Ctx) -> str | None:
+        """The Device whose SMI status check C / S4 judges (AB 6.1(c); SEC H3.9): the target by default."""
+        return ctx.target
+
+    def eligibility_device(self, ctx: Ctx) -> str | None:
+        """The Device whose SMS check F judges (AB 6.1(f)); ``None``: this handler does its own (or none)."""
+        return ctx.target
+
+    # -- SR-specific checks (raise ServiceRequestRejected; write nothing) --------------------------------
+    def check(self, ctx: Ctx) -> None:
+        pass
+
+    # -- Device requests ---------------------------------------------------------------------------------
+    def command(self, ctx: Ctx) -> GbcsCommand:
+        dev = ctx.inventory.get(ctx.target)
+        use_case = self.use_cases[DeviceType(dev.device_type)]
+        params = {**self.command_params(ctx), REQUEST_BODY: ctx.body}
+        return GbcsCommand(use_case=use_case, target=ctx.target, originator=ctx.originator,
+                           request_id=ctx.request_id, counter=ctx.request.header.counter, params=params)
+
+    def command_params(self, ctx: Ctx) -> dict:
+        return {}
+
+    def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
+        return Outcome()
+
+    # -- Non-Device requests (AB 16.1(d)) ----------------------------------------------------------------
+    def execute(self, ctx: Ctx) -> Outcome:
+        return Outcome()
+
+
+def failed(response: GbcsResponse | None) -> Outcome | None:
+    """The Outcome for a Device that answered with a failure Response (``None`` if it succeeded)."""
+    if response is not None and response.success:
+        return None
+    return Outcome(response_code=PROCESSING_CODES["device_failure"],
+                   detail=response.reason if response else "no response")

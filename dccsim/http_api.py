@@ -1,0 +1,153 @@
+"""The simulated DCC's User Interface over HTTP, shaped like DCC's boxed test DCC (SEC H3.1, H3.3(a)/(c)).
+
+``POST /api/v1/serviceRequest`` (``Content-Type: application/xml``) takes one signed DUIS Service Request and
+returns the DCC's synchronous reply. The HTTP status is the "first acknowledgement" of BAD 7.8.5.4.1 and the
+DUIS ``ResponseCode`` in the body the second (digest 06 §F.1: "HTTP 200 plus an E-code" for User-correctable
+rejections):
+
+=========================  =====================================================================================
+HTTP reply                 meaning
+=========================  =====================================================================================
+200, DUIS body             the DCC's signed synchronous reply: the Acknowledgement I99 (Non-Critical, and a
+                           Signed Pre-Command, AB 6.1, 7.1), the Pre-Command (Critical, AB 6.4(b)), the Service
+                           Response itself (Non-Device: no Acknowledgement, AB 16.1), or an E-code rejection
+                           of a request the DCC could read (AB 6.3: the User is told why)
+200, empty body            accepted with no synchronous DUIS reply
+400, **empty body**        rejected silently: the signature check (AB 6.1(d)) failed, and AB 6.3 says such a
+                           request gets no response. HTTP still needs a status; 400 with a zero-length body
+                           carries no DUIS Response, no code and no reason.
+400, problem+json          not accepted and no DUIS Response can be formed (no readable RequestID or SRV,
+                           e.g. malformed XML): ``{"responseCode": "E1", "detail": …}``
+413, problem+json          larger than ``MAX_MESSAGE_BYTES``; refused before any parsing
+415, problem+json          not ``application/xml`` (or ``text/xml``)
+422, problem+json          an unreadable ``X-Dccflow-Sim-Time`` header
+503, problem+json          the DCC Systems cannot accept requests now (BAD 7.8.5.4.1: the User raises an
+                           Incident); ``Retry-After`` is set
+=========================  =====================================================================================
+
+A signed DUIS reply that is a rejection also carries ``X-Dccflow-Reason``, a diagnostic (not part of DUIS)
+with the check that failed.
+
+**Simulation clock.** The DCC stamps and checks requests at the time it receives them. Under Temporal that
+time is the workflow's virtual time (``dccflow.clock``), which the time-skipping server moves forward, so the
+sender passes it in ``X-Dccflow-Sim-Time`` (ISO 8601 with a UTC offset). It is a simulation device only: a real
+DCC uses its own clock. Without the header, the server's wall clock is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from dccflow.duis.schema import MAX_MESSAGE_BYTES
+from dccsim.endpoints import DUIS_MEDIA_TYPE
+from dccsim.service import DccService, SubmitReply
+
+log = logging.getLogger(__name__)
+
+SERVICE_REQUEST_PATH = "/api/v1/serviceRequest"
+SIM_TIME_HEADER = "X-Dccflow-Sim-Time"
+REASON_HEADER = "X-Dccflow-Reason"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+class BodyTooLarge(ValueError):
+    pass
+
+
+def problem(status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
+            **extra) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {"status": status, "title": title, **({"detail": detail} if detail else {}), **extra}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (by Content-Length first, then as it streams)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"Content-Length {declared} is over the {limit}-byte limit")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_sim_time(value: str | None, clock: Callable[[], datetime]) -> datetime:
+    if value is None:
+        return clock()
+    at = datetime.fromisoformat(value.strip())
+    if at.tzinfo is None:
+        raise ValueError(f"{SIM_TIME_HEADER} needs a UTC offset, got {value!r}")
+    return at
+
+
+def _header_safe(text: str, limit: int = 500) -> str:
+    flat = " ".join(text.split())
+    return flat.encode("ascii", "replace").decode("ascii")[:limit]
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def reply_to_http(reply: SubmitReply) -> Response:
+    """Map the DCC's synchronous reply to the HTTP reply documented above."""
+    if reply.outcome == "silent":
+        return Response(status_code=400)  # AB 6.3: no DUIS response at all
+    if reply.outcome == "accepted":
+        return Response(content=reply.xml or b"", status_code=200,
+                        media_type=DUIS_MEDIA_TYPE if reply.xml else None)
+    reason = {REASON_HEADER: _header_safe(reply.reason)} if reply.reason else {}
+    if reply.xml is not None:
+        return Response(content=reply.xml, status_code=200, media_type=DUIS_MEDIA_TYPE, headers=reason)
+    return problem(400, "Service Request not accepted", reply.reason or "", responseCode=reply.code)
+
+
+def create_dcc_app(dcc: DccService, *, max_bytes: int = MAX_MESSAGE_BYTES,
+                   clock: Callable[[], datetime] = _wall_clock) -> FastAPI:
+    """The DCC User Interface app. ``app.state.accepting = False`` makes it answer 503 (e.g. Planned
+    Maintenance, SEC H3.2)."""
+    app = FastAPI(title="dccflow simulated DCC: DCC User Interface", version="5.4",
+                  description=__doc__.split("\n\n")[0])
+    app.state.accepting = True
+
+    @app.post(SERVICE_REQUEST_PATH, openapi_extra={
+        "requestBody": {"required": True, "content": {DUIS_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
+    async def service_request(request: Request) -> Response:
+        """Submit one signed DUIS Service Request (SEC H3.3(a)); the reply is the DCC's synchronous answer."""
+        if not app.state.accepting or dcc.client is None:
+            return problem(503, "the DCC Systems cannot accept Service Requests now",
+                           "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
+        if media_type(request) not in XML_MEDIA_TYPES:
+            return problem(415, "a DUIS Service Request is sent as application/xml",
+                           f"got Content-Type {request.headers.get('content-type')!r}")
+        try:
+            xml = await read_limited(request, max_bytes)
+        except BodyTooLarge as exc:
+            return problem(413, "Service Request too large", str(exc))
+        try:
+            at = parse_sim_time(request.headers.get(SIM_TIME_HEADER), clock)
+        except ValueError as exc:
+            return problem(422, f"unreadable {SIM_TIME_HEADER}", str(exc))
+        try:
+            reply = await dcc.submit(xml, at)
+        except Exception:  # noqa: BLE001 - anything the DCC could not finish: it has not accepted the request
+            log.exception("the DCC could not take a Service Request")
+            return problem(503, "the DCC Systems cannot accept the Service Request",
+                           "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
+        return reply_to_http(reply)
+
+    return app

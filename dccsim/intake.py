@@ -1,0 +1,195 @@
+"""The synchronous side of the DCC User Interface: from a signed request to the DCC's synchronous reply, in one
+database transaction (so a rejection, which raises, leaves nothing behind).
+
+What the reply is depends on the processing class (BAD 7.8.4.4; DUIS CommandVariant table):
+
+* Non-Critical (CV 1–3): the Acknowledgement, I99 (AB 6.1); the request then passes Threshold Anomaly
+  Detection (AB 12, 13.1) and is carried to the Device by a durable DCC workflow, or is quarantined.
+* Critical (CV 4): the Pre-Command, a signed Service Response carrying ``PreCommand{GBCSVersion, GBCSPayload}``
+  (AB 6.4(b); SEC H3.14(a): within 3 seconds of receipt). The Signed Pre-Command that answers it (CV 5–7) is
+  acknowledged with I99 (AB 7.1), passes TAD and is carried to the Device.
+* Non-Device (CV 8): processed at once, no Acknowledgement and no TAD (AB 16.1); the reply is the Service
+  Response itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from dccflow.domain.service_requests import SrProcessing
+from dccflow.duis.messages import to_bytes
+from dccflow.duis.responses import build_service_response, response_from_element
+from dccflow.duis.schema import secure_parse
+from dccflow.gbcs import GBCS_VERSION
+from dccflow.security.xmldsig import sign
+from dccsim import servicelevels, tad
+from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
+from dccsim.handlers import Ctx, Outcome
+from dccsim.models import DeliveredMessage, RequestLogEntry
+from dccsim.outbound import Outbound
+from dccsim.pipeline import Checked, check_request
+from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
+from dccsim.smki import SmkiRepository
+
+log = logging.getLogger(__name__)
+
+
+class SubmitReply(BaseModel):
+    outcome: Literal["accepted", "rejected", "silent"]
+    xml: bytes | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class DccWorkItem(BaseModel):
+    request_id: str
+    srv: str
+    processing: SrProcessing
+    #: future-dated (DSP pattern): the DCC holds the request until then and re-checks it (BAD 7.8.5.4.1)
+    execute_at: datetime | None = None
+    #: attempts at each step before giving up with an error Service Response (``DccConfig.step_attempts``)
+    attempts: int = 8
+
+
+@dataclass
+class Accepted:
+    reply: SubmitReply
+    start: DccWorkItem | None = None
+    deliver: list[DeliveredMessage] = field(default_factory=list)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reply_for(xml: bytes, reason: str | None = None) -> SubmitReply:
+    """The SubmitReply for a signed DUIS reply: an E-code is a refusal, anything else an acceptance."""
+    code = response_from_element(secure_parse(xml)).response_code
+    return SubmitReply(outcome="rejected" if code.startswith("E") else "accepted", xml=xml, code=code,
+                       reason=reason if code.startswith("E") else None)
+
+
+class Intake:
+    def __init__(self, *, session: Session, smki: SmkiRepository, outbound: Outbound, config: DccConfig,
+                 at: datetime):
+        self.s, self.smki, self.outbound, self.config, self.at = session, smki, outbound, config, at
+
+    def _sign(self, element) -> bytes:
+        cred = self.smki.dcc_credential()
+        return to_bytes(sign(element, cred.key, cred.cert))
+
+    def _ack(self, request_id: str, srv: str) -> bytes:
+        return self._sign(build_service_response(request_id=request_id, response_code=PROCESSING_CODES[
+            "acknowledgement"], at=self.at, service_reference_variant=srv))
+
+    def take(self, xml: bytes) -> Accepted:
+        checked = check_request(xml, session=self.s, smki=self.smki, at=self.at, config=self.config)
+        if checked.duplicate_of is not None:
+            return self._again(checked)
+        if checked.is_signed_pre_command:
+            return self._signed_pre_command(checked)
+        header = checked.request.header
+        ctx = Ctx(session=self.s, request=checked.request, at=self.at, definition=checked.definition,
+                  role=checked.role)
+        entry = RequestLogEntry(request_id=header.request_id, originator=header.originator, target=header.target,
+                                counter=header.counter, srv=checked.definition.srv,
+                                processing=checked.definition.processing.value, digest=checked.digest,
+                                received_at=self.at, xml=xml, execution_at=ctx.execution_at)
+        self.s.add(entry)
+        if checked.definition.processing is SrProcessing.NON_DEVICE:
+            return self._non_device(checked, ctx, entry)
+        if checked.definition.processing is SrProcessing.CRITICAL:
+            return self._pre_command(checked, ctx, entry)
+        entry.reply = self._ack(entry.request_id, entry.srv)
+        return self._anomaly_detection(entry, entry.reply)
+
+    # -- retransmissions --------------------------------------------------------------------------------
+    def _again(self, checked: Checked) -> Accepted:
+        """The same signed bytes again (a retried send): the same reply, and processing (re)started if it
+        is due, which is idempotent (one DCC workflow per RequestID)."""
+        entry = checked.duplicate_of
+        assert entry is not None
+        stored = entry.spc_reply if checked.is_signed_pre_command else entry.reply
+        if stored is None:  # pragma: no cover - every logged request has its reply
+            raise RuntimeError(f"{entry.request_id} was logged without its reply")
+        start = self._work_item(entry, self.config) if entry.stage == "accepted" else None
+        return Accepted(reply=reply_for(stored), start=start)
+
+    @staticmethod
+    def _work_item(entry: RequestLogEntry, config: DccConfig) -> DccWorkItem:
+        return DccWorkItem(request_id=entry.request_id, srv=entry.srv, processing=SrProcessing(entry.processing),
+                           execute_at=_aware(entry.execution_at), attempts=config.step_attempts)
+
+    # -- Non-Device (AB 16.1) -----------------------------------------------------------------------------
+    def _non_device(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
+        assert checked.handler is not None
+        savepoint = self.s.begin_nested()
+        try:
+            outcome = checked.handler.execute(ctx)
+            savepoint.commit()
+        except ServiceRequestRejected:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a DCC fault: the User gets a signed error, nothing changes
+            savepoint.rollback()
+            log.exception("SRV %s %s could not be processed", entry.srv, entry.request_id)
+            outcome = Outcome(response_code=PROCESSING_CODES["internal"], detail=f"{type(exc).__name__}: {exc}")
+        failed = outcome.response_code == PROCESSING_CODES["internal"]
+        entry.stage, entry.response_code, entry.completed_at = ("failed" if failed else "completed",
+                                                                outcome.response_code, self.at)
+        row = self.outbound.service_response(self.s, recipient=entry.originator, request_id=entry.request_id,
+                                             srv=entry.srv, code=outcome.response_code, at=self.at,
+                                             payload=outcome.payload, kind="sync_service_response")
+        entry.reply = row.xml
+        servicelevels.record(self.s, NON_DEVICE, entry.request_id, started_at=self.at, stopped_at=self.at,
+                             srv=entry.srv, user_id=entry.originator)
+        notices = [self.outbound.dcc_alert(self.s, key=f"{entry.request_id}:{n.alert_code}:{n.device_id}",
+                                           recipient=n.recipient, alert_code=n.alert_code, device_id=n.device_id,
+                                           at=self.at, request_id=entry.request_id, data=n.data)
+                   for n in outcome.notices]
+        return Accepted(reply=reply_for(row.xml, outcome.detail), deliver=notices)
+
+    # -- Critical: the Pre-Command (AB 6.4(b)) ----------------------------------------------------------
+    def _pre_command(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
+        assert checked.handler is not None
+        payload = checked.handler.command(ctx).signed_payload()
+        entry.stage, entry.pre_command_payload, entry.pre_command_at = "pre_command_sent", payload, self.at
+        entry.reply = self._sign(build_service_response(
+            request_id=entry.request_id, response_code=PROCESSING_CODES["success"], at=self.at,
+            service_reference_variant=entry.srv,
+            payload=("PreCommand", {"GBCSVersion": GBCS_VERSION, "GBCSPayload": base64.b64encode(payload).decode()})))
+        servicelevels.record(self.s, PRE_COMMAND, entry.request_id, started_at=self.at, stopped_at=self.at,
+                             srv=entry.srv, user_id=entry.originator)
+        return Accepted(reply=reply_for(entry.reply))
+
+    def _signed_pre_command(self, checked: Checked) -> Accepted:
+        entry = checked.entry
+        assert entry is not None
+        entry.spc_xml, entry.spc_digest, entry.spc_received_at = checked.xml, checked.digest, self.at
+        entry.stage = "accepted"
+        entry.spc_reply = self._ack(entry.request_id, entry.srv)  # AB 7.1
+        self.s.add(entry)
+        return self._anomaly_detection(entry, entry.spc_reply)
+
+    # -- Threshold Anomaly Detection (AB 12, 13.1) -------------------------------------------------------
+    def _anomaly_detection(self, entry: RequestLogEntry, reply: bytes) -> Accepted:
+        breach = tad.count_and_check(self.s, self.config, user_id=entry.originator, srv=entry.srv,
+                                     request_id=entry.request_id, at=self.at)
+        if breach is None:
+            return Accepted(reply=reply_for(reply), start=self._work_item(entry, self.config))
+        item = tad.quarantine(self.s, request_id=entry.request_id, user_id=entry.originator, srv=entry.srv,
+                              breach=breach, at=self.at)
+        entry.stage = "quarantined"
+        notice = self.outbound.dcc_alert(
+            self.s, key=f"{entry.request_id}:quarantine:{item.quarantine_event_ref}", recipient=entry.originator,
+            alert_code=self.config.quarantine_alert_code, device_id=entry.target, at=self.at,
+            request_id=entry.request_id, data={"body": "QuarantinedRequest", "breach": breach.kind,
+                                               "quarantine_event_ref": item.quarantine_event_ref})
+        log.info("quarantined %s: %s", entry.request_id, breach.detail)
+        return Accepted(reply=reply_for(reply), deliver=[notice])

@@ -1,0 +1,140 @@
+"""The DCC's other persisted records: the audit log of rejected requests, Threshold Anomaly Detection
+(thresholds, counted items, quarantine), the service-level measurements, Communications Hub asset records
+and the SM WAN coverage table behind 'Request WAN Matrix'."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+class RejectedRequest(SQLModel, table=True):
+    """Audit of every refused Service Request or Signed Pre-Command (AB 6.3, 7.3): kept apart from the request
+    log, so a rejection changes nothing the DCC relies on (SMI, request log, registration, devices)."""
+
+    __tablename__ = "dcc_rejected_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    request_id: str | None = Field(default=None, index=True)
+    originator: str | None = None
+    srv: str | None = None
+    signed_pre_command: bool = False
+    check: str
+    code: str | None = None
+    #: rejected without any response to the sender (AB 6.3 / 7.3(b))
+    silent: bool = False
+    reason: str
+    size: int
+
+
+class AnomalyDetectionThreshold(SQLModel, table=True):
+    """An ADT as applied by the DCC (SEC G6.3 User-set, ``user_id`` set; G6.6 DCC-set aggregate, ``user_id``
+    ``None``): more than ``limit`` counted items of ``srv`` within ``window_seconds`` is a breach."""
+
+    __tablename__ = "dcc_anomaly_threshold"
+    __table_args__ = (UniqueConstraint("user_id", "srv"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str | None = Field(default=None, index=True)
+    srv: str = Field(index=True)
+    limit: int
+    window_seconds: int
+    applied_at: datetime
+
+
+class AnomalyCount(SQLModel, table=True):
+    """One Service Request or Signed Pre-Command counted by Threshold Anomaly Detection (BAD 7.8.2.5.2)."""
+
+    __tablename__ = "dcc_anomaly_count"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(index=True)
+    srv: str = Field(index=True)
+    request_id: str
+    at: datetime = Field(index=True)
+
+
+class QuarantinedItem(SQLModel, table=True):
+    """A Service Request or Signed Pre-Command held after an ADT breach (AB 12.2, 12.3; AA 4.5)."""
+
+    __tablename__ = "dcc_quarantine"
+
+    quarantine_event_ref: str = Field(primary_key=True)  # 20 digits (DUIS ADBreach/QuarantineEventRef)
+    request_id: str = Field(index=True)
+    user_id: str = Field(index=True)
+    srv: str
+    #: which ADT: ADUserThresholdBreach or ADDCCThresholdBreach (DUIS QuarantinedRequest choice)
+    breach: str
+    detail: str
+    at: datetime
+    #: quarantined → released | deleted; after the release window it can only be archived (AA 4.5)
+    status: str = "quarantined"
+    resolved_at: datetime | None = None
+
+
+class ServiceLevelRecord(SQLModel, table=True):
+    """One measured activity against its Target Response Time (SEC H3.14, H3.15; H13 reporting)."""
+
+    __tablename__ = "dcc_service_level"
+    __table_args__ = (UniqueConstraint("measure", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure: str = Field(index=True)
+    #: what was measured: a RequestID, or a delivery key for alerts
+    ref: str
+    srv: str | None = None
+    user_id: str | None = None
+    started_at: datetime
+    stopped_at: datetime = Field(index=True)
+    target_seconds: float
+    #: quarantine time, disregarded (SEC H3.15(b))
+    excluded_seconds: float = 0.0
+
+    @property
+    def elapsed_seconds(self) -> float:
+        return (self.stopped_at - self.started_at).total_seconds() - self.excluded_seconds
+
+    @property
+    def within_target(self) -> bool:
+        return self.elapsed_seconds <= self.target_seconds
+
+
+class ChAssetRecord(SQLModel, table=True):
+    """What a 'Communications Hub Status Update' (SRV 8.14.1–8.14.4) told the DCC about a Communications Hub
+    (BAD 7.2.1.6.6, 7.2.2.6.1, 7.9.1.6.2; SEC Appendix I 4.10, 11.1)."""
+
+    __tablename__ = "dcc_ch_asset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chf_id: str = Field(index=True)
+    srv: str
+    state: str
+    user_id: str
+    request_id: str
+    at: datetime
+    mpxn: str | None = None
+    #: the Incident the DCC raises on 'Install No SM WAN' (SEC Appendix I 4.10)
+    incident_ref: str | None = None
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class WanCoverage(SQLModel, table=True):
+    """The SM WAN coverage table 'Request WAN Matrix' (SRV 12.1) answers from: one row per CSP Region
+    answer for a UPRN, or for a postcode (and optionally an address identifier)."""
+
+    __tablename__ = "dcc_wan_coverage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uprn: int | None = Field(default=None, index=True)
+    postcode: str | None = Field(default=None, index=True)
+    address_identifier: str | None = None
+    csp_region: str
+    coverage_available: bool
+    wan_technology: str
+    connectivity_likelihood: str
+    anticipated_coverage_date: date | None = None
+    auxiliary_equipment_required: str | None = None
+    additional_information: str | None = None

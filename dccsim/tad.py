@@ -1,0 +1,91 @@
+"""Threshold Anomaly Detection (BAD 7.8.2; SEC G6; Appendix AB 12–13; Appendix AA; digest 06 §C).
+
+Every Non-Critical Service Request and every Critical Signed Pre-Command is counted, per User and SRV, before
+its Command may be sent (AB 13.1; the Critical case counts the Signed Pre-Command, AB 12.1, BAD 7.8.2.1);
+Non-Device requests are exempt (AB 16.1(c)). Counting comes first, then "exceeds" means count > limit in the
+rolling window (digest 06 §C.7). A breach is not a rejection: the item is quarantined, the User is notified
+(AB 12.2) and no Command is sent until the User releases it (AB 12.3(a), 13.1(b)(ii)); deleted items are
+never sent (AB 12.3(b)). Order of the ADTs: DCC-set aggregate, then User-set (BAD 7.8.2.5.2 step 3; the
+packet-inspection ADT of G6.6(b) was never specified and is not modelled).
+
+Thresholds are the User's ADT File as applied by the DCC (``set_threshold``, AA 3.7) or the configured
+defaults (``DccConfig``); they are data in the DCC's database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from dccsim.config import AnomalyThreshold, DccConfig
+from dccsim.records import AnomalyCount, AnomalyDetectionThreshold, QuarantinedItem
+
+USER_BREACH = "ADUserThresholdBreach"
+DCC_BREACH = "ADDCCThresholdBreach"
+
+
+@dataclass(frozen=True)
+class Breach:
+    kind: str
+    threshold: AnomalyThreshold
+    count: int
+
+    @property
+    def detail(self) -> str:
+        who = "User-set" if self.kind == USER_BREACH else "DCC-set"
+        return (f"{who} Anomaly Detection Threshold exceeded: {self.count} in {self.threshold.window} "
+                f"(limit {self.threshold.limit})")
+
+
+def set_threshold(s: Session, *, user_id: str | None, srv: str, limit: int, window: timedelta,
+                  at: datetime) -> None:
+    """Apply an ADT (User-set, SEC G6.3 / AA 3.7; or DCC-set aggregate with ``user_id=None``, G6.6)."""
+    row = s.exec(select(AnomalyDetectionThreshold).where(AnomalyDetectionThreshold.user_id == user_id,
+                                                         AnomalyDetectionThreshold.srv == srv)).first()
+    row = row or AnomalyDetectionThreshold(user_id=user_id, srv=srv, limit=limit, window_seconds=0, applied_at=at)
+    row.limit, row.window_seconds, row.applied_at = limit, int(window.total_seconds()), at
+    s.add(row)
+
+
+def _threshold(s: Session, user_id: str | None, srv: str, default: AnomalyThreshold) -> AnomalyThreshold:
+    row = s.exec(select(AnomalyDetectionThreshold).where(AnomalyDetectionThreshold.user_id == user_id,
+                                                         AnomalyDetectionThreshold.srv == srv)).first()
+    return AnomalyThreshold(limit=row.limit, window=timedelta(seconds=row.window_seconds)) if row else default
+
+
+def count_and_check(s: Session, config: DccConfig, *, user_id: str, srv: str, request_id: str,
+                    at: datetime) -> Breach | None:
+    """Count the item, then apply the DCC-set and the User-set ADTs (BAD 7.8.2.5.2)."""
+    s.add(AnomalyCount(user_id=user_id, srv=srv, request_id=request_id, at=at))
+    s.flush()
+    checks = ((DCC_BREACH, None, config.default_dcc_threshold), (USER_BREACH, user_id, config.default_user_threshold))
+    for kind, who, default in checks:
+        threshold = _threshold(s, who, srv, default)
+        q = select(func.count()).select_from(AnomalyCount).where(AnomalyCount.srv == srv,
+                                                                 AnomalyCount.at > at - threshold.window,
+                                                                 AnomalyCount.at <= at)
+        if who is not None:
+            q = q.where(AnomalyCount.user_id == who)
+        count = s.exec(q).one()
+        if count > threshold.limit:
+            return Breach(kind, threshold, count)
+    return None
+
+
+def quarantine(s: Session, *, request_id: str, user_id: str, srv: str, breach: Breach,
+               at: datetime) -> QuarantinedItem:
+    """Hold the item (AB 12.2). Its QuarantineEventRef is 20 digits: the time and a sequence number."""
+    number = s.exec(select(func.count()).select_from(QuarantinedItem)).one() + 1
+    item = QuarantinedItem(quarantine_event_ref=f"{at:%Y%m%d%H%M%S}{number % 10**6:06d}", request_id=request_id,
+                           user_id=user_id, srv=srv, breach=breach.kind, detail=breach.detail, at=at)
+    s.add(item)
+    return item
+
+
+def quarantined_item(s: Session, event_ref: str) -> QuarantinedItem:
+    item = s.get(QuarantinedItem, event_ref)
+    if item is None:
+        raise LookupError(f"no quarantined item {event_ref}")
+    return item
