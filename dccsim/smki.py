@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
@@ -61,6 +61,10 @@ class SmkiRepository:
         self.engine = engine
         self._cache: dict[tuple[str, str], x509.Certificate] = {}
         self._authorities: dict[str, Credential] = {}  # a cache: the rows never change once written
+        #: certificates whose path to the Root has been verified: fingerprint -> the window in which every
+        #: certificate of the path is in date. Signatures and names never change; revocation is checked
+        #: against the repository on every call.
+        self._verified_paths: dict[bytes, tuple[datetime, datetime]] = {}
 
     # -- authority ------------------------------------------------------------------------------------
     def _authority(self, name: str) -> Credential | None:
@@ -141,9 +145,26 @@ class SmkiRepository:
             rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.revoked_at != None)).all()  # noqa: E711
         return {int(r.serial) for r in rows if r.revoked_at is not None and r.revoked_at.replace(tzinfo=UTC) <= at}
 
+    def _revoked_among(self, serials: set[int], at: datetime) -> set[int]:
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(SmkiCertificate.serial, SmkiCertificate.revoked_at).where(
+                SmkiCertificate.serial.in_([str(n) for n in serials]),
+                SmkiCertificate.revoked_at != None)).all()  # noqa: E711
+        return {int(serial) for serial, revoked_at in rows if revoked_at.replace(tzinfo=UTC) <= at}
+
     def confirm_validity(self, cert: x509.Certificate, at: datetime) -> None:
-        """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation."""
+        """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation.
+
+        The path's signatures are verified once per certificate; every call still checks the validity
+        window at ``at`` and asks the repository whether a certificate of the path has been revoked."""
         root, ca = self._authority("root"), self._authority("ca")
         if root is None or ca is None:
             raise CertificateError("the SMKI has not been initialised")
-        verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=self.revoked_serials(at))
+        path = (cert, ca.cert, root.cert)
+        fingerprint = cert.fingerprint(hashes.SHA256())
+        window = self._verified_paths.get(fingerprint)
+        revoked = self._revoked_among({cert.serial_number, ca.cert.serial_number}, at)
+        if window is None or revoked or not window[0] <= at <= window[1]:
+            verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=revoked)  # raises with the reason
+            self._verified_paths[fingerprint] = (max(c.not_valid_before_utc for c in path),
+                                                 min(c.not_valid_after_utc for c in path))
