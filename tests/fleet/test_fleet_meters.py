@@ -179,3 +179,11 @@ def test_read_firmware_version(site):
         assert site.send(use_case, site.ids.esme_id)[0].params == {"firmware_version": "1.0.0"}
     assert site.send("CS08", site.ids.chf_id)[0].success
     assert _R.SUPPLIER.value == "Supplier"
+
+
+def test_gsme_set_clock_is_signed_by_the_gas_supplier(site):
+    site.power_up()
+    site.join(site.ids.gsme_id, "GSME")
+    assert not site.signed("GCS28", site.ids.gsme_id, by=IS)[0].success  # the Import Supplier's cert is not there
+    response, _ = site.signed("GCS28", site.ids.gsme_id, by=GS)
+    assert response.success and site.dev(site.ids.gsme_id).clock is not None
