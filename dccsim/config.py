@@ -65,3 +65,6 @@ class DccConfig(BaseModel):
     future_dated_horizon: timedelta = timedelta(days=30)
     #: attempts at each processing step before the DCC gives up and answers the User with an error
     step_attempts: int = 8
+    #: how long the DCC waits for a Device's Response to an on-demand Command before N13: the final retry
+    #: boundary of BAD Table 13, the on-demand TRT plus 60 minutes (digest 06 §F.3)
+    device_response_wait: timedelta = timedelta(seconds=30) + timedelta(minutes=60)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -56,6 +56,8 @@ class DccWorkItem(BaseModel):
     execute_at: datetime | None = None
     #: attempts at each step before giving up with an error Service Response (``DccConfig.step_attempts``)
     attempts: int = 8
+    #: how long to wait for a Device's Response on a slow SM WAN before N13 (``DccConfig.device_response_wait``)
+    device_response_wait: timedelta = timedelta(minutes=60, seconds=30)
 
 
 @dataclass
@@ -125,7 +127,8 @@ class Intake:
     @staticmethod
     def _work_item(entry: RequestLogEntry, config: DccConfig) -> DccWorkItem:
         return DccWorkItem(request_id=entry.request_id, srv=entry.srv, processing=SrProcessing(entry.processing),
-                           execute_at=_aware(entry.execution_at), attempts=config.step_attempts)
+                           execute_at=_aware(entry.execution_at), attempts=config.step_attempts,
+                           device_response_wait=config.device_response_wait)
 
     # -- Non-Device (AB 16.1) -----------------------------------------------------------------------------
     def _non_device(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:

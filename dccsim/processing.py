@@ -35,10 +35,16 @@ from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
 log = logging.getLogger(__name__)
 
 
+def dcc_workflow_id(request_id: str) -> str:
+    return f"dcc-sr-{request_id}"
+
+
 class CommandResult(BaseModel):
     response: GbcsResponse | None
     #: False: not sent, the Device has no Commissioned CHF (AB 13.2(a)) → N12
     delivered: bool = True
+    #: the Command is on a slow SM WAN: the Response will come later, as a ``gbcs_response`` signal
+    in_transit: bool = False
 
 
 class CompletionResult(BaseModel):
@@ -106,7 +112,13 @@ class Processing:
             entry.stage = "command_sent"
             s.add(entry)
         assert self.wan is not None
-        response = await self.wan.deliver_command(command, at)
+        from devices.wan import ReplyTo
+
+        delivery = await self.wan.dispatch_command(command, at,
+                                                   reply_to=ReplyTo(workflow_id=dcc_workflow_id(request_id)))
+        if delivery.status == "in-transit":
+            return CommandResult(response=None, in_transit=True)
+        response = delivery.response
         with session_scope(self.engine) as s:
             entry = s.get(RequestLogEntry, request_id)
             entry.stage = "responded"

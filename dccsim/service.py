@@ -32,7 +32,7 @@ from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import secure_parse
-from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
+from dccflow.messages import DeviceAlertEvent, GbcsCommand
 from dccflow.security.xmldsig import sign
 from dccsim import tad
 from dccsim.config import DccConfig
@@ -40,7 +40,7 @@ from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.outbound import Outbound
-from dccsim.processing import CommandResult, CompletionResult, Processing
+from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
 from dccsim.records import RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
@@ -54,11 +54,11 @@ __all__ = ["CommandResult", "CompletionResult", "DccService", "DccWorkItem", "Su
 
 
 class WanGateway(Protocol):
-    async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None: ...
+    """The SM WAN as the DCC sees it (``devices.wan.SmWan``): a Command is answered at once, or is in transit
+    and its Response will be signalled to ``reply_to`` later, or cannot be delivered."""
 
+    async def dispatch_command(self, command: GbcsCommand, at: datetime, reply_to=None): ...
 
-def dcc_workflow_id(request_id: str) -> str:
-    return f"dcc-sr-{request_id}"
 
 
 class DccService(Processing):

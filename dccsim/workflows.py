@@ -18,7 +18,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from dccflow.messages import GbcsResponse
     from dccsim.activities import DccActivities, FailureInput, JoinOutcomeInput, RequestStep
+    from dccsim.processing import CommandResult
     from dccsim.service import DccWorkItem
 
 
@@ -35,10 +37,16 @@ _LAST_RESORT = dict(start_to_close_timeout=timedelta(seconds=60),
 class DccServiceRequestWorkflow:
     def __init__(self) -> None:
         self._cs14_confirmed = False
+        self._late_response: GbcsResponse | None = None
 
     @workflow.signal
     def cs14_received(self) -> None:
         self._cs14_confirmed = True
+
+    @workflow.signal
+    def gbcs_response(self, response: GbcsResponse) -> None:
+        """The Device's Response to a Command that travelled a slow SM WAN."""
+        self._late_response = response
 
     @workflow.run
     async def run(self, item: DccWorkItem) -> str:
@@ -58,6 +66,13 @@ class DccServiceRequestWorkflow:
             if not await workflow.execute_activity_method(DccActivities.dcc_recheck_at_execution, step, **_step(item)):
                 return "N7"
         sent = await workflow.execute_activity_method(DccActivities.dcc_send_command, step, **_step(item))
+        if sent.in_transit:  # wait for the Response up to the final retry boundary, then N13 (BAD Table 13)
+            try:
+                await workflow.wait_condition(lambda: self._late_response is not None,
+                                              timeout=item.device_response_wait)
+            except TimeoutError:
+                pass
+            sent = CommandResult(response=self._late_response, delivered=True)
         completion = await workflow.execute_activity_method(
             DccActivities.dcc_complete_request, RequestStep(request_id=item.request_id, result=sent), **_step(item))
         if completion.join_watch_seconds is None:

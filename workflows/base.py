@@ -25,6 +25,10 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
                          non_retryable_error_types=["ServiceRequestRejected", "ServiceRequestSilentlyRejected"])
 
 
+#: DCC Alerts that end a request without a Service Response (BAD 7.8.5, Table 14)
+COMMAND_FAILURES = frozenset({"N7", "N10", "N11", "N12", "N13"})
+
+
 class ServiceRequestFailed(Exception):
     def __init__(self, srv: str, reason: str, code: str | None = None):
         self.srv, self.reason, self.code = srv, reason, code
@@ -113,12 +117,18 @@ class ProcessWorkflow:
             raise
 
     async def service_request(self, spec: ServiceRequestSpec, timeout: timedelta) -> InboundMessage:
-        """Send, then await the Service Response; a non-I0 response or none in time is a failure."""
+        """Send, then await the Service Response; a non-I0 response, a DCC Alert saying the Command failed
+        (N7, N10–N13, BAD 7.8.5 Table 14) or nothing in time is a failure."""
         sent = await self.send(spec)
         response = await self.wait_for(
-            lambda m: m.kind == "service_response" and m.request_id == sent.request_id, timeout)
+            lambda m: m.request_id == sent.request_id and (
+                m.kind == "service_response" or (m.kind == "dcc_alert" and m.dcc_alert_code in COMMAND_FAILURES)),
+            timeout)
         if response is None:
             raise ServiceRequestFailed(spec.srv, f"no Service Response to {sent.request_id} within {timeout}")
+        if response.kind == "dcc_alert":
+            raise ServiceRequestFailed(spec.srv, f"DCC Alert {response.dcc_alert_code} for {sent.request_id}",
+                                       response.dcc_alert_code)
         if not response.success:
             raise ServiceRequestFailed(spec.srv, f"Service Response {response.response_code} to {sent.request_id}",
                                        response.response_code)

@@ -45,8 +45,9 @@ class InstallCommissionInput(BaseModel):
     join_time_period: int = 300
     #: how long the Supplier's back office takes to send SRV 8.14.1 after the installer's confirmation
     install_report_delay: timedelta = timedelta(0)
-    #: how long to wait for a Service Response before treating the request as failed
-    response_timeout: timedelta = timedelta(hours=1)
+    #: how long to wait for a Service Response before treating the request as failed: beyond the DCC's own
+    #: final retry boundary (on-demand TRT + 60 min, BAD Table 13), after which it sends N12/N13 instead
+    response_timeout: timedelta = timedelta(hours=2)
     #: margin after the DCC's join timeout before the Supplier stops waiting for N24/N25
     alert_margin: timedelta = timedelta(minutes=10)
 

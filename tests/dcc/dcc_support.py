@@ -101,11 +101,14 @@ class RecordingWan:
         self.commands: list[GbcsCommand] = []
         self.answer = answer
 
-    async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
+    async def dispatch_command(self, command: GbcsCommand, at: datetime, reply_to=None):
+        from devices.wan import WanDelivery
+
         self.commands.append(command)
         if self.answer is None:
-            return None
-        return GbcsResponse(use_case=command.use_case, device_id=command.target, success=self.answer)
+            return WanDelivery(status="responded", response=None)
+        return WanDelivery(status="responded", response=GbcsResponse(
+            use_case=command.use_case, device_id=command.target, success=self.answer))
 
 
 def use_recording_wan(rt, answer: bool | None = True) -> RecordingWan:
