@@ -29,6 +29,7 @@ from dccflow.scenarios.harness import HarnessActivities, ScenarioWorkflow
 from dccflow.search import SEARCH_ATTRIBUTES
 from dccsim.activities import DccActivities
 from dccsim.outbound import Outbound
+from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
 from dccsim.smki import SmkiRepository
 from dccsim.workflows import DccServiceRequestWorkflow
@@ -80,7 +81,7 @@ class Runtime:
                                installer.installer_install_communications_hub,
                                installer.installer_install_device,
                                harness.scenario_provision, harness.scenario_snapshot]),
-            Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=[DccServiceRequestWorkflow],
+            Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=[DccServiceRequestWorkflow, PowerOutageWorkflow],
                    activities=[*_methods(DccActivities(self.dcc))]),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=DEVICE_WORKFLOWS,
                    activities=device_activities(self.wan)),

@@ -3,6 +3,8 @@ act at is the workflow's (server) time, so the time-skipping test server moves t
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 from temporalio import activity
 
@@ -23,6 +25,11 @@ class JoinOutcomeInput(BaseModel):
 class FailureInput(BaseModel):
     request_id: str
     reason: str
+
+
+class PowerOutageInput(BaseModel):
+    chf_id: str
+    started_at: datetime
 
 
 class DccActivities:
@@ -49,3 +56,7 @@ class DccActivities:
     @activity.defn
     async def dcc_fail_request(self, step: FailureInput) -> str:
         return await self.dcc.fail(step.request_id, step.reason, activity_now())
+
+    @activity.defn
+    async def dcc_power_outage_alert(self, outage: PowerOutageInput) -> int:
+        return await self.dcc.power_outage_alert(outage.chf_id, outage.started_at, activity_now())

@@ -45,7 +45,14 @@ def quarantine_notice(code: str, device_id: str, at: datetime, request_id: str |
                                "RequestID": request_id, "QuarantineEventRef": data["quarantine_event_ref"]}}))
 
 
+def _power_outage(code: str, device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
+    # AD1 'Power Outage Event' (BAD 7.5.6.5.2): DUIS PowerOutageEvent{CommsHubDeviceID, StartDateTime, MPxN}
+    return build_dcc_alert(alert_code=code, at=at, alert=("PowerOutageEvent", {
+        "CommsHubDeviceID": device_id, "StartDateTime": datetime.fromisoformat(data["start"]), "MPxN": data["mpxn"]}))
+
+
 ALERT_BUILDERS: dict[str, Builder] = {
+    "AD1": _power_outage,
     "N7": _command_failure,
     "N12": _command_failure,
     "N13": _command_failure,

@@ -211,6 +211,47 @@ class DccService(Processing):
             inv.set_status(chf_id, SmiStatus.COMMISSIONED, at, "CHF connected to the SM WAN (AC 4.1)")
             return True
 
+    # -- CH mains power (BAD 7.5.6.5.2) --------------------------------------------------------------------
+    async def on_chf_power_event(self, event) -> None:
+        """The WAN Provider reports a CH's mains lost or restored: a durable 3-minute watch per outage."""
+        from temporalio.service import RPCError
+
+        from dccsim.power import PowerOutage, PowerOutageWorkflow, power_outage_workflow_id
+
+        assert self.client is not None
+        wf_id = power_outage_workflow_id(event.chf_id, event.outage_started_at)
+        if event.state == "lost":
+            try:
+                await self.client.start_workflow(PowerOutageWorkflow.run, PowerOutage(
+                    chf_id=event.chf_id, started_at=event.outage_started_at), id=wf_id, task_queue=DCC_TASK_QUEUE)
+            except WorkflowAlreadyStartedError:
+                pass
+            return
+        try:
+            await self.client.get_workflow_handle(wf_id).signal(PowerOutageWorkflow.restored)
+        except RPCError:
+            pass  # the watch already ended (AD1 sent): nothing more to say on restoration
+
+    async def power_outage_alert(self, chf_id: str, started_at: datetime, at: datetime) -> int:
+        """AD1 'Power Outage Event' to each recipient, per associated Meter's MPxN (see dccsim.power)."""
+        rows = []
+        with session_scope(self.engine) as s:
+            inv, reg = Inventory(s), Registration(s)
+            for meter in inv.devices_of_chf(chf_id):
+                dtype = DeviceType(meter.device_type)
+                if not dtype.is_meter or not meter.mpxn:
+                    continue
+                registered = reg.at(meter.mpxn, at)
+                if registered is None:
+                    continue
+                for recipient in dict.fromkeys((registered.supplier_id, registered.network_operator_id)):
+                    rows.append(self.outbound.dcc_alert(
+                        s, key=f"AD1:{chf_id}:{started_at.isoformat()}:{meter.mpxn}:{recipient}", recipient=recipient,
+                        alert_code="AD1", device_id=chf_id, at=at, event_at=started_at + timedelta(minutes=3),
+                        data={"mpxn": meter.mpxn, "start": started_at.isoformat()}))
+        await self.outbound.deliver(rows)
+        return len(rows)
+
     async def receive_device_alert(self, alert: DeviceAlertEvent) -> None:
         if alert.alert_code == CHF_DEVICE_LOG_CHANGED:
             await self._on_cs14(alert)
