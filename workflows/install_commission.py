@@ -1,10 +1,11 @@
-"""Install and Commission, single-fuel electricity — BAD 7.2.1.
+"""Install and Commission — BAD 7.2.1, single-fuel electricity or dual fuel.
 
 The Supplier's process: the installer fits the CH (the DCC commissions the CHF when it reaches the SM WAN)
 and the ESME; within 5 Working Days the Supplier reports the CH install (SRV 8.14.1); it adds the ESME to the
 CHF Device Log (SRV 8.11) and waits for N24 (joined: 'installed not commissioned') or N25 (not joined within
 the Join Time Period plus the network allowance); then it commissions the ESME (SRV 8.1.1), which Enrols the
-electricity SMS (SEC H5.1(a)).
+electricity SMS (SEC H5.1(a)). For dual fuel the Gas Supplier then does the same for the GSME and joins it to
+the GPF (SRV 8.7.2), which commissions the GPF and Enrols the gas SMS (SEC H5.1(b); AC 4.10).
 """
 
 from __future__ import annotations
@@ -29,18 +30,34 @@ INSTALLER_TIMEOUT = timedelta(minutes=10)
 
 
 class ElectricityPremises(BaseModel):
+    """The premises of an install: the CH, the ESME and, for dual fuel, the GSME (with the GPF)."""
+
     premises_id: str
     chf_id: str
     gpf_id: str | None = None
     esme_id: str
     esme_install_code: str
     mpan: str
+    gsme_id: str | None = None
+    gsme_install_code: str | None = None
+    mprn: str | None = None
+
+
+class _Meter(BaseModel):
+    device_id: str
+    install_code: str
+    mpxn: str
+    supplier_id: str
+    #: the BPMN ids of the gas meter's steps end in "_gsme"
+    suffix: str
 
 
 class InstallCommissionInput(BaseModel):
     premises: ElectricityPremises
     #: the Import Supplier's User ID
     supplier_id: str
+    #: the Gas Supplier's User ID (dual fuel)
+    gas_supplier_id: str | None = None
     #: Join Time Period of SRV 8.11, in seconds (DUIS: 1–3600)
     join_time_period: int = 300
     #: how long the Supplier's back office takes to send SRV 8.14.1 after the installer's confirmation
@@ -110,10 +127,12 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         self.record("chf_commissioned_by_dcc", device_id=p.chf_id)
         confirmed_at = workflow.now()
 
-        # 7.2.1.6.5 — the ESME is fitted and powered
-        await workflow.execute_activity_method(
-            InstallerActivities.installer_install_device, p.esme_id, start_to_close_timeout=INSTALLER_TIMEOUT)
-        self.record("install_devices", device_id=p.esme_id)
+        # 7.2.1.6.5 — the meters are fitted and powered
+        for meter in self._meters(p):
+            await workflow.execute_activity_method(
+                InstallerActivities.installer_install_device, meter.device_id,
+                start_to_close_timeout=INSTALLER_TIMEOUT)
+            self.record("install_devices", device_id=meter.device_id)
 
         # 7.2.1.6.6 — SRV 8.14.1 within 5 Working Days of the installer's confirmation
         deadline = Deadline(self, "Communications Hub Status Update - Install Success within 5 Working Days",
@@ -126,30 +145,55 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         deadline.met()
         self.record("ch_status_update_install_success", device_id=p.chf_id)
 
-        # 7.2.1.6.7 — add the ESME to the CHF Device Log, then N24 or N25
-        added = await self.service_request(self._spec(
-            "update_han_device_log", "8.11", p.chf_id,
-            {"device_id": p.esme_id, "install_code": p.esme_install_code,
-             "join_time_period": inp.join_time_period, "import_mpxn": p.mpan},
-            [p.esme_id, p.chf_id]), inp.response_timeout)
-        self.record("update_han_device_log", device_id=p.esme_id, detail="ESME whitelisted on the CHF")
+        # electricity first, then gas (BAD 7.2.1.1): each meter joins the SM HAN and is commissioned
+        for meter in self._meters(p):
+            failed = await self._enrol_meter(inp, p, meter)
+            if failed is not None:
+                return failed
+        if p.gsme_id is None:
+            return self._end("completed", "end_sms_enrolled", "ESME commissioned: electricity SMS Enrolled",
+                             p.esme_id)
+        # 7.2.1.6.12 — join the GSME to the GPF: the GPF is commissioned with it (AC 4.10; gas Enrolment H5.1(b))
+        await self.service_request(ServiceRequestSpec(
+            step="join_gsme_to_gpf", user_id=inp.gas_supplier_id, srv="8.7.2", target=p.gsme_id,
+            params={"other_device_id": p.gpf_id}, route_devices=[p.gsme_id, p.gpf_id]), inp.response_timeout)
+        self.record("join_gsme_to_gpf", device_id=p.gpf_id, detail="GPF commissioned with the GSME")
+        return self._end("completed", "end_sms_enrolled",
+                         "ESME, GSME and GPF commissioned: electricity and gas SMSs Enrolled", p.gsme_id)
+
+    def _meters(self, p: ElectricityPremises) -> list[_Meter]:
+        meters = [_Meter(device_id=p.esme_id, install_code=p.esme_install_code, mpxn=p.mpan,
+                         supplier_id=self.inp.supplier_id, suffix="")]
+        if p.gsme_id is not None:
+            meters.append(_Meter(device_id=p.gsme_id, install_code=p.gsme_install_code or "", mpxn=p.mprn or "",
+                                 supplier_id=self.inp.gas_supplier_id or "", suffix="_gsme"))
+        return meters
+
+    async def _enrol_meter(self, inp: InstallCommissionInput, p: ElectricityPremises, meter: _Meter):
+        """8.11 and N24/N25 (BAD 7.2.1.6.7), then Commission Device 8.1.1 (7.2.1.6.10). None when it worked,
+        else the process result of the failure branch."""
+        name = "ESME" if not meter.suffix else "GSME"
+        added = await self.service_request(ServiceRequestSpec(
+            step="update_han_device_log" + meter.suffix, user_id=meter.supplier_id, srv="8.11", target=p.chf_id,
+            params={"device_id": meter.device_id, "install_code": meter.install_code,
+                    "join_time_period": inp.join_time_period, "import_mpxn": meter.mpxn},
+            route_devices=[meter.device_id, p.chf_id]), inp.response_timeout)
+        self.record("update_han_device_log" + meter.suffix, device_id=meter.device_id,
+                    detail=f"{name} whitelisted on the CHF")
         alert = await self.wait_for(
             lambda m: m.kind == "dcc_alert" and m.dcc_alert_code in ("N24", "N25")
             and m.request_id == added.request_id,
             timedelta(seconds=inp.join_time_period) + inp.alert_margin)
         if alert is None or alert.dcc_alert_code == "N25":
             if alert is not None:
-                self.record("n25_whitelist_update_unsuccessful", device_id=p.esme_id)
+                self.record("n25_whitelist_update_unsuccessful" + meter.suffix, device_id=meter.device_id)
             return self._end("failed", "end_join_unsuccessful",
-                             "N25: the ESME did not join the SM HAN within the Join Time Period"
-                             if alert else "neither N24 nor N25 arrived", p.esme_id)
-        self.record("n24_whitelist_update_successful", device_id=p.esme_id)
-
-        # 7.2.1.6.10 — Commission Device (SRV 8.1.1, Critical)
-        await self.service_request(self._spec(
-            "commission_device", "8.1.1", p.esme_id,
-            {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}, [p.esme_id]),
-            inp.response_timeout)
-        self.record("commission_device", device_id=p.esme_id)
-        return self._end("completed", "end_sms_enrolled", "ESME commissioned: electricity SMS Enrolled",
-                         p.esme_id)
+                             f"N25: the {name} did not join the SM HAN within the Join Time Period"
+                             if alert else "neither N24 nor N25 arrived", meter.device_id)
+        self.record("n24_whitelist_update_successful" + meter.suffix, device_id=meter.device_id)
+        await self.service_request(ServiceRequestSpec(
+            step="commission_device" + meter.suffix, user_id=meter.supplier_id, srv="8.1.1", target=meter.device_id,
+            params={"current_datetime": workflow.now().isoformat(), "tolerance_period": 60},
+            route_devices=[meter.device_id]), inp.response_timeout)
+        self.record("commission_device" + meter.suffix, device_id=meter.device_id)
+        return None

@@ -13,6 +13,7 @@ class Scenario(BaseModel, frozen=True):
     faults: tuple[str, ...]
     expected_end: str
     expected_statuses: dict[str, str]
+    dual_fuel: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -26,6 +27,17 @@ SCENARIOS: dict[str, Scenario] = {
             faults=("join-timeout", "no-wan"),
             expected_end="end_sms_enrolled",
             expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
+        ),
+        Scenario(
+            name="install-commission-dual-fuel",
+            description="Dual-fuel Install and Commission (BAD 7.2.1): electricity as above, then the GSME "
+                        "(8.11, N24, 8.1.1 GCS28) and its join to the GPF (8.7.2); all four devices 'commissioned'.",
+            process="install_commission",
+            faults=("join-timeout", "no-wan"),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                               "GSME": "commissioned"},
+            dual_fuel=True,
         ),
     )
 }

@@ -79,13 +79,16 @@ class HarnessActivities:
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER)
+        dual_fuel = get_scenario(req.scenario).dual_fuel
+        ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER, dual_fuel=dual_fuel)
         for fault in req.faults:
             target = ids.chf_id if fault == "no-wan" else ids.esme_id
             self.rt.fleet.set_fault(target, fault)
+        gas = dict(gsme_id=ids.gsme_id, gsme_install_code=install_code(ids.gsme_id), mprn=ids.mprn) if dual_fuel \
+            else {}
         return ElectricityPremises(premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id,
                                    esme_id=ids.esme_id, esme_install_code=install_code(ids.esme_id),
-                                   mpan=ids.mpan)
+                                   mpan=ids.mpan, **gas)
 
     @activity.defn
     async def scenario_snapshot(self, device_ids: list[str]) -> Snapshot:
@@ -120,13 +123,16 @@ class ScenarioWorkflow:
         scenario = get_scenario(req.scenario)
         premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)
         self._child_id = install_commission_workflow_id(premises.chf_id)
-        device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id]
+        device_ids = [d for d in (premises.chf_id, premises.gpf_id, premises.esme_id, premises.gsme_id) if d]
         result = await workflow.execute_child_workflow(
             InstallCommissionWorkflow.run,
             InstallCommissionInput(premises=premises,
-                                   supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]),
+                                   supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
+                                   gas_supplier_id=SUPPLIER.user_ids[UserRole.GAS_SUPPLIER]
+                                   if premises.gsme_id else None),
             id=self._child_id, task_queue=USER_TASK_QUEUE,
-            search_attributes=process_search_attributes(scenario.process, device_ids, [premises.mpan]))
+            search_attributes=process_search_attributes(
+                scenario.process, device_ids, [m for m in (premises.mpan, premises.mprn) if m]))
         snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, device_ids, **_ACT)
         statuses = {d.device_type: d.smi_status for d in snap.devices}
         reached = result.end == scenario.expected_end and all(
