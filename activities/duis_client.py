@@ -29,7 +29,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.compose import compose_request
+from activities.compose import CertificateResolver, compose_request
 from activities.credentials import UserKeyStore
 from activities.inbox import UserInbox
 from activities.store import UserCounter, UserOutboxEntry, UserSignedPreCommand
@@ -92,8 +92,11 @@ class PreCommandRefused(ValueError):
 
 class DuisClient:
     def __init__(self, engine: Engine, keys: UserKeyStore, inbox: UserInbox, transport: DccTransport, *,
-                 confirm_validity: ConfirmValidity | None = None):
+                 confirm_validity: ConfirmValidity | None = None,
+                 certificate_resolver: CertificateResolver | None = None):
         self.engine = engine
+        #: resolves ``certificate_of`` in SRV 6.15.1 / 6.21 parameters (``activities.compose``)
+        self.certificate_resolver = certificate_resolver
         self.keys = keys
         self.inbox = inbox
         self.transport = transport
@@ -113,7 +116,7 @@ class DuisClient:
                 return entry
             counter = self._next_counter(s, spec.user_id)
             request_id = f"{spec.user_id}:{spec.target}:{counter}"
-            element = compose_request(spec.srv, request_id, spec.params)
+            element = compose_request(spec.srv, request_id, spec.params, self.certificate_resolver)
             cred = self.keys.get(spec.user_id)
             xml = to_bytes(sign(element, cred.key, cred.cert))
             entry = UserOutboxEntry(step_key=step_key, request_id=request_id, workflow_id=workflow_id,

@@ -56,6 +56,7 @@ def _report_json(report) -> dict:
         "events": [{"bpmn_id": e.bpmn_id, "actor": e.actor, "at": e.at.isoformat(), "refs": e.refs}
                    for e in report.events],
         "obligations": [o.model_dump(mode="json") for o in report.obligations],
+        "post_commissioning": [pc.model_dump() for pc in report.post_commissioning],
     }
 
 
@@ -82,6 +83,8 @@ def _print_report(report) -> None:
         actual = f"{o.actual:%Y-%m-%d %H:%M}" if o.actual else "never"
         out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); "
                   f"due {o.due:%Y-%m-%d %H:%M}, actual {actual}")
+    for pc in report.post_commissioning:
+        out.print(f"Post Commissioning Obligations for {pc.device_id}: {pc.outcome} ({pc.end}) {pc.reason}")
     if report.reason:
         out.print(report.reason)
 

@@ -98,3 +98,42 @@ def verify_signed(signed: bytes, public_key: ec.EllipticCurvePublicKey) -> tuple
     except InvalidSignature:
         raise GbcsError("the signature on the GBCS Payload does not verify") from None
     return payload, base64.b64encode(der).decode()
+
+
+# -- the GBCS Payload of a Service Response (a Device's Response, e.g. CS02c) ------------------------------------
+#: DUIS ``ResponseMessage/GBCSPayload`` (base64Binary) of a Device request's Service Response carries the Device's
+#: Response as the simulation carries it: canonical JSON of ``use_case``, ``device_id``, ``success`` and ``params``
+#: (``dccflow.messages.GbcsResponse``), like the Pre-Command's payload above. A CS02c 'Issue Security Credentials'
+#: Response has the Device CSR (base64 DER, signed with the new key) in ``params["csr"]`` (BAD 7.7.2.5.7).
+_RESPONSE_FIELDS = ("device_id", "params", "success", "use_case")
+
+
+def response_payload(use_case: str, device_id: str, success: bool, params: dict) -> str:
+    """The base64 text for ``ResponseMessage/GBCSPayload`` carrying a Device's Response."""
+    body = {"use_case": use_case, "device_id": device_id, "success": success, "params": params}
+    return base64.b64encode(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                       default=str).encode()).decode()
+
+
+def parse_response_payload(text: str) -> dict[str, Any]:
+    """The fields of a Service Response's GBCS Payload (see :func:`response_payload`)."""
+    try:
+        data = json.loads(base64.b64decode(text, validate=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GbcsError(f"unreadable GBCS Payload: {exc}") from None
+    if not isinstance(data, dict) or sorted(data) != sorted(_RESPONSE_FIELDS) or not isinstance(data["params"], dict):
+        raise GbcsError("the GBCS Payload is not a Device Response")
+    return data
+
+
+def csr_from_service_response(body: dict) -> str:
+    """The Device CSR (base64 DER) in an SRV 6.17 Service Response, given ``InboundMessage.body`` (the parsed
+    ``ResponseMessage``: ``{"GBCSPayload": <base64>}``). Raises ``GbcsError`` if there is none."""
+    text = body.get("GBCSPayload") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        raise GbcsError("the Service Response carries no GBCS Payload")
+    data = parse_response_payload(text)
+    csr = data["params"].get("csr")
+    if data["use_case"] != "CS02c" or not isinstance(csr, str):
+        raise GbcsError(f"the GBCS Payload is a {data['use_case']} Response without a Device CSR")
+    return csr

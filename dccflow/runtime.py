@@ -22,6 +22,7 @@ from activities.credentials import UserKeyStore
 from activities.duis_client import DuisClient, InProcessTransport
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
+from activities.smki_client import SmkiClient
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.db import get_engine
 from dccflow.parties import DCC_ID
@@ -70,7 +71,9 @@ class Runtime:
             self.outbound.connect(self.inbox.receive)
             transport = InProcessTransport(self.dcc)
         self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
-                                      confirm_validity=self.smki.confirm_validity)
+                                      confirm_validity=self.smki.confirm_validity,
+                                      certificate_resolver=self.smki.organisation_certificate_der)
+        self.smki_client = SmkiClient(self.smki)
 
     def workers(self) -> list[Worker]:
         installer = InstallerActivities(self.wan)
@@ -78,6 +81,7 @@ class Runtime:
         return [
             Worker(self.client, task_queue=USER_TASK_QUEUE, workflows=[*USER_WORKFLOWS, ScenarioWorkflow],
                    activities=[self.duis_client.send_service_request,
+                               self.smki_client.smki_request_device_certificate,
                                installer.installer_install_communications_hub,
                                installer.installer_install_device,
                                harness.scenario_provision, harness.scenario_snapshot]),

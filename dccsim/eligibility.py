@@ -57,10 +57,10 @@ def check_device_type(ctx: Ctx, handler: Handler) -> None:
                                         f"(only {', '.join(t.value for t in handler.use_cases)})")
 
 
-def holds_role_for(ctx: Ctx, dev: SmiDevice) -> bool | None:
+def holds_role_for(ctx: Ctx, dev: SmiDevice, mpxns: set[str] | None = None) -> bool | None:
     """Whether the sender holds its User Role for an SMS the Device belongs to at the relevant time;
     ``None`` if the SMI links the Device to no MPxN yet (nothing to judge by)."""
-    mpxns = ctx.inventory.linked_mpxns(dev)
+    mpxns = mpxns if mpxns is not None else ctx.inventory.linked_mpxns(dev)
     if not mpxns:
         return None
     assert ctx.role is not None
@@ -84,8 +84,9 @@ def check_eligible_user(ctx: Ctx, handler: Handler, config: DccConfig) -> None:
     if device_id is None:
         return
     dev = ctx.device(device_id)
-    if holds_role_for(ctx, dev) is False:
-        mpxns = ", ".join(sorted(ctx.inventory.linked_mpxns(dev)))
+    judged = handler.eligibility_mpxns(ctx)
+    if holds_role_for(ctx, dev, judged) is False:
+        mpxns = ", ".join(sorted(judged if judged is not None else ctx.inventory.linked_mpxns(dev)))
         raise reject(Check.ELIGIBLE_USER, f"{ctx.originator} is not the {ctx.role.value} registered for {mpxns} "
                                           f"({dev.device_type} {dev.device_id}) at "
                                           f"{ctx.relevant_time.isoformat()} (AB 6.1(f); SEC H3.8)")

@@ -43,6 +43,7 @@ from dccsim.config import DccConfig
 from dccsim.eligibility import check_device_type, check_eligible_user, check_future_dated, check_smi_status
 from dccsim.handlers import HANDLERS, Ctx, Handler
 from dccsim.models import RequestLogEntry
+from dccsim.post_commissioning import check_post_commissioning
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 
@@ -130,6 +131,7 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
         check_device_type(ctx, handler)
         check_eligible_user(ctx, handler, config)
         check_smi_status(ctx, handler)
+        check_post_commissioning(ctx, handler)  # BAD 7.2.3.5.7: the 14-day restriction
         handler.check(ctx)
         _check_replay(session, request, previous)
         return Checked(request, xml, digest, definition, role, handler)

@@ -22,6 +22,7 @@ from dccflow.security.pki import (
     create_issuing_ca,
     create_root,
     entity_id_of,
+    issue_device_certificate,
     issue_organisation_certificate,
     key_usage_of,
     role_code_of,
@@ -168,3 +169,56 @@ class SmkiRepository:
             verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=revoked)  # raises with the reason
             self._verified_paths[fingerprint] = (max(c.not_valid_before_utc for c in path),
                                                  min(c.not_valid_after_utc for c in path))
+
+    # -- Device Certificates and Organisation Certificates by subject (BAD 7.7.2.5.3, 7.7.2.5.5-6) ------------
+    #: BAD 7.7.2.5.3: the DCC checks that fewer than 100 Device Certificates have been issued for the Device ID
+    MAX_DEVICE_CERTIFICATES = 100
+
+    def issue_device_certificate(self, csr_der: bytes, device_id: str, usage: KeyUsageKind,
+                                 at: datetime) -> x509.Certificate:
+        """'Obtain Device Certificate' (BAD 7.7.2.5.3): verify the Device CSR, check the per-Device limit, issue
+        the Device Certificate with the issuing CA and lodge it in the SMKI Repository. Raises
+        ``CertificateError`` (format, signature, content) or ``ValueError`` (limit reached)."""
+        ca = self._authority("ca")
+        if ca is None:
+            raise RuntimeError("the SMKI has not been initialised")
+        try:
+            csr = x509.load_der_x509_csr(csr_der)
+        except ValueError as exc:
+            raise CertificateError("bad csr", f"unreadable Device CSR: {exc}") from exc
+        with session_scope(self.engine) as s:
+            issued = len(s.exec(select(SmkiCertificate.id).where(
+                SmkiCertificate.subject_entity_id == device_id, SmkiCertificate.is_ca == False)).all())  # noqa: E712
+        if issued >= self.MAX_DEVICE_CERTIFICATES:
+            raise ValueError(f"{issued} Device Certificates have already been issued for {device_id} "
+                             f"(BAD 7.7.2.5.3: fewer than {self.MAX_DEVICE_CERTIFICATES})")
+        cert = issue_device_certificate(ca, csr, device_id=device_id, usage=usage, not_before=at)
+        with session_scope(self.engine) as s:
+            s.add(_cert_row(cert))
+        return cert
+
+    def organisation_certificate(self, entity_id: str,
+                                 usage: KeyUsageKind = KeyUsageKind.DIGITAL_SIGNING) -> x509.Certificate | None:
+        """The newest unrevoked Organisation Certificate of a subject (a User ID) for a key usage."""
+        with session_scope(self.engine) as s:
+            row = s.exec(select(SmkiCertificate).where(
+                SmkiCertificate.subject_entity_id == entity_id, SmkiCertificate.usage == usage.value,
+                SmkiCertificate.is_ca == False, SmkiCertificate.revoked_at == None,  # noqa: E711, E712
+            ).order_by(SmkiCertificate.id.desc())).first()
+        return x509.load_pem_x509_certificate(row.pem) if row is not None else None
+
+    def certification_path(self) -> list[x509.Certificate]:
+        """The certification path of an Organisation Certificate: the issuing CA then the Root."""
+        root, ca = self._authority("root"), self._authority("ca")
+        if root is None or ca is None:
+            raise RuntimeError("the SMKI has not been initialised")
+        return [ca.cert, root.cert]
+
+    def organisation_certificate_der(self, entity_id: str) -> tuple[bytes, list[bytes]]:
+        """``(certificate, certification path)`` as DER for a User's Digital Signing Organisation Certificate:
+        what a Service Request that places it in a trust anchor cell carries (``activities.compose``)."""
+        cert = self.organisation_certificate(entity_id)
+        if cert is None:
+            raise LookupError(f"the SMKI Repository holds no Digital Signing Organisation Certificate of {entity_id}")
+        der = serialization.Encoding.DER
+        return cert.public_bytes(der), [c.public_bytes(der) for c in self.certification_path()]

@@ -10,6 +10,7 @@ the GPF (SRV 8.7.2), which commissions the GPF and Enrols the gas SMS (SEC H5.1(
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Literal
 
@@ -25,6 +26,13 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.parties import DCC_ID
     from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
     from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
+    from workflows.post_commissioning import (
+        PostCommissioningInput,
+        PostCommissioningResult,
+        PostCommissioningWorkflow,
+        RoutineRequest,
+        post_commissioning_workflow_id,
+    )
 
 INSTALLER_TIMEOUT = timedelta(minutes=10)
 
@@ -52,12 +60,25 @@ class _Meter(BaseModel):
     suffix: str
 
 
+class PostCommissioningPlan(BaseModel):
+    """How the Supplier meets its Post Commissioning Obligations (BAD 7.2.3) after this install: starting
+    ``start_after`` the commissioning (None: never), with an optional routine request on some day."""
+
+    start_after: timedelta | None = timedelta(0)
+    routine_request: RoutineRequest | None = None
+
+
 class InstallCommissionInput(BaseModel):
     premises: ElectricityPremises
     #: the Import Supplier's User ID
     supplier_id: str
     #: the Gas Supplier's User ID (dual fuel)
     gas_supplier_id: str | None = None
+    #: the registered Electricity Distributor and Gas Transporter (for the Network Operator cells, BAD 7.2.3)
+    electricity_distributor_id: str | None = None
+    gas_transporter_id: str | None = None
+    #: run Post Commissioning Obligations for each commissioned Meter and GPF as child workflows
+    post_commissioning: PostCommissioningPlan | None = None
     #: Join Time Period of SRV 8.11, in seconds (DUIS: 1–3600)
     join_time_period: int = 300
     #: how long the Supplier's back office takes to send SRV 8.14.1 after the installer's confirmation
@@ -75,6 +96,7 @@ class InstallCommissionResult(BaseModel):
     reason: str = ""
     events: list[ProcessEvent] = Field(default_factory=list)
     obligations: list[ObligationOutcome] = Field(default_factory=list)
+    post_commissioning: list[PostCommissioningResult] = Field(default_factory=list)
 
 
 def install_commission_workflow_id(chf_id: str) -> str:
@@ -97,9 +119,35 @@ class InstallCommissionWorkflow(ProcessWorkflow):
     async def run(self, inp: InstallCommissionInput) -> InstallCommissionResult:
         self.inp = inp
         try:
-            return await self._run(inp)
+            result = await self._run(inp)
         except ServiceRequestFailed as exc:
             return self._end("failed", "end_service_request_failed", str(exc))
+        if result.outcome == "completed" and inp.post_commissioning is not None:
+            result.post_commissioning = await self._post_commissioning(inp, inp.post_commissioning)
+            for pc in result.post_commissioning:
+                result.obligations.extend(pc.obligations)
+        return result
+
+    async def _post_commissioning(self, inp: InstallCommissionInput,
+                                  plan: PostCommissioningPlan) -> list[PostCommissioningResult]:
+        """BAD 7.2.3: one child workflow per commissioned Meter and GPF; they proceed independently."""
+        p = inp.premises
+        now = workflow.now()
+        devices = [(p.esme_id, "ESME", inp.supplier_id, inp.electricity_distributor_id)]
+        if p.gsme_id is not None and p.gpf_id is not None:
+            devices += [(p.gsme_id, "GSME", inp.gas_supplier_id, None),
+                        (p.gpf_id, "GPF", inp.gas_supplier_id, inp.gas_transporter_id)]
+        children = [
+            workflow.execute_child_workflow(
+                PostCommissioningWorkflow.run,
+                PostCommissioningInput(device_id=device_id, device_type=dtype, supplier_id=supplier or "",
+                                       network_operator_id=network_operator, commissioned_at=now,
+                                       start_after=plan.start_after, routine_request=plan.routine_request
+                                       if dtype == "ESME" else None),
+                id=post_commissioning_workflow_id(device_id))
+            for device_id, dtype, supplier, network_operator in devices
+        ]
+        return list(await asyncio.gather(*children))
 
     def _end(self, outcome: str, end: str, reason: str = "", device_id: str | None = None):
         self.record(end, detail=reason, device_id=device_id)

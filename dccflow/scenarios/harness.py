@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
     from dccflow.events import ObligationOutcome, ProcessEvent
-    from dccflow.parties import SUPPLIER
+    from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
     from dccflow.scenarios.catalogue import get_scenario
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
@@ -23,8 +23,10 @@ with workflow.unsafe.imports_passed_through():
         ElectricityPremises,
         InstallCommissionInput,
         InstallCommissionWorkflow,
+        PostCommissioningPlan,
         install_commission_workflow_id,
     )
+    from workflows.post_commissioning import RoutineRequest
 
 
 class ScenarioRequest(BaseModel):
@@ -49,6 +51,13 @@ class Snapshot(BaseModel):
     dcc_alerts: list[AlertSeen]
 
 
+class PostCommissioningSeen(BaseModel):
+    device_id: str
+    outcome: str
+    end: str
+    reason: str
+
+
 class ScenarioReport(BaseModel):
     scenario: str
     faults: list[str]
@@ -61,6 +70,7 @@ class ScenarioReport(BaseModel):
     dcc_alerts: list[AlertSeen]
     events: list[ProcessEvent]
     obligations: list[ObligationOutcome]
+    post_commissioning: list[PostCommissioningSeen] = []
 
 
 class HarnessActivities:
@@ -129,15 +139,39 @@ class ScenarioWorkflow:
             InstallCommissionInput(premises=premises,
                                    supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
                                    gas_supplier_id=SUPPLIER.user_ids[UserRole.GAS_SUPPLIER]
-                                   if premises.gsme_id else None),
+                                   if premises.gsme_id else None,
+                                   electricity_distributor_id=ELECTRICITY_DISTRIBUTOR.user_ids[
+                                       UserRole.ELECTRICITY_DISTRIBUTOR],
+                                   gas_transporter_id=GAS_TRANSPORTER.user_ids[UserRole.GAS_TRANSPORTER],
+                                   post_commissioning=_plan(scenario, premises)),
             id=self._child_id, task_queue=USER_TASK_QUEUE,
             search_attributes=process_search_attributes(
                 scenario.process, device_ids, [m for m in (premises.mpan, premises.mprn) if m]))
         snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, device_ids, **_ACT)
         statuses = {d.device_type: d.smi_status for d in snap.devices}
+        events = sorted([*result.events, *(e for pc in result.post_commissioning for e in pc.events)],
+                        key=lambda e: e.at)
+        pc_outcomes = {pc.outcome for pc in result.post_commissioning}
         reached = result.end == scenario.expected_end and all(
-            statuses.get(t) == s for t, s in scenario.expected_statuses.items())
+            statuses.get(t) == s for t, s in scenario.expected_statuses.items()) and (
+            scenario.expected_post_commissioning is None or pc_outcomes == {scenario.expected_post_commissioning}
+        ) and set(scenario.expected_events) <= {e.bpmn_id for e in events}
         return ScenarioReport(
             scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
             end=result.end, reason=result.reason, expected_end_reached=reached, devices=snap.devices,
-            dcc_alerts=snap.dcc_alerts, events=result.events, obligations=result.obligations)
+            dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
+            post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
+                                                      end=pc.end, reason=pc.reason)
+                                for pc in result.post_commissioning])
+
+
+def _plan(scenario, premises) -> PostCommissioningPlan | None:
+    """The scenario's Post Commissioning plan (BAD 7.2.3), if it has one."""
+    if scenario.post_commissioning_start_day is None and not scenario.post_commissioning_never:
+        return None
+    routine = None
+    if scenario.routine_request_day is not None:  # SRV 6.20.1 is not a Post Commissioning step
+        routine = RoutineRequest(on_day=scenario.routine_request_day, srv="6.20.1",
+                                 params={"import_mpan": premises.mpan})
+    start = None if scenario.post_commissioning_never else timedelta(days=scenario.post_commissioning_start_day)
+    return PostCommissioningPlan(start_after=start, routine_request=routine)

@@ -119,6 +119,10 @@ class Handler:
         """The Device whose SMS check F judges (AB 6.1(f)); ``None``: this handler does its own (or none)."""
         return ctx.target
 
+    def eligibility_mpxns(self, ctx: Ctx) -> set[str] | None:
+        """The MPxNs check F judges instead of those the SMI links to the Device (``None``: the SMI's)."""
+        return None
+
     # -- SR-specific checks (raise ServiceRequestRejected; write nothing) --------------------------------
     def check(self, ctx: Ctx) -> None:
         pass

@@ -33,13 +33,14 @@ class UpdateHanDeviceLog(Handler):
     def _adding(self, ctx: Ctx) -> dict | None:
         return ctx.body.get("AddDeviceToCHFWhitelist")
 
-    def eligibility_device(self, ctx: Ctx) -> str | None:
-        """Adding a Device: F judges the SMS of the Device being added, not every SMS sharing the CHF — on a
-        dual-fuel CH the Gas Supplier adds the GSME although the CHF is already linked to the MPAN. Adding a
-        Meter is further bound to the Responsible Supplier for the MPxN in the request (K, AB 6.1(k))."""
-        if self._adding(ctx) is not None and ctx.body.get("DeviceID"):
-            return ctx.body["DeviceID"]
-        return ctx.target
+    def eligibility_mpxns(self, ctx: Ctx) -> set[str] | None:
+        """Adding a Meter: F judges the SMS named by the request's MPxN, not every SMS sharing the CHF — on a
+        dual-fuel CH the Gas Supplier adds the GSME although the CHF is already linked to the MPAN (AB 6.1(f)
+        with 6.1(k)). Otherwise the CHF's own SMSs."""
+        add = self._adding(ctx)
+        if add is not None and add.get("ImportMPxN"):
+            return {add["ImportMPxN"]}
+        return None
 
     def check(self, ctx: Ctx) -> None:
         chf = ctx.device(ctx.target)

@@ -7,8 +7,9 @@ import pytest
 
 import bpmn
 from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
+from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 
-MODELS = {"install_commission": INSTALL_COMMISSION_STEPS}
+MODELS = {"install_commission": INSTALL_COMMISSION_STEPS, "post_commissioning": POST_COMMISSIONING_STEPS}
 
 
 @pytest.mark.parametrize("process", sorted(MODELS))

@@ -1,0 +1,195 @@
+"""Post Commissioning Information and the 14-day restriction (BAD 7.2.3; SEC Appendix AC 5.2, 5.4-5.7, 5.13).
+
+The DCC monitors the Commands it sends and the Devices' Responses (AC 5.4) and records, per Smart Meter and GPF,
+when each post-commissioning step was Successfully Executed (table ``post_commissioning``):
+
+* ``keys_regenerated_at``: an 'Issue Security Credentials' (SRV 6.17, CS02c) answered I0 (AC 5.2(b));
+* ``device_certificate_stored_at``: an 'Update Security Credentials (Device)' (SRV 6.15.2, CS02d) answered I0;
+* ``network_operator_cell_at`` (ESME, GPF): a CS02b (SRV 6.15.1 or 6.21) placed the Organisation Certificate of
+  the Network Operator registered for the Device's MPxN (Electricity Distributor / Gas Transporter) in the
+  Network Operator cell (AC 5.2(a));
+* ``organisation_certificate_replaced_at`` (Smart Meters): an 'Update Security Credentials (KRP)' (SRV 6.15.1)
+  replaced the Supplier cell's certificate, possibly by the same one (AC 5.2(c); BAD 7.2.3.1).
+
+DECISION: AC 5.6(c) counts *two* 6.17 and *two* 6.15.2 (Digital Signing and Key Agreement); the workflow this
+DCC serves regenerates the Digital Signing key, so one of each completes the step. ``keys_regenerated`` keeps the
+key usages seen, should a stricter rule be wanted.
+
+The restriction (BAD 7.2.3.5.7; AC 5.13): a Supplier may not send a Service Request to a Smart Meter or GPF
+Commissioned more than 14 days before (commissioning time from the SMI status history) whose steps are incomplete,
+other than for the purposes in :data:`ALLOWED_WHILE_INCOMPLETE`. Rejected with :data:`RESTRICTED_CODE`; the check
+writes nothing, so a rejected request leaves the DCC unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from sqlmodel import JSON, Column, Field, Session, SQLModel, select
+
+from dccflow.domain.devices import DeviceType
+from dccflow.domain.roles import RemotePartyRole, UserRole
+from dccflow.domain.smi import SmiStatus
+from dccflow.security.pki import entity_id_of
+from dccsim.handlers.base import Ctx, Handler
+from dccsim.models import SmiDevice, SmiStatusChange
+from dccsim.rejections import Check, ServiceRequestRejected
+
+#: BAD 7.2.3.5.7 / AC 5.13: the steps must be done (or the Device interrogated) within 14 days of Commissioning
+RESTRICTION_AFTER = timedelta(days=14)
+#: DUIS 'E3' ("the User's status does not allow this Service Reference"): here the status that restricts the
+#: Supplier is its unmet post-commissioning obligations for this Device. Simulator's choice.
+RESTRICTED_CODE = "E3"
+
+#: What a Supplier may still send to a restricted Device, with the purpose AC 5.13 allows it for.
+ALLOWED_WHILE_INCOMPLETE: dict[str, str] = {
+    # (i) completing the post-commissioning steps (BAD 7.2.3.5.1-6)
+    "6.17": "Issue Security Credentials: post-commissioning step (AC 5.13(i); BAD 7.2.3.5.2)",
+    "6.15.2": "Update Security Credentials (Device): post-commissioning step (AC 5.13(i); BAD 7.2.3.5.4)",
+    "6.15.1": "Update Security Credentials (KRP): post-commissioning step (AC 5.13(i); BAD 7.2.3.5.5-6)",
+    "6.21": "Request Handover of DCC Controlled Device: post-commissioning step (AC 5.13(i); BAD 7.2.3.5.5)",
+    "6.24.1": "Retrieve Device Security Credentials (KRP): interrogation (AC 5.13(i), (b); BAD 7.2.3.5.1)",
+    "6.24.2": "Retrieve Device Security Credentials (Device): interrogation (AC 5.13(i), (b); BAD 7.2.3.5.1)",
+    # (ii) replacing the Device Security Credentials on a change of supplier
+    "6.23": "Update Security Credentials (CoS) (AC 5.13(ii); BAD 7.7.1.5.4)",
+    # (iii) maintaining an energy supply to the premises (BAD 7.5.4 supply; 2.x prepayment credit)
+    "7.1": "Enable Supply (AC 5.13(iii); BAD 7.5.4.6.2)",
+    "7.2": "Disable Supply (AC 5.13(iii); BAD 7.5.4.6.3)",
+    "7.3": "Arm Supply (AC 5.13(iii); BAD 7.5.4.6.1)",
+    "7.4": "Read Supply Status (AC 5.13(iii))",
+    "2.1": "Update Prepay Configuration (AC 5.13(iii))",
+    "2.2": "Top Up Device (AC 5.13(iii))",
+    "2.3": "Update Debt (AC 5.13(iii))",
+    "2.5": "Activate Emergency Credit (AC 5.13(iii))",
+    "8.14.3": "Communications Hub Status Update - Fault Return (BAD 7.2.3.5.7: CH replacement)",
+}
+
+_D = DeviceType
+SUBJECT_DEVICES = frozenset({_D.ESME, _D.GSME, _D.GPF})
+#: the steps each Device Type must complete (AC 5.2)
+STEPS: dict[DeviceType, tuple[str, ...]] = {
+    _D.ESME: ("keys_regenerated", "device_certificate_stored", "network_operator_cell",
+              "organisation_certificate_replaced"),
+    _D.GSME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
+    _D.GPF: ("keys_regenerated", "device_certificate_stored", "network_operator_cell"),
+}
+_NO_ROLE = {"electricity": UserRole.ELECTRICITY_DISTRIBUTOR, "gas": UserRole.GAS_TRANSPORTER}
+
+
+class PostCommissioningInfo(SQLModel, table=True):
+    """Post Commissioning Information per Smart Meter / GPF (AC 5.4, 5.7)."""
+
+    __tablename__ = "post_commissioning"
+
+    device_id: str = Field(primary_key=True)
+    device_type: str
+    keys_regenerated_at: datetime | None = None
+    keys_regenerated: list = Field(default_factory=list, sa_column=Column(JSON))
+    device_certificate_stored_at: datetime | None = None
+    network_operator_cell_at: datetime | None = None
+    organisation_certificate_replaced_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def info(s: Session, device_id: str) -> PostCommissioningInfo | None:
+    return s.get(PostCommissioningInfo, device_id)
+
+
+def incomplete_steps(s: Session, dev: SmiDevice) -> list[str]:
+    row = info(s, dev.device_id)
+    return [step for step in STEPS.get(DeviceType(dev.device_type), ())
+            if row is None or getattr(row, f"{step}_at") is None]
+
+
+def commissioned_at(s: Session, device_id: str) -> datetime | None:
+    """When the Device last became 'commissioned' (SMI status history)."""
+    row = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == device_id,
+                                               SmiStatusChange.to_status == SmiStatus.COMMISSIONED.value)
+                 .order_by(SmiStatusChange.id.desc())).first()
+    return _aware(row.at) if row else None
+
+
+def _record(ctx: Ctx, step: str, **extra) -> None:
+    dev = ctx.inventory.get(ctx.target)
+    if DeviceType(dev.device_type) not in SUBJECT_DEVICES:
+        return
+    row = info(ctx.session, dev.device_id) or PostCommissioningInfo(device_id=dev.device_id,
+                                                                   device_type=dev.device_type)
+    setattr(row, f"{step}_at", ctx.at)
+    for key, value in extra.items():
+        setattr(row, key, value)
+    row.updated_at = ctx.at
+    ctx.session.add(row)
+
+
+def record_keys_regenerated(ctx: Ctx, usage: str) -> None:
+    row = info(ctx.session, ctx.target)
+    seen = sorted({*(row.keys_regenerated if row else []), usage})
+    _record(ctx, "keys_regenerated", keys_regenerated=seen)
+
+
+def record_device_certificate(ctx: Ctx) -> None:
+    _record(ctx, "device_certificate_stored")
+
+
+def registered_network_operator(ctx: Ctx, dev: SmiDevice) -> str | None:
+    """The Network Operator registered for an MPxN the Device is linked to, at the relevant time."""
+    for mpxn in sorted(ctx.inventory.linked_mpxns(dev)):
+        reg = ctx.registration.at(mpxn, ctx.at)
+        if reg is not None and reg.network_operator_id:
+            return reg.network_operator_id
+    return None
+
+
+def record_cell_replaced(ctx: Ctx, cell: RemotePartyRole, certificate_b64: str) -> str | None:
+    """A CS02b succeeded; returns the entity id of the certificate placed."""
+    cert = x509.load_der_x509_certificate(base64.b64decode(certificate_b64))
+    owner = entity_id_of(cert)
+    dev = ctx.inventory.get(ctx.target)
+    dtype = DeviceType(dev.device_type)
+    if cell == RemotePartyRole.NETWORK_OPERATOR and owner == registered_network_operator(ctx, dev):
+        _record(ctx, "network_operator_cell")
+    elif cell == RemotePartyRole.SUPPLIER and ctx.definition is not None and ctx.definition.srv == "6.15.1" \
+            and dtype.is_meter:
+        _record(ctx, "organisation_certificate_replaced")
+    return owner
+
+
+def check_post_commissioning(ctx: Ctx, handler: Handler) -> None:
+    """BAD 7.2.3.5.7 / AC 5.13. Raises ``ServiceRequestRejected`` with :data:`RESTRICTED_CODE`."""
+    definition = ctx.definition
+    if definition is None or ctx.role is None or not ctx.role.is_supplier:
+        return
+    if definition.srv in ALLOWED_WHILE_INCOMPLETE:
+        return
+    device_id = handler.status_device(ctx)
+    dev = ctx.inventory.find(device_id) if device_id else None
+    if dev is None or dev.device_type is None or DeviceType(dev.device_type) not in SUBJECT_DEVICES:
+        return
+    if dev.smi_status != SmiStatus.COMMISSIONED:
+        return
+    since = commissioned_at(ctx.session, dev.device_id)
+    if since is None or ctx.at - since <= RESTRICTION_AFTER:
+        return
+    missing = incomplete_steps(ctx.session, dev)
+    if missing:
+        raise PostCommissioningRestricted(
+            f"{dev.device_type} {dev.device_id} was Commissioned on {since.isoformat()}, more than 14 days ago, and "
+            f"its post-commissioning steps are incomplete ({', '.join(missing)}): SRV {definition.srv} is not one "
+            "a Supplier may send to it until they are done (BAD 7.2.3.5.7; SEC Appendix AC 5.13)")
+
+
+class PostCommissioningRestricted(ServiceRequestRejected):
+    """The 14-day restriction. DECISION: reported under check F (the sender is not entitled to send this SR to
+    this Device now) with its own code, :data:`RESTRICTED_CODE`, rather than F's E4."""
+
+    def __init__(self, reason: str, request_id: str | None = None):
+        super().__init__(Check.ELIGIBLE_USER, reason, request_id)
+        self.code = RESTRICTED_CODE
+        Exception.__init__(self, f"{self.code} [post-commissioning restriction] {reason}")

@@ -1,0 +1,178 @@
+"""Post Commissioning Obligations — BAD 7.2.3; SEC Appendix AC 5.2, 5.13.
+
+Within 7 days of commissioning a Smart Meter or GPF the Responsible Supplier must have the Device regenerate its
+private key (SRV 6.17), obtain the new Device Certificate from the SMKI from the Device's CSR and store it on the
+Device (SRV 6.15.2), make the Network Operator cell hold the registered Electricity Distributor's or Gas
+Transporter's certificate (ESME and GPF; SRV 6.15.1 or 6.21) and, for Meters, replace an Organisation
+Certificate (SRV 6.15.1; the same one may be used). Both the 7-day deadline and the 14-day point after which
+the DCC restricts the Supplier's Service Requests to the Device (BAD 7.2.3.5.7) are durable timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.duis_client import ServiceRequestSpec
+    from activities.smki_client import DeviceCertificateRequest, SmkiClient
+    from dccflow.events import ObligationOutcome, ProcessEvent
+    from dccflow.gbcs import csr_from_service_response
+    from dccflow.messages import InboundMessage
+    from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
+    from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
+
+#: SEC Appendix AC 5.2 and BAD 7.2.3.5.7
+OBLIGATION_PERIOD = timedelta(days=7)
+RESTRICTION_AFTER = timedelta(days=14)
+#: DUIS values (duis-5.4.xsd CredentialType, RemotePartyRole)
+DIGITAL_SIGNATURE = "Digital Signature"
+SUPPLIER_CELL = "Supplier"
+NETWORK_OPERATOR_CELL = "NetworkOperator"
+
+
+class RoutineRequest(BaseModel):
+    """A Service Request the Supplier sends on some day after commissioning that is not one of the Post
+    Commissioning steps — to see whether the DCC's 14-day restriction applies (scenario probe)."""
+
+    on_day: int
+    srv: str
+    params: dict = Field(default_factory=dict)
+
+
+class PostCommissioningInput(BaseModel):
+    device_id: str
+    device_type: Literal["ESME", "GSME", "GPF"]
+    supplier_id: str
+    #: the registered Electricity Distributor / Gas Transporter User ID for the NO cell (ESME and GPF)
+    network_operator_id: str | None = None
+    commissioned_at: datetime
+    #: when the Supplier starts the steps, after commissioning; None: it never does
+    start_after: timedelta | None = timedelta(0)
+    routine_request: RoutineRequest | None = None
+    response_timeout: timedelta = timedelta(hours=2)
+
+
+class PostCommissioningResult(BaseModel):
+    outcome: Literal["met", "not met", "failed"]
+    end: str
+    reason: str = ""
+    events: list[ProcessEvent] = Field(default_factory=list)
+    obligations: list[ObligationOutcome] = Field(default_factory=list)
+
+
+def post_commissioning_workflow_id(device_id: str) -> str:
+    return f"post-commissioning-{device_id}"
+
+
+@workflow.defn(name="PostCommissioning")
+class PostCommissioningWorkflow(ProcessWorkflow):
+    steps = POST_COMMISSIONING_STEPS
+
+    @workflow.signal(name="duis_message")
+    def duis_message(self, message: InboundMessage) -> None:
+        self._receive(message)
+
+    @workflow.query
+    def process_events(self) -> list[ProcessEvent]:
+        return self.events
+
+    @workflow.run
+    async def run(self, inp: PostCommissioningInput) -> PostCommissioningResult:
+        self.inp = inp
+        self.done = False
+        self.record("start_post_commissioning", device_id=inp.device_id,
+                    detail=f"{inp.device_type} commissioned {inp.commissioned_at:%Y-%m-%d %H:%M}")
+        deadline = Deadline(self, f"Post Commissioning Obligations for the {inp.device_type} within 7 days",
+                            "Supplier", ("SEC Appendix AC 5.2", "BAD 7.2.3.1"),
+                            inp.commissioned_at + OBLIGATION_PERIOD)
+        watch = asyncio.ensure_future(self._watch())
+        probe = asyncio.ensure_future(self._routine_request()) if inp.routine_request else None
+        try:
+            if inp.start_after is not None:
+                await self._sleep_until(inp.commissioned_at + inp.start_after)
+                await self._steps(inp)
+                self.done = True
+                deadline.met()
+        except ServiceRequestFailed as exc:
+            watch.cancel()
+            return self._end("failed", "end_service_request_failed", str(exc))
+        if probe is not None:
+            await probe
+        if not self.done:
+            await watch  # the 7-day finding and the 14-day restriction are part of the record
+            return self._end("not met", "end_post_commissioning_not_met",
+                             "the Supplier did not complete the Post Commissioning steps (AC 5.2)")
+        watch.cancel()
+        met = deadline.outcome is not None and deadline.outcome.met
+        return self._end("met" if met else "not met",
+                         "end_post_commissioning_met" if met else "end_post_commissioning_not_met",
+                         "all steps done within 7 days" if met else "steps completed late")
+
+    def _end(self, outcome: str, end: str, reason: str) -> PostCommissioningResult:
+        self.record(end, device_id=self.inp.device_id, detail=reason)
+        return PostCommissioningResult(outcome=outcome, end=end, reason=reason, events=self.events,
+                                       obligations=self.obligations)
+
+    async def _sleep_until(self, when: datetime) -> None:
+        delay = (when - workflow.now()).total_seconds()
+        if delay > 0:
+            await workflow.sleep(timedelta(seconds=delay))
+
+    async def _watch(self) -> None:
+        await self._sleep_until(self.inp.commissioned_at + OBLIGATION_PERIOD)
+        if not self.done:
+            self.record("post_commissioning_overdue", device_id=self.inp.device_id)
+        await self._sleep_until(self.inp.commissioned_at + RESTRICTION_AFTER)
+        if not self.done:
+            self.record("restricted_after_14_days", device_id=self.inp.device_id)
+
+    def _spec(self, step: str, srv: str, params: dict) -> ServiceRequestSpec:
+        return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=self.inp.device_id,
+                                  params=params, route_devices=[self.inp.device_id])
+
+    async def _steps(self, inp: PostCommissioningInput) -> None:
+        # 7.2.3.5.2 — the Device generates a new key pair and returns its CSR
+        issued = await self.service_request(self._spec(
+            "issue_security_credentials", "6.17", {"credential_type": DIGITAL_SIGNATURE}), inp.response_timeout)
+        self.record("issue_security_credentials", device_id=inp.device_id)
+        # 7.2.3.5.3 — the SMKI issues the Device Certificate for that CSR
+        certificate = await workflow.execute_activity_method(
+            SmkiClient.smki_request_device_certificate,
+            DeviceCertificateRequest(device_id=inp.device_id, csr=csr_from_service_response(issued.body),
+                                     user_id=inp.supplier_id),
+            start_to_close_timeout=timedelta(seconds=60))
+        self.record("obtain_device_certificate", device_id=inp.device_id)
+        # 7.2.3.5.4 — store it on the Device
+        await self.service_request(self._spec(
+            "update_security_credentials_device", "6.15.2", {"device_certificate": certificate}),
+            inp.response_timeout)
+        self.record("update_security_credentials_device", device_id=inp.device_id)
+        # 7.2.3.5.5 — the Network Operator cell holds the registered ED's / GT's certificate (ESME, GPF)
+        if inp.device_type in ("ESME", "GPF") and inp.network_operator_id:
+            await self.service_request(self._spec(
+                "update_network_operator_certificate", "6.15.1",
+                {"remote_party_role": NETWORK_OPERATOR_CELL, "certificate_of": inp.network_operator_id}),
+                inp.response_timeout)
+            self.record("update_network_operator_certificate", device_id=inp.device_id)
+        # 7.2.3.5.6 — Meters: replace an Organisation Certificate (the same one may be used)
+        if inp.device_type in ("ESME", "GSME"):
+            await self.service_request(self._spec(
+                "replace_organisation_certificate", "6.15.1",
+                {"remote_party_role": SUPPLIER_CELL, "certificate_of": inp.supplier_id}), inp.response_timeout)
+            self.record("replace_organisation_certificate", device_id=inp.device_id)
+
+    async def _routine_request(self) -> None:
+        rr = self.inp.routine_request
+        assert rr is not None
+        await self._sleep_until(self.inp.commissioned_at + timedelta(days=rr.on_day))
+        try:
+            await self.service_request(self._spec(f"routine_request_day_{rr.on_day}", rr.srv, rr.params),
+                                       self.inp.response_timeout)
+            self.record("routine_request_accepted", device_id=self.inp.device_id, detail=f"SRV {rr.srv}")
+        except ServiceRequestFailed as exc:
+            self.record("routine_request_refused", device_id=self.inp.device_id, detail=exc.reason)
