@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import tempfile
@@ -98,6 +99,8 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
     from worker import run_workers
 
     validate_request(name, faults)
+    # a business rejection is an expected outcome of some scenarios: keep the SDK's failure logs off the terminal
+    logging.getLogger("temporalio").setLevel(logging.ERROR)
 
     def show(event) -> None:
         if not as_json:

@@ -69,9 +69,12 @@ ALLOWED_WHILE_INCOMPLETE: dict[str, str] = {
 _D = DeviceType
 SUBJECT_DEVICES = frozenset({_D.ESME, _D.GSME, _D.GPF})
 #: the steps each Device Type must complete (AC 5.2)
+#: Decision: an ESME's Network Operator cell is populated at manufacture with the registered Electricity
+#: Distributor's Organisation Certificate (BAD Table 4 (a); ``devices.builder`` populates it so), which meets
+#: AC 5.2(a) from commissioning; only the cell-holder (the Distributor) could replace it (CS02b rules). The GPF's
+#: holds the DCC's ACB certificate (DCC-procured, AC 3.1(b)), so the Supplier must hand it over with SRV 6.21.
 STEPS: dict[DeviceType, tuple[str, ...]] = {
-    _D.ESME: ("keys_regenerated", "device_certificate_stored", "network_operator_cell",
-              "organisation_certificate_replaced"),
+    _D.ESME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
     _D.GSME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
     _D.GPF: ("keys_regenerated", "device_certificate_stored", "network_operator_cell"),
 }

@@ -152,10 +152,12 @@ class PostCommissioningWorkflow(ProcessWorkflow):
             "update_security_credentials_device", "6.15.2", {"device_certificate": certificate}),
             inp.response_timeout)
         self.record("update_security_credentials_device", device_id=inp.device_id)
-        # 7.2.3.5.5 — the Network Operator cell holds the registered ED's / GT's certificate (ESME, GPF)
-        if inp.device_type in ("ESME", "GPF") and inp.network_operator_id:
+        # 7.2.3.5.5 — the Network Operator cell must hold the registered ED's / GT's certificate. An ESME has the
+        # Distributor's from manufacture (BAD Table 4 (a)); a GPF holds the DCC's ACB certificate, handed over
+        # with 'Request Handover of DCC Controlled Device' (SRV 6.21, BAD 7.7.2.5.5)
+        if inp.device_type == "GPF" and inp.network_operator_id:
             await self.service_request(self._spec(
-                "update_network_operator_certificate", "6.15.1",
+                "update_network_operator_certificate", "6.21",
                 {"remote_party_role": NETWORK_OPERATOR_CELL, "certificate_of": inp.network_operator_id}),
                 inp.response_timeout)
             self.record("update_network_operator_certificate", device_id=inp.device_id)

@@ -120,7 +120,9 @@ async def test_post_commissioning_steps_on_a_commissioned_esme(stack):
     rt = stack.runtime
     await commissioned(stack)
     esme = IDS.esme_id
-    assert incomplete(rt, esme) == ["keys_regenerated", "device_certificate_stored", "network_operator_cell",
+    # the ESME's Network Operator cell holds the Distributor's certificate from manufacture (Table 4 (a)), so
+    # AC 5.2(a) is met at commissioning and is not one of its open steps
+    assert incomplete(rt, esme) == ["keys_regenerated", "device_certificate_stored",
                                     "organisation_certificate_replaced"]
     cert_b64 = await regenerate_keys_and_store_certificate(stack, esme)
     with session_scope(rt.engine) as s:
@@ -134,7 +136,7 @@ async def test_post_commissioning_steps_on_a_commissioned_esme(stack):
     assert cell_owner(rt, esme, "Network Operator") == ED
     refused = await send(stack, ELEC, "6.15.1", esme, remote_party_role="NetworkOperator", certificate_of=ED)
     assert refused.response_code == "E100"
-    assert "network_operator_cell" in incomplete(rt, esme)
+    assert cell_owner(rt, esme, "Network Operator") == ED
     placed = await send(stack, ED, "6.15.1", esme, remote_party_role="NetworkOperator", certificate_of=ED)
     assert placed.response_code == "I0" and cell_owner(rt, esme, "Network Operator") == ED
     # the Supplier replaces its own Organisation Certificate with the same one (BAD 7.2.3.1)
@@ -164,4 +166,6 @@ def test_gpf_and_gsme_steps_are_by_device_type():
     from dccsim.post_commissioning import STEPS
 
     assert "network_operator_cell" not in STEPS[DeviceType.GSME]
+    assert "network_operator_cell" not in STEPS[DeviceType.ESME]  # populated at manufacture (Table 4 (a))
+    assert "network_operator_cell" in STEPS[DeviceType.GPF]
     assert "organisation_certificate_replaced" not in STEPS[DeviceType.GPF]

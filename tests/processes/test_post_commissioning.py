@@ -1,0 +1,42 @@
+"""Post Commissioning Obligations (BAD 7.2.3; SEC Appendix AC 5.2, 5.13) as the scenarios run them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dccflow.scenarios.runner import run_scenario
+
+
+def _at(report, bpmn_id):
+    return next(e.at for e in report.events if e.bpmn_id == bpmn_id)
+
+
+async def test_steps_done_on_day_2_meet_the_obligation(stack):
+    report = await run_scenario(stack.client, "post-commissioning-met")
+    assert report.expected_end_reached, report.post_commissioning
+    (pc,) = report.post_commissioning
+    assert pc.outcome == "met"
+    ids = [e.bpmn_id for e in report.events]
+    for step in ("issue_security_credentials", "obtain_device_certificate", "update_security_credentials_device",
+                 "replace_organisation_certificate", "end_post_commissioning_met"):
+        assert step in ids
+    commissioned = _at(report, "commission_device")
+    assert _at(report, "issue_security_credentials") - commissioned >= timedelta(days=2)
+    seven_day = next(o for o in report.obligations if "7 days" in o.obligation)
+    assert seven_day.met and seven_day.actual <= seven_day.due
+    assert seven_day.due - commissioned == timedelta(days=7)
+
+
+async def test_steps_never_done_breach_on_day_7_and_restrict_on_day_15(stack):
+    report = await run_scenario(stack.client, "post-commissioning-missed")
+    assert report.expected_end_reached
+    (pc,) = report.post_commissioning
+    assert pc.outcome == "not met"
+    commissioned = _at(report, "commission_device")
+    assert timedelta(days=7) <= _at(report, "post_commissioning_overdue") - commissioned < timedelta(days=8)
+    assert timedelta(days=14) <= _at(report, "restricted_after_14_days") - commissioned < timedelta(days=15)
+    refused = next(e for e in report.events if e.bpmn_id == "routine_request_refused")
+    assert refused.at - commissioned >= timedelta(days=15)
+    assert "E3" in refused.detail and "BAD 7.2.3.5.7" in refused.detail
+    seven_day = next(o for o in report.obligations if "7 days" in o.obligation)
+    assert not seven_day.met and seven_day.actual is None
