@@ -1,6 +1,7 @@
 """Record the event histories of the process workflows, for the replay tests.
 
-    python tests/histories/record.py
+    python tests/histories/record.py          # records the cases that have no history yet
+    python tests/histories/record.py --all    # records them all again
 
 Run it when a workflow's behaviour changes on purpose, after making the change replay-safe
 (``workflow.patched``) or deciding that old histories need not replay; commit the new JSON files.
@@ -17,10 +18,13 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[1]))
 
+#: recorded once; existing files are kept (an old history must keep replaying), new cases are added
 CASES = {
     "install_commission_happy": ("install-commission-electricity", []),
     "install_commission_join_timeout": ("install-commission-electricity", ["join-timeout"]),
     "install_commission_no_wan": ("install-commission-electricity", ["no-wan"]),
+    "install_commission_dual_fuel": ("install-commission-dual-fuel", []),
+    "post_commissioning_missed": ("post-commissioning-missed", []),
 }
 
 
@@ -31,6 +35,8 @@ async def main() -> None:
     from dccflow.scenarios.runner import run_scenario
 
     for name, (scenario, faults) in CASES.items():
+        if (HERE / f"{name}.json").exists() and "--all" not in sys.argv:
+            continue
         env = await start_time_skipping()
         try:
             await register_search_attributes(env.client)
@@ -40,7 +46,10 @@ async def main() -> None:
                     for w in runtime.workers():
                         await es.enter_async_context(w)
                     report = await run_scenario(env.client, scenario, faults)
-                    history = await env.client.get_workflow_handle(report.workflow_id).fetch_history()
+                    # the process workflow, or its Post Commissioning child when the scenario is about that
+                    wf_id = (f"post-commissioning-{report.post_commissioning[0].device_id}"
+                             if name.startswith("post_commissioning") else report.workflow_id)
+                    history = await env.client.get_workflow_handle(wf_id).fetch_history()
             (HERE / f"{name}.json").write_text(history.to_json())
             print(f"{name}: {report.end}, {len(history.events)} events")
         finally:

@@ -17,7 +17,8 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 
 def test_histories_are_recorded():
     assert {p.stem for p in HISTORIES} >= {"install_commission_happy", "install_commission_join_timeout",
-                                            "install_commission_no_wan"}
+                                            "install_commission_no_wan", "install_commission_dual_fuel",
+                                            "post_commissioning_missed"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
