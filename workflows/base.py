@@ -77,7 +77,16 @@ class ProcessWorkflow:
         self.obligations: list[ObligationOutcome] = []
         self.inbox: list[InboundMessage] = []
 
-    # -- signals and queries (each subclass re-exposes them with decorators) -----------------------------
+    # -- what every process workflow exposes -----------------------------------------------------------------
+    @workflow.signal(name="duis_message")
+    def duis_message(self, message: InboundMessage) -> None:
+        """A verified DUIS Response or Alert routed here by the User's inbox (activities.inbox)."""
+        self._receive(message)
+
+    @workflow.query
+    def process_events(self) -> list[ProcessEvent]:
+        return self.events
+
     def _receive(self, message: InboundMessage) -> None:
         key = (message.kind, message.request_id, message.response_code, message.dcc_alert_code,
                message.device_alert_code, message.device_id)

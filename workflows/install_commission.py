@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.installer import InstallerActivities
     from dccflow.domain.calendar import working_day_deadline
     from dccflow.events import ObligationOutcome, ProcessEvent
-    from dccflow.messages import InboundMessage
     from dccflow.parties import DCC_ID
     from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
     from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
@@ -106,14 +105,6 @@ def install_commission_workflow_id(chf_id: str) -> str:
 @workflow.defn(name="InstallCommission")
 class InstallCommissionWorkflow(ProcessWorkflow):
     steps = INSTALL_COMMISSION_STEPS
-
-    @workflow.signal(name="duis_message")
-    def duis_message(self, message: InboundMessage) -> None:
-        self._receive(message)
-
-    @workflow.query
-    def process_events(self) -> list[ProcessEvent]:
-        return self.events
 
     @workflow.run
     async def run(self, inp: InstallCommissionInput) -> InstallCommissionResult:

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.smki_client import DeviceCertificateRequest, SmkiClient
     from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.gbcs import csr_from_service_response
-    from dccflow.messages import InboundMessage
     from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
     from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 
@@ -72,14 +71,6 @@ def post_commissioning_workflow_id(device_id: str) -> str:
 @workflow.defn(name="PostCommissioning")
 class PostCommissioningWorkflow(ProcessWorkflow):
     steps = POST_COMMISSIONING_STEPS
-
-    @workflow.signal(name="duis_message")
-    def duis_message(self, message: InboundMessage) -> None:
-        self._receive(message)
-
-    @workflow.query
-    def process_events(self) -> list[ProcessEvent]:
-        return self.events
 
     @workflow.run
     async def run(self, inp: PostCommissioningInput) -> PostCommissioningResult:
