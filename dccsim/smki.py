@@ -83,7 +83,8 @@ class SmkiRepository:
         if self._authority("root") is not None:
             return
         root = create_root("SMKI Root (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365)
-        ca = create_issuing_ca(root, "SMKI Issuing OCA (dccflow)", not_before=PKI_EPOCH)
+        # as long-lived as the Root, so that simulations skipping years of virtual time stay inside the path
+        ca = create_issuing_ca(root, "SMKI Issuing OCA (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365)
         dcc = issue_organisation_certificate(
             ca, entity_id=dcc_entity_id, role_code=DCC_ROLE_CODE, usage=KeyUsageKind.DIGITAL_SIGNING,
             organisation="DCC", not_before=PKI_EPOCH, valid_days=30 * 365,
