@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -27,6 +28,15 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 
 #: DCC Alerts that end a request without a Service Response (BAD 7.8.5, Table 14)
 COMMAND_FAILURES = frozenset({"N7", "N10", "N11", "N12", "N13"})
+
+
+class ProcessResult(BaseModel):
+    """What every process workflow returns: the end event reached, why, its events and obligation outcomes."""
+
+    end: str
+    reason: str = ""
+    events: list[ProcessEvent] = Field(default_factory=list)
+    obligations: list[ObligationOutcome] = Field(default_factory=list)
 
 
 class ServiceRequestFailed(Exception):

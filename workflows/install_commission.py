@@ -21,9 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.duis_client import ServiceRequestSpec
     from activities.installer import InstallerActivities
     from dccflow.domain.calendar import working_day_deadline
-    from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.parties import DCC_ID
-    from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
+    from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
     from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
     from workflows.post_commissioning import (
         PostCommissioningInput,
@@ -89,12 +88,8 @@ class InstallCommissionInput(BaseModel):
     alert_margin: timedelta = timedelta(minutes=10)
 
 
-class InstallCommissionResult(BaseModel):
+class InstallCommissionResult(ProcessResult):
     outcome: Literal["completed", "failed"]
-    end: str
-    reason: str = ""
-    events: list[ProcessEvent] = Field(default_factory=list)
-    obligations: list[ObligationOutcome] = Field(default_factory=list)
     post_commissioning: list[PostCommissioningResult] = Field(default_factory=list)
 
 

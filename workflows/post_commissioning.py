@@ -20,9 +20,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.duis_client import ServiceRequestSpec
     from activities.smki_client import DeviceCertificateRequest, SmkiClient
-    from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.gbcs import csr_from_service_response
-    from workflows.base import Deadline, ProcessWorkflow, ServiceRequestFailed
+    from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
     from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 
 #: SEC Appendix AC 5.2 and BAD 7.2.3.5.7
@@ -56,12 +55,8 @@ class PostCommissioningInput(BaseModel):
     response_timeout: timedelta = timedelta(hours=2)
 
 
-class PostCommissioningResult(BaseModel):
+class PostCommissioningResult(ProcessResult):
     outcome: Literal["met", "not met", "failed"]
-    end: str
-    reason: str = ""
-    events: list[ProcessEvent] = Field(default_factory=list)
-    obligations: list[ObligationOutcome] = Field(default_factory=list)
 
 
 def post_commissioning_workflow_id(device_id: str) -> str:
