@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.inbox import InboundRejected, UserInbox
 from dccflow.duis.responses import parse_response
 from dccflow.duis.schema import MAX_MESSAGE_BYTES, DuisError
+from dccflow.http_client import LazyHttpClient
 from dccflow.parties import USERS
 from dccflow.security.xmldsig import SignatureError
 from dccsim.endpoints import DUIS_MEDIA_TYPE
@@ -46,24 +47,12 @@ class DccUnavailable(RuntimeError):
     """The DCC could not be reached or could not accept the request now (retryable)."""
 
 
-class HttpTransport:
+class HttpTransport(LazyHttpClient):
     """``DccTransport`` over HTTP to ``base_url`` (e.g. ``http://127.0.0.1:8480``)."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0, client: httpx.AsyncClient | None = None):
+        super().__init__(timeout=timeout, client=client)
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._client = client
-        self._own_client = client is None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None and self._own_client:
-            await self._client.aclose()
-            self._client = None
 
     async def __aenter__(self) -> HttpTransport:
         return self

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
 from dccflow.db import session_scope
+from dccflow.http_client import LazyHttpClient
 
 #: media type of DUIS messages on the wire
 DUIS_MEDIA_TYPE = "application/xml"
@@ -55,20 +56,13 @@ class UserEndpointRegistry:
             return {r.user_id: r.url for r in s.exec(select(UserEndpoint).order_by(UserEndpoint.user_id))}
 
 
-class HttpDelivery:
+class HttpDelivery(LazyHttpClient):
     """``async (recipient User ID, signed DUIS XML) -> None``: POST the message to the User's registered URL."""
 
     def __init__(self, registry: UserEndpointRegistry, *, timeout: float = 30.0,
                  client: httpx.AsyncClient | None = None):
+        super().__init__(timeout=timeout, client=client)
         self.registry = registry
-        self.timeout = timeout
-        self._client = client
-        self._own_client = client is None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout)
-        return self._client
 
     async def __call__(self, recipient: str, xml: bytes) -> None:
         url = self.registry.url_for(recipient)
@@ -82,7 +76,4 @@ class HttpDelivery:
             raise DeliveryFailed(f"delivery to {recipient} at {url}: HTTP {reply.status_code} "
                                  f"{reply.text[:300]!r}")
 
-    async def aclose(self) -> None:
-        if self._client is not None and self._own_client:
-            await self._client.aclose()
             self._client = None
