@@ -28,6 +28,7 @@ BUILDERS: dict[str, Callable[..., etree._Element]] = {
     "12.2": duis.device_pre_notification,
     "8.2": duis.read_inventory,
     "8.4": duis.update_inventory,
+    "8.13": duis.return_local_command_response,
     "12.1": duis.request_wan_matrix,
     "8.7.1": duis.join_service_critical,
     "8.7.2": duis.join_service_non_critical,

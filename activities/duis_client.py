@@ -40,7 +40,7 @@ from dccflow.duis.messages import build_request, request_from_element, to_bytes
 from dccflow.duis.responses import DuisResponse, response_from_element
 from dccflow.duis.schema import DuisError, secure_parse, validate
 from dccflow.gbcs import correlate, sign_payload
-from dccflow.parties import DCC_ID
+from dccflow.parties import DCC_ID, party_of
 from dccflow.security.pki import CertificateError, entity_id_of
 from dccflow.security.xmldsig import SignatureError, sign, verify
 from dccsim.service import SubmitReply
@@ -51,6 +51,10 @@ PRE_COMMAND_NOT_SIGNED = "PreCommandNotSigned"
 ACKNOWLEDGEMENT = "I99"
 #: the Signed Pre-Command's CommandVariant for each Critical request's (DUIS CommandVariant table: 4 → 5)
 SIGNED_PRE_COMMAND_VARIANT = {4: 5}
+#: ... and when the Command is for local delivery only (CV 6: 'Signed Pre-Command → Command for Local Delivery')
+LOCAL_SIGNED_PRE_COMMAND_VARIANT = 6
+#: a Non-Critical request whose Command is for local delivery only (CV 2)
+LOCAL_COMMAND_VARIANT = 2
 
 #: (certificate, at) → None, raising CertificateError: the SMKI 'Confirm Validity' (AB 3.1(b))
 ConfirmValidity = Callable[[x509.Certificate, datetime], None]
@@ -63,6 +67,12 @@ class ServiceRequestSpec(BaseModel):
     target: str
     params: dict = Field(default_factory=dict)
     route_devices: list[str] = Field(default_factory=list)
+    #: the Command is for local delivery (BAD 7.2.2.6.2): CommandVariant 2, or 6 for the Signed Pre-Command; the
+    #: DCC returns it in its reply (``LocalCommand``), which goes to the inbox like a Service Response
+    local_delivery: bool = False
+    #: Critical requests: the User ID whose key signs the Command (the GBCS Payload of the Signed Pre-Command),
+    #: when not the sender's: another MPID of the same Party whose certificate the Device holds (BAD 7.2.1.6.9)
+    command_signer: str | None = None
 
 
 class SentRequest(BaseModel):
@@ -116,7 +126,10 @@ class DuisClient:
                 return entry
             counter = self._next_counter(s, spec.user_id)
             request_id = f"{spec.user_id}:{spec.target}:{counter}"
-            element = compose_request(spec.srv, request_id, spec.params, self.certificate_resolver)
+            params = spec.params
+            if spec.local_delivery and not lookup_srv(spec.srv).is_critical:
+                params = {**params, "command_variant": LOCAL_COMMAND_VARIANT}
+            element = compose_request(spec.srv, request_id, params, self.certificate_resolver)
             cred = self.keys.get(spec.user_id)
             xml = to_bytes(sign(element, cred.key, cred.cert))
             entry = UserOutboxEntry(step_key=step_key, request_id=request_id, workflow_id=workflow_id,
@@ -140,7 +153,8 @@ class DuisClient:
             return SentRequest(request_id=entry.request_id, ack_code=reply.code)
         if _is_pre_command(reply.xml):
             try:
-                spc = self.signed_pre_command(entry, reply.xml, activity_now())
+                spc = self.signed_pre_command(entry, reply.xml, activity_now(), local_delivery=spec.local_delivery,
+                                              command_signer=spec.command_signer)
             except PreCommandRefused as exc:
                 raise ApplicationError(f"SRV {spec.srv} {entry.request_id}: Pre-Command not signed: {exc}",
                                        type=PRE_COMMAND_NOT_SIGNED, non_retryable=True) from None
@@ -150,6 +164,8 @@ class DuisClient:
                 kept.reply_code = spc_reply.code or spc_reply.outcome
                 s.add(kept)
             _raise_if_refused(spec.srv, entry.request_id, spc_reply, what="Signed Pre-Command")
+            if spc_reply.xml is not None and spc_reply.code != ACKNOWLEDGEMENT:  # the Command for Local Delivery
+                await self.inbox.receive(spec.user_id, spc_reply.xml)
             return SentRequest(request_id=entry.request_id, ack_code=spc_reply.code, pre_command_signed=True)
         if reply.code != ACKNOWLEDGEMENT:  # a Non-Device request's Service Response: to the inbox
             await self.inbox.receive(spec.user_id, reply.xml)
@@ -185,8 +201,11 @@ class DuisClient:
             raise PreCommandRefused("not substantively identical to the Service Request: " + "; ".join(problems))
         return parsed, payload
 
-    def signed_pre_command(self, entry: UserOutboxEntry, xml: bytes, at: datetime) -> bytes:
-        """The Signed Pre-Command for ``entry``'s Pre-Command, made once and kept (AB 3.2)."""
+    def signed_pre_command(self, entry: UserOutboxEntry, xml: bytes, at: datetime, *,
+                           local_delivery: bool = False, command_signer: str | None = None) -> bytes:
+        """The Signed Pre-Command for ``entry``'s Pre-Command, made once and kept (AB 3.2). The GBCS Payload is
+        signed with the sender's key or with ``command_signer``'s: another User ID of the same Party whose
+        Organisation Certificate the Device holds (a Supplier with several MPIDs, BAD 7.2.1.6.9)."""
         with session_scope(self.engine) as s:
             kept = s.get(UserSignedPreCommand, entry.request_id)
             if kept is not None and kept.pre_command == xml:
@@ -195,13 +214,19 @@ class DuisClient:
         own = request_from_element(secure_parse(entry.xml))
         header = own.header
         cred = self.keys.get(header.originator)
-        signed = sign_payload(payload, cred.key)
+        signer = cred
+        if command_signer is not None and command_signer != header.originator:
+            if party_of(command_signer) is None or party_of(command_signer) != party_of(header.originator):
+                raise PreCommandRefused(f"{command_signer} is not a User ID of {header.originator}'s Party")
+            signer = self.keys.get(command_signer)
+        signed = sign_payload(payload, signer.key)
         element = build_request(
             request_id=header.request_id, service_reference_variant=header.service_reference_variant,
             body_element="SignedPreCommand",
             body={"ExecutionDateTime": own.body.get("ExecutionDateTime"),
                   "GBCSPayload": base64.b64encode(signed).decode()},
-            command_variant=SIGNED_PRE_COMMAND_VARIANT.get(header.command_variant, 5))
+            command_variant=LOCAL_SIGNED_PRE_COMMAND_VARIANT if local_delivery
+            else SIGNED_PRE_COMMAND_VARIANT.get(header.command_variant, 5))
         validate(element)
         spc = to_bytes(sign(element, cred.key, cred.cert))
         with session_scope(self.engine) as s:

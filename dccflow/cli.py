@@ -57,7 +57,9 @@ def _report_json(report) -> dict:
         "events": [{"bpmn_id": e.bpmn_id, "actor": e.actor, "at": e.at.isoformat(), "refs": e.refs}
                    for e in report.events],
         "obligations": [o.model_dump(mode="json") for o in report.obligations],
+        "regulation": [v.model_dump(mode="json") for v in report.regulation],
         "post_commissioning": [pc.model_dump() for pc in report.post_commissioning],
+        "han_devices": [h.model_dump() for h in report.han_devices],
     }
 
 
@@ -74,7 +76,7 @@ def _print_report(report) -> None:
     for col in ("device", "type", "SMI status"):
         table.add_column(col)
     for d in report.devices:
-        table.add_row(d.device_id, d.device_type, d.smi_status)
+        table.add_row(d.device_id, d.device_type, d.smi_status or "none (Type 2)")
     out.print(table)
     if report.dcc_alerts:
         alerts = ", ".join(f"{a.code} ({a.device_id} → {a.recipient})" for a in report.dcc_alerts)
@@ -84,8 +86,15 @@ def _print_report(report) -> None:
         actual = f"{o.actual:%Y-%m-%d %H:%M}" if o.actual else "never"
         out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); "
                   f"due {o.due:%Y-%m-%d %H:%M}, actual {actual}")
+    if report.regulation:
+        from dccflow.audit_table import regulation_summary, regulation_table
+
+        out.print(regulation_table(report.regulation))
+        out.print(regulation_summary(report.regulation), highlight=False)
     for pc in report.post_commissioning:
         out.print(f"Post Commissioning Obligations for {pc.device_id}: {pc.outcome} ({pc.end}) {pc.reason}")
+    for h in report.han_devices:
+        out.print(f"{h.device_type} {h.device_id}: {h.outcome}")
     if report.reason:
         out.print(report.reason)
 

@@ -137,3 +137,50 @@ def csr_from_service_response(body: dict) -> str:
     if data["use_case"] != "CS02c" or not isinstance(csr, str):
         raise GbcsError(f"the GBCS Payload is a {data['use_case']} Response without a Device CSR")
     return csr
+
+
+# -- Commands for Local Delivery and what the HHT brings back (BAD 7.2.2.6.2–7.2.2.6.4) ----------------------------
+#: DUIS ``ResponseMessage/LocalCommand/GBCSPayload`` (CommandVariant 2 or 6: 'Command for Local Delivery') carries
+#: the whole Command the DCC would have sent over the SM WAN, signature included, as canonical JSON of
+#: ``dccflow.messages.GbcsCommand``; the HHT delivers exactly that to the Device. The
+#: ``ReturnLocalCommandResponse/DeviceGBCSResponse`` of SRV 8.13 carries either a Device's Response
+#: (:func:`response_payload`) or a Device Alert (:func:`alert_payload`).
+_ALERT_FIELDS = ("alert_code", "at", "detail", "device_id", "device_log")
+
+
+def _canonical_b64(body: dict) -> str:
+    return base64.b64encode(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                       default=str).encode()).decode()
+
+
+def local_command_payload(command: Any) -> str:
+    """The base64 text of ``LocalCommand/GBCSPayload`` for a ``GbcsCommand``."""
+    return _canonical_b64(command.model_dump(mode="json"))
+
+
+def parse_local_command(text: str) -> dict[str, Any]:
+    """The fields of a Command for Local Delivery (``GbcsCommand(**fields)``)."""
+    try:
+        data = json.loads(base64.b64decode(text, validate=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GbcsError(f"unreadable GBCS Payload: {exc}") from None
+    if not isinstance(data, dict) or not {"use_case", "target", "originator", "request_id"} <= set(data):
+        raise GbcsError("the GBCS Payload is not a Command")
+    return data
+
+
+def alert_payload(alert: Any) -> str:
+    """The base64 text of an SRV 8.13 ``DeviceGBCSResponse`` carrying a Device Alert (``DeviceAlertEvent``)."""
+    body = alert.model_dump(mode="json")
+    return _canonical_b64({k: body.get(k) for k in _ALERT_FIELDS})
+
+
+def parse_returned(text: str) -> tuple[str, dict[str, Any]]:
+    """What an SRV 8.13 ``DeviceGBCSResponse`` returns: ``("response", fields)`` or ``("alert", fields)``."""
+    try:
+        data = json.loads(base64.b64decode(text, validate=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GbcsError(f"unreadable GBCS Payload: {exc}") from None
+    if isinstance(data, dict) and sorted(data) == sorted(_ALERT_FIELDS):
+        return "alert", data
+    return "response", parse_response_payload(text)

@@ -20,13 +20,16 @@ from temporalio.worker import Worker
 
 from activities.credentials import UserKeyStore
 from activities.duis_client import DuisClient, InProcessTransport
+from activities.hht import hht_activities
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
 from activities.smki_client import SmkiClient
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.db import get_engine
 from dccflow.parties import DCC_ID
+from dccflow.scenarios.audit import AuditActivities
 from dccflow.scenarios.harness import HarnessActivities, ScenarioWorkflow
+from dccflow.scenarios.install_leave import install_leave_activities
 from dccflow.search import SEARCH_ATTRIBUTES
 from dccsim.activities import DccActivities
 from dccsim.outbound import Outbound
@@ -75,7 +78,8 @@ class Runtime:
                                       certificate_resolver=self.smki.organisation_certificate_der)
         self.smki_client = SmkiClient(self.smki)
 
-    def workers(self) -> list[Worker]:
+    def workers(self, **options) -> list[Worker]:
+        """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``)."""
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)
         return [
@@ -84,11 +88,13 @@ class Runtime:
                                self.smki_client.smki_request_device_certificate,
                                installer.installer_install_communications_hub,
                                installer.installer_install_device,
-                               harness.scenario_provision, harness.scenario_snapshot]),
+                               harness.scenario_provision, harness.scenario_snapshot,
+                               AuditActivities(self).scenario_audit,
+                               *hht_activities(self.wan), *install_leave_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=[DccServiceRequestWorkflow, PowerOutageWorkflow],
-                   activities=[*_methods(DccActivities(self.dcc))]),
+                   activities=[*_methods(DccActivities(self.dcc))], **options),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=DEVICE_WORKFLOWS,
-                   activities=device_activities(self.wan)),
+                   activities=device_activities(self.wan), **options),
         ]
 
     @contextlib.asynccontextmanager

@@ -7,7 +7,9 @@
 * C — SMI status ∈ {commissioned, installed not commissioned, whitelisted, pending} (AB 6.1(c), 16.1(b)(i));
 * S4 — SMI-status entitlement: senders other than the Responsible Supplier only for 'installed not
   commissioned' or 'commissioned' Devices; the RS also 'pending' / 'whitelisted', and 'suspended' for Critical
-  requests and the C-exempt 11.1 / 6.23 (SEC H3.9; decision table digest 06 §G.2).
+  requests and the C-exempt 11.1 / 6.23 (SEC H3.9; decision table digest 06 §G.2);
+* H3.9(c) — senders other than the Responsible Supplier only for Devices of an Enrolled SMS (SEC H5.1: gas only
+  when both the GSME and the GPF are commissioned; ``dccsim.enrolment``).
 
 Each raises ``ServiceRequestRejected`` and writes nothing.
 """
@@ -19,6 +21,7 @@ from dccflow.domain.roles import UserRole
 from dccflow.domain.service_requests import SrProcessing
 from dccflow.domain.smi import SmiStatus
 from dccsim.config import DccConfig
+from dccsim.enrolment import enrolled_smss
 from dccsim.handlers.base import Ctx, Handler, reject, status_of
 from dccsim.models import SmiDevice
 from dccsim.rejections import Check
@@ -119,7 +122,8 @@ def check_smi_status(ctx: Ctx, handler: Handler) -> None:
     if definition.role_based:
         return
     allowed = set(NON_RS_STATUSES)
-    if is_responsible_supplier(ctx, dev):
+    responsible = is_responsible_supplier(ctx, dev)
+    if responsible:
         allowed |= {_S.PENDING, _S.WHITELISTED}
         if definition.is_critical or definition.srv in NON_CRITICAL_C_EXEMPT:
             allowed.add(_S.SUSPENDED)
@@ -128,3 +132,8 @@ def check_smi_status(ctx: Ctx, handler: Handler) -> None:
                                        f"{ctx.originator} acting as {ctx.role.value} may send SRV {definition.srv} "
                                        "only for " + ", ".join(f"'{s.value}'" for s in sorted(allowed))
                                        + " (SEC H3.9)")
+    if not responsible and not enrolled_smss(ctx.inventory, dev):
+        raise reject(Check.SMI_STATUS, f"{dev.device_type} {dev.device_id} forms part of no Enrolled Smart Metering "
+                                       f"System (electricity: the ESME commissioned; gas: both the GSME and the GPF, "
+                                       f"SEC H5.1); {ctx.originator} acting as {ctx.role.value} may not send SRV "
+                                       f"{definition.srv} to it before Enrolment (SEC H3.9(c); BAD 7.2.1.1)")

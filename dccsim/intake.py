@@ -10,6 +10,10 @@ What the reply is depends on the processing class (BAD 7.8.4.4; DUIS CommandVari
   acknowledged with I99 (AB 7.1), passes TAD and is carried to the Device.
 * Non-Device (CV 8): processed at once, no Acknowledgement and no TAD (AB 16.1); the reply is the Service
   Response itself.
+* Command for Local Delivery (CV 2, or a Signed Pre-Command with CV 6; BAD 7.2.2.6.2): the DCC processes the
+  request as usual but returns the Command to the User in the reply (``ResponseMessage/LocalCommand``) instead
+  of sending it to the Device; nothing goes over the SM WAN. Decision: such requests are not counted by Threshold
+  Anomaly Detection (they reach no Device through the DCC).
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from dccflow.domain.service_requests import SrProcessing
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response, response_from_element
 from dccflow.duis.schema import secure_parse
-from dccflow.gbcs import GBCS_VERSION
+from dccflow.gbcs import GBCS_VERSION, local_command_payload
 from dccflow.security.xmldsig import sign
 from dccsim import servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
 from dccsim.handlers import Ctx, Outcome
-from dccsim.models import DeliveredMessage, RequestLogEntry
+from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED, LOCAL_DELIVERY_VARIANTS
+from dccsim.models import DeliveredMessage, RequestLogEntry, insert_new
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Checked, check_request
+from dccsim.processing import Processing
 from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
 from dccsim.smki import SmkiRepository
 
@@ -71,9 +77,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def reply_for(xml: bytes, reason: str | None = None) -> SubmitReply:
-    """The SubmitReply for a signed DUIS reply: an E-code is a refusal, anything else an acceptance."""
-    code = response_from_element(secure_parse(xml)).response_code
+def reply_for(xml: bytes, reason: str | None = None, *, code: str | None = None) -> SubmitReply:
+    """The SubmitReply for a signed DUIS reply: an E-code is a refusal, anything else an acceptance. ``code``:
+    the reply's ResponseCode when the caller has just built it (otherwise read from ``xml``)."""
+    code = code or response_from_element(secure_parse(xml)).response_code
     return SubmitReply(outcome="rejected" if code.startswith("E") else "accepted", xml=xml, code=code,
                        reason=reason if code.startswith("E") else None)
 
@@ -104,11 +111,14 @@ class Intake:
                                 counter=header.counter, srv=checked.definition.srv,
                                 processing=checked.definition.processing.value, digest=checked.digest,
                                 received_at=self.at, xml=xml, execution_at=ctx.execution_at)
-        self.s.add(entry)
         if checked.definition.processing is SrProcessing.NON_DEVICE:
-            return self._non_device(checked, ctx, entry)
+            return self._non_device(checked, ctx, entry)  # logged once complete: one INSERT
+        self.s.add(entry)
         if checked.definition.processing is SrProcessing.CRITICAL:
             return self._pre_command(checked, ctx, entry)
+        if header.command_variant in LOCAL_DELIVERY_VARIANTS:
+            assert checked.handler is not None
+            return self._local_command(entry, checked.handler.command(ctx))
         entry.reply = self._ack(entry.request_id, entry.srv)
         return self._anomaly_detection(entry, entry.reply)
 
@@ -133,30 +143,33 @@ class Intake:
     # -- Non-Device (AB 16.1) -----------------------------------------------------------------------------
     def _non_device(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
         assert checked.handler is not None
-        savepoint = self.s.begin_nested()
+        # Nothing is written before the handler runs (the checks only read; the request is logged below), so a
+        # DCC fault rolls the whole transaction back to where a savepoint would have: no SAVEPOINT per request.
         try:
             outcome = checked.handler.execute(ctx)
-            savepoint.commit()
         except ServiceRequestRejected:
             raise
         except Exception as exc:  # noqa: BLE001 - a DCC fault: the User gets a signed error, nothing changes
-            savepoint.rollback()
+            self.s.rollback()
             log.exception("SRV %s %s could not be processed", entry.srv, entry.request_id)
             outcome = Outcome(response_code=PROCESSING_CODES["internal"], detail=f"{type(exc).__name__}: {exc}")
         failed = outcome.response_code == PROCESSING_CODES["internal"]
         entry.stage, entry.response_code, entry.completed_at = ("failed" if failed else "completed",
                                                                 outcome.response_code, self.at)
+        # a RequestID not in the request log (check_request) has no response nor measurement yet: nothing to
+        # look up first (and the unique delivery key / (measure, ref) would refuse a second one anyway)
         row = self.outbound.service_response(self.s, recipient=entry.originator, request_id=entry.request_id,
                                              srv=entry.srv, code=outcome.response_code, at=self.at,
-                                             payload=outcome.payload, kind="sync_service_response")
+                                             payload=outcome.payload, kind="sync_service_response", new=True)
         entry.reply = row.xml
+        insert_new(self.s, entry)
         servicelevels.record(self.s, NON_DEVICE, entry.request_id, started_at=self.at, stopped_at=self.at,
-                             srv=entry.srv, user_id=entry.originator)
+                             srv=entry.srv, user_id=entry.originator, new=True)
         notices = [self.outbound.dcc_alert(self.s, key=f"{entry.request_id}:{n.alert_code}:{n.device_id}",
                                            recipient=n.recipient, alert_code=n.alert_code, device_id=n.device_id,
                                            at=self.at, request_id=entry.request_id, data=n.data)
                    for n in outcome.notices]
-        return Accepted(reply=reply_for(row.xml, outcome.detail), deliver=notices)
+        return Accepted(reply=reply_for(row.xml, outcome.detail, code=outcome.response_code), deliver=notices)
 
     # -- Critical: the Pre-Command (AB 6.4(b)) ----------------------------------------------------------
     def _pre_command(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
@@ -175,10 +188,28 @@ class Intake:
         entry = checked.entry
         assert entry is not None
         entry.spc_xml, entry.spc_digest, entry.spc_received_at = checked.xml, checked.digest, self.at
+        if checked.request.header.command_variant in LOCAL_DELIVERY_VARIANTS:
+            return self._local_command(entry, Processing._signed_command(entry), signed_pre_command=True)
         entry.stage = "accepted"
         entry.spc_reply = self._ack(entry.request_id, entry.srv)  # AB 7.1
         self.s.add(entry)
         return self._anomaly_detection(entry, entry.spc_reply)
+
+    # -- Command for Local Delivery (BAD 7.2.2.6.2) -------------------------------------------------------
+    def _local_command(self, entry: RequestLogEntry, command, *, signed_pre_command: bool = False) -> Accepted:
+        """Return the Command to the User (``LocalCommand``), signed by the User for a Critical request; the
+        DCC does not send it to the Device. Its Response comes back, if at all, by SRV 8.13."""
+        row = self.outbound.service_response(
+            self.s, recipient=entry.originator, request_id=entry.request_id, srv=entry.srv,
+            code=PROCESSING_CODES["success"], at=self.at, device_id=entry.target,
+            payload=("LocalCommand", {"GBCSPayload": local_command_payload(command)}), kind="sync_service_response")
+        entry.stage, entry.response_code, entry.completed_at = LOCAL_COMMAND_RETURNED, row.response_code, self.at
+        if signed_pre_command:
+            entry.spc_reply = row.xml
+        else:
+            entry.reply = row.xml
+        self.s.add(entry)  # already in the session (take() added it; a Signed Pre-Command's is logged): not insert_new
+        return Accepted(reply=reply_for(row.xml, code=row.response_code))
 
     # -- Threshold Anomaly Detection (AB 12, 13.1) -------------------------------------------------------
     def _anomaly_detection(self, entry: RequestLogEntry, reply: bytes) -> Accepted:

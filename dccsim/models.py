@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import JSON, Column, Field, SQLModel
+from sqlalchemy import Index
+from sqlmodel import JSON, Column, Field, Session, SQLModel
 
 
 class SmiDevice(SQLModel, table=True):
@@ -79,6 +80,8 @@ class RequestLogEntry(SQLModel, table=True):
     """
 
     __tablename__ = "dcc_request_log"
+    #: anti-replay looks up the highest counter per originator and target (``dccsim.pipeline``)
+    __table_args__ = (Index("ix_dcc_request_log_counter", "originator", "target", "counter"),)
 
     request_id: str = Field(primary_key=True)
     originator: str = Field(index=True)
@@ -165,6 +168,16 @@ class SmkiCertificate(SQLModel, table=True):
     is_ca: bool = False
     pem: bytes
     revoked_at: datetime | None = None
+
+
+def insert_new(session: Session, row: SQLModel) -> None:
+    """INSERT a new row at once with SQLAlchemy Core on the session's connection (same transaction, none of the
+    unit-of-work's bookkeeping): for rows of the hot path that are written once and not changed afterwards in
+    the transaction. ``row`` stays detached; columns left ``None`` are SQL NULL (an autoincrement key is filled by
+    the database; a JSON column holds NULL, not JSON 'null')."""
+    table = type(row).__table__
+    values = {c.name: value for c in table.columns if (value := getattr(row, c.name)) is not None}
+    session.connection().execute(table.insert(), values)
 
 
 from dccsim import records as _records  # noqa: E402, F401 - registers the DCC's other tables

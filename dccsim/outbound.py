@@ -22,7 +22,7 @@ from dccflow.security.xmldsig import sign
 from dccsim import servicelevels
 from dccsim.alert_bodies import dcc_alert_element
 from dccsim.config import ALERTS
-from dccsim.models import DeliveredMessage
+from dccsim.models import DeliveredMessage, insert_new
 from dccsim.smki import SmkiRepository
 
 #: A User's receiving endpoint: (recipient User ID, signed DUIS XML) → None
@@ -42,7 +42,14 @@ class Outbound:
         cred = self.smki.dcc_credential()
         return to_bytes(sign(element, cred.key, cred.cert))
 
-    def _log(self, s: Session, key: str, make: Callable[[], DeliveredMessage]) -> DeliveredMessage:
+    def _log(self, s: Session, key: str, make: Callable[[], DeliveredMessage], *,
+             new: bool = False) -> DeliveredMessage:
+        """The message logged under ``key``, made and logged if there is none. ``new``: the caller knows there
+        is none (the unique delivery key would refuse a second one)."""
+        if new:
+            row = make()
+            insert_new(s, row)
+            return row
         existing = s.exec(select(DeliveredMessage).where(DeliveredMessage.delivery_key == key)).first()
         if existing is not None:
             return existing
@@ -53,7 +60,7 @@ class Outbound:
     # -- message kinds ----------------------------------------------------------------------------------
     def service_response(self, s: Session, *, recipient: str, request_id: str, srv: str, code: str,
                          at: datetime, device_id: str | None = None, payload=None,
-                         kind: str = "service_response") -> DeliveredMessage:
+                         kind: str = "service_response", new: bool = False) -> DeliveredMessage:
         """A Service Response. ``kind="sync_service_response"``: returned synchronously (Non-Device requests,
         CommandVariant 8), logged here for the audit but not delivered to the User's endpoint."""
         def make() -> DeliveredMessage:
@@ -63,7 +70,7 @@ class Outbound:
                                     kind=kind, request_id=request_id, response_code=code,
                                     device_id=device_id, at=at, xml=self._signed(el))
 
-        return self._log(s, f"{request_id}:response", make)
+        return self._log(s, f"{request_id}:response", make, new=new)
 
     def dcc_alert(self, s: Session, *, key: str, recipient: str, alert_code: str, device_id: str,
                   at: datetime, request_id: str | None = None, data: dict | None = None,

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from lxml import etree
-from sqlmodel import Session, func, select
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
 
 from dccflow.domain.roles import UserRole
 from dccflow.domain.service_requests import ServiceRequestDef, UnknownServiceRequest, lookup_srv
@@ -37,15 +38,23 @@ from dccflow.duis.srv import service_reference_for
 from dccflow.gbcs import GbcsError, verify_signed
 from dccflow.messages import CommandSignature
 from dccflow.parties import USERS
-from dccflow.security.pki import CertificateError, entity_id_of
-from dccflow.security.xmldsig import SignatureError, verify
+from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of
+from dccflow.security.xmldsig import SignatureError, verify_with_digest
 from dccsim.config import DccConfig
 from dccsim.eligibility import check_device_type, check_eligible_user, check_future_dated, check_smi_status
 from dccsim.handlers import HANDLERS, Ctx, Handler
-from dccsim.models import RequestLogEntry
+from dccsim.models import RequestLogEntry, SmkiCertificate
 from dccsim.post_commissioning import check_post_commissioning
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
+
+_log = RequestLogEntry.__table__
+#: the highest RequestID counter an originator used towards a target (index ``ix_dcc_request_log_counter``)
+_LAST_COUNTER = select(func.max(_log.c.counter)).where(_log.c.originator == bindparam("originator"),
+                                                      _log.c.target == bindparam("target"))
+
+#: whether a RequestID is in the request log (its primary key)
+_LOGGED = select(_log.c.request_id).where(_log.c.request_id == bindparam("request_id"))
 
 SIGNED_PRE_COMMAND = "SignedPreCommand"
 SPC_COMMAND_VARIANTS = frozenset({5, 6, 7})
@@ -76,7 +85,9 @@ def _aware(moment: datetime) -> datetime:
 
 def content_digest(root: etree._Element) -> str:
     """SHA-256 of the request's canonical form without its signature: the same request sent again (even
-    signed anew) is a retransmission, anything else under the same RequestID a replay."""
+    signed anew) is a retransmission, anything else under the same RequestID a replay. In the pipeline it
+    is the Reference digest the signature check has just verified (``verify_with_digest``), which is this
+    same hash (exclusive c14n of the document minus its enveloped Signature)."""
     unsigned = copy.deepcopy(root)
     for signature in unsigned.findall(f"{{{NS_DS}}}Signature"):
         unsigned.remove(signature)
@@ -113,13 +124,14 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
     rid = header.request_id
     spc = request.body_element == SIGNED_PRE_COMMAND
     try:
-        cert = _check_signature(root, smki, spc)
-        _check_certificate(cert, smki, at, spc)
+        cert, digest = _check_signature(root, smki, spc)
+        _check_certificate(cert, smki, at, spc, session)
         definition, role = _check_user_and_role(cert, request, spc)
-        digest = content_digest(root)
         if spc:
             return _check_signed_pre_command(request, xml, digest, definition, role, cert, session, at, config)
-        previous = session.get(RequestLogEntry, rid)
+        # most RequestIDs are new: ask the log with one indexed read, load the entry only when there is one
+        logged = session.connection().execute(_LOGGED, {"request_id": rid}).first() is not None
+        previous = session.get(RequestLogEntry, rid) if logged else None
         handler = HANDLERS.get(definition.srv)
         if previous is not None and previous.digest == digest:
             return Checked(request, xml, digest, definition, role, handler, duplicate_of=previous)
@@ -140,21 +152,24 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
         raise
 
 
-def _check_signature(root: etree._Element, smki: SmkiRepository, spc: bool) -> x509.Certificate:
+def _check_signature(root: etree._Element, smki: SmkiRepository, spc: bool) -> tuple[x509.Certificate, str]:
     """D: the sender's Digital Signature (AB 6.1(d); 7.1(c)). A certificate the SMKI Repository does not hold
-    leaves the signature uncheckable, which is a failure of this check."""
+    leaves the signature uncheckable, which is a failure of this check. Returns the signer's certificate and
+    the request's content digest (the verified Reference digest, see ``content_digest``)."""
     try:
-        return verify(root, smki.find)
+        cert, digest = verify_with_digest(root, smki.find)
+        return cert, digest.hex()
     except SignatureError as exc:
         if spc:  # AB 7.3: notified
             raise ServiceRequestRejected(Check.SIGNATURE, f"Signed Pre-Command signature: {exc}") from exc
         raise SilentlyRejected(Check.SIGNATURE, str(exc)) from exc  # AB 6.3: no response
 
 
-def _check_certificate(cert: x509.Certificate, smki: SmkiRepository, at: datetime, spc: bool) -> None:
+def _check_certificate(cert: x509.Certificate, smki: SmkiRepository, at: datetime, spc: bool,
+                       session: Session) -> None:
     """E: Confirm Validity: path to the Root, in date, not revoked (AB 6.1(e); 7.1(d))."""
     try:
-        smki.confirm_validity(cert, at)
+        smki.confirm_validity(cert, at, session=session)
     except CertificateError as exc:
         if spc:  # AB 7.3(b): no notification
             raise SilentlyRejected(Check.CERTIFICATE_VALIDITY, str(exc)) from exc
@@ -199,11 +214,51 @@ def _check_replay(session: Session, request: DuisRequest, previous: RequestLogEn
     if previous is not None:
         raise ServiceRequestRejected(Check.REPLAY, f"RequestID {header.request_id} was already used for a "
                                                    "different request")
-    last = session.exec(select(func.max(RequestLogEntry.counter)).where(
-        RequestLogEntry.originator == header.originator, RequestLogEntry.target == header.target)).one()
+    # nothing of this request is written yet: the connection sees all there is (no ORM flush needed)
+    last = session.connection().execute(_LAST_COUNTER, {"originator": header.originator,
+                                                        "target": header.target}).scalar()
     if last is not None and header.counter <= last:
         raise ServiceRequestRejected(Check.REPLAY, f"counter {header.counter} is not above {last}, the last used "
                                                    f"by {header.originator} towards {header.target}")
+
+
+def _verify_command_signature(signed: bytes, cert: x509.Certificate,
+                              session: Session) -> tuple[bytes, str, x509.Certificate]:
+    """The GBCS Payload's signature, by the sender's key or — a Supplier with several MPIDs replacing another
+    MPID's certificate on a Device (BAD 7.2.1.6.9) — by a current Digital Signing Organisation Certificate of
+    another User ID of the sender's Party. Returns the payload, the signature and the signer's certificate."""
+    try:
+        return (*verify_signed(signed, cert.public_key()), cert)
+    except GbcsError:
+        user = USERS.get(entity_id_of(cert) or "")
+        others = [u for u, d in USERS.items() if user is not None and d.party == user.party and u != user.user_id]
+        if not others:
+            raise
+    pems = session.scalars(select(SmkiCertificate.pem).where(
+        SmkiCertificate.subject_entity_id.in_(others), SmkiCertificate.usage == KeyUsageKind.DIGITAL_SIGNING.value,
+        SmkiCertificate.revoked_at == None)).all()  # noqa: E711
+    for pem in pems:
+        other = x509.load_pem_x509_certificate(pem)
+        try:
+            return (*verify_signed(signed, other.public_key()), other)
+        except GbcsError:
+            continue
+    raise GbcsError("the signature on the GBCS Payload does not verify with the sender's Party's certificates")
+
+
+def command_signer_identity(signed: bytes, issuer: str, serial: int, session: Session) -> tuple[str, int]:
+    """(issuer, serial) of the certificate whose key signed a Signed Pre-Command's GBCS Payload: the XML signer's
+    (``issuer``, ``serial``) or another of its Party's (``_verify_command_signature``). The Command carries it."""
+    pem = session.scalars(select(SmkiCertificate.pem).where(SmkiCertificate.issuer == issuer,
+                                                           SmkiCertificate.serial == str(serial))).first()
+    if pem is None:
+        return issuer, serial
+    try:
+        _payload, _signature, signer = _verify_command_signature(signed, x509.load_pem_x509_certificate(pem),
+                                                                 session)
+    except GbcsError:
+        return issuer, serial
+    return signer.issuer.rfc4514_string(), signer.serial_number
 
 
 def _check_signed_pre_command(request: DuisRequest, xml: bytes, digest: str, definition: ServiceRequestDef,
@@ -227,7 +282,7 @@ def _check_signed_pre_command(request: DuisRequest, xml: bytes, digest: str, def
                                                                f"{config.pre_command_expiry} after it was sent")
     try:
         signed = base64.b64decode(request.body["GBCSPayload"], validate=True)
-        payload, signature = verify_signed(signed, cert.public_key())
+        payload, signature, cert = _verify_command_signature(signed, cert, session)
     except (GbcsError, binascii.Error, ValueError) as exc:
         raise ServiceRequestRejected(Check.SIGNED_PRE_COMMAND, f"GBCS Payload: {exc}") from exc
     if payload != entry.pre_command_payload:

@@ -108,7 +108,7 @@ class Processing:
                 entry.device_response = {"response": None, "delivered": False}
                 s.add(entry)
                 return CommandResult(response=None, delivered=False)
-            command = self._signed_command(entry) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
+            command = self._signed_command(entry, s) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
             entry.stage = "command_sent"
             s.add(entry)
         assert self.wan is not None
@@ -136,14 +136,20 @@ class Processing:
         return chf is not None and chf.smi_status == SmiStatus.COMMISSIONED
 
     @staticmethod
-    def _signed_command(entry: RequestLogEntry) -> GbcsCommand:
+    def _signed_command(entry: RequestLogEntry, session: Session | None = None) -> GbcsCommand:
         """The Command of a Critical request: exactly the Pre-Command the User signed, with its signature (AB 7.2,
-        13.2; the MAC is not modelled)."""
+        13.2; the MAC is not modelled). The signer is the XML signer or, where the User signed the Command with
+        another MPID's key of its Party (BAD 7.2.1.6.9), that MPID (``pipeline.command_signer_identity``)."""
         root = secure_parse(entry.spc_xml)
         spc = request_from_element(root)
-        payload, rs = split_signed(base64.b64decode(spc.body["GBCSPayload"]))
+        signed = base64.b64decode(spc.body["GBCSPayload"])
+        payload, rs = split_signed(signed)
         fields = parse_pre_command(payload)
         issuer, serial = signer_identity(root)
+        if session is not None:
+            from dccsim.pipeline import command_signer_identity
+
+            issuer, serial = command_signer_identity(signed, issuer, serial, session)
         signature = CommandSignature(signer_issuer=issuer, signer_serial=str(serial),
                                      value_b64=base64.b64encode(der_signature(rs)).decode())
         return GbcsCommand(**fields, signature=signature)

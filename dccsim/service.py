@@ -69,6 +69,8 @@ class DccService(Processing):
         self.config = config or DccConfig()
         self.client: Client | None = None
         self.wan: WanGateway | None = None
+        for index in RequestLogEntry.__table__.indexes:  # added since: databases created before lack them
+            index.create(engine, checkfirst=True)
 
     def connect(self, *, client: Client, wan: WanGateway) -> None:
         self.client = client

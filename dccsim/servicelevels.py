@@ -19,17 +19,25 @@ from sqlmodel import Session, select
 from dccsim.config import CPM_LEVELS, TARGETS
 from dccsim.records import ServiceLevelRecord
 
+_INSERT = ServiceLevelRecord.__table__.insert()
+
 
 def record(s: Session, measure: str, ref: str, *, started_at: datetime, stopped_at: datetime,
-           srv: str | None = None, user_id: str | None = None, excluded_seconds: float = 0.0) -> None:
-    """Record one measurement (once: a retried step does not measure twice)."""
-    exists = s.exec(select(ServiceLevelRecord.id).where(ServiceLevelRecord.measure == measure,
-                                                        ServiceLevelRecord.ref == ref)).first()
-    if exists is not None:
-        return
-    s.add(ServiceLevelRecord(measure=measure, ref=ref, srv=srv, user_id=user_id, started_at=started_at,
-                             stopped_at=stopped_at, target_seconds=TARGETS[measure].target.total_seconds(),
-                             excluded_seconds=excluded_seconds))
+           srv: str | None = None, user_id: str | None = None, excluded_seconds: float = 0.0,
+           new: bool = False) -> None:
+    """Record one measurement (once: a retried step does not measure twice). ``new``: the caller knows it was
+    not measured before (the unique (measure, ref) would refuse a second record anyway)."""
+    if not new:
+        exists = s.exec(select(ServiceLevelRecord.id).where(ServiceLevelRecord.measure == measure,
+                                                            ServiceLevelRecord.ref == ref)).first()
+        if exists is not None:
+            return
+    values = dict(measure=measure, ref=ref, srv=srv, user_id=user_id, started_at=started_at, stopped_at=stopped_at,
+                  target_seconds=TARGETS[measure].target.total_seconds(), excluded_seconds=excluded_seconds)
+    if new:
+        s.connection().execute(_INSERT, values)  # Core: no object for a row nothing reads back here
+    else:
+        s.add(ServiceLevelRecord(**values))
 
 
 @dataclass(frozen=True)

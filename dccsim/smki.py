@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, select
 
 from dccflow.db import session_scope
 from dccflow.security.pki import (
@@ -29,6 +31,11 @@ from dccflow.security.pki import (
     verify_path,
 )
 from dccsim.models import SmkiCertificate
+
+_certificates = SmkiCertificate.__table__
+#: revoked certificates among some serials (``smki_certificate.serial`` is indexed)
+_REVOKED_AMONG = sa_select(_certificates.c.serial, _certificates.c.revoked_at).where(
+    _certificates.c.serial.in_(bindparam("serials", expanding=True)), _certificates.c.revoked_at.is_not(None))
 
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
 PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -61,6 +68,7 @@ class SmkiRepository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._cache: dict[tuple[str, str], x509.Certificate] = {}
+        self._found: dict[tuple[str, int], x509.Certificate] = {}  # by the look-up key as given
         self._authorities: dict[str, Credential] = {}  # a cache: the rows never change once written
         #: certificates whose path to the Root has been verified: fingerprint -> the window in which every
         #: certificate of the path is in date. Signatures and names never change; revocation is checked
@@ -117,9 +125,13 @@ class SmkiRepository:
 
     # -- look-up and validity -------------------------------------------------------------------------
     def find(self, issuer: str, serial: int) -> x509.Certificate | None:
+        cert = self._found.get((issuer, serial))  # certificates never change (revocation is checked apart)
+        if cert is not None:
+            return cert
         key = (x509.Name.from_rfc4514_string(issuer).rfc4514_string(), str(serial))
         cert = self._cache.get(key)
         if cert is not None:
+            self._found[(issuer, serial)] = cert
             return cert
         with session_scope(self.engine) as s:
             row = s.exec(
@@ -128,7 +140,7 @@ class SmkiRepository:
         if row is None:
             return None
         cert = x509.load_pem_x509_certificate(row.pem)
-        self._cache[key] = cert
+        self._cache[key] = self._found[(issuer, serial)] = cert
         return cert
 
     def revoke(self, cert: x509.Certificate, at: datetime) -> None:
@@ -147,25 +159,31 @@ class SmkiRepository:
             rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.revoked_at != None)).all()  # noqa: E711
         return {int(r.serial) for r in rows if r.revoked_at is not None and r.revoked_at.replace(tzinfo=UTC) <= at}
 
-    def _revoked_among(self, serials: set[int], at: datetime) -> set[int]:
-        with session_scope(self.engine) as s:
-            rows = s.exec(select(SmkiCertificate.serial, SmkiCertificate.revoked_at).where(
-                SmkiCertificate.serial.in_([str(n) for n in serials]),
-                SmkiCertificate.revoked_at != None)).all()  # noqa: E711
+    def _revoked_among(self, serials: set[int], at: datetime, session: Session | None = None) -> set[int]:
+        """Which of ``serials`` the repository has revoked by ``at``: one indexed look-up, read in the caller's
+        transaction when one is given (so it sees every revocation committed by any process)."""
+        params = {"serials": [str(n) for n in serials]}
+        if session is not None:
+            rows = session.connection().execute(_REVOKED_AMONG, params).all()
+        else:
+            with self.engine.connect() as conn:
+                rows = conn.execute(_REVOKED_AMONG, params).all()
         return {int(serial) for serial, revoked_at in rows if revoked_at.replace(tzinfo=UTC) <= at}
 
-    def confirm_validity(self, cert: x509.Certificate, at: datetime) -> None:
+    def confirm_validity(self, cert: x509.Certificate, at: datetime, *, session: Session | None = None) -> None:
         """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation.
 
-        The path's signatures are verified once per certificate; every call still checks the validity
-        window at ``at`` and asks the repository whether a certificate of the path has been revoked."""
+        The path's signatures are verified once per certificate (cached by SHA-256 fingerprint, in process:
+        a certificate's signature and names never change); every call still checks the validity window at
+        ``at`` and asks the repository, in ``session``'s transaction if given, whether a certificate of the
+        path has been revoked: a revocation by any process is seen by the next request."""
         root, ca = self._authority("root"), self._authority("ca")
         if root is None or ca is None:
             raise CertificateError("the SMKI has not been initialised")
         path = (cert, ca.cert, root.cert)
         fingerprint = cert.fingerprint(hashes.SHA256())
         window = self._verified_paths.get(fingerprint)
-        revoked = self._revoked_among({cert.serial_number, ca.cert.serial_number}, at)
+        revoked = self._revoked_among({cert.serial_number, ca.cert.serial_number}, at, session)
         if window is None or revoked or not window[0] <= at <= window[1]:
             verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=revoked)  # raises with the reason
             self._verified_paths[fingerprint] = (max(c.not_valid_before_utc for c in path),

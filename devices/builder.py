@@ -45,6 +45,16 @@ class FleetSpec(BaseModel):
     seed: int = 1
     ppmid: bool = False
     ihd: bool = False
+    hcalcs: bool = False
+    cad: bool = False
+    #: a single-fuel gas premises: CH (on a hot-shoe), GPF and GSME, no ESME and no MPAN (BAD 7.2.1.6.4)
+    gas_only: bool = False
+    #: whose Organisation Certificate the procurer put in the Supplier cell, by Device Type (BAD 7.2.1.5 Table 4):
+    #: "DCC" (a DCC Access Control Broker certificate, option (b)) or a User ID (option (c), or another MPID of
+    #: the Supplier, BAD 7.2.1.6.9); absent: the procuring Supplier's own (option (a))
+    supplier_cells: dict[str, str] = Field(default_factory=dict)
+    #: put Type 2 Devices (IHD, CAD) on the SMI without an SMI Status, as pre-notified (AC 2.9; BAD 7.2.1.6.1)
+    prenotify_type2: bool = False
     #: share of CHs that are Dual Band (BAD 7.5.8), drawn per premises from the seed
     dual_band_share: float = Field(default=0.0, ge=0, le=1)
     #: share of premises supplied by Supplier B instead of Supplier A
@@ -72,13 +82,15 @@ class FleetExists(ValueError):
 
 
 def _devices_of(spec: FleetSpec, ids) -> list[tuple[DeviceType, str]]:
-    devices = [(_D.CHF, ids.chf_id), (_D.GPF, ids.gpf_id), (_D.ESME, ids.esme_id)]
-    if spec.dual_fuel:
+    devices = [(_D.CHF, ids.chf_id), (_D.GPF, ids.gpf_id)]
+    if not spec.gas_only:
+        devices.append((_D.ESME, ids.esme_id))
+    if spec.dual_fuel or spec.gas_only:
         devices.append((_D.GSME, ids.gsme_id))
-    if spec.ppmid:
-        devices.append((_D.PPMID, ids.ppmid_id))
-    if spec.ihd:
-        devices.append((_D.IHD, ids.ihd_id))
+    for wanted, dtype, dev in ((spec.ppmid, _D.PPMID, ids.ppmid_id), (spec.ihd, _D.IHD, ids.ihd_id),
+                               (spec.hcalcs, _D.HCALCS, ids.hcalcs_id), (spec.cad, _D.CAD, ids.cad_id)):
+        if wanted:
+            devices.append((dtype, dev))
     return devices
 
 
@@ -95,8 +107,10 @@ class _Rows:
         key = (dtype, supplier.key)
         if key not in self._cells:
             fuel_role = UserRole.GAS_SUPPLIER if dtype == _D.GSME else UserRole.IMPORT_SUPPLIER
+            holder = self.spec.supplier_cells.get(dtype.value)
+            supplier_id = None if holder == "DCC" else holder or supplier.user_ids[fuel_role]
             self._cells[key] = self.anchors.manufacture(
-                dtype, supplier_id=supplier.user_ids[fuel_role],
+                dtype, supplier_id=supplier_id,
                 network_operator_id=ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR]
                 if dtype == _D.ESME else None)
         return self._cells[key]
@@ -119,17 +133,20 @@ class _Rows:
                 row.update(dual_band=True, sub_ghz=DEFAULT_SUB_GHZ)
             devices.append(row)
             status = INITIAL_STATUS[dtype]
-            if status is not None:  # Type 2 Devices have no SMI Status (AC 2.9) and are not pre-notified
-                smi.append({"device_id": dev, "device_type": dtype.value, "smi_status": status.value,
+            # Type 2 Devices have no SMI Status (AC 2.9); a fleet does not pre-notify them, scenario premises do
+            if status is not None or spec.prenotify_type2:
+                smi.append({"device_id": dev, "device_type": dtype.value,
+                            "smi_status": status.value if status is not None else None,
                             "chf_id": chf, "associated_with": None, "mpxn": None, "ch_install_state": None,
                             "status_changed_at": at})
-                changes.append({"device_id": dev, "from_status": None, "to_status": status.value, "at": at,
-                                "reason": "pre-notified (fleet build; BAD 7.1.1.6.2)"})
-        registrations = [{"mpxn": ids.mpan, "fuel": "electricity",
-                          "supplier_id": supplier.user_ids[UserRole.IMPORT_SUPPLIER],
-                          "network_operator_id": ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR],
-                          "effective_from": PKI_EPOCH}]
-        if spec.dual_fuel:
+                if status is not None:
+                    changes.append({"device_id": dev, "from_status": None, "to_status": status.value, "at": at,
+                                    "reason": "pre-notified (fleet build; BAD 7.1.1.6.2)"})
+        registrations = [] if spec.gas_only else [
+            {"mpxn": ids.mpan, "fuel": "electricity", "supplier_id": supplier.user_ids[UserRole.IMPORT_SUPPLIER],
+             "network_operator_id": ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR],
+             "effective_from": PKI_EPOCH}]
+        if spec.dual_fuel or spec.gas_only:
             registrations.append({"mpxn": ids.mprn, "fuel": "gas",
                                   "supplier_id": supplier.user_ids[UserRole.GAS_SUPPLIER],
                                   "network_operator_id": GAS_TRANSPORTER.user_ids[UserRole.GAS_TRANSPORTER],
@@ -183,9 +200,13 @@ def build_fleet(engine: Engine, spec: FleetSpec, at: datetime,
 
 
 def build_premises(engine: Engine, number: int, at: datetime, *, supplier: Party = SUPPLIER,
-                   dual_fuel: bool = False, ppmid: bool = False, ihd: bool = False):
-    """One premises with a given number (scenarios): returns its ``PremisesIds``."""
-    spec = FleetSpec(sms=1, dual_fuel=dual_fuel, ppmid=ppmid, ihd=ihd, first_number=number)
+                   dual_fuel: bool = False, ppmid: bool = False, ihd: bool = False, hcalcs: bool = False,
+                   cad: bool = False, gas_only: bool = False, supplier_cells: dict[str, str] | None = None):
+    """One premises with a given number (scenarios): returns its ``PremisesIds``. Its Type 2 Devices are on the
+    SMI without a status, as pre-notified before the install (BAD 7.2.1.6.1; AC 2.9). ``gas_only``: no ESME
+    (the CH on a hot-shoe); ``supplier_cells``: what the Supplier cells hold (``FleetSpec.supplier_cells``)."""
+    spec = FleetSpec(sms=1, dual_fuel=dual_fuel, ppmid=ppmid, ihd=ihd, hcalcs=hcalcs, cad=cad, gas_only=gas_only,
+                     supplier_cells=supplier_cells or {}, prenotify_type2=True, first_number=number)
     ids, devices, smi, changes, registrations = _Rows(spec, AnchorIds(engine), at).premises(number, supplier)
     _write(engine, devices, smi, changes, registrations)
     return ids

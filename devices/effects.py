@@ -51,15 +51,24 @@ class PowerEvent(BaseModel):
     outage_started_at: datetime
 
 
+class WanConnection(BaseModel):
+    """A CH reached the SM WAN after being installed without it (BAD 7.2.2.6.6)."""
+
+    chf_id: str
+    at: datetime
+
+
 class FleetEffects(BaseModel):
     alerts: list[DeviceAlertEvent] = Field(default_factory=list)
     timers: list[DeviceTimer] = Field(default_factory=list)
     power_events: list[PowerEvent] = Field(default_factory=list)
+    wan_connections: list[WanConnection] = Field(default_factory=list)
 
     def extend(self, other: FleetEffects) -> FleetEffects:
         self.alerts.extend(other.alerts)
         self.timers.extend(other.timers)
         self.power_events.extend(other.power_events)
+        self.wan_connections.extend(other.wan_connections)
         return self
 
     @property

@@ -48,6 +48,12 @@ FAULTS: dict[str, FaultSpec] = {
             description="The Communications Hub never connects to the SM WAN (BAD 7.2.1.6.4: Install & Leave applies).",
         ),
         FaultSpec(
+            name="wan-after", applies_to=("CHF",), param="days", default=3,
+            description="The CH finds no SM WAN when installed (Install & Leave, BAD 7.2.2); the SM WAN arrives N days "
+                        "after it is powered (a durable timer): the DCC commissions the CHF and the CHF sends the "
+                        "Device Alerts it buffered.",
+        ),
+        FaultSpec(
             name="slow-wan", applies_to=("CHF",), param="minutes", default=10,
             description="Commands to the CH and its devices arrive, and their Responses return, only after N minutes "
                         "(a durable timer; SmWan.dispatch_command reports 'in-transit').",

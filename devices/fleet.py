@@ -26,12 +26,12 @@ from sqlmodel import Session, select
 
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
-from dccflow.messages import GbcsCommand, GbcsResponse
+from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
 from devices import firmware, han, hub, meter, security
 from devices.catalogue import SIGNED_BY
 from devices.effects import CommandCtx, DeviceTimer, FleetEffects, HanJoinStart  # noqa: F401 - re-exported
 from devices.faults import check_fault, selected
-from devices.models import DeviceState
+from devices.models import ChfBufferedAlert, DeviceState
 
 _MODULES = (han, meter, security, firmware, hub)
 #: use case -> (Device Types that answer it, behaviour)
@@ -229,6 +229,26 @@ class Fleet:
         dev = ctx.device
         dev.counters = {**dev.counters, ctx.command.originator: [counter, ctx.command.request_id, success]}
         ctx.session.add(dev)
+
+    # -- the CHF's buffer while it is off the SM WAN (BAD 7.2.2.6.3, 7.2.2.6.6) ---------------------------------
+    def buffer_alert(self, chf_id: str, alert) -> None:
+        with session_scope(self.engine) as s:
+            s.add(ChfBufferedAlert(chf_id=chf_id, at=alert.at, alert=alert.model_dump(mode="json")))
+
+    def buffered_alerts(self, chf_id: str, *, unsent_only: bool = False) -> list[tuple[int, DeviceAlertEvent]]:
+        """The Device Alerts the CHF holds, oldest first (what an HHT on site reads, BAD 7.2.2.6.3)."""
+        with session_scope(self.engine) as s:
+            q = select(ChfBufferedAlert).where(ChfBufferedAlert.chf_id == chf_id)
+            if unsent_only:
+                q = q.where(ChfBufferedAlert.flushed_at == None)  # noqa: E711
+            return [(row.id, DeviceAlertEvent(**row.alert)) for row in s.exec(q.order_by(ChfBufferedAlert.id))]
+
+    def mark_flushed(self, ids: list[int], at: datetime) -> None:
+        with session_scope(self.engine) as s:
+            for row_id in ids:
+                row = s.get(ChfBufferedAlert, row_id)
+                row.flushed_at = at
+                s.add(row)
 
     # -- timed behaviour ------------------------------------------------------------------------------
     def fire_timer(self, timer: DeviceTimer, at: datetime) -> FleetEffects:

@@ -11,7 +11,7 @@ from dccflow.domain.alerts import DeviceAlert
 from dccflow.domain.devices import DeviceType
 from dccflow.messages import DeviceAlertEvent
 from devices.catalogue import LONG_OUTAGE_SECONDS
-from devices.effects import CommandCtx, DeviceTimer, FleetEffects, PowerEvent
+from devices.effects import CommandCtx, DeviceTimer, FleetEffects, PowerEvent, WanConnection
 from devices.models import DeviceState
 
 #: A 'power-loss' fault set before the CH is powered starts this long after power-up.
@@ -44,7 +44,9 @@ def power_up(s: Session, chf: DeviceState, at: datetime) -> FleetEffects:
     effects = FleetEffects()
     chf.installed = True
     healthy = "ch-fault" not in chf.faults
-    chf.wan_connected = healthy and "no-wan" not in chf.faults
+    chf.wan_connected = healthy and "no-wan" not in chf.faults and "wan-after" not in chf.faults
+    if healthy and "wan-after" in chf.faults:  # the SM WAN comes later (Install & Leave, BAD 7.2.2)
+        effects.timers.append(_power_timer("wan-connect", chf, float(chf.faults["wan-after"]) * 86400, at))
     if chf.wan_connected:
         chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
     s.add(chf)
@@ -94,7 +96,7 @@ def power_restore(s: Session, chf: DeviceState, at: datetime) -> FleetEffects:
             if dev.device_type == DeviceType.ESME:
                 effects.alerts.append(DeviceAlertEvent(device_id=dev.device_id, alert_code=code, at=at,
                                                        detail={"outage_started_at": _aware(started).isoformat()}))
-    chf.wan_connected = "no-wan" not in chf.faults and "ch-fault" not in chf.faults
+    chf.wan_connected = not {"no-wan", "wan-after", "ch-fault"} & set(chf.faults)
     if chf.wan_connected:
         chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
     s.add(chf)
@@ -114,6 +116,25 @@ def _fire_power_restore(s: Session, timer: DeviceTimer, at: datetime) -> FleetEf
     if chf is None or chf.power_lost_at is None or _aware(chf.power_lost_at) != lost_at:
         return FleetEffects()
     return power_restore(s, chf, at)
+
+
+def _fire_wan_connect(s: Session, timer: DeviceTimer, at: datetime) -> FleetEffects:
+    """The SM WAN reaches a CH installed without it (fault ``wan-after``; BAD 7.2.2.6.6): the CH connects and takes
+    network time; ``SmWan`` then tells the DCC (which commissions the CHF) and sends the CH's buffered alerts."""
+    effects = FleetEffects()
+    chf = s.get(DeviceState, timer.device_id)
+    if chf is None or "wan-after" not in chf.faults:
+        return effects
+    chf.faults = {k: v for k, v in chf.faults.items() if k != "wan-after"}
+    if chf.installed and chf.power_lost_at is None and not {"no-wan", "ch-fault"} & set(chf.faults):
+        chf.wan_connected, chf.network_time_synced, chf.clock, chf.clock_set_at = True, True, at, at
+        for dev in hub_devices(s, chf.device_id):
+            if dev.device_type == DeviceType.GPF and dev.installed:
+                dev.clock, dev.clock_set_at = at, at
+                s.add(dev)
+        effects.wan_connections.append(WanConnection(chf_id=chf.device_id, at=at))
+    s.add(chf)
+    return effects
 
 
 # -- Dual Band CH (BAD 7.5.8) --------------------------------------------------------------------------------
@@ -151,4 +172,4 @@ HANDLERS = {
     "DBCH03": (_CHF, read_sub_ghz_configuration),
     "DBCH01": (_CHF, read_sub_ghz_channel),
 }
-TIMERS = {"power-loss": _fire_power_loss, "power-restore": _fire_power_restore}
+TIMERS = {"power-loss": _fire_power_loss, "power-restore": _fire_power_restore, "wan-connect": _fire_wan_connect}

@@ -89,6 +89,21 @@ class DeviceFirmwareImage(SQLModel, table=True):
     received_at: datetime
 
 
+class ChfBufferedAlert(SQLModel, table=True):
+    """A Device Alert the CHF holds while it is off the SM WAN (BAD 7.2.2.6.3: "the CHF also maintains a buffer of
+    all Device Alerts and Responses whilst the WAN is unavailable"); an HHT on site reads it, and the CHF sends it
+    to the DCC when it connects to the SM WAN (BAD 7.2.2.6.6). ``alert`` is a ``DeviceAlertEvent`` as JSON."""
+
+    __tablename__ = "device_chf_buffer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chf_id: str = Field(index=True)
+    at: datetime
+    alert: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    #: when the CHF sent it to the DCC over the SM WAN (None: still held)
+    flushed_at: datetime | None = None
+
+
 def default_row(**values) -> dict:
     """Every column of a ``device_state`` row with its default, for bulk inserts (``devices.builder``)."""
     row = {

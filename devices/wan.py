@@ -32,6 +32,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DEVICE_TASK_QUEUE
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
+from devices import han
 from devices.effects import FleetEffects, PowerEvent
 from devices.fleet import Fleet
 
@@ -121,9 +122,26 @@ class SmWan:
         await self.carry(self.fleet.set_fault(device_id, fault, param, at))
 
     # -- devices → DCC, and timers -------------------------------------------------------------------------
+    async def deliver_locally(self, command: GbcsCommand, at: datetime) -> GbcsResponse:
+        """An installer's HHT hands a Command for Local Delivery to its Device over the inter-PAN / SM HAN (BAD
+        7.2.2.6.3): no SM WAN is involved. What the Device raises is carried as usual: while the CH is off the SM
+        WAN, its CHF holds the alerts (and the HHT reads them there)."""
+        response, effects = self.fleet.execute(command, at)
+        await self.carry(effects)
+        return response
+
     async def carry(self, effects: FleetEffects) -> None:
+        for connection in effects.wan_connections:  # BAD 7.2.2.6.6: commissioned by the DCC, buffer sent
+            self.dcc.on_chf_connected(connection.chf_id, connection.at)
+            held = self.fleet.buffered_alerts(connection.chf_id, unsent_only=True)
+            for _row, alert in held:
+                await self.dcc.receive_device_alert(alert)
+            self.fleet.mark_flushed([row for row, _alert in held], connection.at)
         for alert in effects.alerts:
             hub = self.fleet.hub_of(alert.device_id)
+            if hub is not None and han.hub_up(hub) and not hub.wan_connected:
+                self.fleet.buffer_alert(hub.device_id, alert)  # held until the CH reaches the SM WAN
+                continue
             if hub is None or not hub.wan_connected or hub.power_lost_at is not None or "ch-fault" in hub.faults:
                 log.info("alert %04X from %s lost: its CH is off the SM WAN", alert.alert_code, alert.device_id)
                 continue

@@ -5,13 +5,21 @@ and the ESME; within 5 Working Days the Supplier reports the CH install (SRV 8.1
 CHF Device Log (SRV 8.11) and waits for N24 (joined: 'installed not commissioned') or N25 (not joined within
 the Join Time Period plus the network allowance); then it commissions the ESME (SRV 8.1.1), which Enrols the
 electricity SMS (SEC H5.1(a)). For dual fuel the Gas Supplier then does the same for the GSME and joins it to
-the GPF (SRV 8.7.2), which commissions the GPF and Enrols the gas SMS (SEC H5.1(b); AC 4.10).
+the GPF (SRV 8.7.2), which commissions the GPF and Enrols the gas SMS (SEC H5.1(b); AC 4.10). A single-fuel gas
+install (no ESME: the CH on a hot-shoe, BAD 7.2.1.6.4) is the Gas Supplier's alone.
+
+Before commissioning a meter the Supplier makes sure its own Organisation Certificate is in the Supplier cell:
+with 'Request Handover of DCC Controlled Device' (SRV 6.21) where the DCC's is there, with 'Update Security
+Credentials (KRP)' (SRV 6.15.1) where another MPID's is (BAD 7.2.1.6.8-9). After commissioning it sets the MPxN
+the meter displays (SRV 6.20.1, 7.2.1.6.11; AC 4.14). Then each PPMID, IHD, HCALCS and CAD is added and joined
+in a child workflow of its own (``workflows.han_device_join``; BAD 7.2.1.6.12, 7.2.1.6.14): a device that does
+not join is reported, the Enrolled SMSs stand.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -23,6 +31,17 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.domain.calendar import working_day_deadline
     from dccflow.parties import DCC_ID
     from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
+    from workflows.han_device_join import (
+        SLOT_SIGNAL,
+        CommandSlot,
+        CommandSlots,
+        HanDevice,
+        HanDeviceJoinInput,
+        HanDeviceJoinResult,
+        HanDeviceJoinWorkflow,
+        han_device_join_workflow_id,
+        join_plan,
+    )
     from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
     from workflows.post_commissioning import (
         PostCommissioningInput,
@@ -33,20 +52,30 @@ with workflow.unsafe.imports_passed_through():
     )
 
 INSTALLER_TIMEOUT = timedelta(minutes=10)
+#: workflow.patched id: SRV 6.20.1 after each Commission Device (histories recorded before it have none)
+PATCH_SET_IMPORT_MPXN = "set-import-mpxn-after-commissioning"
 
 
 class ElectricityPremises(BaseModel):
-    """The premises of an install: the CH, the ESME and, for dual fuel, the GSME (with the GPF)."""
+    """The premises of an install: the CH, the ESME and, for dual fuel, the GSME (with the GPF); without an ESME a
+    single-fuel gas install (the CH on a hot-shoe). What the Supplier knows before it starts: the devices and
+    their install codes from the installer (BAD 7.2.1.6.5) and, from its procurement records, whose Organisation
+    Certificate the procurer put in each meter's Supplier cell (BAD 7.2.1.5 Table 4)."""
 
     premises_id: str
     chf_id: str
     gpf_id: str | None = None
-    esme_id: str
-    esme_install_code: str
-    mpan: str
+    esme_id: str | None = None
+    esme_install_code: str | None = None
+    mpan: str | None = None
     gsme_id: str | None = None
     gsme_install_code: str | None = None
     mprn: str | None = None
+    #: PPMID, IHD, HCALCS, CAD fitted with the meters (BAD 7.2.1.6.5)
+    han_devices: list[HanDevice] = Field(default_factory=list)
+    #: meter Device ID -> whose certificate its Supplier cell holds when not the Supplier's own: the DCC's
+    #: (``DCC_ID``; Table 4 (b)) or another MPID's User ID (Table 4 (c); BAD 7.2.1.6.9)
+    supplier_cell_holders: dict[str, str] = Field(default_factory=dict)
 
 
 class _Meter(BaseModel):
@@ -86,11 +115,15 @@ class InstallCommissionInput(BaseModel):
     response_timeout: timedelta = timedelta(hours=2)
     #: margin after the DCC's join timeout before the Supplier stops waiting for N24/N25
     alert_margin: timedelta = timedelta(minutes=10)
+    #: meters whose MPxN display is already set (e.g. locally, BAD 7.2.2): no SRV 6.20.1 for them
+    import_mpxn_already_set: list[str] = Field(default_factory=list)
 
 
 class InstallCommissionResult(ProcessResult):
     outcome: Literal["completed", "failed"]
     post_commissioning: list[PostCommissioningResult] = Field(default_factory=list)
+    #: one per PPMID, IHD, HCALCS, CAD: joined, not joined (N25) or failed
+    han_devices: list[HanDeviceJoinResult] = Field(default_factory=list)
 
 
 def install_commission_workflow_id(chf_id: str) -> str:
@@ -101,9 +134,20 @@ def install_commission_workflow_id(chf_id: str) -> str:
 class InstallCommissionWorkflow(ProcessWorkflow):
     steps = INSTALL_COMMISSION_STEPS
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: the command slot the HAN device children share (``workflows.han_device_join``)
+        self.slots = CommandSlots()
+
+    @workflow.signal(name=SLOT_SIGNAL)
+    def han_command_slot(self, slot: CommandSlot) -> None:
+        self.slots.on_signal(slot)
+
     @workflow.run
     async def run(self, inp: InstallCommissionInput) -> InstallCommissionResult:
         self.inp = inp
+        #: when each Meter and the GPF was commissioned: the 7 days of BAD 7.2.3 run from there (AC 5.2)
+        self.commissioned_at: dict[str, datetime] = {}
         try:
             result = await self._run(inp)
         except ServiceRequestFailed as exc:
@@ -119,7 +163,7 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         """BAD 7.2.3: one child workflow per commissioned Meter and GPF; they proceed independently."""
         p = inp.premises
         now = workflow.now()
-        devices = [(p.esme_id, "ESME", inp.supplier_id, inp.electricity_distributor_id)]
+        devices = [(p.esme_id, "ESME", inp.supplier_id, inp.electricity_distributor_id)] if p.esme_id else []
         if p.gsme_id is not None and p.gpf_id is not None:
             devices += [(p.gsme_id, "GSME", inp.gas_supplier_id, None),
                         (p.gpf_id, "GPF", inp.gas_supplier_id, inp.gas_transporter_id)]
@@ -127,7 +171,8 @@ class InstallCommissionWorkflow(ProcessWorkflow):
             workflow.execute_child_workflow(
                 PostCommissioningWorkflow.run,
                 PostCommissioningInput(device_id=device_id, device_type=dtype, supplier_id=supplier or "",
-                                       network_operator_id=network_operator, commissioned_at=now,
+                                       network_operator_id=network_operator,
+                                       commissioned_at=self.commissioned_at.get(device_id, now),
                                        start_after=plan.start_after, routine_request=plan.routine_request
                                        if dtype == "ESME" else None),
                 id=post_commissioning_workflow_id(device_id))
@@ -135,10 +180,11 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         ]
         return list(await asyncio.gather(*children))
 
-    def _end(self, outcome: str, end: str, reason: str = "", device_id: str | None = None):
+    def _end(self, outcome: str, end: str, reason: str = "", device_id: str | None = None,
+             han_devices: list[HanDeviceJoinResult] | None = None):
         self.record(end, detail=reason, device_id=device_id)
         return InstallCommissionResult(outcome=outcome, end=end, reason=reason, events=self.events,
-                                       obligations=self.obligations)
+                                       obligations=self.obligations, han_devices=han_devices or [])
 
     def _spec(self, step: str, srv: str, target: str, params: dict, route: list[str]) -> ServiceRequestSpec:
         return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=target, params=params,
@@ -153,7 +199,8 @@ class InstallCommissionWorkflow(ProcessWorkflow):
             InstallerActivities.installer_install_communications_hub, p.chf_id,
             start_to_close_timeout=INSTALLER_TIMEOUT)
         self.record("install_communications_hub", device_id=p.chf_id,
-                    detail="SM WAN indicator on" if report.sm_wan_connected else "SM WAN indicator off")
+                    detail=("on a hot-shoe (no ESME); " if p.esme_id is None else "")
+                    + ("SM WAN indicator on" if report.sm_wan_connected else "SM WAN indicator off"))
         if not report.sm_wan_connected:
             return self._end("failed", "end_install_and_leave",
                              "the CH did not connect to the SM WAN: no Service Request sent; "
@@ -161,21 +208,23 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         self.record("chf_commissioned_by_dcc", device_id=p.chf_id)
         confirmed_at = workflow.now()
 
-        # 7.2.1.6.5 — the meters are fitted and powered
-        for meter in self._meters(p):
+        # 7.2.1.6.5 — the meters, then any PPMID, IHD, HCALCS and CAD, are fitted and powered
+        for device_id in [m.device_id for m in self._meters(p)] + [d.device_id for d in p.han_devices]:
             await workflow.execute_activity_method(
-                InstallerActivities.installer_install_device, meter.device_id,
+                InstallerActivities.installer_install_device, device_id,
                 start_to_close_timeout=INSTALLER_TIMEOUT)
-            self.record("install_devices", device_id=meter.device_id)
+            self.record("install_devices", device_id=device_id)
 
         # 7.2.1.6.6 — SRV 8.14.1 within 5 Working Days of the installer's confirmation
         deadline = Deadline(self, "Communications Hub Status Update - Install Success within 5 Working Days",
                             "Supplier", ("BAD 7.2.1.6.6",), working_day_deadline(confirmed_at, 5))
         if inp.install_report_delay:
             await workflow.sleep(inp.install_report_delay)
-        await self.service_request(self._spec(
-            "ch_status_update_install_success", "8.14.1", DCC_ID,
-            {"chf_id": p.chf_id, "mpxn": p.mpan}, []), inp.response_timeout)
+        # a gas-only install is reported by the Gas Supplier, with the MPRN
+        reporter = inp.supplier_id if p.esme_id is not None else inp.gas_supplier_id or inp.supplier_id
+        await self.service_request(ServiceRequestSpec(
+            step="ch_status_update_install_success", user_id=reporter, srv="8.14.1", target=DCC_ID,
+            params={"chf_id": p.chf_id, "mpxn": p.mpan or p.mprn}, route_devices=[]), inp.response_timeout)
         deadline.met()
         self.record("ch_status_update_install_success", device_id=p.chf_id)
 
@@ -185,19 +234,58 @@ class InstallCommissionWorkflow(ProcessWorkflow):
             if failed is not None:
                 return failed
         if p.gsme_id is None:
-            return self._end("completed", "end_sms_enrolled", "ESME commissioned: electricity SMS Enrolled",
-                             p.esme_id)
-        # 7.2.1.6.12 — join the GSME to the GPF: the GPF is commissioned with it (AC 4.10; gas Enrolment H5.1(b))
-        await self.service_request(ServiceRequestSpec(
-            step="join_gsme_to_gpf", user_id=inp.gas_supplier_id, srv="8.7.2", target=p.gsme_id,
-            params={"other_device_id": p.gpf_id}, route_devices=[p.gsme_id, p.gpf_id]), inp.response_timeout)
-        self.record("join_gsme_to_gpf", device_id=p.gpf_id, detail="GPF commissioned with the GSME")
-        return self._end("completed", "end_sms_enrolled",
-                         "ESME, GSME and GPF commissioned: electricity and gas SMSs Enrolled", p.gsme_id)
+            reason, last = "ESME commissioned: electricity SMS Enrolled", p.esme_id
+        else:
+            # 7.2.1.6.12 — join the GSME to the GPF: the GPF is commissioned with it (AC 4.10; gas Enrolment
+            # H5.1(b))
+            await self.service_request(ServiceRequestSpec(
+                step="join_gsme_to_gpf", user_id=inp.gas_supplier_id, srv="8.7.2", target=p.gsme_id,
+                params={"other_device_id": p.gpf_id}, route_devices=[p.gsme_id, p.gpf_id]), inp.response_timeout)
+            self.record("join_gsme_to_gpf", device_id=p.gpf_id, detail="GPF commissioned with the GSME")
+            self.commissioned_at[p.gpf_id] = workflow.now()
+            reason = ("ESME, GSME and GPF commissioned: electricity and gas SMSs Enrolled" if p.esme_id else
+                      "GSME and GPF commissioned: gas SMS Enrolled")
+            last = p.gsme_id
+        if not p.han_devices:
+            return self._end("completed", "end_sms_enrolled", reason, last)
+        han = await self._join_han_devices(inp, p)
+        missing = [f"{r.device_type} {r.device_id} ({r.outcome}: {r.reason})" for r in han if r.outcome != "joined"]
+        if missing:
+            reason += "; HAN devices not joined: " + "; ".join(missing)
+        return self._end("completed", "end_sms_enrolled", reason, last, han_devices=han)
+
+    async def _join_han_devices(self, inp: InstallCommissionInput,
+                                p: ElectricityPremises) -> list[HanDeviceJoinResult]:
+        """BAD 7.2.1.6.12 / 7.2.1.6.14: one child workflow per PPMID, IHD, HCALCS and CAD; they proceed
+        independently, so a device that does not join (N25) leaves the others joined. Their events join ours."""
+        log_user = inp.supplier_id if p.esme_id is not None else inp.gas_supplier_id or inp.supplier_id
+        self.record("join_han_devices", detail=", ".join(f"{d.device_type} {d.device_id}" for d in p.han_devices))
+        children = [
+            workflow.execute_child_workflow(
+                HanDeviceJoinWorkflow.run,
+                HanDeviceJoinInput(
+                    device=device, chf_id=p.chf_id, log_user_id=log_user,
+                    joins=join_plan(device, esme_id=p.esme_id, gsme_id=p.gsme_id, gpf_id=p.gpf_id,
+                                    import_supplier_id=inp.supplier_id if p.esme_id else None,
+                                    gas_supplier_id=inp.gas_supplier_id),
+                    join_time_period=inp.join_time_period, response_timeout=inp.response_timeout,
+                    alert_margin=inp.alert_margin, parent_workflow_id=workflow.info().workflow_id),
+                id=han_device_join_workflow_id(device.device_id))
+            for device in p.han_devices
+        ]
+        granting = asyncio.ensure_future(self.slots.grant())
+        try:
+            results = list(await asyncio.gather(*children))
+        finally:
+            granting.cancel()
+        for result in results:
+            self.events.extend(result.events)
+        return results
 
     def _meters(self, p: ElectricityPremises) -> list[_Meter]:
-        meters = [_Meter(device_id=p.esme_id, install_code=p.esme_install_code, mpxn=p.mpan,
-                         supplier_id=self.inp.supplier_id, suffix="")]
+        meters = [] if p.esme_id is None else [
+            _Meter(device_id=p.esme_id, install_code=p.esme_install_code or "", mpxn=p.mpan or "",
+                   supplier_id=self.inp.supplier_id, suffix="")]
         if p.gsme_id is not None:
             meters.append(_Meter(device_id=p.gsme_id, install_code=p.gsme_install_code or "", mpxn=p.mprn or "",
                                  supplier_id=self.inp.gas_supplier_id or "", suffix="_gsme"))
@@ -225,9 +313,35 @@ class InstallCommissionWorkflow(ProcessWorkflow):
                              f"N25: the {name} did not join the SM HAN within the Join Time Period"
                              if alert else "neither N24 nor N25 arrived", meter.device_id)
         self.record("n24_whitelist_update_successful" + meter.suffix, device_id=meter.device_id)
+        await self._own_supplier_cell(inp, p, meter)
         await self.service_request(ServiceRequestSpec(
             step="commission_device" + meter.suffix, user_id=meter.supplier_id, srv="8.1.1", target=meter.device_id,
             params={"current_datetime": workflow.now().isoformat(), "tolerance_period": 60},
             route_devices=[meter.device_id]), inp.response_timeout)
         self.record("commission_device" + meter.suffix, device_id=meter.device_id)
+        self.commissioned_at[meter.device_id] = workflow.now()
+        # 7.2.1.6.11 — the MPxN on the meter's display, as soon as practicable after commissioning (AC 4.14)
+        if meter.device_id not in inp.import_mpxn_already_set and workflow.patched(PATCH_SET_IMPORT_MPXN):
+            await self.service_request(ServiceRequestSpec(
+                step="set_import_mpxn" + meter.suffix, user_id=meter.supplier_id, srv="6.20.1",
+                target=meter.device_id, params={"import_mprn" if meter.suffix else "import_mpan": meter.mpxn},
+                route_devices=[meter.device_id]), inp.response_timeout)
+            self.record("set_import_mpxn" + meter.suffix, device_id=meter.device_id, detail=meter.mpxn)
         return None
+
+    async def _own_supplier_cell(self, inp: InstallCommissionInput, p: ElectricityPremises, meter: _Meter) -> None:
+        """BAD 7.2.1.6.8-9: before commissioning, the Supplier's own Organisation Certificate must be in the
+        meter's Supplier cell. The Supplier knows what the procurer put there (Table 4) from its records."""
+        holder = p.supplier_cell_holders.get(meter.device_id)
+        if holder is None or holder == meter.supplier_id:
+            return
+        params = {"remote_party_role": "Supplier", "certificate_of": meter.supplier_id}
+        if holder == DCC_ID:  # the DCC's certificate: 'Request Handover of DCC Controlled Device' (7.7.2.5.5)
+            step, srv, signer = "request_handover" + meter.suffix, "6.21", None
+        else:  # another of the Supplier's MPIDs: KRP, the Command signed with that MPID's key (7.7.2.5.6)
+            step, srv, signer = "update_security_credentials_krp" + meter.suffix, "6.15.1", holder
+        await self.service_request(ServiceRequestSpec(
+            step=step, user_id=meter.supplier_id, srv=srv, target=meter.device_id, params=params,
+            route_devices=[meter.device_id], command_signer=signer), inp.response_timeout)
+        self.record(step, device_id=meter.device_id,
+                    detail=f"Supplier cell: {holder}'s certificate replaced by {meter.supplier_id}'s")

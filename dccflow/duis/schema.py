@@ -112,6 +112,16 @@ def schema_dir() -> Path:
     return _schema_dir(os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR))
 
 
+def _resolved_schema_dir() -> str:
+    """``schema_dir()`` resolved, as the key of the loaded-schema caches (no file-system call per message)."""
+    return _resolved(os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR))
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(env: str | None, shared_env: str | None) -> str:
+    return str(_schema_dir(env, shared_env).resolve())
+
+
 @functools.lru_cache(maxsize=8)
 def _schema_dir(env: str | None, _shared_env: str | None) -> Path:
     if env:
@@ -177,12 +187,12 @@ def _load_schema(directory: str) -> tuple[etree.XMLSchema, etree._ElementTree]:
 
 def duis_schema() -> etree.XMLSchema:
     """The compiled DUIS 5.4 schema (loaded once per schema folder, never from the network)."""
-    return _load_schema(str(schema_dir().resolve()))[0]
+    return _load_schema(_resolved_schema_dir())[0]
 
 
 def schema_document() -> etree._ElementTree:
     """The parsed ``duis-5.4.xsd`` document itself (shared; treat as read-only)."""
-    return _load_schema(str(schema_dir().resolve()))[1]
+    return _load_schema(_resolved_schema_dir())[1]
 
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -202,7 +212,7 @@ def schema_enumeration(type_name: str) -> tuple[str, ...]:
 
     e.g. ``schema_enumeration("ServiceReferenceVariant")`` or ``schema_enumeration("ResponseCode")``.
     """
-    return _enumeration(str(schema_dir().resolve()), type_name)
+    return _enumeration(_resolved_schema_dir(), type_name)
 
 
 # ------------------------------------------------------------------------------------------- parsing

@@ -21,6 +21,17 @@ class Scenario(BaseModel, frozen=True):
     routine_request_day: int | None = None
     expected_post_commissioning: str | None = None
     expected_events: tuple[str, ...] = ()
+    #: Install and Commission (BAD 7.2.1): a single-fuel gas install, the CH on a hot-shoe (no ESME)
+    gas_only: bool = False
+    #: PPMID, IHD, HCALCS, CAD fitted besides the meters (BAD 7.2.1.6.5), joined in child workflows
+    han_devices: tuple[str, ...] = ()
+    #: faults the scenario always sets, as (Device Type, fault)
+    device_faults: tuple[tuple[str, str], ...] = ()
+    #: what the procurer put in the meters' Supplier cells, as (Device Type, holder): "DCC" (a DCC ACB
+    #: certificate, BAD Table 4 (b)) or "other-mpid" (the Supplier's other MPID's certificate, BAD 7.2.1.6.9)
+    supplier_cells: tuple[tuple[str, str], ...] = ()
+    #: HAN devices whose join the scenario expects to fail (reported, the SMS stays Enrolled)
+    expected_not_joined: tuple[str, ...] = ()
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -69,6 +80,86 @@ SCENARIOS: dict[str, Scenario] = {
             routine_request_day=15,
             expected_post_commissioning="not met",
             expected_events=("post_commissioning_overdue", "restricted_after_14_days", "routine_request_refused"),
+        ),
+        Scenario(
+            name="install-commission-gas-hot-shoe",
+            description="Single-fuel gas Install and Commission (BAD 7.2.1.6.4): the CH on a hot-shoe, no ESME; the "
+                        "Gas Supplier reports it (8.14.1), adds the GSME (8.11, N24), commissions it (8.1.1), sets "
+                        "the MPRN (6.20.1) and joins it to the GPF (8.7.2): CHF, GSME and GPF 'commissioned'.",
+            process="install_commission",
+            faults=("no-wan",),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "GSME": "commissioned"},
+            gas_only=True,
+            expected_events=("join_gsme_to_gpf", "set_import_mpxn_gsme"),
+        ),
+        Scenario(
+            name="install-commission-ppmid-ihd",
+            description="Dual-fuel Install and Commission with a PPMID and an IHD (BAD 7.2.1.6.12): each added to the "
+                        "CHF Device Log (8.11, N24) and joined to the ESME (PPMID 8.7.2 + 8.7.1; IHD 8.7.2) and to "
+                        "the GPF and GSME; the PPMID 'commissioned' like the ESME, the IHD Associated.",
+            process="install_commission",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                               "GSME": "commissioned", "PPMID": "commissioned"},
+            dual_fuel=True,
+            han_devices=("PPMID", "IHD"),
+            expected_events=("han_device_joined", "join_service_critical", "join_service_non_critical"),
+        ),
+        Scenario(
+            name="install-commission-join-timeout-one-device",
+            description="Electricity Install and Commission with a PPMID, an IHD, an HCALCS and a CAD, each joined in "
+                        "its own child workflow; the IHD never joins: N25 for it, the others joined, the "
+                        "electricity SMS Enrolled and the IHD reported not joined.",
+            process="install_commission",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned", "PPMID": "commissioned",
+                               "HCALCS": "commissioned"},
+            han_devices=("PPMID", "IHD", "HCALCS", "CAD"),
+            device_faults=(("IHD", "join-timeout"),),
+            expected_not_joined=("IHD",),
+            expected_events=("n25_whitelist_update_unsuccessful_han", "han_device_not_joined"),
+        ),
+        Scenario(
+            name="install-commission-handover",
+            description="Dual-fuel Install and Commission where the ESME's Supplier cell holds a DCC certificate "
+                        "(Request Handover, SRV 6.21, BAD 7.2.1.6.8) and the GSME's the Supplier's other MPID's "
+                        "(Update Security Credentials (KRP), SRV 6.15.1, BAD 7.2.1.6.9), both before 8.1.1.",
+            process="install_commission",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                               "GSME": "commissioned"},
+            dual_fuel=True,
+            supplier_cells=(("ESME", "DCC"), ("GSME", "other-mpid")),
+            expected_events=("request_handover", "update_security_credentials_krp_gsme"),
+        ),
+        Scenario(
+            name="install-and-leave-wan-after-3-days",
+            description="Install and Leave (BAD 7.2.2): the CH finds no SM WAN; 8.14.2 within 3 Working Days; Commands "
+                        "for local delivery (8.11 x3, 8.7.2, 8.7.1) carried by the HHT, returned with 8.13; 8.4; the "
+                        "SM WAN comes 3 days later: CHF 'commissioned', then 8.1.1 and 6.20.1 for the ESME.",
+            process="install_and_leave",
+            faults=("join-timeout",),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned", "GPF": "installed not commissioned",
+                               "PPMID": "installed not commissioned"},
+            device_faults=(("CHF", "wan-after:3"),),
+            expected_events=("ch_status_update_install_no_sm_wan", "return_local_command_response",
+                             "sm_wan_connected"),
+        ),
+        Scenario(
+            name="install-and-leave-no-wan",
+            description="Install and Leave (BAD 7.2.2) where the SM WAN never comes: the Supplier waits 90 days "
+                        "(8.2 checks weekly), then ends the process with the devices 'installed not commissioned' "
+                        "(failure branch: exit 1).",
+            process="install_and_leave",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
+            device_faults=(("CHF", "no-wan"),),
         ),
     )
 }

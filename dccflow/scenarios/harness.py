@@ -11,14 +11,18 @@ from sqlmodel import func, select
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
+    from dccflow.audit import Verdict
     from dccflow.clock import activity_now
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
     from dccflow.events import ObligationOutcome, ProcessEvent
-    from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
+    from dccflow.parties import DCC_ID, ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
+    from dccflow.scenarios.audit import AuditActivities, AuditRequest
     from dccflow.scenarios.catalogue import get_scenario
+    from dccflow.scenarios.install_leave import run_install_and_leave
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
+    from workflows.han_device_join import HanDevice
     from workflows.install_commission import (
         ElectricityPremises,
         InstallCommissionInput,
@@ -29,6 +33,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.post_commissioning import RoutineRequest
 
 
+def _other_mpid(device_type: str) -> str:
+    """The Supplier's other MPID (User ID) for a meter: its gas one on an ESME, its electricity one on a GSME."""
+    role = UserRole.IMPORT_SUPPLIER if device_type == "GSME" else UserRole.GAS_SUPPLIER
+    return SUPPLIER.user_ids[role]
+
+
 class ScenarioRequest(BaseModel):
     scenario: str
     faults: list[str] = Field(default_factory=list)
@@ -37,7 +47,10 @@ class ScenarioRequest(BaseModel):
 class DeviceStatus(BaseModel):
     device_id: str
     device_type: str
-    smi_status: str
+    #: None for a Type 2 Device (IHD, CAD: no SMI Status, AC 2.9)
+    smi_status: str | None
+    #: the Smart Meter or GPF the SMI Associates the Device with (joined devices)
+    associated_with: str | None = None
 
 
 class AlertSeen(BaseModel):
@@ -58,6 +71,15 @@ class PostCommissioningSeen(BaseModel):
     reason: str
 
 
+class HanDeviceSeen(BaseModel):
+    """A PPMID, IHD, HCALCS or CAD of an Install and Commission: joined, not joined (N25) or failed, and why."""
+
+    device_id: str
+    device_type: str
+    outcome: str
+    reason: str
+
+
 class ScenarioReport(BaseModel):
     scenario: str
     faults: list[str]
@@ -70,7 +92,10 @@ class ScenarioReport(BaseModel):
     dcc_alerts: list[AlertSeen]
     events: list[ProcessEvent]
     obligations: list[ObligationOutcome]
+    #: the obligations audit: a verdict per entry of the BAD 7.2 obligation register (dccflow.audit)
+    regulation: list[Verdict] = []
     post_commissioning: list[PostCommissioningSeen] = []
+    han_devices: list[HanDeviceSeen] = []
 
 
 class HarnessActivities:
@@ -89,16 +114,30 @@ class HarnessActivities:
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        dual_fuel = get_scenario(req.scenario).dual_fuel
-        ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER, dual_fuel=dual_fuel)
+        scenario = get_scenario(req.scenario)
+        dual_fuel, gas_only = scenario.dual_fuel, scenario.gas_only
+        han = set(scenario.han_devices)
+        cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype) for dtype, holder in scenario.supplier_cells}
+        ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER, dual_fuel=dual_fuel, gas_only=gas_only,
+                             ppmid="PPMID" in han, ihd="IHD" in han, hcalcs="HCALCS" in han, cad="CAD" in han,
+                             supplier_cells=cells)
+        by_type = {"CHF": ids.chf_id, "GPF": ids.gpf_id, "ESME": ids.esme_id, "GSME": ids.gsme_id,
+                   "PPMID": ids.ppmid_id, "IHD": ids.ihd_id, "HCALCS": ids.hcalcs_id, "CAD": ids.cad_id}
         for fault in req.faults:
-            target = ids.chf_id if fault == "no-wan" else ids.esme_id
+            target = ids.chf_id if fault == "no-wan" else ids.gsme_id if gas_only else ids.esme_id
             self.rt.fleet.set_fault(target, fault)
-        gas = dict(gsme_id=ids.gsme_id, gsme_install_code=install_code(ids.gsme_id), mprn=ids.mprn) if dual_fuel \
-            else {}
-        return ElectricityPremises(premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id,
-                                   esme_id=ids.esme_id, esme_install_code=install_code(ids.esme_id),
-                                   mpan=ids.mpan, **gas)
+        for dtype, fault in scenario.device_faults:
+            self.rt.fleet.set_fault(by_type[dtype], fault)
+        gas = dict(gsme_id=ids.gsme_id, gsme_install_code=install_code(ids.gsme_id), mprn=ids.mprn) \
+            if dual_fuel or gas_only else {}
+        electricity = {} if gas_only else dict(esme_id=ids.esme_id, esme_install_code=install_code(ids.esme_id),
+                                                mpan=ids.mpan)
+        return ElectricityPremises(
+            premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id, **electricity, **gas,
+            han_devices=[HanDevice(device_id=by_type[t], device_type=t, install_code=install_code(by_type[t]))
+                         for t in scenario.han_devices],
+            # the Supplier's procurement records: whose certificate it had put in each Supplier cell (Table 4)
+            supplier_cell_holders={by_type[t]: DCC_ID if h == "DCC" else h for t, h in cells.items()})
 
     @activity.defn
     async def scenario_snapshot(self, device_ids: list[str]) -> Snapshot:
@@ -109,7 +148,8 @@ class HarnessActivities:
             rows = s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(device_ids))).all()
             order = {d: i for i, d in enumerate(device_ids)}
             devices = sorted((DeviceStatus(device_id=r.device_id, device_type=r.device_type,
-                                           smi_status=r.smi_status) for r in rows),
+                                           smi_status=r.smi_status, associated_with=r.associated_with)
+                              for r in rows),
                              key=lambda d: order[d.device_id])
         alerts = [AlertSeen(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient)
                   for m in self.rt.outbound.sent(device_ids=device_ids) if m.kind == "dcc_alert"]
@@ -128,12 +168,18 @@ class ScenarioWorkflow:
     def process_workflow_id(self) -> str | None:
         return self._child_id
 
+    def _set_child(self, workflow_id: str) -> None:
+        self._child_id = workflow_id
+
     @workflow.run
     async def run(self, req: ScenarioRequest) -> ScenarioReport:
         scenario = get_scenario(req.scenario)
+        if scenario.process == "install_and_leave":  # BAD 7.2.2: its own premises and process
+            return await run_install_and_leave(req, scenario, self._set_child)
         premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)
         self._child_id = install_commission_workflow_id(premises.chf_id)
         device_ids = [d for d in (premises.chf_id, premises.gpf_id, premises.esme_id, premises.gsme_id) if d]
+        device_ids += [d.device_id for d in premises.han_devices]
         result = await workflow.execute_child_workflow(
             InstallCommissionWorkflow.run,
             InstallCommissionInput(premises=premises,
@@ -151,18 +197,25 @@ class ScenarioWorkflow:
         statuses = {d.device_type: d.smi_status for d in snap.devices}
         events = sorted([*result.events, *(e for pc in result.post_commissioning for e in pc.events)],
                         key=lambda e: e.at)
+        regulation = await workflow.execute_activity_method(
+            AuditActivities.scenario_audit,
+            AuditRequest(events=events, outcomes=result.obligations, device_ids=device_ids), **_ACT)
         pc_outcomes = {pc.outcome for pc in result.post_commissioning}
         reached = result.end == scenario.expected_end and all(
             statuses.get(t) == s for t, s in scenario.expected_statuses.items()) and (
             scenario.expected_post_commissioning is None or pc_outcomes == {scenario.expected_post_commissioning}
-        ) and set(scenario.expected_events) <= {e.bpmn_id for e in events}
+        ) and set(scenario.expected_events) <= {e.bpmn_id for e in events} and sorted(
+            h.device_type for h in result.han_devices if h.outcome != "joined") == sorted(scenario.expected_not_joined)
         return ScenarioReport(
             scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
             end=result.end, reason=result.reason, expected_end_reached=reached, devices=snap.devices,
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
+            regulation=regulation,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
                                                       end=pc.end, reason=pc.reason)
-                                for pc in result.post_commissioning])
+                                for pc in result.post_commissioning],
+            han_devices=[HanDeviceSeen(device_id=h.device_id, device_type=h.device_type, outcome=h.outcome,
+                                       reason=h.reason) for h in result.han_devices])
 
 
 def _plan(scenario, premises) -> PostCommissioningPlan | None:

@@ -50,6 +50,8 @@ class PremisesIds(BaseModel):
     mprn: str
     ppmid_id: str = ""
     ihd_id: str = ""
+    hcalcs_id: str = ""
+    cad_id: str = ""
 
 
 def premises_ids(number: int) -> PremisesIds:
@@ -62,6 +64,8 @@ def premises_ids(number: int) -> PremisesIds:
         gsme_id=device_id("GSME", number),
         ppmid_id=device_id("PPMID", number),
         ihd_id=device_id("IHD", number),
+        hcalcs_id=device_id("HCALCS", number),
+        cad_id=device_id("CAD", number),
         mpan=make_mpan(f"{DISTRIBUTOR_ID}{number:010d}"),
         mprn=make_mprn(f"{number % 10**8:08d}"),
     )

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cryptography import x509
@@ -69,8 +70,14 @@ def _strip_space_after_separators(text: str) -> str:
 def parse_name(text: str) -> x509.Name:
     """Parse an RFC 4514 distinguished name, tolerating whitespace after separators.
 
-    Raises ``ValueError`` when the string is not a well-formed name.
+    Raises ``ValueError`` when the string is not a well-formed name. Names parsed are remembered (a
+    ``x509.Name`` is immutable; the issuer of every signed message is one of a few CAs).
     """
+    return _parse_name(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_name(text: str) -> x509.Name:
     cleaned = _strip_space_after_separators(text.strip())
     if not cleaned:
         raise ValueError("empty distinguished name")

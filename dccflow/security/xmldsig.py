@@ -62,6 +62,7 @@ __all__ = [
     "sign",
     "signer_identity",
     "verify",
+    "verify_with_digest",
 ]
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -119,32 +120,19 @@ def _remove_preserving_tail(node: etree._Element) -> None:
 
 
 def _check_no_split_text(root: etree._Element, skip: etree._Element | None) -> None:
-    for element in root.iter():
-        if element is skip:
+    # Only elements with a non-element child (comment, PI, unexpanded entity) can hide text from c14n; libxml2
+    # finds those nodes (usually none) without a Python-level walk over every element.
+    for node in root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity):
+        element = node.getparent()
+        if element is None or element is skip:
             continue
-        if not isinstance(element.tag, str):
-            continue
-        children = list(element)
-        if not any(not isinstance(child.tag, str) for child in children):
-            continue
-        texts = [element.text or ""] + [child.tail or "" for child in children]
+        texts = [element.text or ""] + [child.tail or "" for child in element]
         if any(text.strip() for text in texts):
             raise SignatureError("comment in text", f"comment or PI inside the text of {element.tag}")
 
 
 def _all_signatures(root: etree._Element) -> list[etree._Element]:
     return list(root.iter(_ds("Signature")))
-
-
-def _document_digest(root: etree._Element, signature: etree._Element | None) -> bytes:
-    """SHA-256 of exc-c14n(document minus the enveloped signature); works on a copy."""
-    work = copy.deepcopy(root)
-    work.tail = None
-    if signature is not None:
-        # Locate the same Signature in the copy by its position among root's children.
-        index = list(root).index(signature)
-        _remove_preserving_tail(work[index])
-    return hashlib.sha256(_c14n(work)).digest()
 
 
 def _b64(data: bytes) -> str:
@@ -187,7 +175,7 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certi
         raise SignatureError("already signed", "document already contains a ds:Signature")
     _check_no_split_text(root, None)
 
-    digest = _document_digest(root, None)
+    digest = hashlib.sha256(_c14n(root)).digest()  # c14n of an element never includes its tail
 
     signature = etree.SubElement(root, _ds("Signature"), nsmap={"ds": DS_NS})
     signed_info = etree.SubElement(signature, _ds("SignedInfo"))
@@ -273,7 +261,15 @@ def signer_identity(root: etree._Element) -> tuple[str, int]:
 
 
 def verify(root: etree._Element, find_certificate: CertificateLookup) -> x509.Certificate:
-    """Verify the enveloped DUIS signature on ``root``; return the signer's certificate.
+    """Verify the enveloped DUIS signature on ``root``; return the signer's certificate (see
+    :func:`verify_with_digest`, which also returns the verified Reference digest)."""
+    return verify_with_digest(root, find_certificate)[0]
+
+
+def verify_with_digest(root: etree._Element,
+                       find_certificate: CertificateLookup) -> tuple[x509.Certificate, bytes]:
+    """Verify the enveloped DUIS signature on ``root``; return the signer's certificate and the verified
+    SHA-256 Reference digest (exc-c14n of the document minus the signature: the signed content).
 
     ``find_certificate(issuer_name, serial)`` receives the normalised issuer name (see
     :func:`signer_identity`); the returned certificate must carry that issuer and serial.
@@ -303,7 +299,10 @@ def verify(root: etree._Element, find_certificate: CertificateLookup) -> x509.Ce
     issuer, serial = _parse_key_info(key_info)
 
     expected_digest = _b64decode(digest_value.text, "DigestValue", "digest mismatch")
-    if _document_digest(work, signature) != expected_digest:
+    signed_info_c14n = _c14n(signed_info)  # before the Signature leaves the working copy
+    _remove_preserving_tail(signature)  # ``work`` is already a copy: no second one
+    digest = hashlib.sha256(_c14n(work)).digest()
+    if digest != expected_digest:
         raise SignatureError("digest mismatch", "document content does not match DigestValue")
 
     cert = find_certificate(issuer, serial)
@@ -327,7 +326,7 @@ def verify(root: etree._Element, find_certificate: CertificateLookup) -> x509.Ce
         raise SignatureError("bad signature value", f"expected {2 * size} octets (r||s), got {len(raw)}")
     der = encode_dss_signature(int.from_bytes(raw[:size], "big"), int.from_bytes(raw[size:], "big"))
     try:
-        public_key.verify(der, _c14n(signed_info), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(der, signed_info_c14n, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise SignatureError("bad signature value", "ECDSA verification failed") from exc
-    return cert
+    return cert, digest

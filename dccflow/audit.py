@@ -1,0 +1,385 @@
+"""The obligations audit: for a finished process, one verdict per entry of the obligation register
+(:mod:`dccflow.domain.obligations`) — met, breached, not applicable (no step citing it was reached) or not
+assessed — with the SEC/BAD reference, the actor, and the times (deadline, actual).
+
+Pure: it judges the process events, the workflows' ``Deadline`` outcomes and a snapshot of the DCC's own records
+(:class:`DccRecords`, read by an activity: ``dccflow.scenarios.audit``). Steps are linked to obligations only
+through the BAD sections and SEC clauses the steps cite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from dccflow.audit_records import DccRecords, DeviceRec, RequestRec
+from dccflow.domain.calendar import working_day_deadline
+from dccflow.domain.obligations import JOINABLE, REGISTER, Judged, Obligation, TimeRule
+from dccflow.events import ObligationOutcome, ProcessEvent
+
+Outcome = Literal["met", "breached", "not applicable", "not assessed"]
+
+
+class Verdict(BaseModel):
+    obligation: str
+    bad_step: str
+    actor: str
+    ref: str
+    summary: str
+    judged: str
+    verdict: Outcome
+    due: datetime | None = None
+    actual: datetime | None = None
+    device_id: str | None = None
+    detail: str = ""
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+def cites(refs: Iterable[str], wanted: Iterable[str]) -> bool:
+    """Whether any ref is one of ``wanted`` or a sub-section of one ("BAD 7.2.2" covers "BAD 7.2.2.6.1",
+    "SEC H5.1" covers "SEC H5.1(a)")."""
+    wanted = tuple(wanted)
+    return any(r == w or (r.startswith(w) and r[len(w)] in ".( ") for r in refs for w in wanted)
+
+
+def due_after(start: datetime, rule: TimeRule) -> datetime:
+    if rule.unit == "working days":
+        return working_day_deadline(start, rule.amount)
+    if rule.unit == "days":
+        return start + timedelta(days=rule.amount)
+    return start + timedelta(seconds=rule.amount)
+
+
+class _Ctx:
+    def __init__(self, o: Obligation, events: list[ProcessEvent], triggers: list[ProcessEvent], rec: DccRecords):
+        self.o, self.events, self.triggers, self.rec = o, events, triggers, rec
+        self.end = max((e.at for e in events), default=None)
+
+    def v(self, verdict: Outcome, *, due=None, actual=None, device_id=None, detail: str = "") -> Verdict:
+        o = self.o
+        return Verdict(obligation=o.id, bad_step=o.bad_step, actor=o.actor, ref=o.ref, summary=o.summary,
+                       judged=o.judged.value, verdict=verdict, due=due, actual=actual, device_id=device_id,
+                       detail=detail)
+
+    def devices(self, types: Iterable[str] | None = None) -> list[tuple[str, ProcessEvent]]:
+        """The Devices the triggering steps were about (first step per Device), of ``types`` if given."""
+        seen: dict[str, ProcessEvent] = {}
+        for e in self.triggers:
+            if e.device_id and e.device_id not in seen and (types is None or self.rec.type_of(e.device_id) in types):
+                seen[e.device_id] = e
+        return list(seen.items())
+
+    def not_reached(self, what: str) -> Verdict:
+        return self.v("not applicable", detail=what)
+
+
+# -- checks: one per kind of evidence ----------------------------------------------------------------------------
+def _step(c: _Ctx) -> list[Verdict]:
+    evidence = c.o.params["evidence"]
+    types = c.o.params.get("types")
+
+    def found(device_id: str | None, since: datetime) -> ProcessEvent | None:
+        return next((e for e in c.events if cites(e.refs, evidence) and e.at >= since
+                     and (device_id is None or e.device_id in (None, device_id))), None)
+
+    targets = [(d, e) for d, e in c.devices(types)] if types else [(None, c.triggers[0])]
+    if not targets:
+        return [c.not_reached(f"no {'/'.join(types)} in the steps citing {', '.join(c.o.applies_when)}")]
+    out = []
+    for device_id, trigger in targets:
+        hit = found(device_id, trigger.at)
+        out.append(c.v("met", actual=hit.at, device_id=device_id, detail=f"step {hit.bpmn_id}") if hit else
+                   c.v("breached", device_id=device_id,
+                       detail=f"no step citing {' / '.join(evidence)} before the process ended"))
+    return out
+
+
+def _smi_status(c: _Ctx) -> list[Verdict]:
+    to, types = c.o.params["to"], c.o.params["types"]
+    targets = [d for d, _ in c.devices(types)]
+    if not targets and not any(e.device_id for e in c.triggers):
+        targets = [d.device_id for d in c.rec.devices if d.device_type in types]
+    if not targets:
+        return [c.not_reached(f"no {'/'.join(types)} in the steps citing {', '.join(c.o.applies_when)}")]
+    out = []
+    for device_id in targets:
+        change = c.rec.first_change(device_id, to)
+        out.append(c.v("met", actual=change.at, device_id=device_id,
+                       detail=f"SMI {change.from_status or '-'} → {change.to_status}") if change else
+                   c.v("breached", device_id=device_id,
+                       detail=f"SMI status never {' / '.join(to)} (now {c.rec.status_at(device_id, c.end)})"))
+    return out
+
+
+def _smi_guard(c: _Ctx) -> list[Verdict]:
+    p = c.o.params
+    changes = [ch for ch in c.rec.smi_changes if ch.to_status in p["to"] and c.rec.type_of(ch.device_id) in p["types"]]
+    if not changes:
+        return [c.not_reached(f"no {'/'.join(p['types'])} became {' / '.join(p['to'])}")]
+    out = []
+    for ch in changes:
+        faults = []
+        if "allowed_from" in p and ch.from_status not in p["allowed_from"]:
+            faults.append(f"was '{ch.from_status}'")
+        if ch.from_status in p.get("forbidden_from", ()):
+            faults.append(f"was '{ch.from_status}'")
+        if p.get("listed") and ch.from_status is None:
+            faults.append("was not on the SMI")
+        if p.get("chf_first"):
+            chf = (c.rec.device(ch.device_id) or DeviceRec(device_id="", device_type="")).chf_id or next(
+                (d.device_id for d in c.rec.devices if d.device_type == "CHF"), None)
+            chf_at = c.rec.first_change(chf, ["commissioned"]) if chf else None
+            if chf_at is None or chf_at.at > ch.at:
+                faults.append("its CHF was not yet commissioned")
+        out.append(c.v("breached" if faults else "met", actual=ch.at, device_id=ch.device_id,
+                       detail="; ".join(faults) or f"SMI {ch.from_status} → {ch.to_status}"))
+    return out
+
+
+def _dcc_alert(c: _Ctx) -> list[Verdict]:
+    code, types = c.o.params["code"], c.o.params.get("types")
+    targets = [d for d, _ in c.devices(types)]
+    if not targets:
+        if types:
+            return [c.not_reached(f"no {'/'.join(types)} in the steps citing {', '.join(c.o.applies_when)}")]
+        targets = [None]
+    out = []
+    for device_id in targets:
+        alert = next((a for a in c.rec.alerts if a.code == code and device_id in (None, a.device_id)), None)
+        out.append(c.v("met", actual=alert.at, device_id=device_id, detail=f"{code} to {alert.recipient}")
+                   if alert else c.v("breached", device_id=device_id, detail=f"no DCC Alert {code} sent"))
+    return out
+
+
+def _associated(c: _Ctx) -> list[Verdict]:
+    field, types = c.o.params["field"], c.o.params.get("types")
+    targets = [(d, e) for d, e in c.devices(types) if c.rec.type_of(d) != "CHF"]
+    if not targets:
+        return [c.not_reached("no Device in the steps")]
+    out = []
+    for device_id, event in targets:
+        dev = c.rec.device(device_id)
+        value = getattr(dev, field) if dev else None
+        out.append(c.v("met", actual=event.at, device_id=device_id, detail=f"Associated with {value}") if value
+                   else c.v("breached", device_id=device_id, detail="not Associated on the SMI"))
+    return out
+
+
+def _device_log(c: _Ctx) -> list[Verdict]:
+    chfs = [d.device_id for d in c.rec.devices if d.device_type == "CHF"]
+    return [c.v("met", actual=c.rec.device_logs[chf], device_id=chf, detail="Device Log record kept")
+            if chf in c.rec.device_logs else c.v("breached", device_id=chf, detail="no Device Log record")
+            for chf in chfs] or [c.not_reached("no CHF")]
+
+
+def _join_watch(c: _Ctx) -> list[Verdict]:
+    out = []
+    allowance = timedelta(seconds=c.rec.join_allowance_seconds)
+    for r in c.rec.requests:
+        if r.srv != "8.11" or r.rejected or r.completed_at is None or r.join_time_period is None:
+            continue
+        period = timedelta(seconds=r.join_time_period)
+        due = r.completed_at + period + allowance
+        alert = next((a for a in c.rec.alerts if a.request_id == r.request_id and a.code in ("N24", "N25")), None)
+        if alert is None:
+            out.append(c.v("breached" if c.end and c.end > due else "not assessed", due=due,
+                           detail=f"no N24/N25 for {r.request_id}"))
+            continue
+        early = alert.code == "N25" and alert.at < r.completed_at + period
+        late = alert.at > due + timedelta(seconds=60)  # delivered within the Alerts target (SEC H3.14(g))
+        out.append(c.v("breached" if early or late else "met", due=due, actual=alert.at, device_id=alert.device_id,
+                       detail=f"{alert.code}; Join Time Period {r.join_time_period} s + allowance "
+                              f"{c.rec.join_allowance_seconds} s" + (" (gave up early)" if early else "")))
+    return out or [c.not_reached("no SRV 8.11 add with a Service Response")]
+
+
+def _enrolment(c: _Ctx) -> list[Verdict]:
+    out = []
+    fuels = {"SEC H5.1(a)": ("electricity", ["ESME"]), "SEC H5.1(b)": ("gas", ["GSME", "GPF"])}
+    for ref, (fuel, types) in fuels.items():
+        if not any(cites(e.refs, [ref]) for e in c.triggers):
+            continue
+        changes = [c.rec.first_change(d.device_id, ["commissioned"]) for d in c.rec.devices if d.device_type in types]
+        if len(changes) == len(types) and all(changes):
+            out.append(c.v("met", actual=max(ch.at for ch in changes), detail=f"{fuel} SMS Enrolled"))
+        else:
+            out.append(c.v("breached", detail=f"{fuel} SMS claimed Enrolled but not all of "
+                                              f"{'/'.join(types)} are commissioned"))
+    return out or [c.not_reached("no Enrolment step")]
+
+
+def _join_guard(c: _Ctx) -> list[Verdict]:
+    types = c.o.params["types"]
+    out = []
+    for device_id, event in c.devices(types):
+        before = c.events[max(c.events.index(event) - 1, 0)].at
+        faults = []
+        dtype = c.rec.type_of(device_id)
+        if dtype in ("IHD", "CAD"):
+            anchors = [d.device_id for d in c.rec.devices if d.device_type in ("ESME", "GPF")]
+            if not any(c.rec.status_at(a, before) in JOINABLE for a in anchors):
+                faults.append("no ESME/GPF in a joinable state")
+        elif c.rec.status_at(device_id, before) not in JOINABLE:
+            faults.append(f"the Device was '{c.rec.status_at(device_id, before)}'")
+        chf = next((d.device_id for d in c.rec.devices if d.device_type == "CHF"), None)
+        if chf and c.rec.status_at(chf, before) not in JOINABLE:
+            faults.append(f"the CHF was '{c.rec.status_at(chf, before)}'")
+        out.append(c.v("breached" if faults else "met", actual=event.at, device_id=device_id,
+                       detail="; ".join(faults) or "all parties joinable"))
+    return out or [c.not_reached(f"no {'/'.join(types)} joined")]
+
+
+def _ch_asset(c: _Ctx) -> list[Verdict]:
+    srv, need = c.o.params["srv"], c.o.params["need"]
+    rows = [a for a in c.rec.ch_assets if a.srv == srv]
+    if not rows:
+        return [c.v("breached", detail=f"the DCC holds no SRV {srv} record")]
+    row = rows[0]
+    ok = bool(row.incident_ref) if need == "incident" else bool(row.details)
+    return [c.v("met" if ok else "breached", actual=row.at, device_id=row.chf_id,
+                detail=(f"Incident {row.incident_ref}" if need == "incident" else f"{row.details}") if ok
+                else f"no {need} recorded")]
+
+
+_PC_FIELDS = {"BAD 7.2.3.5.2": "keys_regenerated_at", "BAD 7.2.3.5.4": "device_certificate_stored_at",
+              "BAD 7.2.3.5.5": "network_operator_cell_at", "BAD 7.2.3.5.6": "organisation_certificate_replaced_at"}
+
+
+def _pc_info(c: _Ctx) -> list[Verdict]:
+    out = []
+    for device_id, _ in c.devices():
+        row = next((p for p in c.rec.pc_info if p.device_id == device_id), None)
+        done = {f for e in c.triggers if e.device_id == device_id for r, f in _PC_FIELDS.items() if r in e.refs}
+        missing = [f for f in sorted(done) if row is None or getattr(row, f) is None]
+        latest = max((getattr(row, f) for f in done if row and getattr(row, f)), default=None)
+        out.append(c.v("breached" if missing else "met", actual=latest, device_id=device_id,
+                       detail=f"not recorded: {', '.join(missing)}" if missing
+                       else f"recorded: {', '.join(sorted(done))}"))
+    return out or [c.not_reached("no post-commissioning step")]
+
+
+def _requests_to(c: _Ctx, device_id: str, since: datetime) -> list[RequestRec]:
+    exempt = set(c.rec.exempt_srvs)
+    return [r for r in c.rec.requests if r.target == device_id and r.at >= since and r.srv not in exempt]
+
+
+def _supplier_restriction(c: _Ctx) -> list[Verdict]:
+    out = []
+    for device_id, event in c.devices():
+        sent = _requests_to(c, device_id, event.at)
+        out.append(c.v("breached", actual=sent[0].at, device_id=device_id,
+                       detail=f"SRV {sent[0].srv} sent while the steps were overdue") if sent else
+                   c.v("met", device_id=device_id, detail="no other request sent while the steps were overdue"))
+    return out or [c.not_reached("no overdue Device")]
+
+
+def _dcc_restriction(c: _Ctx) -> list[Verdict]:
+    out = []
+    for device_id, _ in c.devices():
+        commissioned = c.rec.first_change(device_id, ["commissioned"])
+        if commissioned is None:
+            continue
+        since = commissioned.at + timedelta(days=c.rec.restriction_after_days)
+        sent = _requests_to(c, device_id, since)
+        if not sent:
+            out.append(c.v("not assessed", due=since, device_id=device_id,
+                           detail="no request other than the allowed ones reached the DCC after day 14"))
+            continue
+        accepted = [r for r in sent if not r.rejected]
+        first = (accepted or sent)[0]
+        out.append(c.v("breached" if accepted else "met", due=since, actual=first.at, device_id=device_id,
+                       detail=f"SRV {first.srv} " + ("accepted" if accepted else f"refused ({first.response_code})")))
+    return out or [c.not_reached("no commissioned Device in the steps")]
+
+
+def _service_level(c: _Ctx) -> list[Verdict]:
+    rows = [r for r in c.rec.service_levels if r.measure == c.o.params["measure"]]
+    if not rows:
+        return [c.not_reached("nothing of this kind measured in the run")]
+    worst = max(rows, key=lambda r: r.elapsed_seconds - r.target_seconds)
+    late = [r for r in rows if r.elapsed_seconds > r.target_seconds]
+    return [c.v("breached" if late else "met", due=worst.started_at + timedelta(seconds=worst.target_seconds),
+                actual=worst.started_at + timedelta(seconds=worst.elapsed_seconds),
+                detail=f"{len(rows) - len(late)}/{len(rows)} within {worst.target_seconds:g} s; "
+                       f"slowest {worst.elapsed_seconds:g} s" + (f" (SRV {worst.srv})" if worst.srv else ""))]
+
+
+CHECKS: dict[str, Callable[[_Ctx], list[Verdict]]] = {
+    "step": _step, "smi_status": _smi_status, "smi_guard": _smi_guard, "dcc_alert": _dcc_alert,
+    "associated": _associated, "device_log": _device_log, "join_watch": _join_watch, "enrolment": _enrolment,
+    "join_guard": _join_guard, "ch_asset": _ch_asset, "pc_info": _pc_info,
+    "supplier_restriction": _supplier_restriction, "dcc_restriction": _dcc_restriction,
+    "service_level": _service_level,
+}
+
+
+def _timed_from_events(c: _Ctx, rule: TimeRule) -> list[Verdict]:
+    starts: dict[str | None, ProcessEvent] = {}
+    for e in c.events:
+        if cites(e.refs, rule.from_refs):
+            starts.setdefault(e.device_id, e)
+    out = []
+    for device_id, start in starts.items():
+        due = due_after(start.at, rule)
+        stop = next((e for e in c.events if cites(e.refs, rule.to_refs) and e.at >= start.at
+                     and (device_id is None or e.device_id in (None, device_id))), None)
+        if stop is not None:
+            out.append(c.v("met" if stop.at <= due else "breached", due=due, actual=stop.at, device_id=device_id,
+                           detail=f"{rule.start} → {rule.stop} (process events)"))
+        elif c.end is not None and c.end >= due:
+            out.append(c.v("breached", due=due, device_id=device_id, detail=f"{rule.stop}: never"))
+        else:
+            out.append(c.v("not assessed", due=due, device_id=device_id,
+                           detail=f"the run ended before the deadline; {rule.stop}: not by then"))
+    return out or [c.not_reached(f"no step citing {', '.join(rule.from_refs)}")]
+
+
+def _deadline_device(c: _Ctx, outcome: ObligationOutcome, rule: TimeRule) -> str | None:
+    """The Device a Deadline outcome is about: the one Device of the steps citing the same refs, or the one of
+    them whose Device Type the obligation names ("... for the GPF within 7 days")."""
+    devices = sorted({e.device_id for e in c.events if e.device_id and cites(e.refs, rule.deadline_refs)})
+    if len(devices) == 1:
+        return devices[0]
+    named = [d for d in devices if (t := c.rec.type_of(d)) and f" {t} " in f" {outcome.obligation} "]
+    return named[0] if len(named) == 1 else None
+
+
+def _timed(c: _Ctx, outcomes: list[ObligationOutcome]) -> list[Verdict]:
+    rule = c.o.timing
+    assert rule is not None
+    mine = [x for x in outcomes if rule.deadline_refs and cites(x.refs, rule.deadline_refs)]
+    if mine:
+        return [c.v("met" if x.met else "breached", due=x.due, actual=x.actual, detail=x.obligation,
+                    device_id=_deadline_device(c, x, rule)) for x in mine]
+    if c.o.check is not None:
+        return CHECKS[c.o.check](c)
+    return _timed_from_events(c, rule)
+
+
+def evaluate(events: list[ProcessEvent], outcomes: list[ObligationOutcome], records: DccRecords,
+             register: Iterable[Obligation] = REGISTER) -> list[Verdict]:
+    """One or more verdicts per register entry (one per Device or per deadline where the entry is per Device)."""
+    events = sorted(events, key=lambda e: e.at)
+    verdicts: list[Verdict] = []
+    for o in register:
+        triggers = [e for e in events if cites(e.refs, o.applies_when)] if o.applies_when else events
+        c = _Ctx(o, events, triggers, records)
+        if o.judged is Judged.NOT_ASSESSABLE:
+            verdicts.append(c.v("not assessed", detail=o.why))
+        elif not triggers:
+            verdicts.append(c.not_reached(f"no step citing {', '.join(o.applies_when)} was reached"))
+        elif o.judged is Judged.TIMED:
+            verdicts.extend(_timed(c, outcomes))
+        else:
+            verdicts.extend(CHECKS[o.check or "step"](c))
+    return verdicts
+
+
+def summary(verdicts: Iterable[Verdict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    return counts

@@ -1,0 +1,111 @@
+"""The obligations audit as an activity: reads the DCC's own records about a run's Devices (SMI and its status
+history, DCC Alerts, request and rejection logs, service-level measurements, CH asset records, Post
+Commissioning Information, Device Log records) and judges the run against the obligation register
+(:func:`dccflow.audit.evaluate`). Workflows never read the DCC's tables; this activity does, after the process."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from sqlmodel import or_, select
+from temporalio import activity
+
+from dccflow.audit import Verdict, evaluate
+from dccflow.audit_records import (
+    AlertRec,
+    ChAssetRec,
+    DccRecords,
+    DeviceRec,
+    PcInfoRec,
+    RequestRec,
+    ServiceLevelRec,
+    SmiChangeRec,
+)
+from dccflow.events import ObligationOutcome, ProcessEvent
+
+
+class AuditRequest(BaseModel):
+    events: list[ProcessEvent]
+    outcomes: list[ObligationOutcome] = Field(default_factory=list)
+    device_ids: list[str]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_JTP = re.compile(rb"JoinTimePeriod>\s*(\d+)\s*<")
+
+
+def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
+    """What the DCC holds about these Devices (and the Non-Device requests that name them)."""
+    from dccflow.db import session_scope
+    from dccflow.parties import DCC_ID
+    from dccsim.config import TARGETS
+    from dccsim.handlers.device import UpdateHanDeviceLog
+    from dccsim.models import DeliveredMessage, LatestCs14, RequestLogEntry, SmiDevice, SmiStatusChange
+    from dccsim.post_commissioning import ALLOWED_WHILE_INCOMPLETE, RESTRICTION_AFTER, PostCommissioningInfo
+    from dccsim.records import ChAssetRecord, RejectedRequest, ServiceLevelRecord
+
+    ids = set(device_ids)
+    with session_scope(engine) as s:
+        devices = [DeviceRec(device_id=d.device_id, device_type=d.device_type, smi_status=d.smi_status,
+                             chf_id=d.chf_id, associated_with=d.associated_with)
+                   for d in s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(ids)))]
+        changes = [SmiChangeRec(device_id=c.device_id, from_status=c.from_status, to_status=c.to_status,
+                                at=_utc(c.at))
+                   for c in s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id.in_(ids))
+                                   .order_by(SmiStatusChange.id))]
+        delivered = list(s.exec(select(DeliveredMessage).where(DeliveredMessage.device_id.in_(ids))
+                                .order_by(DeliveredMessage.id)))
+        alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=_utc(m.at),
+                           request_id=m.request_id) for m in delivered if m.kind == "dcc_alert"]
+        entries = [e for e in s.exec(select(RequestLogEntry).where(or_(RequestLogEntry.target.in_(ids),
+                                                                        RequestLogEntry.target == DCC_ID)))
+                   if e.target in ids or any(d.encode() in e.xml for d in ids)]
+        requests = []
+        for e in entries:
+            # a Command for Local Delivery (Install and Leave, BAD 7.2.2) has no join watch: no N24/N25 is due
+            jtp = _JTP.search(e.xml) if e.srv == "8.11" and not (e.stage or "").startswith("local_") else None
+            requests.append(RequestRec(request_id=e.request_id, originator=e.originator, target=e.target, srv=e.srv,
+                                       at=_utc(e.received_at), completed_at=_utc(e.completed_at),
+                                       response_code=e.response_code,
+                                       join_time_period=int(jtp.group(1)) if jtp else None))
+        for r in s.exec(select(RejectedRequest).order_by(RejectedRequest.id)):
+            target = next((d for d in sorted(ids) if d in (r.reason or "")), None)
+            if target is not None:
+                requests.append(RequestRec(request_id=r.request_id, originator=r.originator, target=target,
+                                           srv=r.srv, at=_utc(r.at), response_code=r.code, rejected=True))
+        refs = {e.request_id for e in entries} | {m.delivery_key for m in delivered}
+        levels = [ServiceLevelRec(measure=r.measure, clause=TARGETS[r.measure].clause, ref=r.ref, srv=r.srv,
+                                  started_at=_utc(r.started_at), stopped_at=_utc(r.stopped_at),
+                                  target_seconds=r.target_seconds, elapsed_seconds=r.elapsed_seconds)
+                  for r in s.exec(select(ServiceLevelRecord).where(ServiceLevelRecord.ref.in_(refs)))]
+        assets = [ChAssetRec(chf_id=a.chf_id, srv=a.srv, at=_utc(a.at), incident_ref=a.incident_ref,
+                             details=a.details or {})
+                  for a in s.exec(select(ChAssetRecord).where(ChAssetRecord.chf_id.in_(ids))
+                                  .order_by(ChAssetRecord.id))]
+        pc = [PcInfoRec(device_id=p.device_id, keys_regenerated_at=_utc(p.keys_regenerated_at),
+                        device_certificate_stored_at=_utc(p.device_certificate_stored_at),
+                        network_operator_cell_at=_utc(p.network_operator_cell_at),
+                        organisation_certificate_replaced_at=_utc(p.organisation_certificate_replaced_at))
+              for p in s.exec(select(PostCommissioningInfo).where(PostCommissioningInfo.device_id.in_(ids)))]
+        logs = {row.chf_id: _utc(row.at) for row in s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(ids)))}
+    return DccRecords(devices=devices, smi_changes=changes, alerts=alerts,
+                      requests=sorted(requests, key=lambda r: r.at),
+                      service_levels=levels, ch_assets=assets, pc_info=pc, device_logs=logs,
+                      join_allowance_seconds=UpdateHanDeviceLog.network_allowance_seconds,
+                      exempt_srvs=sorted(ALLOWED_WHILE_INCOMPLETE),
+                      restriction_after_days=RESTRICTION_AFTER.days)
+
+
+class AuditActivities:
+    def __init__(self, runtime):
+        self.rt = runtime
+
+    @activity.defn
+    async def scenario_audit(self, req: AuditRequest) -> list[Verdict]:
+        """The verdicts for a finished process (BAD 7.2 governance tables; see dccflow.domain.obligations)."""
+        return evaluate(req.events, req.outcomes, read_dcc_records(self.rt.engine, req.device_ids))

@@ -1,0 +1,97 @@
+"""Scenarios of Install and Leave (BAD 7.2.2): the premises it needs and the run, for the scenario harness
+(``dccflow.scenarios.harness`` dispatches here for scenarios whose ``process`` is ``install_and_leave``).
+
+The premises: CH (CHF, GPF), ESME and a PPMID pre-notified 'pending' on the SMI, Registration Data for the MPAN,
+and the installer's HHT — modelled as a Type 2 Device (the premises' CAD id) pre-notified on the SMI, so that the
+DCC can add it to the CHF Device Log (BAD 7.2.2.6.2). The scenario's ``device_faults`` (e.g. ``("CHF",
+"wan-after:3")``) and the user's ``--fault`` (``join-timeout`` on the ESME) are set on the fleet.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+from temporalio import activity, workflow
+
+with workflow.unsafe.imports_passed_through():
+    from dccflow.clock import activity_now
+    from dccflow.config import USER_TASK_QUEUE
+    from dccflow.domain.roles import UserRole
+    from dccflow.parties import SUPPLIER
+    from dccflow.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow.scenarios.premises import install_code
+    from dccflow.search import process_search_attributes
+    from devices.faults import parse_fault_option
+    from workflows.install_and_leave import (
+        InstallAndLeaveInput,
+        InstallAndLeaveWorkflow,
+        InstallLeavePremises,
+        install_and_leave_workflow_id,
+    )
+
+_ACT = dict(start_to_close_timeout=timedelta(seconds=60))
+
+
+class InstallLeaveActivities:
+    def __init__(self, runtime):
+        self.rt = runtime
+
+    @activity.defn
+    async def scenario_provision_install_leave(self, scenario: str, faults: list[str]) -> InstallLeavePremises:
+        from dccflow.db import session_scope
+        from dccflow.scenarios.catalogue import get_scenario
+        from devices.builder import build_premises
+        from devices.models import DeviceState
+
+        with session_scope(self.rt.engine) as s:
+            number = s.exec(select(func.count()).select_from(DeviceState)
+                            .where(DeviceState.device_type == "CHF")).one() + 1
+        ids = build_premises(self.rt.engine, number, activity_now(), supplier=SUPPLIER, ppmid=True, cad=True)
+        by_type = {"CHF": ids.chf_id, "ESME": ids.esme_id, "PPMID": ids.ppmid_id}
+        for dtype, text in get_scenario(scenario).device_faults:
+            name, param, _share = parse_fault_option(text)
+            self.rt.fleet.set_fault(by_type[dtype], name, param)
+        for text in faults:
+            name, param, _share = parse_fault_option(text)
+            self.rt.fleet.set_fault(ids.chf_id if name in ("no-wan", "wan-after") else ids.esme_id, name, param)
+        return InstallLeavePremises(
+            premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id, esme_id=ids.esme_id,
+            esme_install_code=install_code(ids.esme_id), mpan=ids.mpan, ppmid_id=ids.ppmid_id,
+            ppmid_install_code=install_code(ids.ppmid_id), hht_id=ids.cad_id, hht_install_code=install_code(ids.cad_id))
+
+
+async def run_install_and_leave(req, scenario, on_child):
+    """The Scenario workflow's run for Install and Leave (workflow code): provision, the process as a child
+    workflow ``install-leave-<CHF id>``, then the snapshot and the obligations audit, as for Install and Commission."""
+    from dccflow.scenarios.harness import ScenarioReport, Snapshot
+
+    premises: InstallLeavePremises = await workflow.execute_activity_method(
+        InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults], **_ACT)
+    child_id = install_and_leave_workflow_id(premises.chf_id)
+    on_child(child_id)
+    device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id, *([premises.ppmid_id] if premises.ppmid_id
+                                                                        else [])]
+    result = await workflow.execute_child_workflow(
+        InstallAndLeaveWorkflow.run,
+        InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]),
+        id=child_id, task_queue=USER_TASK_QUEUE,
+        search_attributes=process_search_attributes(scenario.process, device_ids, [premises.mpan]))
+    snap = await workflow.execute_activity("scenario_snapshot", device_ids, result_type=Snapshot, **_ACT)
+    regulation = await workflow.execute_activity_method(
+        AuditActivities.scenario_audit,
+        AuditRequest(events=result.events, outcomes=result.obligations, device_ids=[*device_ids, premises.hht_id]),
+        **_ACT)
+    statuses = {d.device_type: d.smi_status for d in snap.devices}
+    reached = result.end == scenario.expected_end and all(
+        statuses.get(t) == s for t, s in scenario.expected_statuses.items()) and set(
+        scenario.expected_events) <= {e.bpmn_id for e in result.events}
+    return ScenarioReport(
+        scenario=req.scenario, faults=req.faults, workflow_id=child_id, result=result.outcome, end=result.end,
+        reason=result.reason, expected_end_reached=reached, devices=snap.devices, dcc_alerts=snap.dcc_alerts,
+        events=result.events, obligations=result.obligations, regulation=regulation)
+
+
+def install_leave_activities(runtime) -> list:
+    acts = InstallLeaveActivities(runtime)
+    return [acts.scenario_provision_install_leave]

@@ -1,0 +1,167 @@
+"""Install and Leave (BAD 7.2.2), reactive, end to end on the time-skipping test server: the CH finds no SM WAN,
+Commands go to the Devices by the installer's HHT and come back by SRV 8.13, and the process waits for the WAN."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+from lxml import etree
+from sqlmodel import select
+from temporalio.service import RPCError
+from typer.testing import CliRunner
+
+from activities.store import UserInboxEntry, UserOutboxEntry, UserSignedPreCommand
+from dccflow.cli import app
+from dccflow.db import session_scope
+from dccflow.domain.calendar import working_day_deadline
+from dccflow.duis.messages import request_from_element
+from dccflow.duis.schema import duis_schema, secure_parse
+from dccflow.scenarios.runner import run_scenario
+from dccsim.models import DeliveredMessage, RequestLogEntry, SmiDevice, SmiStatusChange
+from dccsim.processing import dcc_workflow_id
+from dccsim.records import ChAssetRecord
+
+SUPPLIER_ID = "90-B3-D5-1F-30-01-00-00"
+DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+
+def _statuses(report) -> dict[str, str]:
+    return {d.device_type: d.smi_status for d in report.devices}
+
+
+def _event(report, bpmn_id: str):
+    return next(e for e in report.events if e.bpmn_id == bpmn_id)
+
+
+def _history(s, device_id: str) -> list[str]:
+    return [c.to_status for c in s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == device_id)
+                                        .order_by(SmiStatusChange.id))]
+
+
+async def test_wan_after_three_days_ends_with_chf_and_esme_commissioned(stack):
+    report = await run_scenario(stack.client, "install-and-leave-wan-after-3-days")
+    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
+    assert report.expected_end_reached
+    assert report.workflow_id.startswith("install-leave-")
+    assert _statuses(report) == {"CHF": "commissioned", "GPF": "installed not commissioned",
+                                 "ESME": "commissioned", "PPMID": "installed not commissioned"}
+    ids = {d.device_type: d.device_id for d in report.devices}
+    # the SM WAN came 3 days after the CH was fitted; only then Commission Device and Import MPxN
+    fitted = _event(report, "install_communications_hub").at
+    connected = _event(report, "sm_wan_connected").at
+    assert timedelta(days=3) <= connected - fitted < timedelta(days=3, hours=1)
+    order = [e.bpmn_id for e in report.events]
+    assert order.index("return_local_command_response") < order.index("update_inventory_installed_not_commissioned") \
+        < order.index("sm_wan_connected") < order.index("commission_device") \
+        < order.index("set_device_configuration_import_mpxn") < order.index("end_sms_enrolled")
+    # SEC Appendix I 4.8(d): SRV 8.14.2 within 3 Working Days of the installation — met
+    (ob,) = report.obligations
+    assert ob.met and ob.refs[0] == "SEC Appendix I 4.8(d)"
+    assert ob.due == working_day_deadline(fitted, 3) and ob.actual <= ob.due
+    verdicts = {v.obligation: v.verdict for v in report.regulation}
+    assert verdicts["no-wan-report"] == "met" and verdicts["no-wan-incident"] == "met"
+    assert verdicts["return-local-responses"] == "met"
+
+    with session_scope(stack.runtime.engine) as s:
+        log = list(s.exec(select(RequestLogEntry).order_by(RequestLogEntry.received_at)))
+        srvs = Counter(e.srv for e in log)
+        # 3 × 8.11 (HHT, ESME, PPMID), 8.7.2 + 8.7.1 (PPMID ↔ ESME), 8.13 per Response (5) and per CS14 (6)
+        assert {k: srvs[k] for k in ("8.14.2", "8.11", "8.7.2", "8.7.1", "8.4", "8.1.1", "6.20.1")} == {
+            "8.14.2": 1, "8.11": 3, "8.7.2": 1, "8.7.1": 1, "8.4": 1, "8.1.1": 1, "6.20.1": 1}
+        assert srvs["8.13"] == 5 + 6 and srvs["8.2"] >= 1
+        # the Commands for Local Delivery: CommandVariant 2, or 6 for the Signed Pre-Command; each answered by 8.13
+        local = [e for e in log if e.srv in ("8.11", "8.7.1", "8.7.2")]
+        for e in local:
+            assert e.stage == "local_response_returned", (e.srv, e.stage)
+            header = request_from_element(secure_parse(e.spc_xml or e.xml)).header
+            assert header.command_variant == (6 if e.srv == "8.7.1" else 2)
+            assert e.device_response["delivered"] is False
+        # … and none of them went over the SM WAN: no DCC workflow carried them to a Device
+        for e in local:
+            try:
+                await stack.client.get_workflow_handle(dcc_workflow_id(e.request_id)).describe()
+                raise AssertionError(f"{e.request_id} was processed for the SM WAN")
+            except RPCError:
+                pass
+        # the Incident of App I 4.10
+        (asset,) = s.exec(select(ChAssetRecord).where(ChAssetRecord.srv == "8.14.2"))
+        assert asset.incident_ref and asset.details["PremiseType"] == "Detached / Semi Detached"
+        # the SMI as the returned Responses and CS14s say (BAD 7.2.2.6.4)
+        esme, ppmid = s.get(SmiDevice, ids["ESME"]), s.get(SmiDevice, ids["PPMID"])
+        assert esme.mpxn == report.events[0].detail.split()[-1] and esme.chf_id == ids["CHF"]
+        assert ppmid.associated_with == ids["ESME"]
+        assert _history(s, ids["ESME"]) == ["pending", "whitelisted", "installed not commissioned", "commissioned"]
+        assert _history(s, ids["CHF"]) == ["pending", "installed not commissioned", "commissioned"]
+        assert _history(s, ids["PPMID"]) == ["pending", "whitelisted", "installed not commissioned"]
+        # the Device Alerts the CH held while off the SM WAN reached the Supplier when it connected
+        alerts = list(s.exec(select(DeliveredMessage).where(DeliveredMessage.kind == "device_alert",
+                                                            DeliveredMessage.recipient == SUPPLIER_ID)))
+        assert {(a.device_id, a.device_alert_code) for a in alerts} >= {(ids["ESME"], 0x8183), (ids["ESME"], 0x8F69)}
+    assert ("N16", "90-B3-D5-1F-30-02-00-00") in [(a.code, a.recipient) for a in report.dcc_alerts]
+
+
+async def test_every_duis_message_is_schema_valid_and_signed(stack):
+    await run_scenario(stack.client, "install-and-leave-wan-after-3-days")
+    schema = duis_schema()
+    with session_scope(stack.runtime.engine) as s:
+        messages = [r.xml for r in s.exec(select(UserOutboxEntry))]
+        messages += [r.signed_pre_command for r in s.exec(select(UserSignedPreCommand))]
+        messages += [r.xml for r in s.exec(select(DeliveredMessage))]
+        messages += [r.xml for r in s.exec(select(UserInboxEntry))]
+        local_commands = [r.xml for r in s.exec(select(DeliveredMessage)) if b"LocalCommand" in r.xml]
+    assert len(local_commands) == 5
+    assert len(messages) > 40
+    for xml in messages:
+        doc = etree.fromstring(xml)
+        assert schema.validate(doc), schema.error_log
+        assert doc.find(DS) is not None
+
+
+async def test_no_wan_ends_after_the_wait_limit_with_devices_installed_not_commissioned(stack):
+    report = await run_scenario(stack.client, "install-and-leave-no-wan")
+    assert (report.result, report.end) == ("failed", "end_no_sm_wan")
+    assert not report.expected_end_reached
+    assert set(_statuses(report).values()) == {"installed not commissioned"}
+    fitted = _event(report, "install_communications_hub").at
+    assert _event(report, "end_no_sm_wan").at - fitted >= timedelta(days=90)
+    checks = [e for e in report.events if e.bpmn_id == "check_sm_wan_connection"]
+    assert len(checks) >= 90 // 7 and all("InstalledNotCommissioned" in e.detail for e in checks)
+    (ob,) = report.obligations
+    assert ob.met
+    with session_scope(stack.runtime.engine) as s:
+        srvs = {e.srv for e in s.exec(select(RequestLogEntry))}
+    assert "8.1.1" not in srvs and "6.20.1" not in srvs and {"8.14.2", "8.13", "8.4"} <= srvs
+
+
+async def test_late_install_no_sm_wan_report_breaches_the_three_working_day_obligation(stack):
+    from dccflow.config import USER_TASK_QUEUE
+    from dccflow.scenarios.install_leave import InstallLeaveActivities
+    from workflows.install_and_leave import (
+        InstallAndLeaveInput,
+        InstallAndLeaveWorkflow,
+        install_and_leave_workflow_id,
+    )
+
+    premises = await InstallLeaveActivities(stack.runtime).scenario_provision_install_leave(
+        "install-and-leave-wan-after-3-days", [])
+    result = await stack.client.execute_workflow(
+        InstallAndLeaveWorkflow.run,
+        InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER_ID, install_report_delay=timedelta(days=8)),
+        id=install_and_leave_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    assert result.outcome == "completed"  # the process still completes…
+    (ob,) = result.obligations  # …but the Supplier breached SEC Appendix I 4.8(d)
+    fitted = next(e.at for e in result.events if e.bpmn_id == "install_communications_hub")
+    assert not ob.met and ob.due == working_day_deadline(fitted, 3)
+    assert ob.actual - fitted >= timedelta(days=8)
+
+
+def test_cli_runs_the_no_wan_scenario_into_its_failure_branch(tmp_path):
+    result = CliRunner().invoke(app, ["run", "install-and-leave-no-wan", "--json", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["workflow_id"].startswith("install-leave-")
+    assert (report["result"], report["end"]) == ("failed", "end_no_sm_wan")
+    assert {d["device_type"]: d["smi_status"] for d in report["devices"]}["ESME"] == "installed not commissioned"
+    assert report["events"][-1]["bpmn_id"] == "end_no_sm_wan"
