@@ -25,11 +25,18 @@ class Step(BaseModel):
 class Shape(BaseModel):
     workflow_type: str
     steps: list[Step] = Field(default_factory=list)
-    #: workflows this one's activities started (the DCC's and the fleet's): started with it, awaited at the end
+    #: workflows started by the activities of this one's tree (the DCC's and the fleet's), by a client call as
+    #: those activities do: the bench starts them beside the root
     spawned: list[Shape] = Field(default_factory=list)
+    #: signals the real workflow received (DUIS messages from the inbox, the DCC's CS14 wake-ups): counted for
+    #: the record, not sent by the bare engine, whose measure is activities and timers
+    signals: int = 0
+
+    def without_spawned(self) -> Shape:
+        return self.model_copy(update={"spawned": []})
 
     def count(self) -> Counter:
-        c = Counter({"workflows": 1})
+        c = Counter({"workflows": 1, "signals received": self.signals})
         for step in self.steps:
             c[{"activity": "activities", "child": "child workflows"}.get(step.kind) or (
                 "timers cancelled" if step.cancelled else "timers fired")] += 1
@@ -53,26 +60,25 @@ class BareEngineWorkflow:
     @workflow.run
     async def run(self, shape: Shape) -> int:
         base = workflow.info().workflow_id
-        spawned = [workflow.start_child_workflow(BareEngineWorkflow.run, other, id=f"{base}-s{i}")
-                   for i, other in enumerate(shape.spawned)]
-        handles = await asyncio.gather(*spawned)
-        pending: list[asyncio.Task] = []
+        pending: list[asyncio.Future] = []  # a timer the real workflow cancelled: cancelled after the next step
         for i, step in enumerate(shape.steps):
-            if step.kind == "activity":
-                await workflow.execute_activity(bench_noop, start_to_close_timeout=timedelta(seconds=60))
-            elif step.kind == "timer" and step.cancelled:
-                for task in pending:
-                    task.cancel()
+            if step.kind == "timer" and step.cancelled:
+                _cancel(pending)
                 pending = [asyncio.ensure_future(workflow.sleep(step.seconds))]
                 continue
+            if step.kind == "activity":
+                await workflow.execute_activity(bench_noop, start_to_close_timeout=timedelta(seconds=60))
             elif step.kind == "timer":
                 await workflow.sleep(step.seconds)
             elif step.child is not None:
-                await workflow.execute_child_workflow(BareEngineWorkflow.run, step.child, id=f"{base}-c{i}")
-            for task in pending:  # a cancelled timer lives until the next step
-                task.cancel()
+                await workflow.execute_child_workflow(BareEngineWorkflow.run, step.child.without_spawned(),
+                                                      id=f"{base}-c{i}")
+            _cancel(pending)
             pending = []
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*handles)
+        _cancel(pending)
         return 1
+
+
+def _cancel(timers: list[asyncio.Future]) -> None:
+    for timer in timers:
+        timer.cancel()

@@ -64,7 +64,9 @@ async def _shape_of(client: Client, workflow_id: str, histories: dict[str, Workf
              if e.event_type == EventType.EVENT_TYPE_TIMER_FIRED}
     shape = Shape(workflow_type=wf_type)
     for e in events:
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            shape.signals += 1
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             shape.steps.append(Step(kind="activity"))
         elif e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
             a = e.timer_started_event_attributes
@@ -170,8 +172,9 @@ async def main(args) -> None:
                 timings.seconds.clear()
 
                 bare_seconds, _, _ = await _run_all([
-                    (lambda i=i: client.start_workflow(BareEngineWorkflow.run, shape, id=f"bench-bare-{i}",
-                                                       task_queue=BARE_TASK_QUEUE)) for i in range(args.k)])
+                    (lambda i=i, j=j, s=s: client.start_workflow(BareEngineWorkflow.run, s, id=f"bench-bare-{i}-{j}",
+                                                                 task_queue=BARE_TASK_QUEUE))
+                    for i in range(args.k) for j, s in enumerate([shape.without_spawned(), *shape.spawned])])
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler:
                     profiler.enable()

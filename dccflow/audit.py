@@ -375,6 +375,16 @@ def evaluate(events: list[ProcessEvent], outcomes: list[ObligationOutcome], reco
             verdicts.extend(_timed(c, outcomes))
         else:
             verdicts.extend(CHECKS[o.check or "step"](c))
+    # a workflow deadline no register entry claims is still reported (its own refs name the clause)
+    claimed = [o.timing.deadline_refs for o in register if o.timing and o.timing.deadline_refs]
+    for x in outcomes:
+        if not any(cites(x.refs, refs) for refs in claimed):
+            bad = next((r[4:] for r in x.refs if r.startswith("BAD ")), "")
+            ref = next((r for r in x.refs if r.startswith("SEC")), x.refs[0] if x.refs else "")
+            verdicts.append(Verdict(obligation="workflow-deadline", bad_step=bad, actor=x.actor, ref=ref,
+                                    summary=x.obligation, judged=Judged.TIMED.value,
+                                    verdict="met" if x.met else "breached", due=x.due, actual=x.actual,
+                                    detail=x.obligation))
     return verdicts
 
 

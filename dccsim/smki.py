@@ -161,7 +161,7 @@ class SmkiRepository:
 
     def _revoked_among(self, serials: set[int], at: datetime, session: Session | None = None) -> set[int]:
         """Which of ``serials`` the repository has revoked by ``at``: one indexed look-up, read in the caller's
-        transaction when one is given (so it sees every revocation committed by any process)."""
+        session when one is given: it sees every revocation committed by any process before it."""
         params = {"serials": [str(n) for n in serials]}
         if session is not None:
             rows = session.connection().execute(_REVOKED_AMONG, params).all()
@@ -175,7 +175,7 @@ class SmkiRepository:
 
         The path's signatures are verified once per certificate (cached by SHA-256 fingerprint, in process:
         a certificate's signature and names never change); every call still checks the validity window at
-        ``at`` and asks the repository, in ``session``'s transaction if given, whether a certificate of the
+        ``at`` and asks the repository, on ``session``'s connection if given, whether a certificate of the
         path has been revoked: a revocation by any process is seen by the next request."""
         root, ca = self._authority("root"), self._authority("ca")
         if root is None or ca is None:

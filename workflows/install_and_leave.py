@@ -76,6 +76,9 @@ class SiteConditions(BaseModel):
 class InstallAndLeaveInput(BaseModel):
     premises: InstallLeavePremises
     supplier_id: str
+    #: when the CH was fitted without SM WAN by a process that ended there (Install and Commission's
+    #: ``end_install_and_leave``, BAD 7.2.2.6); None: the installer fits it in this process
+    ch_installed_at: datetime | None = None
     site: SiteConditions = Field(default_factory=SiteConditions)
     #: how long the back office takes to send SRV 8.14.2 after the CH was installed (3 Working Days allowed)
     install_report_delay: timedelta = timedelta(0)
@@ -121,15 +124,17 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
     async def _run(self, inp: InstallAndLeaveInput) -> InstallAndLeaveResult:
         p = inp.premises
         self.record("start_install_and_leave", detail=f"premises {p.premises_id}, MPAN {p.mpan}")
-        report = await workflow.execute_activity_method(
-            InstallerActivities.installer_install_communications_hub, p.chf_id,
-            start_to_close_timeout=INSTALLER_TIMEOUT)
-        self.record("install_communications_hub", device_id=p.chf_id,
-                    detail="SM WAN indicator on" if report.sm_wan_connected else "SM WAN indicator off")
-        if report.sm_wan_connected:
-            return self._end("failed", "end_sm_wan_available", "the CH is on the SM WAN: Install and Commission "
-                             "(BAD 7.2.1) applies, not Install and Leave", p.chf_id)
-        installed_at = workflow.now()
+        installed_at = inp.ch_installed_at
+        if installed_at is None:
+            report = await workflow.execute_activity_method(
+                InstallerActivities.installer_install_communications_hub, p.chf_id,
+                start_to_close_timeout=INSTALLER_TIMEOUT)
+            self.record("install_communications_hub", device_id=p.chf_id,
+                        detail="SM WAN indicator on" if report.sm_wan_connected else "SM WAN indicator off")
+            if report.sm_wan_connected:
+                return self._end("failed", "end_sm_wan_available", "the CH is on the SM WAN: Install and "
+                                 "Commission (BAD 7.2.1) applies, not Install and Leave", p.chf_id)
+            installed_at = workflow.now()
         # 7.2.2.6.1 — SRV 8.14.2 within 3 Working Days, while the installer carries on
         deadline = Deadline(self, "Communications Hub Status Update - Install No SM WAN within 3 Working Days",
                             "Supplier", ("SEC Appendix I 4.8(d)", "BAD 7.2.2.6.1"),
@@ -282,16 +287,16 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         def over_the_wan() -> int:
             return sum(1 for m in self.inbox if m.kind == "device_alert" and m.device_id in ours)
 
-        check = 0
+        check, seen = 0, 0  # Alerts that came before the wait (the WAN arrived during the visit) count as news
         while True:
-            seen = over_the_wan()
             remaining = limit - workflow.now()
-            if remaining > timedelta(0):
+            if over_the_wan() <= seen and remaining > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda seen=seen: over_the_wan() > seen,
                                                   timeout=min(inp.wan_check_interval, remaining))
                 except TimeoutError:
                     pass
+            seen = over_the_wan()
             check += 1
             status = await self._chf_status(check)
             self.record("check_sm_wan_connection", device_id=p.chf_id, detail=f"CHF '{status}'")

@@ -48,6 +48,9 @@ async def test_wan_after_three_days_ends_with_chf_and_esme_commissioned(stack):
     assert _statuses(report) == {"CHF": "commissioned", "GPF": "installed not commissioned",
                                  "ESME": "commissioned", "PPMID": "installed not commissioned"}
     ids = {d.device_type: d.device_id for d in report.devices}
+    desc = await stack.client.get_workflow_handle(report.workflow_id).describe()
+    attrs = {k.name: v for k, v in desc.typed_search_attributes}
+    assert attrs["BadProcess"] == "install_and_leave" and set(attrs["DeviceIds"]) == set(ids.values())
     # the SM WAN came 3 days after the CH was fitted; only then Commission Device and Import MPxN
     fitted = _event(report, "install_communications_hub").at
     connected = _event(report, "sm_wan_connected").at
@@ -165,3 +168,44 @@ def test_cli_runs_the_no_wan_scenario_into_its_failure_branch(tmp_path):
     assert (report["result"], report["end"]) == ("failed", "end_no_sm_wan")
     assert {d["device_type"]: d["smi_status"] for d in report["devices"]}["ESME"] == "installed not commissioned"
     assert report["events"][-1]["bpmn_id"] == "end_no_sm_wan"
+
+
+async def test_install_and_leave_takes_over_where_install_and_commission_found_no_sm_wan(stack):
+    """BAD 7.2.2.6: Install and Commission ends at 'end_install_and_leave'; the Supplier decides to Install and
+    Leave and starts it for the CH already fitted: the 3 Working Days run from that installation."""
+    from dccflow.config import USER_TASK_QUEUE
+    from dccflow.scenarios.install_leave import InstallLeaveActivities
+    from workflows.install_and_leave import (
+        InstallAndLeaveInput,
+        InstallAndLeaveWorkflow,
+        install_and_leave_workflow_id,
+    )
+    from workflows.install_commission import (
+        ElectricityPremises,
+        InstallCommissionInput,
+        InstallCommissionWorkflow,
+        install_commission_workflow_id,
+    )
+
+    premises = await InstallLeaveActivities(stack.runtime).scenario_provision_install_leave(
+        "install-and-leave-wan-after-3-days", [])
+    # no time skipping while Install and Commission runs (it sets no timer): the SM WAN, due 3 days after the CH
+    # was powered, must not come before the installer is done with the HHT
+    with stack.env.auto_time_skipping_disabled():
+        ic = await stack.client.execute_workflow(
+            InstallCommissionWorkflow.run,
+            InstallCommissionInput(premises=ElectricityPremises(
+                premises_id=premises.premises_id, chf_id=premises.chf_id, gpf_id=premises.gpf_id,
+                esme_id=premises.esme_id, esme_install_code=premises.esme_install_code, mpan=premises.mpan),
+                supplier_id=SUPPLIER_ID),
+            id=install_commission_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    assert ic.end == "end_install_and_leave"
+    fitted = next(e.at for e in ic.events if e.bpmn_id == "install_communications_hub")
+    result = await stack.client.execute_workflow(
+        InstallAndLeaveWorkflow.run,
+        InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER_ID, ch_installed_at=fitted),
+        id=install_and_leave_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    assert (result.outcome, result.end) == ("completed", "end_sms_enrolled"), result.reason
+    assert "install_communications_hub" not in [e.bpmn_id for e in result.events]  # fitted once, by 7.2.1
+    (ob,) = result.obligations
+    assert ob.met and ob.due == working_day_deadline(fitted, 3)
