@@ -81,7 +81,8 @@ def _print_report(report) -> None:
     if report.dcc_alerts:
         alerts = ", ".join(f"{a.code} ({a.device_id} → {a.recipient})" for a in report.dcc_alerts)
         out.print(f"DCC Alerts: {alerts}")
-    for o in report.obligations:
+    # the regulation audit already shows every workflow deadline; print them alone only when there is no audit
+    for o in [] if report.regulation else report.obligations:
         verdict = "[green]met[/]" if o.met else "[red]breached[/]"
         actual = f"{o.actual:%Y-%m-%d %H:%M}" if o.actual else "never"
         out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); "

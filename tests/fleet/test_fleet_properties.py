@@ -60,7 +60,7 @@ class FleetMachine(RuleBasedStateMachine):
     def _status(self, device_id: str) -> SmiStatus | None:
         with session_scope(self.site.engine) as s:
             dev = Inventory(s).find(device_id)
-            return SmiStatus(dev.smi_status) if dev else None
+            return SmiStatus(dev.smi_status) if dev and dev.smi_status else None
 
     def _set(self, device_id: str, status: SmiStatus, reason: str) -> None:
         with session_scope(self.site.engine) as s:
