@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import activity, workflow
+from temporalio.client import Client
 
 BARE_TASK_QUEUE = "bench-bare-engine"
 
@@ -50,32 +51,80 @@ class Shape(BaseModel):
 Step.model_rebuild()
 
 
-@activity.defn(name="bench_noop")
-async def bench_noop() -> None:
-    return None
+class BareActivities:
+    """No-op activities; ``bench_signal`` signals its workflow as the User's inbox signals a process."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self._sending: set[asyncio.Task] = set()
+
+    @activity.defn(name="bench_noop")
+    async def bench_noop(self) -> None:
+        return None
+
+    @activity.defn(name="bench_signal")
+    async def bench_signal(self, count: int) -> None:
+        """Signal the workflow ``count`` times just after this activity completes, as a Service Response
+        arrives after the send: each signal then costs a workflow task of its own, as in the installs."""
+        handle = self.client.get_workflow_handle(activity.info().workflow_id)
+
+        async def later(n: int) -> None:
+            await asyncio.sleep(0.1 * (n + 1))
+            await handle.signal(BareEngineWorkflow.ping)
+
+        for n in range(count):
+            task = asyncio.get_running_loop().create_task(later(n))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+
+class BareInput(BaseModel):
+    shape: Shape
+    #: also receive the real workflow's signals, sent by its own activities
+    with_signals: bool = False
 
 
 @workflow.defn(name="BenchBareEngine")
 class BareEngineWorkflow:
+    def __init__(self) -> None:
+        self.pings = 0
+
+    @workflow.signal
+    def ping(self) -> None:
+        self.pings += 1
+
     @workflow.run
-    async def run(self, shape: Shape) -> int:
-        base = workflow.info().workflow_id
-        pending: list[asyncio.Future] = []  # a timer the real workflow cancelled: cancelled after the next step
+    async def run(self, inp: BareInput) -> int:
+        shape, base = inp.shape, workflow.info().workflow_id
+        activities = sum(step.kind == "activity" for step in shape.steps)
+        signals = shape.signals if inp.with_signals and activities else 0
+        per_activity = [signals // activities + (n < signals % activities) for n in range(activities)] \
+            if signals else []
+        pending: list[asyncio.Future] = []  # timers the real workflow cancelled: cancelled after the next step
+        expected = 0
         for i, step in enumerate(shape.steps):
             if step.kind == "timer" and step.cancelled:
-                _cancel(pending)
-                pending = [asyncio.ensure_future(workflow.sleep(step.seconds))]
+                pending.append(asyncio.ensure_future(workflow.sleep(step.seconds)))
                 continue
-            if step.kind == "activity":
-                await workflow.execute_activity(bench_noop, start_to_close_timeout=timedelta(seconds=60))
+            if step.kind == "activity" and per_activity and per_activity[0]:
+                count = per_activity.pop(0)
+                expected += count
+                await workflow.execute_activity_method(BareActivities.bench_signal, count,
+                                                       start_to_close_timeout=timedelta(seconds=60))
+                await workflow.wait_condition(lambda: self.pings >= expected)  # noqa: B023 - awaited here
+            elif step.kind == "activity":
+                per_activity = per_activity[1:]
+                await workflow.execute_activity_method(BareActivities.bench_noop,
+                                                       start_to_close_timeout=timedelta(seconds=60))
             elif step.kind == "timer":
                 await workflow.sleep(step.seconds)
             elif step.child is not None:
-                await workflow.execute_child_workflow(BareEngineWorkflow.run, step.child.without_spawned(),
-                                                      id=f"{base}-c{i}")
+                child = BareInput(shape=step.child.without_spawned(), with_signals=inp.with_signals)
+                await workflow.execute_child_workflow(BareEngineWorkflow.run, child, id=f"{base}-c{i}")
             _cancel(pending)
             pending = []
         _cancel(pending)
+        await workflow.wait_condition(lambda: self.pings >= signals)
         return 1
 
 

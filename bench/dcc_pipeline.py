@@ -9,11 +9,14 @@ Temporal and the network: hardened parse, DUIS 5.4 schema validation, XML signat
 c14n, SHA-256, ECDSA P-256), Confirm Validity (certificate path, verified once per certificate, then validity
 window and a revocation look-up in the repository on every request), role and SR-specific checks against the
 SMI, anti-replay, processing, then the Service Response built (a template proved schema-valid by the tests),
-signed with the DCC's P-256 key, and the request, reply and service-level record written to SQLite in one
-transaction committed before ``submit`` returns (WAL, synchronous=NORMAL).
+signed with the DCC's P-256 key, and the request log entry (with the reply), the CH asset record, the logged
+response and the service-level record written to SQLite in one transaction committed before ``submit`` returns
+(WAL, synchronous=NORMAL).
 
 Requests are submitted one after another: the pipeline figure is single-request latency (mean and median), and
-requests/s is its inverse. The baseline is the crypto that cannot be avoided per request, on the same machine in
+requests/s is its inverse. No throughput with many requests in flight is claimed: ``submit`` is CPU-bound in one
+thread, so overlapping requests would share the same CPU, and grouping their commits could save at most the
+commit time printed below. The baseline is the crypto that cannot be avoided per request, on the same machine in
 the same run: one ECDSA P-256 verify (the User's signature) plus one ECDSA P-256 sign (the DCC's response), over
 a real SignedInfo. The judged ratio is mean pipeline latency / mean baseline; target: within 4x. Nothing here is
 asserted; speed is measured, never tested.

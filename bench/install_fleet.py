@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import cProfile
 import io
+import os
 import pstats
 import socket
 import statistics
@@ -45,7 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bare_engine import BARE_TASK_QUEUE, BareEngineWorkflow, Shape, Step, bench_noop  # noqa: E402
+from bare_engine import BARE_TASK_QUEUE, BareActivities, BareEngineWorkflow, BareInput, Shape, Step  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 from temporalio import activity  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowHistory  # noqa: E402
@@ -120,10 +122,47 @@ class _ActivityTimes(Interceptor):
         return _Timed(next)
 
 
+def _server_pids() -> list[int]:
+    """The dev server: this process's child processes (the ``temporal`` binary started by the SDK)."""
+    me, pids = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == me:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+def _cpu(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far by this process and by ``pids``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    server = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            server += (int(fields[11]) + int(fields[12])) / ticks
+    return time.process_time(), server
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Run(BaseModel):
+    seconds: float
+    #: CPU seconds of this process (the workers) and of the dev server during the run
+    cpu_workers: float
+    cpu_server: float
+    results: list = []
+
+
+async def _measure(starts, server: list[int]) -> Run:
+    before = _cpu(server)
+    seconds, _, results = await _run_all(starts)
+    after = _cpu(server)
+    return Run(seconds=seconds, cpu_workers=after[0] - before[0], cpu_server=after[1] - before[1], results=results)
 
 
 async def _run_all(starts) -> tuple[float, list, list]:
@@ -148,8 +187,9 @@ async def main(args) -> None:
         try:
             client = env.client
             runtime = Runtime(Settings(data_dir=Path(tmp)), client)
+            noop = BareActivities(client)
             bare = Worker(client, task_queue=BARE_TASK_QUEUE, workflows=[BareEngineWorkflow],
-                          activities=[bench_noop])
+                          activities=[noop.bench_noop, noop.bench_signal])
             async with contextlib.AsyncExitStack() as stack:
                 for w in [*runtime.workers(interceptors=[timings]), bare]:
                     await stack.enter_async_context(w)
@@ -171,36 +211,88 @@ async def main(args) -> None:
                       + ", ".join(f"{t} x{n}" for t, n in Counter(_types(shape)).items()))
                 timings.seconds.clear()
 
-                bare_seconds, _, _ = await _run_all([
-                    (lambda i=i, j=j, s=s: client.start_workflow(BareEngineWorkflow.run, s, id=f"bench-bare-{i}-{j}",
-                                                                 task_queue=BARE_TASK_QUEUE))
-                    for i in range(args.k) for j, s in enumerate([shape.without_spawned(), *shape.spawned])])
+                server = _server_pids()
+
+                def bare_engine(with_signals: bool):
+                    return [(lambda i=i, j=j, s=s: client.start_workflow(
+                        BareEngineWorkflow.run, BareInput(shape=s, with_signals=with_signals),
+                        id=f"bench-bare{'-signals' if with_signals else ''}-{i}-{j}", task_queue=BARE_TASK_QUEUE))
+                        for i in range(args.k) for j, s in enumerate([shape.without_spawned(), *shape.spawned])]
+
+                runs: dict[str, Run] = {}
+                runs["bare"] = await _measure(bare_engine(False), server)
+                if not args.no_signals:
+                    runs["signals"] = await _measure(bare_engine(True), server)
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler:
                     profiler.enable()
-                install_seconds, _, reports = await _run_all([scenario(i) for i in range(args.k)])
+                runs["installs"] = await _measure([scenario(i) for i in range(args.k)], server)
                 if profiler:
                     profiler.disable()
+                if args.events:
+                    await _print_events(client, args.k)
         finally:
             await env.shutdown()
 
+    k = args.k
+    reports = runs["installs"].results
     ok = sum(r.result == "completed" and r.expected_end_reached for r in reports)
-    installs_pm = args.k / install_seconds * 60
-    bare_pm = args.k / bare_seconds * 60
-    ratio = bare_pm / installs_pm
-    print(f"K = {args.k} at once, HAN join {args.join_delay} s")
-    print(f"  installs:    {install_seconds:7.1f} s  {installs_pm:8.1f} installs/min   ({ok}/{args.k} completed, "
-          "all four devices commissioned)")
-    print(f"  bare engine: {bare_seconds:7.1f} s  {bare_pm:8.1f} workflows/min (same shape, no-op activities)")
-    print(f"  ratio: {ratio:.2f}x the bare engine's time — {'within' if ratio <= TARGET else 'NOT within'} "
-          f"the {TARGET}x target")
+    labels = {"installs": f"installs/min ({ok}/{k} completed, all four devices commissioned)",
+              "bare": "bare-engine installs/min (same workflows, no-op activities, same timers)",
+              "signals": "bare engine with the installs' signals too"}
+    print(f"K = {k} at once, SM HAN join {args.join_delay} s")
+    for name, run in runs.items():
+        print(f"  {name:9s} {run.seconds:7.1f} s {k / run.seconds * 60:8.1f} {labels[name]}")
+    ratio = runs["installs"].seconds / runs["bare"].seconds
+    print(f"  ratio installs : bare engine = {ratio:.2f}x — {'within' if ratio <= TARGET else 'NOT within'} the "
+          f"{TARGET}x target" + (f" (against the bare engine with signals: "
+                                 f"{runs['installs'].seconds / runs['signals'].seconds:.2f}x)" if "signals" in runs
+                                 else ""))
+    print("  CPU per install (ms): " + "; ".join(
+        f"{name} — workers {run.cpu_workers / k * 1000:.0f}, Temporal server {run.cpu_server / k * 1000:.0f}"
+        for name, run in runs.items()))
     print("  activity wall time in the installs (mean ms x count = total s):")
     for name, secs in sorted(timings.seconds.items(), key=lambda kv: -sum(kv[1])):
         print(f"    {name:45s} {statistics.mean(secs) * 1000:8.1f} ms x {len(secs):5d} = {sum(secs):7.1f} s")
     if profiler:
+        dump = Path(tempfile.gettempdir()) / "install_fleet.prof"
+        profiler.dump_stats(dump)
+        print(f"  profile of the installs: {dump} (python -m pstats)")
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(profiler, stream=out)
+        by_package: Counter = Counter()
+        for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+            by_package[_package(filename)] += tottime
+        print("  CPU of this process during the installs, by package (s):")
+        for package, seconds in by_package.most_common(15):
+            print(f"    {package:40s} {seconds:7.2f}")
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(r"dccflow|dccsim|activities|devices|workflows", 40)
         print(out.getvalue())
+
+
+async def _print_events(client: Client, k: int) -> None:
+    """History events per install and per bare-engine tree, by type (what the server stored for each)."""
+    per: dict[str, Counter] = defaultdict(Counter)
+    async for wf in client.list_workflows():
+        kind = ("bare-signals" if wf.id.startswith("bench-bare-signals") else "bare" if wf.id.startswith("bench-bare")
+                else "installs")
+        async for e in client.get_workflow_handle(wf.id, run_id=wf.run_id).fetch_history_events():
+            per[kind][EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")] += 1
+    names = sorted({n for c in per.values() for n in c})
+    print("  history events per install / bare tree / bare tree with signals:")
+    for name in names:
+        print(f"    {name:50s} " + " ".join(f"{per[kind][name] / k:7.1f}" for kind in ("installs", "bare",
+                                                                                        "bare-signals")))
+
+
+def _package(filename: str) -> str:
+    if "site-packages/" in filename:
+        return "site-packages: " + filename.split("site-packages/")[1].split("/")[0]
+    if "/work/main/" in filename or filename.startswith(str(Path(__file__).resolve().parents[1])):
+        rel = filename.split(str(Path(__file__).resolve().parents[1]) + "/")[-1]
+        return "dccflow: " + rel.split("/")[0]
+    return "python: " + (filename if filename.startswith("{") or filename.startswith("<") else Path(filename).name)
 
 
 def _steps(shape: Shape):
@@ -226,4 +318,7 @@ if __name__ == "__main__":
     parser.add_argument("--k", type=int, default=200, help="installs (and bare-engine workflows) run at once")
     parser.add_argument("--join-delay", type=int, default=1, help="seconds a device takes to join the SM HAN")
     parser.add_argument("--profile", action="store_true", help="profile the installs (cProfile, this process)")
+    parser.add_argument("--events", action="store_true", help="count the history events of every workflow run")
+    parser.add_argument("--no-signals", action="store_true",
+                        help="skip the bare engine run that also receives the installs' signals")
     asyncio.run(main(parser.parse_args()))

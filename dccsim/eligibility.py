@@ -95,11 +95,12 @@ def check_eligible_user(ctx: Ctx, handler: Handler, config: DccConfig) -> None:
                                           f"{ctx.relevant_time.isoformat()} (AB 6.1(f); SEC H3.8)")
 
 
-def is_responsible_supplier(ctx: Ctx, dev: SmiDevice) -> bool:
+def is_responsible_supplier(ctx: Ctx, dev: SmiDevice, mpxns: set[str] | None = None) -> bool:
     """The sender is the Device's Responsible Supplier (an Import or Gas Supplier registered for an MPxN the
-    Device is linked to); a Supplier is taken to be it while the Device is linked to no MPxN."""
+    Device is linked to, or for ``mpxns``, the SMS the request is judged by); a Supplier is taken to be it while
+    the Device is linked to no MPxN."""
     assert ctx.role is not None
-    return ctx.role.is_supplier and holds_role_for(ctx, dev) is not False
+    return ctx.role.is_supplier and holds_role_for(ctx, dev, mpxns) is not False
 
 
 def check_smi_status(ctx: Ctx, handler: Handler) -> None:
@@ -122,7 +123,10 @@ def check_smi_status(ctx: Ctx, handler: Handler) -> None:
     if definition.role_based:
         return
     allowed = set(NON_RS_STATUSES)
-    responsible = is_responsible_supplier(ctx, dev)
+    # judged by the same SMS as F (``Handler.eligibility_mpxns``): on a dual-fuel CH left without SM WAN (BAD
+    # 7.2.2) the Gas Supplier adding its GSME is Responsible Supplier for that SMS although the 'pending' CHF is
+    # linked only to the MPAN so far
+    responsible = is_responsible_supplier(ctx, dev, handler.eligibility_mpxns(ctx))
     if responsible:
         allowed |= {_S.PENDING, _S.WHITELISTED}
         if definition.is_critical or definition.srv in NON_CRITICAL_C_EXEMPT:

@@ -189,7 +189,8 @@ class Intake:
         assert entry is not None
         entry.spc_xml, entry.spc_digest, entry.spc_received_at = checked.xml, checked.digest, self.at
         if checked.request.header.command_variant in LOCAL_DELIVERY_VARIANTS:
-            return self._local_command(entry, Processing._signed_command(entry), signed_pre_command=True)
+            # with the session: a Command signed with another MPID's key names that MPID (BAD 7.2.1.6.9)
+            return self._local_command(entry, Processing._signed_command(entry, self.s), signed_pre_command=True)
         entry.stage = "accepted"
         entry.spc_reply = self._ack(entry.request_id, entry.srv)  # AB 7.1
         self.s.add(entry)

@@ -175,9 +175,12 @@ def insert_new(session: Session, row: SQLModel) -> None:
     unit-of-work's bookkeeping): for rows of the hot path that are written once and not changed afterwards in
     the transaction. ``row`` stays detached; columns left ``None`` are SQL NULL (an autoincrement key is filled by
     the database; a JSON column holds NULL, not JSON 'null')."""
-    table = type(row).__table__
-    values = {c.name: value for c in table.columns if (value := getattr(row, c.name)) is not None}
-    session.connection().execute(table.insert(), values)
+    insert_values(session, type(row), {c.name: getattr(row, c.name) for c in type(row).__table__.columns})
+
+
+def insert_values(session: Session, model: type[SQLModel], values: dict) -> None:
+    """``insert_new`` without building the model object first (every column the model needs must be given)."""
+    session.connection().execute(model.__table__.insert(), {k: v for k, v in values.items() if v is not None})
 
 
 from dccsim import records as _records  # noqa: E402, F401 - registers the DCC's other tables

@@ -17,10 +17,26 @@ Then the Supplier waits for the SM WAN (7.2.2.6.6): it wakes on the Device Alert
 (Import MPxN) 6.20.1 (7.2.2.6.9); the electricity SMS is Enrolled, the PPMID stays 'installed not commissioned'
 (7.2.2.7).
 
+Dual fuel (a GSME besides the ESME; the Gas Supplier's requests): the GSME is added to the CHF Device Log (8.11,
+with the MPRN) and joined to the GPF (8.7.2, CS03B on the GSME) by Commands for Local Delivery, their Responses
+(and any GPF Device Log Alert, GCS62) returned by 8.13; a PPMID is joined to the ESME only (``local_joins``). Table 5
+lists 'Gas Smart Meter to GPF' as 8.7.1 CS03C; this project's DCC follows the BAD's process text (7.2.1.6.12)
+there, 8.7.2 with CS03B (``dccsim.handlers.join``), and so does this workflow. After the SM WAN: Commission Device
+for the ESME and 6.20.1, then for the GSME (GCS28), 'Update Inventory' (8.4) to set the GPF 'commissioned'
+(7.2.2.6.8: the GSME-GPF join was made while the GSME was not commissioned, so it did not commission the GPF,
+AC 4.10), and 6.20.1 for the GSME; both SMSs are Enrolled.
+
+The Supplier's own Organisation Certificate in each Meter's Supplier cell (BAD 7.2.2.6.2, as 7.2.1.6.8-9 and
+``InstallCommission`` decide it from ``supplier_cell_holders``): where the DCC's certificate is there, 'Request
+Handover of DCC Controlled Device' (6.21, CommandVariant 2; the DCC signs the CS02b with its ACB key); where another
+MPID's is, 'Update Security Credentials (KRP)' (6.15.1, its Signed Pre-Command with CommandVariant 6, signed with that
+MPID's key). The HHT sends these CS02b Commands after the Devices joined the SM HAN and before the join Commands
+(7.2.2.6.3); their Responses are not returned by 8.13 (not in the list of 7.2.2.6.4), so the Supplier checks them
+itself and the DCC learns of the new certificates only from later traffic.
+
 DECISION (the BAD is silent): the Supplier waits at most ``wan_wait_limit`` (90 days by default). If the SM WAN
 has not come by then, the process ends at ``end_no_sm_wan``: the devices stay 'installed not commissioned' (no
 SMS Enrolled, SEC H5), the DCC's Incident stays open, and a later WAN connection is handled by a new process.
-Dual fuel (GSME, GPF commissioned by SRV 8.4, 7.2.2.6.8) is not implemented here.
 """
 
 from __future__ import annotations
@@ -38,8 +54,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.installer import InstallerActivities
     from dccflow.domain.alerts import DeviceAlert
     from dccflow.domain.calendar import working_day_deadline
-    from dccflow.gbcs import parse_returned
     from dccflow.parties import DCC_ID
+    from workflows import install_and_leave_plan as plan
     from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
     from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 
@@ -49,8 +65,9 @@ RETURNED_ALERTS = frozenset({DeviceAlert.CHF_DEVICE_LOG_CHANGED, DeviceAlert.GPF
 
 
 class InstallLeavePremises(BaseModel):
-    """The premises of a reactive Install and Leave: the CH, the ESME, optionally a PPMID, and the HHT the
-    installer brings (a Type 2 Device on the SMI, added to the CHF Device Log first, BAD 7.2.2.6.2)."""
+    """The premises of a reactive Install and Leave: the CH, the ESME, for dual fuel the GSME, optionally a PPMID,
+    and the HHT the installer brings (a Type 2 Device on the SMI, added to the CHF Device Log first, BAD
+    7.2.2.6.2)."""
 
     premises_id: str
     chf_id: str
@@ -62,6 +79,13 @@ class InstallLeavePremises(BaseModel):
     ppmid_install_code: str | None = None
     hht_id: str
     hht_install_code: str
+    #: dual fuel (the Gas Supplier's, ``InstallAndLeaveInput.gas_supplier_id``)
+    gsme_id: str | None = None
+    gsme_install_code: str | None = None
+    mprn: str | None = None
+    #: meter Device ID -> whose certificate its Supplier cell holds when not the Supplier's own: the DCC's
+    #: (``DCC_ID``) or another MPID's User ID (as ``workflows.install_commission.ElectricityPremises``)
+    supplier_cell_holders: dict[str, str] = Field(default_factory=dict)
 
 
 class SiteConditions(BaseModel):
@@ -75,7 +99,10 @@ class SiteConditions(BaseModel):
 
 class InstallAndLeaveInput(BaseModel):
     premises: InstallLeavePremises
+    #: the Import Supplier's User ID
     supplier_id: str
+    #: the Gas Supplier's User ID (dual fuel; None: the Import Supplier's)
+    gas_supplier_id: str | None = None
     #: when the CH was fitted without SM WAN by a process that ended there (Install and Commission's
     #: ``end_install_and_leave``, BAD 7.2.2.6); None: the installer fits it in this process
     ch_installed_at: datetime | None = None
@@ -117,12 +144,20 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
                                      obligations=self.obligations)
 
     def _spec(self, step: str, srv: str, target: str, params: dict, route: list[str], *,
-              local: bool = False) -> ServiceRequestSpec:
-        return ServiceRequestSpec(step=step, user_id=self.inp.supplier_id, srv=srv, target=target, params=params,
-                                  route_devices=route, local_delivery=local)
+              local: bool = False, user_id: str | None = None, signer: str | None = None) -> ServiceRequestSpec:
+        return ServiceRequestSpec(step=step, user_id=user_id or self.inp.supplier_id, srv=srv, target=target,
+                                  params=params, route_devices=route, local_delivery=local, command_signer=signer)
+
+    @property
+    def _gas_user(self) -> str:
+        return self.inp.gas_supplier_id or self.inp.supplier_id
 
     async def _run(self, inp: InstallAndLeaveInput) -> InstallAndLeaveResult:
         p = inp.premises
+        #: RequestID of each Command obtained for local delivery -> its sender (who returns its Response)
+        self.local_senders: dict[str, str] = {}
+        #: RequestIDs of the CS02b Commands for local delivery (their Responses are not returned by 8.13)
+        self.not_returned: set[str] = set()
         self.record("start_install_and_leave", detail=f"premises {p.premises_id}, MPAN {p.mpan}")
         installed_at = inp.ch_installed_at
         if installed_at is None:
@@ -141,20 +176,26 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
                             working_day_deadline(installed_at, 3))
         no_wan_report = asyncio.ensure_future(self._report_no_sm_wan(inp, installed_at, deadline))
 
-        for device_id in [*self._fitted(p), p.hht_id]:  # the Meters and Type 1 Devices; the HHT switched on
+        for device_id in [*plan.fitted(p), p.hht_id]:  # the Meters and Type 1 Devices; the HHT switched on
             await workflow.execute_activity_method(InstallerActivities.installer_install_device, device_id,
                                                    start_to_close_timeout=INSTALLER_TIMEOUT)
             self.record("install_devices", device_id=device_id, detail="the installer's HHT" if device_id == p.hht_id
                         else "")
 
         # 7.2.2.6.2 — Commands for Local Delivery: the CHF Device Log (HHT first), then the joins of Table 5
-        log_commands = [await self._obtain_device_log_command(inp, device_id, code, mpxn)
-                        for device_id, code, mpxn in self._whitelist(p)]
-        join_commands = [await self._obtain_join_command(srv, target, other) for srv, target, other in self._joins(p)]
+        log_commands = [await self._obtain_device_log_command(inp, device_id, code, mpxn, user)
+                        for device_id, code, mpxn, user in plan.whitelist(p, inp.supplier_id, self._gas_user)]
+        credential_commands = [await self._obtain_credential_command(meter, user, holder)
+                               for meter, user, holder in plan.foreign_supplier_cells(p, inp.supplier_id,
+                                                                                      self._gas_user)]
+        join_commands = [await self._obtain_join_command(srv, target, other, user)
+                         for srv, target, other, user in plan.local_joins(p, inp.supplier_id, self._gas_user)]
 
         # 7.2.2.6.3 — the HHT delivers them; the installer waits for the HAN joins between the two rounds
         responses = await self._send_locally("send_device_log_commands_locally", log_commands)
         await workflow.sleep(timedelta(seconds=inp.join_time_period))
+        if credential_commands:  # CS02b before the joins (BAD 7.2.2.6.3)
+            responses += await self._send_locally("send_credential_commands_locally", credential_commands)
         if join_commands:
             responses += await self._send_locally("send_join_commands_locally", join_commands)
         alerts: list[CollectedAlert] = await workflow.execute_activity_method(
@@ -164,11 +205,12 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
 
         # 7.2.2.6.4 — SRV 8.13 for each Response and each listed Device Alert (AC 2.11)
         await self._return_local(responses, alerts)
-        joined = _joined(alerts, p.chf_id)
-        if p.esme_id not in joined:
-            await no_wan_report
-            return self._end("failed", "end_join_unsuccessful", "the ESME never joined the SM HAN: no CS14 shows "
-                             "it joined", p.esme_id)
+        joined = plan.joined(alerts, p.chf_id)
+        for meter, name in ((p.esme_id, "ESME"), (p.gsme_id, "GSME")):
+            if meter is not None and meter not in joined:
+                await no_wan_report
+                return self._end("failed", "end_join_unsuccessful", f"the {name} never joined the SM HAN: no CS14 "
+                                 "shows it joined", meter)
 
         # 7.2.2.6.5 — SRV 8.4: the CHF (and its GPF) 'installed not commissioned'
         await self.service_request(self._spec(
@@ -194,27 +236,33 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
             "set_device_configuration_import_mpxn", "6.20.1", p.esme_id, {"import_mpan": p.mpan}, [p.esme_id]),
             inp.response_timeout)
         self.record("set_device_configuration_import_mpxn", device_id=p.esme_id, detail=f"MPAN {p.mpan}")
-        return self._end("completed", "end_sms_enrolled", "ESME commissioned after the SM WAN came: electricity "
-                         "SMS Enrolled", p.esme_id)
+        if p.gsme_id is None:
+            return self._end("completed", "end_sms_enrolled", "ESME commissioned after the SM WAN came: electricity "
+                             "SMS Enrolled", p.esme_id)
+        await self._commission_gas(inp)
+        return self._end("completed", "end_sms_enrolled", "ESME, GSME and GPF commissioned after the SM WAN came: "
+                         "electricity and gas SMSs Enrolled", p.gsme_id)
 
-    # -- the premises -------------------------------------------------------------------------------------
-    @staticmethod
-    def _fitted(p: InstallLeavePremises) -> list[str]:
-        return [d for d in (p.esme_id, p.ppmid_id) if d]
-
-    @staticmethod
-    def _whitelist(p: InstallLeavePremises) -> list[tuple[str, str, str | None]]:
-        """The CHF Device Log additions: the HHT first (BAD 7.2.2.6.3), then the ESME and the PPMID."""
-        rows = [(p.hht_id, p.hht_install_code, None), (p.esme_id, p.esme_install_code, p.mpan)]
-        if p.ppmid_id:
-            rows.append((p.ppmid_id, p.ppmid_install_code or "", None))
-        return rows
-
-    @staticmethod
-    def _joins(p: InstallLeavePremises) -> list[tuple[str, str, str]]:
-        """BAD Table 5 for a PPMID with an ESME: the PPMID records the ESME (CS03A2, 8.7.2 as this project's DCC
-        has it, ``dccsim.handlers.join``), then the ESME joins the PPMID (CS03A1, 8.7.1)."""
-        return [("8.7.2", p.ppmid_id, p.esme_id), ("8.7.1", p.esme_id, p.ppmid_id)] if p.ppmid_id else []
+    async def _commission_gas(self, inp: InstallAndLeaveInput) -> None:
+        """Dual fuel, after the electricity (BAD 7.2.2.6.7-9): Commission Device for the GSME (GCS28), 'Update
+        Inventory' to set the GPF 'commissioned' (the DCC checks the GSME joined and commissioned, AC 4.10), then
+        the MPRN on the GSME's display (6.20.1)."""
+        p, gas = inp.premises, self._gas_user
+        assert p.gsme_id is not None
+        await self.service_request(self._spec(
+            "commission_device_gsme", "8.1.1", p.gsme_id,
+            {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}, [p.gsme_id], user_id=gas),
+            inp.response_timeout)
+        self.record("commission_device_gsme", device_id=p.gsme_id)
+        await self.service_request(self._spec(
+            "update_inventory_gpf_commissioned", "8.4", DCC_ID,
+            {"device_id": p.chf_id, "device_status_ch": "Commissioned"}, [], user_id=gas), inp.response_timeout)
+        self.record("update_inventory_gpf_commissioned", device_id=p.gpf_id,
+                    detail=f"SRV 8.4 on CHF {p.chf_id}: GPF commissioned with the GSME")
+        await self.service_request(self._spec(
+            "set_device_configuration_import_mpxn_gsme", "6.20.1", p.gsme_id, {"import_mprn": p.mprn},
+            [p.gsme_id], user_id=gas), inp.response_timeout)
+        self.record("set_device_configuration_import_mpxn_gsme", device_id=p.gsme_id, detail=f"MPRN {p.mprn}")
 
     # -- the steps ----------------------------------------------------------------------------------------
     async def _report_no_sm_wan(self, inp: InstallAndLeaveInput, installed_at: datetime, deadline: Deadline) -> None:
@@ -235,23 +283,40 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
                            f" shared area {site.shared_or_communal_area}")
 
     async def _obtain_device_log_command(self, inp: InstallAndLeaveInput, device_id: str, install_code: str,
-                                         mpxn: str | None) -> LocalCommand:
+                                         mpxn: str | None, user_id: str) -> LocalCommand:
         p = inp.premises
         params = {"device_id": device_id, "install_code": install_code, "join_time_period": inp.join_time_period}
         if mpxn:
             params["import_mpxn"] = mpxn
         step = f"update_han_device_log_local/{device_id}"
         reply = await self.service_request(self._spec(step, "8.11", p.chf_id, params, [device_id, p.chf_id],
-                                                      local=True), inp.response_timeout)
+                                                      local=True, user_id=user_id), inp.response_timeout)
         self.record("update_han_device_log_local", device_id=device_id, detail="CCS01 returned for local delivery")
+        self.local_senders[reply.request_id or ""] = user_id
         return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
 
-    async def _obtain_join_command(self, srv: str, target: str, other: str) -> LocalCommand:
+    async def _obtain_credential_command(self, meter: str, user_id: str, holder: str) -> LocalCommand:
+        """BAD 7.2.2.6.2: 6.21 where the DCC's certificate is in the Supplier cell, else 6.15.1 signed with the
+        holding MPID's key (BAD 7.7.2.5.5-6), for local delivery."""
+        params = {"remote_party_role": "Supplier", "certificate_of": user_id}
+        if holder == DCC_ID:
+            step, srv, signer = "request_handover_local", "6.21", None
+        else:
+            step, srv, signer = "update_security_credentials_krp_local", "6.15.1", holder
+        reply = await self.service_request(self._spec(f"{step}/{meter}", srv, meter, params, [meter], local=True,
+                                                      user_id=user_id, signer=signer), self.inp.response_timeout)
+        self.record(step, device_id=meter, detail=f"Supplier cell: {holder}'s certificate to be replaced by "
+                                                  f"{user_id}'s; CS02b returned for local delivery")
+        self.not_returned.add(reply.request_id or "")
+        return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
+
+    async def _obtain_join_command(self, srv: str, target: str, other: str, user_id: str) -> LocalCommand:
         reply = await self.service_request(self._spec(
-            f"join_service_local/{target}/{other}", srv, target, {"other_device_id": other}, [target], local=True),
-            self.inp.response_timeout)
+            f"join_service_local/{target}/{other}", srv, target, {"other_device_id": other}, [target], local=True,
+            user_id=user_id), self.inp.response_timeout)
         self.record("join_service_local", device_id=target, detail=f"SRV {srv} with {other}: returned for local "
                                                                    "delivery")
+        self.local_senders[reply.request_id or ""] = user_id
         return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
 
     async def _send_locally(self, step: str, commands: list[LocalCommand]) -> list[LocalResponse]:
@@ -263,17 +328,20 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         return responses
 
     async def _return_local(self, responses: list[LocalResponse], alerts: list[CollectedAlert]) -> None:
-        for r in responses:
+        p = self.inp.premises
+        for r in (r for r in responses if r.request_id not in self.not_returned):
+            # each by the User that obtained the Command (SRV 8.13 names its OriginalRequestID)
             await self.service_request(self._spec(
                 f"return_local_command_response/{r.request_id}", "8.13", DCC_ID,
-                {"original_request_id": r.request_id, "device_gbcs_response": r.gbcs_response}, []),
-                self.inp.response_timeout)
+                {"original_request_id": r.request_id, "device_gbcs_response": r.gbcs_response}, [],
+                user_id=self.local_senders.get(r.request_id)), self.inp.response_timeout)
             self.record("return_local_command_response", device_id=r.device_id,
                         detail=f"{r.use_case} Response to {r.request_id}")
         for n, alert in enumerate(a for a in alerts if a.alert_code in RETURNED_ALERTS):
             await self.service_request(self._spec(
                 f"return_local_command_response/alert/{n}", "8.13", DCC_ID,
-                {"device_gbcs_response": alert.gbcs_payload}, []), self.inp.response_timeout)
+                {"device_gbcs_response": alert.gbcs_payload}, [],
+                user_id=self._gas_user if alert.device_id == p.gpf_id else None), self.inp.response_timeout)
             self.record("return_local_command_response", device_id=alert.device_id,
                         detail=f"Device Alert {alert.alert_code:04X}")
 
@@ -282,7 +350,7 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         ask the DCC (SRV 8.2) whether the CHF is 'commissioned'. False when ``wan_wait_limit`` passed first."""
         p = inp.premises
         limit = workflow.now() + inp.wan_wait_limit
-        ours = {p.chf_id, p.esme_id, *([p.ppmid_id] if p.ppmid_id else [])}
+        ours = {p.chf_id, p.esme_id, *(d for d in (p.ppmid_id, p.gsme_id) if d)}
 
         def over_the_wan() -> int:
             return sum(1 for m in self.inbox if m.kind == "device_alert" and m.device_id in ours)
@@ -316,12 +384,3 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
             if dev.get("DeviceID") == p.chf_id:
                 return str(dev.get("DeviceStatus"))
         return "unknown"
-
-
-def _joined(alerts: list[CollectedAlert], chf_id: str) -> set[str]:
-    """The Devices the last CS14 from the CHF shows joined."""
-    cs14 = [a for a in alerts if a.alert_code == DeviceAlert.CHF_DEVICE_LOG_CHANGED and a.device_id == chf_id]
-    if not cs14:
-        return set()
-    _kind, data = parse_returned(cs14[-1].gbcs_payload)
-    return {e["device_id"] for e in data.get("device_log") or [] if e.get("joined")}

@@ -151,6 +151,38 @@ SCENARIOS: dict[str, Scenario] = {
                              "sm_wan_connected"),
         ),
         Scenario(
+            name="install-and-leave-dual-fuel",
+            description="Dual-fuel Install and Leave (BAD 7.2.2): as install-and-leave-wan-after-3-days, plus the Gas "
+                        "Supplier's GSME added to the CHF Device Log (8.11) and joined to the GPF (8.7.2) by local "
+                        "Commands, returned with 8.13; SM WAN on day 3: 8.1.1 for ESME and GSME, 8.4 sets the GPF "
+                        "'commissioned', 6.20.1; CHF, ESME, GSME and GPF 'commissioned'.",
+            process="install_and_leave",
+            faults=("join-timeout",),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned", "GSME": "commissioned",
+                               "GPF": "commissioned", "PPMID": "installed not commissioned"},
+            dual_fuel=True,
+            device_faults=(("CHF", "wan-after:3"),),
+            expected_events=("return_local_command_response", "sm_wan_connected", "commission_device_gsme",
+                             "update_inventory_gpf_commissioned"),
+        ),
+        Scenario(
+            name="install-and-leave-handover",
+            description="Dual-fuel Install and Leave where the ESME's Supplier cell holds a DCC certificate and the "
+                        "GSME's the Supplier's other MPID's: 6.21 and 6.15.1 obtained for local delivery (CS02b by "
+                        "the HHT before the joins); the meters then commissioned over the SM WAN on day 3.",
+            process="install_and_leave",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned", "GSME": "commissioned",
+                               "GPF": "commissioned"},
+            dual_fuel=True,
+            device_faults=(("CHF", "wan-after:3"),),
+            supplier_cells=(("ESME", "DCC"), ("GSME", "other-mpid")),
+            expected_events=("request_handover_local", "update_security_credentials_krp_local",
+                             "send_credential_commands_locally", "update_inventory_gpf_commissioned"),
+        ),
+        Scenario(
             name="install-and-leave-no-wan",
             description="Install and Leave (BAD 7.2.2) where the SM WAN never comes: the Supplier waits 90 days "
                         "(8.2 checks weekly), then ends the process with the devices 'installed not commissioned' "

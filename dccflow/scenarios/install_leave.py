@@ -1,7 +1,8 @@
 """Scenarios of Install and Leave (BAD 7.2.2): the premises it needs and the run, for the scenario harness
 (``dccflow.scenarios.harness`` dispatches here for scenarios whose ``process`` is ``install_and_leave``).
 
-The premises: CH (CHF, GPF), ESME and a PPMID pre-notified 'pending' on the SMI, Registration Data for the MPAN,
+The premises: CH (CHF, GPF), ESME, for a ``dual_fuel`` scenario a GSME (the Gas Supplier's), and a PPMID
+pre-notified 'pending' on the SMI, Registration Data for the MPAN (and MPRN),
 and the installer's HHT — modelled as a Type 2 Device (the premises' CAD id) pre-notified on the SMI, so that the
 DCC can add it to the CHF Device Log (BAD 7.2.2.6.2). The scenario's ``device_faults`` (e.g. ``("CHF",
 "wan-after:3")``) and the user's ``--fault`` (``join-timeout`` on the ESME) are set on the fleet.
@@ -18,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.clock import activity_now
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
-    from dccflow.parties import SUPPLIER
+    from dccflow.parties import DCC_ID, SUPPLIER
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
@@ -47,8 +48,15 @@ class InstallLeaveActivities:
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        ids = build_premises(self.rt.engine, number, activity_now(), supplier=SUPPLIER, ppmid=True, cad=True)
-        by_type = {"CHF": ids.chf_id, "ESME": ids.esme_id, "PPMID": ids.ppmid_id}
+        from dccflow.scenarios.harness import _other_mpid
+
+        dual_fuel = get_scenario(scenario).dual_fuel
+        # what the procurer put in the meters' Supplier cells (BAD Table 4), as for Install and Commission
+        cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype)
+                 for dtype, holder in get_scenario(scenario).supplier_cells}
+        ids = build_premises(self.rt.engine, number, activity_now(), supplier=SUPPLIER, ppmid=True, cad=True,
+                             dual_fuel=dual_fuel, supplier_cells=cells)
+        by_type = {"CHF": ids.chf_id, "ESME": ids.esme_id, "PPMID": ids.ppmid_id, "GSME": ids.gsme_id}
         for dtype, text in get_scenario(scenario).device_faults:
             name, param, _share = parse_fault_option(text)
             self.rt.fleet.set_fault(by_type[dtype], name, param)
@@ -58,7 +66,10 @@ class InstallLeaveActivities:
         return InstallLeavePremises(
             premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id, esme_id=ids.esme_id,
             esme_install_code=install_code(ids.esme_id), mpan=ids.mpan, ppmid_id=ids.ppmid_id,
-            ppmid_install_code=install_code(ids.ppmid_id), hht_id=ids.cad_id, hht_install_code=install_code(ids.cad_id))
+            ppmid_install_code=install_code(ids.ppmid_id), hht_id=ids.cad_id, hht_install_code=install_code(ids.cad_id),
+            supplier_cell_holders={by_type[t]: DCC_ID if h == "DCC" else h for t, h in cells.items()},
+            **({"gsme_id": ids.gsme_id, "gsme_install_code": install_code(ids.gsme_id), "mprn": ids.mprn}
+               if dual_fuel else {}))
 
 
 async def run_install_and_leave(req, scenario, on_child):
@@ -70,13 +81,15 @@ async def run_install_and_leave(req, scenario, on_child):
         InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults], **_ACT)
     child_id = install_and_leave_workflow_id(premises.chf_id)
     on_child(child_id)
-    device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id, *([premises.ppmid_id] if premises.ppmid_id
-                                                                        else [])]
+    device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id,
+                  *(d for d in (premises.ppmid_id, premises.gsme_id) if d)]
+    mpxns = [premises.mpan, *([premises.mprn] if premises.mprn else [])]
     result = await workflow.execute_child_workflow(
         InstallAndLeaveWorkflow.run,
-        InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]),
+        InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
+                             gas_supplier_id=SUPPLIER.user_ids[UserRole.GAS_SUPPLIER] if premises.gsme_id else None),
         id=child_id, task_queue=USER_TASK_QUEUE,
-        search_attributes=process_search_attributes(scenario.process, device_ids, [premises.mpan]))
+        search_attributes=process_search_attributes(scenario.process, device_ids, mpxns))
     snap = await workflow.execute_activity("scenario_snapshot", device_ids, result_type=Snapshot, **_ACT)
     regulation = await workflow.execute_activity_method(
         AuditActivities.scenario_audit,

@@ -15,7 +15,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import INITIAL_STATUS, SmiStatus
 from dccsim.handlers.base import Ctx, Handler, Outcome, reject, status_of
 from dccsim.inventory import DETAIL_FIELDS
-from dccsim.models import SmiDevice, SmiStatusChange, insert_new
+from dccsim.models import SmiDevice, SmiStatusChange, insert_values
 from dccsim.records import ChAssetRecord, WanCoverage
 from dccsim.rejections import PROCESSING_CODES, Check
 
@@ -192,11 +192,11 @@ class ChStatusUpdate(NonDeviceHandler):
         if chf.ch_install_state != self.state:
             chf.ch_install_state = self.state
             ctx.session.add(chf)
-        record = ChAssetRecord(chf_id=chf.device_id, srv=self.srv, state=self.state, user_id=ctx.originator,
-                               request_id=ctx.request_id, at=ctx.at, mpxn=ctx.body.get("MPxN"),
-                               incident_ref=self.incident(ctx),
-                               details={k: ctx.body[k] for k in self.kept if k in ctx.body})
-        insert_new(ctx.session, record)  # written once, never changed: no unit-of-work bookkeeping
+        # written once, never changed: a Core INSERT, no ORM object
+        insert_values(ctx.session, ChAssetRecord, dict(
+            chf_id=chf.device_id, srv=self.srv, state=self.state, user_id=ctx.originator, request_id=ctx.request_id,
+            at=ctx.at, mpxn=ctx.body.get("MPxN"), incident_ref=self.incident(ctx),
+            details={k: ctx.body[k] for k in self.kept if k in ctx.body}))
         return Outcome(detail=f"CH {chf.device_id}: {self.state}")
 
 

@@ -3,6 +3,17 @@
 
 It is exempt from the SMI status check C (AB 16.1(b)(i)) but not from check F: who is eligible depends on the
 variant (AD 3.8.101.4.1b, 4.2b, 4.3a, 4.4a), so this handler makes that check itself.
+
+The GPF: a request about a Communications Hub names the CHF, never the GPF (AD 3.8.101.4; 3.8.93.4), and the
+GPF follows its CHF's moves (AD 3.8.101.4.3ci.1-3, cii). Install and Leave adds one more (BAD 7.2.2.6.8, Table 2
+'Commissioned' row 2): after the Meters are commissioned, 'Update Inventory' sets the GPF 'commissioned' — the
+GSME-GPF join having been made locally while the GSME was not commissioned, so no Join Service could do it
+(AC 4.10). DECISION (AD 3.8.101.4 lists no such move): the request names the CHF with UpdateDeviceStatusCH
+'Commissioned' while the CHF already is 'commissioned' (otherwise a no-op, which AD 3.8.101.4.3ci.2 leaves the
+GPF out of); the DCC then moves the GPF from 'installed not commissioned' to 'commissioned', and only when the
+enrolment rules hold (SEC H5.1(b), H5.2; AC 4.10): the CHF 'commissioned', the GPF joined to (Associated with) a
+GSME of the same CHF, and that GSME 'commissioned'; the sender must be the GPF's Responsible Supplier (the Gas
+Supplier of that GSME's MPRN, AD 3.8.101.4.3a). Otherwise it is refused and nothing changes.
 """
 
 from __future__ import annotations
@@ -30,6 +41,10 @@ STATUS_MOVES = {
     "UpdateDeviceStatusCH": {(_S.PENDING, _S.INSTALLED_NOT_COMMISSIONED), (_S.INSTALLED_NOT_COMMISSIONED,
                              _S.COMMISSIONED), (_S.PENDING, _S.COMMISSIONED), (_S.COMMISSIONED, _S.WITHDRAWN)},
 }
+
+
+#: DECISION (module docstring): UpdateDeviceStatusCH 'Commissioned' on a commissioned CHF commissions its GPF
+GPF_COMMISSIONING = (_S.COMMISSIONED, _S.COMMISSIONED)
 
 
 def _gpf_follows(chf_from: SmiStatus, chf_to: SmiStatus, gpf: SmiStatus) -> SmiStatus | None:
@@ -65,8 +80,11 @@ class UpdateInventory(Handler):
         if variant in ("UpdateDeviceStatusExceptCH", "UpdateDeviceStatusCH"):
             if (dtype == DeviceType.CHF) != (variant == "UpdateDeviceStatusCH"):
                 raise reject(Check.DEVICE_TYPE, f"{variant} does not apply to a {dtype.value} (AD 3.8.101.4.3b)")
-            self._require_responsible_supplier(ctx, dev, "AD 3.8.101.4.3a")
             current, new = status_of(dev), SmiStatus.from_duis(ctx.body[variant])
+            if variant == "UpdateDeviceStatusCH" and (current, new) == GPF_COMMISSIONING:
+                self._check_gpf_commissioning(ctx, dev)
+                return
+            self._require_responsible_supplier(ctx, dev, "AD 3.8.101.4.3a")
             try:
                 if (current, new) not in STATUS_MOVES[variant]:
                     raise ValueError(f"{variant} offers only " + ", ".join(
@@ -91,6 +109,26 @@ class UpdateInventory(Handler):
             if getattr(dev, field):  # the RS for the existing association (4.4a) ...
                 self._require_responsible_supplier(ctx, dev, "AD 3.8.101.4.4a")
             self._require_registered(ctx, value, "AD 3.8.101.4.4a, 4.4b")  # ... and for the new one
+
+    def _check_gpf_commissioning(self, ctx: Ctx, chf: SmiDevice) -> None:
+        """BAD 7.2.2.6.8: the GPF of a commissioned CHF to 'commissioned' (the module's DECISION)."""
+        inv = ctx.inventory
+        gpf = inv.gpf_of(chf.device_id)
+        if gpf is None:
+            raise reject(Check.DEVICE_TYPE, f"CHF {chf.device_id} has no GPF on the SMI")
+        gsme = inv.find(gpf.associated_with) if gpf.associated_with else None
+        if gsme is None or gsme.device_type != DeviceType.GSME or gsme.chf_id != chf.device_id:
+            raise reject(Check.SMI_STATUS, f"GPF {gpf.device_id} is not joined to a Gas Smart Meter of CHF "
+                                           f"{chf.device_id}: it cannot be commissioned (AC 4.10)")
+        self._require_responsible_supplier(ctx, gpf, "AD 3.8.101.4.3a")
+        if status_of(gsme) != _S.COMMISSIONED:
+            raise reject(Check.SMI_STATUS, f"GSME {gsme.device_id} is '{gsme.smi_status}': the GPF is commissioned "
+                                           "only with a commissioned Gas Smart Meter (AC 4.10; SEC H5.1(b))")
+        try:
+            check_transition(DeviceType.GPF, status_of(gpf), _S.COMMISSIONED)
+        except ValueError as exc:
+            raise reject(Check.SMI_STATUS, f"Update Inventory cannot commission GPF {gpf.device_id} "
+                                           f"('{gpf.smi_status}'): {exc}") from None
 
     def _require_responsible_supplier(self, ctx: Ctx, dev: SmiDevice, clause: str) -> None:
         mpxns = ctx.inventory.linked_mpxns(dev)
@@ -123,6 +161,11 @@ class UpdateInventory(Handler):
             inv.set_status(dev.device_id, new, ctx.at, f"{reason} (AD 3.8.101.4.3bi)")
         elif variant == "UpdateDeviceStatusCH":
             old, new = SmiStatus(dev.smi_status), SmiStatus.from_duis(ctx.body[variant])
+            if (old, new) == GPF_COMMISSIONING:
+                gpf = family[1]
+                inv.set_status(gpf.device_id, new, ctx.at, f"{reason}: GPF commissioned with GSME "
+                                                           f"{gpf.associated_with} (BAD 7.2.2.6.8; AC 4.10)")
+                return Outcome(detail=f"GPF {gpf.device_id} commissioned")
             inv.set_status(dev.device_id, new, ctx.at, f"{reason} (AD 3.8.101.4.3ci, cii)")
             for gpf in family[1:]:
                 target = _gpf_follows(old, new, SmiStatus(gpf.smi_status))

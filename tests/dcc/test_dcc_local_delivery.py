@@ -119,3 +119,28 @@ async def test_commission_device_cannot_be_delivered_locally(stack):
     spc = rt.duis_client.signed_pre_command(entry, pre_command.xml, now(), local_delivery=True)
     refused = await rt.dcc.submit(spc, now())
     assert (refused.outcome, refused.code) == ("rejected", "E12")
+
+
+async def test_a_local_krp_signed_with_another_mpids_key_names_that_mpid(stack):
+    """BAD 7.2.2.6.2 with 7.2.1.6.9: 'Update Security Credentials (KRP)' for local delivery, its Signed Pre-Command
+    (CV 6) signed with the Party's other MPID's key (the one whose certificate the Supplier cell holds): the CS02b
+    the DCC returns names that MPID's certificate as the signer, as it would over the SM WAN."""
+    from dcc_support import GAS_SUPPLIER_A
+
+    rt = stack.runtime
+    no_wan_premises(rt)
+    spec = ServiceRequestSpec(step="krp", user_id=SUPPLIER_A, srv="6.15.1", target=ESME,
+                              params={"remote_party_role": "Supplier", "certificate_of": SUPPLIER_A},
+                              local_delivery=True, command_signer=GAS_SUPPLIER_A)
+    entry = rt.duis_client.prepare(spec, "test-local")
+    pre_command = await rt.dcc.submit(entry.xml, now())
+    assert pre_command.outcome == "accepted", pre_command.reason
+    spc = rt.duis_client.signed_pre_command(entry, pre_command.xml, now(), local_delivery=True,
+                                            command_signer=GAS_SUPPLIER_A)
+    reply = await rt.dcc.submit(spc, now())
+    assert (reply.outcome, reply.code) == ("accepted", "I0"), reply.reason
+    command = parse_local_command(valid_and_signed_by_dcc(reply.xml).body["LocalCommand"]["GBCSPayload"])
+    assert (command["use_case"], command["target"]) == ("CS02b", ESME)
+    signer = rt.duis_client.keys.get(GAS_SUPPLIER_A).cert
+    assert command["signature"]["signer_serial"] == str(signer.serial_number)
+    assert log_entry(rt, entry.request_id).stage == "local_command_returned"

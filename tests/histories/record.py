@@ -27,6 +27,8 @@ CASES = {
     "post_commissioning_missed": ("post-commissioning-missed", []),
     "install_commission_join_timeout_one_device": ("install-commission-join-timeout-one-device", []),
     "install_and_leave_wan_after_3_days": ("install-and-leave-wan-after-3-days", []),
+    "install_and_leave_dual_fuel": ("install-and-leave-dual-fuel", []),
+    "install_and_leave_handover": ("install-and-leave-handover", []),
 }
 
 

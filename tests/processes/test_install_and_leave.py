@@ -24,6 +24,7 @@ from dccsim.processing import dcc_workflow_id
 from dccsim.records import ChAssetRecord
 
 SUPPLIER_ID = "90-B3-D5-1F-30-01-00-00"
+GAS_SUPPLIER_ID = "90-B3-D5-1F-30-01-00-01"
 DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
@@ -66,6 +67,7 @@ async def test_wan_after_three_days_ends_with_chf_and_esme_commissioned(stack):
     verdicts = {v.obligation: v.verdict for v in report.regulation}
     assert verdicts["no-wan-report"] == "met" and verdicts["no-wan-incident"] == "met"
     assert verdicts["return-local-responses"] == "met"
+    assert verdicts["enrolment"] == "met"  # electricity only: no gas SMS claimed (SEC H5.1)
 
     with session_scope(stack.runtime.engine) as s:
         log = list(s.exec(select(RequestLogEntry).order_by(RequestLogEntry.received_at)))
@@ -209,3 +211,130 @@ async def test_install_and_leave_takes_over_where_install_and_commission_found_n
     assert "install_communications_hub" not in [e.bpmn_id for e in result.events]  # fitted once, by 7.2.1
     (ob,) = result.obligations
     assert ob.met and ob.due == working_day_deadline(fitted, 3)
+
+
+async def test_dual_fuel_gas_joined_locally_then_gsme_and_gpf_commissioned_after_the_wan(stack):
+    """BAD 7.2.2 dual fuel: the Gas Supplier's GSME added to the CHF Device Log (8.11) and joined to the GPF (8.7.2)
+    by Commands for Local Delivery, returned by 8.13; after the SM WAN, 8.1.1 for the GSME and 'Update Inventory'
+    (8.4) sets the GPF 'commissioned' (7.2.2.6.8), then 6.20.1."""
+    report = await run_scenario(stack.client, "install-and-leave-dual-fuel")
+    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
+    assert report.expected_end_reached
+    assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                                 "GSME": "commissioned", "PPMID": "installed not commissioned"}
+    ids = {d.device_type: d.device_id for d in report.devices}
+    order = [e.bpmn_id for e in report.events]
+    assert order.index("sm_wan_connected") < order.index("commission_device") \
+        < order.index("commission_device_gsme") < order.index("update_inventory_gpf_commissioned") \
+        < order.index("set_device_configuration_import_mpxn_gsme") < order.index("end_sms_enrolled")
+    fitted = _event(report, "install_communications_hub").at
+    assert timedelta(days=3) <= _event(report, "sm_wan_connected").at - fitted < timedelta(days=3, hours=1)
+    verdicts = {v.obligation: v.verdict for v in report.regulation if v.verdict in ("met", "breached")}
+    assert verdicts["gpf-commissioning"] == "met" and verdicts["return-local-responses"] == "met"
+    enrolment = [v for v in report.regulation if v.obligation == "enrolment"]
+    assert sorted(v.detail for v in enrolment) == ["electricity SMS Enrolled", "gas SMS Enrolled"]
+    assert {v.verdict for v in enrolment} == {"met"}
+
+    with session_scope(stack.runtime.engine) as s:
+        log = list(s.exec(select(RequestLogEntry).order_by(RequestLogEntry.received_at)))
+        by_request = {e.request_id: e for e in log}
+        gas = [e for e in log if e.originator == GAS_SUPPLIER_ID]
+        srvs = Counter(e.srv for e in log)
+        assert {k: srvs[k] for k in ("8.14.2", "8.11", "8.7.2", "8.7.1", "8.4", "8.1.1", "6.20.1")} == {
+            "8.14.2": 1, "8.11": 4, "8.7.2": 2, "8.7.1": 1, "8.4": 2, "8.1.1": 2, "6.20.1": 2}
+        # the Gas Supplier's: 8.11 (GSME) and 8.7.2 (GSME -> GPF) for local delivery, their 8.13s, then 8.1.1,
+        # 8.4 and 6.20.1 over the SM WAN / to the DCC
+        assert [e.srv for e in gas if e.srv != "8.13"] == ["8.11", "8.7.2", "8.1.1", "8.4", "6.20.1"]
+        gas_local = [e for e in gas if e.srv in ("8.11", "8.7.2")]
+        assert {e.target for e in gas_local} == {ids["CHF"], ids["GSME"]}
+        returned = [request_from_element(secure_parse(e.xml)).body for e in gas if e.srv == "8.13"]
+        assert {b.get("OriginalRequestID") for b in returned} >= {e.request_id for e in gas_local}
+        # the 8.4 for the GPF: sent after the GSME was commissioned, naming the CHF (AD 3.8.101.4), 'Commissioned'
+        inventory = [e for e in log if e.srv == "8.4"]
+        bodies = [request_from_element(secure_parse(e.xml)).body for e in inventory]
+        assert [(b["DeviceID"], b["UpdateDeviceStatusCH"]) for b in bodies] == [
+            (ids["CHF"], "InstalledNotCommissioned"), (ids["CHF"], "Commissioned")]
+        assert inventory[1].originator == GAS_SUPPLIER_ID and inventory[1].response_code == "I0"
+        gsme_commission = next(e for e in gas if e.srv == "8.1.1")
+        assert gsme_commission.completed_at <= inventory[1].received_at
+        # every Command for Local Delivery (CV 2, CV 6 for the Signed Pre-Command) answered by 8.13, none over the WAN
+        local = [e for e in log if e.srv in ("8.11", "8.7.1", "8.7.2")]
+        assert len(local) == 7
+        for e in local:
+            assert e.stage == "local_response_returned", (e.srv, e.stage)
+            header = request_from_element(secure_parse(e.spc_xml or e.xml)).header
+            assert header.command_variant == (6 if e.srv == "8.7.1" else 2)
+            assert e.device_response["delivered"] is False and by_request[e.request_id] is e
+            try:
+                await stack.client.get_workflow_handle(dcc_workflow_id(e.request_id)).describe()
+                raise AssertionError(f"{e.request_id} was processed for the SM WAN")
+            except RPCError:
+                pass
+        # the SMI: the GSME whitelisted, joined and commissioned; the GPF joined to it, 'commissioned' by the 8.4
+        gsme, gpf = s.get(SmiDevice, ids["GSME"]), s.get(SmiDevice, ids["GPF"])
+        assert gsme.chf_id == ids["CHF"] and gsme.mpxn and gpf.associated_with == ids["GSME"]
+        assert _history(s, ids["GSME"]) == ["pending", "whitelisted", "installed not commissioned", "commissioned"]
+        assert _history(s, ids["GPF"]) == ["pending", "installed not commissioned", "commissioned"]
+        last = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == ids["GPF"])
+                      .order_by(SmiStatusChange.id.desc())).first()
+        assert inventory[1].request_id in last.reason and "BAD 7.2.2.6.8" in last.reason
+        # every DUIS message of the run: schema-valid and signed
+        messages = [r.xml for r in s.exec(select(UserOutboxEntry))]
+        messages += [r.signed_pre_command for r in s.exec(select(UserSignedPreCommand))]
+        messages += [r.xml for r in s.exec(select(DeliveredMessage))]
+        messages += [r.xml for r in s.exec(select(UserInboxEntry))]
+    schema = duis_schema()
+    assert len(messages) > 50
+    for xml in messages:
+        doc = etree.fromstring(xml)
+        assert schema.validate(doc), schema.error_log
+        assert doc.find(DS) is not None
+
+
+async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):
+    """BAD 7.2.2.6.2-3: the DCC's certificate in the ESME's Supplier cell (6.21, CV 2) and the Supplier's other
+    MPID's in the GSME's (6.15.1, Signed Pre-Command CV 6 signed with that MPID's key): the HHT sends the CS02b
+    Commands after the HAN joins and before the join Commands; they are not returned by 8.13; the meters, now
+    holding the Supplier's own certificates, are commissioned over the SM WAN."""
+    from dccflow.security.pki import entity_id_of
+    from devices.anchors import RESOLVER
+
+    report = await run_scenario(stack.client, "install-and-leave-handover")
+    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
+    assert report.expected_end_reached
+    assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                                 "GSME": "commissioned", "PPMID": "installed not commissioned"}
+    ids = {d.device_type: d.device_id for d in report.devices}
+    order = [e.bpmn_id for e in report.events]
+    assert order.index("send_device_log_commands_locally") < order.index("send_credential_commands_locally") \
+        < order.index("send_join_commands_locally") < order.index("commission_device")
+    with session_scope(stack.runtime.engine) as s:
+        log = list(s.exec(select(RequestLogEntry).order_by(RequestLogEntry.received_at)))
+        credentials = {(e.srv, e.originator, e.target): e for e in log if e.srv in ("6.21", "6.15.1")}
+        assert set(credentials) == {("6.21", SUPPLIER_ID, ids["ESME"]), ("6.15.1", GAS_SUPPLIER_ID, ids["GSME"])}
+        returned = {request_from_element(secure_parse(e.xml)).body.get("OriginalRequestID")
+                    for e in log if e.srv == "8.13"}
+        for (srv, _user, _target), e in credentials.items():
+            header = request_from_element(secure_parse(e.spc_xml or e.xml)).header
+            assert header.command_variant == (6 if srv == "6.15.1" else 2)
+            assert e.stage == "local_command_returned" and e.request_id not in returned  # not an 8.13 item
+            try:
+                await stack.client.get_workflow_handle(dcc_workflow_id(e.request_id)).describe()
+                raise AssertionError(f"{e.request_id} was processed for the SM WAN")
+            except RPCError:
+                pass
+        owners = {t: entity_id_of(RESOLVER.cert(s, stack.runtime.fleet.get(ids[t]).anchors["Supplier"]))
+                  for t in ("ESME", "GSME")}
+    assert owners == {"ESME": SUPPLIER_ID, "GSME": GAS_SUPPLIER_ID}
+
+
+def test_cli_runs_the_dual_fuel_scenario_to_its_expected_end(tmp_path):
+    result = CliRunner().invoke(app, ["run", "install-and-leave-dual-fuel", "--json", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["result"], report["end"]) == ("completed", "end_sms_enrolled")
+    assert {d["device_type"]: d["smi_status"] for d in report["devices"]} == {
+        "CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned", "GSME": "commissioned",
+        "PPMID": "installed not commissioned"}
+    gpf = [v for v in report["regulation"] if v["obligation"] == "gpf-commissioning"]
+    assert gpf and {v["verdict"] for v in gpf} == {"met"}

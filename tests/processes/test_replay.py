@@ -18,7 +18,8 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 def test_histories_are_recorded():
     assert {p.stem for p in HISTORIES} >= {"install_commission_happy", "install_commission_join_timeout",
                                             "install_commission_no_wan", "install_commission_dual_fuel",
-                                            "post_commissioning_missed", "install_and_leave_wan_after_3_days"}
+                                            "post_commissioning_missed", "install_and_leave_wan_after_3_days",
+                                            "install_and_leave_dual_fuel", "install_and_leave_handover"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -38,7 +38,7 @@ async def test_install_and_commission_completes_over_http(http_stack):
         sent = len(s.exec(select(UserOutboxEntry)).all())
         delivered = len(s.exec(select(DeliveredMessage)).all())
         received = len(s.exec(select(UserInboxEntry)).all())
-    assert srvs == ["8.1.1", "8.11", "8.14.1"]
+    assert srvs == ["6.20.1", "8.1.1", "8.11", "8.14.1"]  # 6.20.1: the ESME's Import MPxN (BAD 7.2.1.6.11)
     # what the DCC sent is what the Users received, and it went over the sockets: every request (the Critical
     # 8.1.1 twice: the request, then its Signed Pre-Command) and the asynchronous Responses and Alerts
     assert received == delivered >= 6

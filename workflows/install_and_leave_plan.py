@@ -1,0 +1,63 @@
+"""What Install and Leave (BAD 7.2.2) asks of the DCC and the HHT for a premises, as pure functions of the
+premises and the Suppliers' User IDs (``workflows.install_and_leave``): the Devices fitted, the CHF Device Log
+additions, the CS02b Commands for the Supplier cells, the joins of BAD Table 5, and which Devices the CHF's last
+CS14 shows joined."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dccflow.domain.alerts import DeviceAlert
+from dccflow.gbcs import parse_returned
+
+if TYPE_CHECKING:
+    from activities.hht import CollectedAlert
+    from workflows.install_and_leave import InstallLeavePremises
+
+
+def fitted(p: InstallLeavePremises) -> list[str]:
+    """The Meters and Type 1 Devices the installer fits."""
+    return [d for d in (p.esme_id, p.ppmid_id, p.gsme_id) if d]
+
+
+def whitelist(p: InstallLeavePremises, supplier: str, gas: str) -> list[tuple[str, str, str | None, str]]:
+    """The CHF Device Log additions (Device, Install Code, MPxN, sender): the HHT first (BAD 7.2.2.6.3), then the
+    ESME, the PPMID and (the Gas Supplier's) the GSME."""
+    rows = [(p.hht_id, p.hht_install_code, None, supplier), (p.esme_id, p.esme_install_code, p.mpan, supplier)]
+    if p.ppmid_id:
+        rows.append((p.ppmid_id, p.ppmid_install_code or "", None, supplier))
+    if p.gsme_id:
+        rows.append((p.gsme_id, p.gsme_install_code or "", p.mprn, gas))
+    return rows
+
+
+def foreign_supplier_cells(p: InstallLeavePremises, supplier: str, gas: str) -> list[tuple[str, str, str]]:
+    """(Meter, its Supplier, the holder) for each Meter whose Supplier cell holds another's certificate (BAD
+    7.2.2.6.2; the Supplier's procurement records, ``supplier_cell_holders``)."""
+    meters = [(p.esme_id, supplier), *([(p.gsme_id, gas)] if p.gsme_id else [])]
+    return [(meter, user, holder) for meter, user in meters
+            if (holder := p.supplier_cell_holders.get(meter)) is not None and holder != user]
+
+
+def local_joins(p: InstallLeavePremises, supplier: str, gas: str) -> list[tuple[str, str, str, str]]:
+    """(SRV, target, other Device, sender): BAD Table 5 as this project's DCC has it (``dccsim.handlers.join``): for
+    a PPMID with an ESME the PPMID records the ESME (CS03A2, 8.7.2), then the ESME joins the PPMID (CS03A1, 8.7.1);
+    for gas the GSME joins the GPF (CS03B, 8.7.2; Table 5: 8.7.1 CS03C).
+
+    DECISION: the PPMID's gas joins (GPF -> PPMID, PPMID <-> GSME) are not obtained for local delivery: until the
+    GSME-GPF join is returned the DCC links the 'pending' GPF only to the MPAN, so it refuses the Gas Supplier's
+    requests for it (AB 6.1(f)); they can be made over the SM WAN once the GPF is commissioned."""
+    joins = [("8.7.2", p.ppmid_id, p.esme_id, supplier), ("8.7.1", p.esme_id, p.ppmid_id, supplier)] \
+        if p.ppmid_id else []
+    if p.gsme_id and p.gpf_id:
+        joins.append(("8.7.2", p.gsme_id, p.gpf_id, gas))
+    return joins
+
+
+def joined(alerts: list[CollectedAlert], chf_id: str) -> set[str]:
+    """The Devices the last CS14 from the CHF shows joined."""
+    cs14 = [a for a in alerts if a.alert_code == DeviceAlert.CHF_DEVICE_LOG_CHANGED and a.device_id == chf_id]
+    if not cs14:
+        return set()
+    _kind, data = parse_returned(cs14[-1].gbcs_payload)
+    return {e["device_id"] for e in data.get("device_log") or [] if e.get("joined")}
