@@ -158,10 +158,11 @@ class Run(BaseModel):
     results: list = []
 
 
-async def _measure(starts, server: list[int]) -> Run:
+async def _measure(name: str, starts, server: list[int]) -> Run:
     before = _cpu(server)
     seconds, _, results = await _run_all(starts)
     after = _cpu(server)
+    print(f"  ({name}: {seconds:.1f} s)", flush=True)
     return Run(seconds=seconds, cpu_workers=after[0] - before[0], cpu_server=after[1] - before[1], results=results)
 
 
@@ -220,13 +221,13 @@ async def main(args) -> None:
                         for i in range(args.k) for j, s in enumerate([shape.without_spawned(), *shape.spawned])]
 
                 runs: dict[str, Run] = {}
-                runs["bare"] = await _measure(bare_engine(False), server)
+                runs["bare"] = await _measure("bare", bare_engine(False), server)
                 if not args.no_signals:
-                    runs["signals"] = await _measure(bare_engine(True), server)
+                    runs["signals"] = await _measure("signals", bare_engine(True), server)
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler:
                     profiler.enable()
-                runs["installs"] = await _measure([scenario(i) for i in range(args.k)], server)
+                runs["installs"] = await _measure("installs", [scenario(i) for i in range(args.k)], server)
                 if profiler:
                     profiler.disable()
                 if args.events:

@@ -28,6 +28,8 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 
 #: DCC Alerts that end a request without a Service Response (BAD 7.8.5, Table 14)
 COMMAND_FAILURES = frozenset({"N7", "N10", "N11", "N12", "N13"})
+#: DCC Alerts that answer an 'Update HAN Device Log' add: joined (N24) or not (N25) (SEC Appendix AD 3.8.109.4)
+JOIN_OUTCOMES = frozenset({"N24", "N25"})
 
 
 class ProcessResult(BaseModel):
@@ -122,6 +124,15 @@ class ProcessWorkflow:
         except TimeoutError:
             return None
         return found()
+
+    async def join_outcome(self, request_id: str, join_time_period: int,
+                           margin: timedelta) -> InboundMessage | None:
+        """The DCC's verdict on an 'Update HAN Device Log' (SRV 8.11): N24 when the device joined the SM HAN,
+        N25 when it did not within the Join Time Period plus the network allowance (SEC Appendix AD 3.8.109.4);
+        None when neither arrived before the Join Time Period plus ``margin``."""
+        return await self.wait_for(
+            lambda m: m.kind == "dcc_alert" and m.dcc_alert_code in JOIN_OUTCOMES and m.request_id == request_id,
+            timedelta(seconds=join_time_period) + margin)
 
     async def send(self, spec: ServiceRequestSpec) -> SentRequest:
         try:

@@ -194,10 +194,7 @@ class HanDeviceJoinWorkflow(ProcessWorkflow):
             route_devices=[d.device_id]), inp.response_timeout)
         self.record("update_han_device_log_han", device_id=d.device_id,
                     detail=f"{d.device_type} added to the CHF Device Log")
-        alert = await self.wait_for(
-            lambda m: m.kind == "dcc_alert" and m.dcc_alert_code in ("N24", "N25")
-            and m.request_id == added.request_id,
-            timedelta(seconds=inp.join_time_period) + inp.alert_margin)
+        alert = await self.join_outcome(added.request_id, inp.join_time_period, inp.alert_margin)
         if alert is None or alert.dcc_alert_code == "N25":
             if alert is not None:
                 self.record("n25_whitelist_update_unsuccessful_han", device_id=d.device_id)

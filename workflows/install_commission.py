@@ -302,10 +302,7 @@ class InstallCommissionWorkflow(ProcessWorkflow):
             route_devices=[meter.device_id, p.chf_id]), inp.response_timeout)
         self.record("update_han_device_log" + meter.suffix, device_id=meter.device_id,
                     detail=f"{name} whitelisted on the CHF")
-        alert = await self.wait_for(
-            lambda m: m.kind == "dcc_alert" and m.dcc_alert_code in ("N24", "N25")
-            and m.request_id == added.request_id,
-            timedelta(seconds=inp.join_time_period) + inp.alert_margin)
+        alert = await self.join_outcome(added.request_id, inp.join_time_period, inp.alert_margin)
         if alert is None or alert.dcc_alert_code == "N25":
             if alert is not None:
                 self.record("n25_whitelist_update_unsuccessful" + meter.suffix, device_id=meter.device_id)
