@@ -107,11 +107,28 @@ def _smi_status(c: _Ctx) -> list[Verdict]:
     out = []
     for device_id in targets:
         change = c.rec.first_change(device_id, to)
+        anchors = c.o.params.get("needs_commissioned")
+        if change is None and anchors and not _anchor_commissioned_at_join(c, device_id, anchors):
+            # BAD 7.2.2.7: a Type 1 Device joined before its Meter / GPF was commissioned (Install and Leave) has no
+            # way to become 'commissioned' later, so the clause cannot apply to it
+            out.append(c.v("not applicable", device_id=device_id,
+                           detail=f"joined while no {'/'.join(anchors)} was commissioned (BAD 7.2.2.7); SMI "
+                                  f"{c.rec.status_at(device_id, c.end)}"))
+            continue
         out.append(c.v("met", actual=change.at, device_id=device_id,
                        detail=f"SMI {change.from_status or '-'} → {change.to_status}") if change else
                    c.v("breached", device_id=device_id,
                        detail=f"SMI status never {' / '.join(to)} (now {c.rec.status_at(device_id, c.end)})"))
     return out
+
+
+def _anchor_commissioned_at_join(c: _Ctx, device_id: str, anchors: list[str]) -> bool:
+    """Was any Device of ``anchors`` (the Meter or GPF a Type 1 Device joins) commissioned when ``device_id``'s
+    first triggering step happened?"""
+    event = next((e for d, e in c.devices() if d == device_id), None)
+    at = event.at if event is not None else c.end
+    return any(c.rec.status_at(d.device_id, at) == "commissioned" for d in c.rec.devices
+               if d.device_type in anchors)
 
 
 def _smi_guard(c: _Ctx) -> list[Verdict]:
@@ -202,6 +219,8 @@ def _enrolment(c: _Ctx) -> list[Verdict]:
     for ref, (fuel, types) in fuels.items():
         if not any(cites(e.refs, [ref]) for e in c.triggers):
             continue
+        if not any(d.device_type in types for d in c.rec.devices):
+            continue  # no such fuel at these premises (e.g. gas only, the CH on a hot-shoe)
         changes = [c.rec.first_change(d.device_id, ["commissioned"]) for d in c.rec.devices if d.device_type in types]
         if len(changes) == len(types) and all(changes):
             out.append(c.v("met", actual=max(ch.at for ch in changes), detail=f"{fuel} SMS Enrolled"))

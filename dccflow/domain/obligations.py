@@ -231,7 +231,7 @@ REGISTER: tuple[Obligation, ...] = (
     _O(id="type1-commissioning", bad_step="7.2.1.6.12", actor="Supplier", document=AC, clause="4.9", judged=_P,
       summary="Commission a Type 1 Device by joining it to a commissioned ESME or GPF.",
       applies_when=("SRV 8.7.1", "SRV 8.7.2"), check="smi_status",
-      params={"to": ["commissioned"], "types": ["PPMID", "HCALCS"]}),
+      params={"to": ["commissioned"], "types": ["PPMID", "HCALCS"], "needs_commissioned": ["ESME", "GPF"]}),
     _O(id="gpf-commissioning", bad_step="7.2.1.6.12", actor="Supplier", document=AC, clause="4.10", judged=_P,
       summary="Commission the GPF by joining it to a commissioned GSME.",
       applies_when=("SRV 8.7.2", "BAD 7.2.2.6.8"), check="smi_status",

@@ -183,15 +183,7 @@ async def test_post_commissioning_missed_is_breached_and_restricted(stack):
     assert supplier.verdict == "breached" and supplier.ref == "SEC Appendix AC 5.13" and "6.20.1" in supplier.detail
 
 
-def _scenario_or_skip(name: str) -> None:
-    from dccflow.scenarios.catalogue import SCENARIOS
-
-    if name not in SCENARIOS:
-        pytest.skip(f"scenario {name} is not in the catalogue")
-
-
 async def test_han_device_joins_are_audited_through_their_refs(stack):
-    _scenario_or_skip("install-commission-ppmid-ihd")
     report = await run_scenario(stack.client, "install-commission-ppmid-ihd")
     ids = {d.device_type: d.device_id for d in report.devices}
     (ppmid,) = _verdicts(report, "type1-commissioning")  # AC 4.9: the PPMID is Commissioned by its join
@@ -202,13 +194,25 @@ async def test_han_device_joins_are_audited_through_their_refs(stack):
 
 
 async def test_install_and_leave_reports_no_wan_within_three_working_days(stack):
-    _scenario_or_skip("install-and-leave-wan-after-3-days")
     report = await run_scenario(stack.client, "install-and-leave-wan-after-3-days")
     installed = next(e.at for e in report.events if cites(e.refs, ["BAD 7.2.1.6.4", "SEC Appendix I 4.4"]))
     (v,) = _verdicts(report, "no-wan-report")
     assert v.verdict == "met" and v.ref == "SEC Appendix I 4.8(d)" and v.due == working_day_deadline(installed, 3)
     assert v.actual <= v.due
     assert _verdicts(report, "no-wan-incident")[0].verdict == "met"  # the DCC raised its Incident (App I 4.10)
+    # the PPMID was joined locally before the ESME was commissioned: AC 4.9 cannot apply to it (BAD 7.2.2.7)
+    ppmid = next(d for d in report.devices if d.device_type == "PPMID")
+    assert ppmid.smi_status == "installed not commissioned"
+    (type1,) = _verdicts(report, "type1-commissioning")
+    assert (type1.verdict, type1.device_id) == ("not applicable", ppmid.device_id) and "7.2.2.7" in type1.detail
+    assert not [v for v in report.regulation if v.verdict == "breached"]
+
+
+async def test_gas_only_install_is_judged_on_the_gas_sms_alone(stack):
+    report = await run_scenario(stack.client, "install-commission-gas-hot-shoe")
+    enrolment = _verdicts(report, "enrolment")
+    assert [(v.verdict, v.detail) for v in enrolment] == [("met", "gas SMS Enrolled")]  # no electricity SMS here
+    assert not [v for v in report.regulation if v.verdict == "breached"]
 
 
 async def test_late_install_report_is_a_breach_with_its_times(stack):
