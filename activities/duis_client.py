@@ -2,8 +2,9 @@
 DCC's synchronous reply.
 
 * Non-Critical: the reply is the Acknowledgement (I99); the Service Response comes later to the inbox.
-* Non-Device: the reply is the Service Response itself (CommandVariant 8 is synchronous); it is handed to
-  the User's own inbox (``activities.inbox``), which verifies it and routes it to the waiting workflow.
+* Non-Device: the reply is the Service Response itself (CommandVariant 8 is synchronous); the User's own inbox
+  (``activities.inbox``) verifies and keeps it, and it goes back to the sending workflow as this activity's
+  result (``SentRequest.reply``), not as a signal.
 * Critical: the reply is a Pre-Command. The User checks the DCC's signature and certificate, Correlates the
   Pre-Command with its own request and, only if they are substantively identical, Digitally Signs its GBCS
   Payload and sends the Signed Pre-Command (SEC Appendix AB 3.1, 3.2; BAD 7.8.4.4.2).
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from cryptography import x509
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio import activity
@@ -40,6 +42,7 @@ from dccflow.duis.messages import build_request, request_from_element, to_bytes
 from dccflow.duis.responses import DuisResponse, response_from_element
 from dccflow.duis.schema import DuisError, secure_parse, validate
 from dccflow.gbcs import correlate, sign_payload
+from dccflow.messages import InboundMessage
 from dccflow.parties import DCC_ID, party_of
 from dccflow.security.pki import CertificateError, entity_id_of
 from dccflow.security.xmldsig import SignatureError, sign, verify
@@ -66,7 +69,11 @@ class ServiceRequestSpec(BaseModel):
     srv: str
     target: str
     params: dict = Field(default_factory=dict)
+    #: devices whose alerts (those carrying no RequestID of this workflow's) are routed to this workflow
     route_devices: list[str] = Field(default_factory=list)
+    #: ... including their Device Alerts: only a workflow that waits for them asks (each is a signal, a workflow
+    #: task and history); otherwise they stay in the User's inbox (``activities.inbox``)
+    route_device_alerts: bool = False
     #: the Command is for local delivery (BAD 7.2.2.6.2): CommandVariant 2, or 6 for the Signed Pre-Command; the
     #: DCC returns it in its reply (``LocalCommand``), which goes to the inbox like a Service Response
     local_delivery: bool = False
@@ -80,6 +87,9 @@ class SentRequest(BaseModel):
     ack_code: str | None = None
     #: a Critical request: the Pre-Command was checked, correlated and signed (AB 3.1, 3.2)
     pre_command_signed: bool = False
+    #: the DCC's synchronous answer that goes to the inbox (a Non-Device Service Response, a Command for Local
+    #: Delivery): kept there and handed to the sending workflow here rather than by a signal
+    reply: InboundMessage | None = None
 
 
 class DccTransport(Protocol):
@@ -119,8 +129,13 @@ class DuisClient:
         return row.last
 
     def prepare(self, spec: ServiceRequestSpec, workflow_id: str) -> UserOutboxEntry:
+        """The outbox entry of this step (made and signed once), its alert routes registered in the same
+        transaction."""
         step_key = f"{workflow_id}/{spec.step}"
         with session_scope(self.engine) as s:
+            if spec.route_devices:
+                self.inbox.register_routes(spec.user_id, spec.route_devices, workflow_id,
+                                           device_alerts=spec.route_device_alerts, session=s)
             entry = s.get(UserOutboxEntry, step_key)
             if entry is not None:
                 return entry
@@ -141,13 +156,10 @@ class DuisClient:
     async def send_service_request(self, spec: ServiceRequestSpec) -> SentRequest:
         workflow_id = activity.info().workflow_id
         entry = self.prepare(spec, workflow_id)
-        if spec.route_devices:
-            self.inbox.register_routes(spec.user_id, spec.route_devices, workflow_id)
         reply = await self.transport.submit(entry.xml, activity_now())
         with session_scope(self.engine) as s:
-            row = s.get(UserOutboxEntry, entry.step_key)
-            row.reply_code = reply.code or reply.outcome
-            s.add(row)
+            s.exec(update(UserOutboxEntry).where(UserOutboxEntry.step_key == entry.step_key)
+                   .values(reply_code=reply.code or reply.outcome))
         _raise_if_refused(spec.srv, entry.request_id, reply)
         if reply.xml is None:
             return SentRequest(request_id=entry.request_id, ack_code=reply.code)
@@ -160,15 +172,17 @@ class DuisClient:
                                        type=PRE_COMMAND_NOT_SIGNED, non_retryable=True) from None
             spc_reply = await self.transport.submit(spc, activity_now())
             with session_scope(self.engine) as s:
-                kept = s.get(UserSignedPreCommand, entry.request_id)
-                kept.reply_code = spc_reply.code or spc_reply.outcome
-                s.add(kept)
+                s.exec(update(UserSignedPreCommand).where(UserSignedPreCommand.request_id == entry.request_id)
+                       .values(reply_code=spc_reply.code or spc_reply.outcome))
             _raise_if_refused(spec.srv, entry.request_id, spc_reply, what="Signed Pre-Command")
+            local = None
             if spc_reply.xml is not None and spc_reply.code != ACKNOWLEDGEMENT:  # the Command for Local Delivery
-                await self.inbox.receive(spec.user_id, spc_reply.xml)
-            return SentRequest(request_id=entry.request_id, ack_code=spc_reply.code, pre_command_signed=True)
+                local = self.inbox.for_sender(spec.user_id, spc_reply.xml, workflow_id)
+            return SentRequest(request_id=entry.request_id, ack_code=spc_reply.code, pre_command_signed=True,
+                               reply=local)
         if reply.code != ACKNOWLEDGEMENT:  # a Non-Device request's Service Response: to the inbox
-            await self.inbox.receive(spec.user_id, reply.xml)
+            return SentRequest(request_id=entry.request_id, ack_code=reply.code,
+                               reply=self.inbox.for_sender(spec.user_id, reply.xml, workflow_id))
         return SentRequest(request_id=entry.request_id, ack_code=reply.code)
 
     # -- the Critical round trip (AB 3.1, 3.2) -----------------------------------------------------------

@@ -1,13 +1,17 @@
 """A User's receiving endpoint: what the DCC delivers arrives here as signed DUIS XML. It is verified against
 the DCC's certificate, parsed, kept, and routed as a signal to the workflow that waits for it: Service
-Responses by RequestID, alerts by RequestID when they carry one, otherwise by device."""
+Responses by RequestID, alerts by RequestID when they carry one, otherwise by device — Device Alerts only to a
+workflow that said it waits for them (``AlertRoute.device_alerts``); every message is kept in the inbox."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
+from sqlalchemy import inspect, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 #: the signal every User workflow exposes for what the DCC sends it
 DUIS_SIGNAL = "duis_message"
 
+_INSERT_ENTRY = UserInboxEntry.__table__.insert()
+
 
 class InboundRejected(ValueError):
     pass
@@ -36,8 +42,30 @@ class UserInbox:
         self.engine = engine
         self.client = client
         self.find_certificate = find_certificate
+        _add_device_alerts_column(engine)
 
     async def receive(self, recipient: str, xml: bytes) -> str | None:
+        message, entry_id, workflow_id = self._keep(recipient, xml)
+        if workflow_id is None:
+            return None
+        try:
+            await self.client.get_workflow_handle(workflow_id).signal(DUIS_SIGNAL, message)
+        except RPCError as exc:  # the process already ended: the message stays in the inbox
+            log.info("not routed to %s: %s", workflow_id, exc)
+            return None
+        with session_scope(self.engine) as s:
+            s.exec(update(UserInboxEntry).where(UserInboxEntry.id == entry_id).values(routed_to=workflow_id))
+        return workflow_id
+
+    def for_sender(self, recipient: str, xml: bytes, workflow_id: str) -> InboundMessage:
+        """A reply the sending activity hands to its own workflow as its result (a Non-Device Service Response, a
+        Command for Local Delivery): verified and kept like any other message, ``routed_to`` that workflow; no
+        signal (the activity's result is the delivery, and a retried activity hands it again)."""
+        return self._keep(recipient, xml, routed_to=workflow_id)[0]
+
+    def _keep(self, recipient: str, xml: bytes, *,
+              routed_to: str | None = None) -> tuple[InboundMessage, int | None, str | None]:
+        """Verify, parse and keep a message: it, its inbox entry and the workflow to signal (if any)."""
         root = secure_parse(xml)
         cert = verify(root, self.find_certificate)
         if entity_id_of(cert) != DCC_ID:
@@ -50,34 +78,39 @@ class UserInbox:
             body=parsed.body)
         with session_scope(self.engine) as s:
             workflow_id = None
-            if message.request_id:
+            if message.request_id and routed_to is None:
                 sent = s.exec(select(UserOutboxEntry).where(UserOutboxEntry.request_id == message.request_id)).first()
                 workflow_id = sent.workflow_id if sent else None
-            if workflow_id is None and message.device_id and message.kind != "service_response":
+            if workflow_id is None and routed_to is None and message.device_id and message.kind != "service_response":
                 route = s.get(AlertRoute, (recipient, message.device_id))
-                workflow_id = route.workflow_id if route else None
-            entry = UserInboxEntry(recipient=recipient, kind=message.kind, request_id=message.request_id,
-                                   device_id=message.device_id,
-                                   code=message.dcc_alert_code or message.response_code,
-                                   received_at=activity_now(), xml=xml)
-            s.add(entry)
-        if workflow_id is None:
-            return None
-        try:
-            await self.client.get_workflow_handle(workflow_id).signal(DUIS_SIGNAL, message)
-        except RPCError as exc:  # the process already ended: the message stays in the inbox
-            log.info("not routed to %s: %s", workflow_id, exc)
-            return None
-        with session_scope(self.engine) as s:
-            row = s.get(UserInboxEntry, entry.id)
-            row.routed_to = workflow_id
-            s.add(row)
-        return workflow_id
+                wanted = route is not None and (route.device_alerts or message.kind != "device_alert")
+                workflow_id = route.workflow_id if wanted else None
+            kept = s.connection().execute(_INSERT_ENTRY, dict(  # Core: written once here, no object needed
+                recipient=recipient, kind=message.kind, request_id=message.request_id, device_id=message.device_id,
+                code=message.dcc_alert_code or message.response_code, routed_to=routed_to,
+                received_at=activity_now(), xml=xml))
+        return message, kept.inserted_primary_key[0], workflow_id
 
-    def register_routes(self, recipient: str, device_ids: list[str], workflow_id: str) -> None:
-        with session_scope(self.engine) as s:
+    def register_routes(self, recipient: str, device_ids: list[str], workflow_id: str, *,
+                        device_alerts: bool = True, session: Session | None = None) -> None:
+        """Route the devices' alerts to ``workflow_id`` (the latest process that asked); their Device Alerts too
+        only with ``device_alerts`` (the workflow waits for them). In ``session``'s transaction if given."""
+        with contextlib.nullcontext(session) if session is not None else session_scope(self.engine) as s:
             for device_id in device_ids:
                 route = s.get(AlertRoute, (recipient, device_id)) or AlertRoute(
                     recipient=recipient, device_id=device_id, workflow_id=workflow_id)
-                route.workflow_id = workflow_id
+                route.workflow_id, route.device_alerts = workflow_id, device_alerts
                 s.add(route)
+
+
+def _add_device_alerts_column(engine: Engine) -> None:
+    """``AlertRoute.device_alerts`` was added since: a database created before lacks the column."""
+    table = AlertRoute.__tablename__
+    if "device_alerts" in {c["name"] for c in inspect(engine).get_columns(table)}:
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN device_alerts BOOLEAN NOT NULL DEFAULT 1"))
+    except OperationalError:  # another process added it meanwhile
+        if "device_alerts" not in {c["name"] for c in inspect(engine).get_columns(table)}:
+            raise

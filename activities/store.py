@@ -66,6 +66,9 @@ class AlertRoute(SQLModel, table=True):
     recipient: str = Field(primary_key=True)
     device_id: str = Field(primary_key=True)
     workflow_id: str
+    #: whether that workflow waits for the device's Device Alerts; if not, they are kept in the inbox, unsignalled
+    #: (rows from before this column: True, as they were routed then)
+    device_alerts: bool = True
 
 
 class UserSignedPreCommand(SQLModel, table=True):

@@ -79,7 +79,8 @@ class Outbound:
         def make() -> DeliveredMessage:
             el = dcc_alert_element(alert_code=alert_code, device_id=device_id, at=at, request_id=request_id,
                                    data=data or {})
-            servicelevels.record(s, ALERTS, key, started_at=event_at or at, stopped_at=at, user_id=recipient)
+            servicelevels.record(s, ALERTS, key, started_at=event_at or at, stopped_at=at, user_id=recipient,
+                                 new=True)  # made only when no message is logged under key, nor measured
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="dcc_alert",
                                     request_id=request_id, dcc_alert_code=alert_code, device_id=device_id,
                                     at=at, xml=self._signed(el))
@@ -93,7 +94,8 @@ class Outbound:
             counter = s.exec(select(func.count()).select_from(DeliveredMessage)).one() + 1
             el = build_device_alert(device_id=device_id, alert_code=alert_code, at=at, recipient_id=recipient,
                                     counter=counter)
-            servicelevels.record(s, ALERTS, key, started_at=raised_at or at, stopped_at=at, user_id=recipient)
+            servicelevels.record(s, ALERTS, key, started_at=raised_at or at, stopped_at=at, user_id=recipient,
+                                 new=True)  # as for dcc_alert
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="device_alert",
                                     device_alert_code=alert_code, device_id=device_id, at=at,
                                     xml=self._signed(el))

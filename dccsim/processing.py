@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlmodel import Session
 
 from dccflow.db import session_scope
@@ -119,12 +120,10 @@ class Processing:
         if delivery.status == "in-transit":
             return CommandResult(response=None, in_transit=True)
         response = delivery.response
-        with session_scope(self.engine) as s:
-            entry = s.get(RequestLogEntry, request_id)
-            entry.stage = "responded"
-            entry.device_response = {"response": response.model_dump(mode="json") if response else None,
-                                     "delivered": True}
-            s.add(entry)
+        with session_scope(self.engine) as s:  # Core: the row need not be read back to change two columns
+            s.exec(update(RequestLogEntry).where(RequestLogEntry.request_id == request_id).values(
+                stage="responded", device_response={"response": response.model_dump(mode="json") if response else None,
+                                                    "delivered": True}))
         return CommandResult(response=response)
 
     @staticmethod
@@ -166,8 +165,9 @@ class Processing:
                 rows = self._notices(s, request_id, [Notice(code, entry.originator, entry.target)], at)
                 outcome = None
             else:
+                first = entry.stage not in ("completed", "failed")  # else a retried step: answered already
                 outcome = self._apply(s, entry, ctx, result.response, at)
-                rows = [self._service_response(s, entry, outcome.response_code, at, outcome.payload)]
+                rows = [self._service_response(s, entry, outcome.response_code, at, outcome.payload, new=first)]
                 rows += self._notices(s, request_id, outcome.notices, at)
             completion = CompletionResult(response_code=outcome.response_code if outcome else None)
             if outcome is not None and outcome.join_watch is not None:
@@ -198,17 +198,19 @@ class Processing:
         return outcome
 
     def _service_response(self, s: Session, entry: RequestLogEntry, code: str, at: datetime,
-                          payload: tuple[str, dict] | None = None) -> DeliveredMessage:
-        """The Service Response, measured against its Target Response Time (H3.14(b), (c), (e); H3.15(b))."""
+                          payload: tuple[str, dict] | None = None, *, new: bool = False) -> DeliveredMessage:
+        """The Service Response, measured against its Target Response Time (H3.14(b), (c), (e); H3.15(b)).
+        ``new``: the request was not completed before (its completion, response and measure are written in one
+        transaction), so neither exists yet."""
         if entry.execution_at is not None:
             measure, started = FUTURE_DATED, _aware(entry.execution_at)
         else:
             measure, started = ON_DEMAND, _aware(entry.spc_received_at or entry.received_at)
         servicelevels.record(s, measure, entry.request_id, started_at=started, stopped_at=at, srv=entry.srv,
-                             user_id=entry.originator, excluded_seconds=entry.quarantined_seconds)
+                             user_id=entry.originator, excluded_seconds=entry.quarantined_seconds, new=new)
         return self.outbound.service_response(s, recipient=entry.originator, request_id=entry.request_id,
                                               srv=entry.srv, code=code, at=at, device_id=entry.target,
-                                              payload=payload)
+                                              payload=payload, new=new)
 
     async def fail(self, request_id: str, reason: str, at: datetime) -> str:
         """The DCC could not finish (a step kept failing): tell the User with a signed error Service Response

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -49,6 +49,8 @@ class AnomalyCount(SQLModel, table=True):
     """One Service Request or Signed Pre-Command counted by Threshold Anomaly Detection (BAD 7.8.2.5.2)."""
 
     __tablename__ = "dcc_anomaly_count"
+    #: what ``tad.count_and_check`` reads: the counts of an SRV in a window, by User (an index-only range scan)
+    __table_args__ = (Index("ix_dcc_anomaly_count_srv_at_user", "srv", "at", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(index=True)

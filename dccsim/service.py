@@ -41,7 +41,7 @@ from dccsim.inventory import Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.outbound import Outbound
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
-from dccsim.records import RejectedRequest
+from dccsim.records import AnomalyCount, RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 
@@ -69,8 +69,8 @@ class DccService(Processing):
         self.config = config or DccConfig()
         self.client: Client | None = None
         self.wan: WanGateway | None = None
-        for index in RequestLogEntry.__table__.indexes:  # added since: databases created before lack them
-            index.create(engine, checkfirst=True)
+        for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
+            index.create(engine, checkfirst=True)  # created before lack them
 
     def connect(self, *, client: Client, wan: WanGateway) -> None:
         self.client = client

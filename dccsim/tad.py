@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, case, or_
 from sqlmodel import Session, func, select
 
 from dccsim.config import AnomalyThreshold, DccConfig
+from dccsim.models import insert_values
 from dccsim.records import AnomalyCount, AnomalyDetectionThreshold, QuarantinedItem
 
 USER_BREACH = "ADUserThresholdBreach"
@@ -49,26 +51,27 @@ def set_threshold(s: Session, *, user_id: str | None, srv: str, limit: int, wind
     s.add(row)
 
 
-def _threshold(s: Session, user_id: str | None, srv: str, default: AnomalyThreshold) -> AnomalyThreshold:
-    row = s.exec(select(AnomalyDetectionThreshold).where(AnomalyDetectionThreshold.user_id == user_id,
-                                                         AnomalyDetectionThreshold.srv == srv)).first()
+def _as_threshold(row: AnomalyDetectionThreshold | None, default: AnomalyThreshold) -> AnomalyThreshold:
     return AnomalyThreshold(limit=row.limit, window=timedelta(seconds=row.window_seconds)) if row else default
 
 
 def count_and_check(s: Session, config: DccConfig, *, user_id: str, srv: str, request_id: str,
                     at: datetime) -> Breach | None:
-    """Count the item, then apply the DCC-set and the User-set ADTs (BAD 7.8.2.5.2)."""
-    s.add(AnomalyCount(user_id=user_id, srv=srv, request_id=request_id, at=at))
-    s.flush()
-    checks = ((DCC_BREACH, None, config.default_dcc_threshold), (USER_BREACH, user_id, config.default_user_threshold))
-    for kind, who, default in checks:
-        threshold = _threshold(s, who, srv, default)
-        q = select(func.count()).select_from(AnomalyCount).where(AnomalyCount.srv == srv,
-                                                                 AnomalyCount.at > at - threshold.window,
-                                                                 AnomalyCount.at <= at)
-        if who is not None:
-            q = q.where(AnomalyCount.user_id == who)
-        count = s.exec(q).one()
+    """Count the item, then apply the DCC-set and the User-set ADTs (BAD 7.8.2.5.2): both thresholds in one
+    query, both counts in another (each over its own window)."""
+    insert_values(s, AnomalyCount, dict(user_id=user_id, srv=srv, request_id=request_id, at=at))  # counted first
+    applied = {row.user_id: row for row in s.exec(select(AnomalyDetectionThreshold).where(
+        AnomalyDetectionThreshold.srv == srv,
+        or_(AnomalyDetectionThreshold.user_id.is_(None), AnomalyDetectionThreshold.user_id == user_id)))}
+    dcc_set = _as_threshold(applied.get(None), config.default_dcc_threshold)
+    user_set = _as_threshold(applied.get(user_id), config.default_user_threshold)
+    in_dcc_window = AnomalyCount.at > at - dcc_set.window
+    in_user_window = and_(AnomalyCount.user_id == user_id, AnomalyCount.at > at - user_set.window)
+    all_counted, users_counted = s.exec(
+        select(func.count(case((in_dcc_window, 1))), func.count(case((in_user_window, 1))))
+        .where(AnomalyCount.srv == srv, AnomalyCount.at > at - max(dcc_set.window, user_set.window),
+               AnomalyCount.at <= at)).one()
+    for kind, threshold, count in ((DCC_BREACH, dcc_set, all_counted), (USER_BREACH, user_set, users_counted)):
         if count > threshold.limit:
             return Breach(kind, threshold, count)
     return None

@@ -1,9 +1,16 @@
-"""User-side process workflows, one module per BAD process."""
+"""User-side process workflows, one module per BAD process.
 
-from workflows.han_device_join import HanDeviceJoinWorkflow
-from workflows.install_and_leave import InstallAndLeaveWorkflow
-from workflows.install_commission import InstallCommissionWorkflow
-from workflows.post_commissioning import PostCommissioningWorkflow
+``USER_WORKFLOWS`` is imported lazily: the workflow sandbox imports this package afresh for every workflow run
+of one of its modules, and importing every process module each time (their pydantic models) is a measurable part
+of a run's cost (``bench/install_fleet.py``)."""
 
-USER_WORKFLOWS = [InstallCommissionWorkflow, PostCommissioningWorkflow, HanDeviceJoinWorkflow,
-                  InstallAndLeaveWorkflow]
+
+def __getattr__(name: str):
+    if name == "USER_WORKFLOWS":
+        from workflows.han_device_join import HanDeviceJoinWorkflow
+        from workflows.install_and_leave import InstallAndLeaveWorkflow
+        from workflows.install_commission import InstallCommissionWorkflow
+        from workflows.post_commissioning import PostCommissioningWorkflow
+
+        return [InstallCommissionWorkflow, PostCommissioningWorkflow, HanDeviceJoinWorkflow, InstallAndLeaveWorkflow]
+    raise AttributeError(f"module 'workflows' has no attribute {name!r}")

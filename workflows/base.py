@@ -135,10 +135,14 @@ class ProcessWorkflow:
             timedelta(seconds=join_time_period) + margin)
 
     async def send(self, spec: ServiceRequestSpec) -> SentRequest:
+        """Send a Service Request; the DCC's synchronous answer that goes to the inbox comes back with it."""
         try:
-            return await workflow.execute_activity_method(
+            sent = await workflow.execute_activity_method(
                 DuisClient.send_service_request, spec, start_to_close_timeout=SEND_TIMEOUT,
                 retry_policy=SEND_RETRY)
+            if sent.reply is not None:  # (histories recorded before: it came as a signal)
+                self._receive(sent.reply)
+            return sent
         except ActivityError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):

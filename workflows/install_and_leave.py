@@ -146,7 +146,8 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
     def _spec(self, step: str, srv: str, target: str, params: dict, route: list[str], *,
               local: bool = False, user_id: str | None = None, signer: str | None = None) -> ServiceRequestSpec:
         return ServiceRequestSpec(step=step, user_id=user_id or self.inp.supplier_id, srv=srv, target=target,
-                                  params=params, route_devices=route, local_delivery=local, command_signer=signer)
+                                  params=params, route_devices=route, route_device_alerts=True,
+                                  local_delivery=local, command_signer=signer)
 
     @property
     def _gas_user(self) -> str:
