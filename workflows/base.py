@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.duis_client import DuisClient, SentRequest, ServiceRequestSpec
     from dccflow.events import ObligationOutcome, ProcessEvent, ProcessStep, StepRegistry
     from dccflow.messages import InboundMessage
+    from dccflow.parties import DCC_ID
 
 SEND_TIMEOUT = timedelta(seconds=60)
 SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
@@ -30,6 +31,39 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 COMMAND_FAILURES = frozenset({"N7", "N10", "N11", "N12", "N13"})
 #: DCC Alerts that answer an 'Update HAN Device Log' add: joined (N24) or not (N25) (SEC Appendix AD 3.8.109.4)
 JOIN_OUTCOMES = frozenset({"N24", "N25"})
+
+
+class SupplierCellReplacement(BaseModel):
+    """How the Supplier gets its own Organisation Certificate into a meter's Supplier cell (BAD 7.2.1.6.8-9,
+    7.2.2.6.2): ``step`` is the BPMN id stem, ``signer`` the User ID whose key signs the Command (None: the
+    sender's)."""
+
+    step: str
+    srv: str
+    signer: str | None
+    params: dict
+
+
+def supplier_cell_replacement(holder: str | None, supplier_id: str) -> SupplierCellReplacement | None:
+    """None when the cell already holds ``supplier_id``'s certificate (or nothing is recorded); the DCC's
+    certificate → 'Request Handover of DCC Controlled Device' (6.21, BAD 7.7.2.5.5); another MPID's → 'Update
+    Security Credentials (KRP)' (6.15.1) signed with that MPID's key (BAD 7.7.2.5.6)."""
+    if holder is None or holder == supplier_id:
+        return None
+    params = {"remote_party_role": "Supplier", "certificate_of": supplier_id}
+    if holder == DCC_ID:
+        return SupplierCellReplacement(step="request_handover", srv="6.21", signer=None, params=params)
+    return SupplierCellReplacement(step="update_security_credentials_krp", srv="6.15.1", signer=holder, params=params)
+
+
+def commission_device_params() -> dict:
+    """SRV 8.1.1: the DCC sets the meter's clock from the CHF's time within the tolerance (BAD 7.2.1.6.10)."""
+    return {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}
+
+
+def import_mpxn_params(mpxn: str, gas: bool) -> dict:
+    """SRV 6.20.1 Set Device Configuration (Import MPxN): the MPAN on an ESME, the MPRN on a GSME (BAD 7.2.1.6.11)."""
+    return {"import_mprn" if gas else "import_mpan": mpxn}
 
 
 class ProcessResult(BaseModel):

@@ -54,9 +54,19 @@ with workflow.unsafe.imports_passed_through():
     from activities.installer import InstallerActivities
     from dccflow.domain.alerts import DeviceAlert
     from dccflow.domain.calendar import working_day_deadline
+    from dccflow.messages import InboundMessage
     from dccflow.parties import DCC_ID
     from workflows import install_and_leave_plan as plan
-    from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
+    from workflows.base import (
+        Deadline,
+        ProcessResult,
+        ProcessWorkflow,
+        ServiceRequestFailed,
+        commission_device_params,
+        import_mpxn_params,
+        supplier_cell_replacement,
+    )
+    from workflows.han_device_join import JoinRequest
     from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 
 INSTALLER_TIMEOUT = timedelta(minutes=10)
@@ -189,8 +199,8 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         credential_commands = [await self._obtain_credential_command(meter, user, holder)
                                for meter, user, holder in plan.foreign_supplier_cells(p, inp.supplier_id,
                                                                                       self._gas_user)]
-        join_commands = [await self._obtain_join_command(srv, target, other, user)
-                         for srv, target, other, user in plan.local_joins(p, inp.supplier_id, self._gas_user)]
+        join_commands = [await self._obtain_join_command(join)
+                         for join in plan.local_joins(p, inp.supplier_id, self._gas_user)]
 
         # 7.2.2.6.3 — the HHT delivers them; the installer waits for the HAN joins between the two rounds
         responses = await self._send_locally("send_device_log_commands_locally", log_commands)
@@ -230,11 +240,12 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         # 7.2.2.6.7 and 7.2.2.6.9 — Commission Device, then Set Device Configuration (Import MPxN)
         await self.service_request(self._spec(
             "commission_device", "8.1.1", p.esme_id,
-            {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}, [p.esme_id]),
+            commission_device_params(), [p.esme_id]),
             inp.response_timeout)
         self.record("commission_device", device_id=p.esme_id)
         await self.service_request(self._spec(
-            "set_device_configuration_import_mpxn", "6.20.1", p.esme_id, {"import_mpan": p.mpan}, [p.esme_id]),
+            "set_device_configuration_import_mpxn", "6.20.1", p.esme_id, import_mpxn_params(p.mpan, gas=False),
+            [p.esme_id]),
             inp.response_timeout)
         self.record("set_device_configuration_import_mpxn", device_id=p.esme_id, detail=f"MPAN {p.mpan}")
         if p.gsme_id is None:
@@ -252,7 +263,7 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         assert p.gsme_id is not None
         await self.service_request(self._spec(
             "commission_device_gsme", "8.1.1", p.gsme_id,
-            {"current_datetime": workflow.now().isoformat(), "tolerance_period": 60}, [p.gsme_id], user_id=gas),
+            commission_device_params(), [p.gsme_id], user_id=gas),
             inp.response_timeout)
         self.record("commission_device_gsme", device_id=p.gsme_id)
         await self.service_request(self._spec(
@@ -261,8 +272,8 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         self.record("update_inventory_gpf_commissioned", device_id=p.gpf_id,
                     detail=f"SRV 8.4 on CHF {p.chf_id}: GPF commissioned with the GSME")
         await self.service_request(self._spec(
-            "set_device_configuration_import_mpxn_gsme", "6.20.1", p.gsme_id, {"import_mprn": p.mprn},
-            [p.gsme_id], user_id=gas), inp.response_timeout)
+            "set_device_configuration_import_mpxn_gsme", "6.20.1", p.gsme_id,
+            import_mpxn_params(p.mprn or "", gas=True), [p.gsme_id], user_id=gas), inp.response_timeout)
         self.record("set_device_configuration_import_mpxn_gsme", device_id=p.gsme_id, detail=f"MPRN {p.mprn}")
 
     # -- the steps ----------------------------------------------------------------------------------------
@@ -294,31 +305,30 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
                                                       local=True, user_id=user_id), inp.response_timeout)
         self.record("update_han_device_log_local", device_id=device_id, detail="CCS01 returned for local delivery")
         self.local_senders[reply.request_id or ""] = user_id
-        return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
+        return _local_command(reply)
 
     async def _obtain_credential_command(self, meter: str, user_id: str, holder: str) -> LocalCommand:
         """BAD 7.2.2.6.2: 6.21 where the DCC's certificate is in the Supplier cell, else 6.15.1 signed with the
         holding MPID's key (BAD 7.7.2.5.5-6), for local delivery."""
-        params = {"remote_party_role": "Supplier", "certificate_of": user_id}
-        if holder == DCC_ID:
-            step, srv, signer = "request_handover_local", "6.21", None
-        else:
-            step, srv, signer = "update_security_credentials_krp_local", "6.15.1", holder
-        reply = await self.service_request(self._spec(f"{step}/{meter}", srv, meter, params, [meter], local=True,
-                                                      user_id=user_id, signer=signer), self.inp.response_timeout)
+        replacement = supplier_cell_replacement(holder, user_id)
+        assert replacement is not None  # plan.foreign_supplier_cells lists only cells holding another's certificate
+        step = replacement.step + "_local"
+        reply = await self.service_request(self._spec(f"{step}/{meter}", replacement.srv, meter, replacement.params,
+                                                      [meter], local=True, user_id=user_id,
+                                                      signer=replacement.signer), self.inp.response_timeout)
         self.record(step, device_id=meter, detail=f"Supplier cell: {holder}'s certificate to be replaced by "
                                                   f"{user_id}'s; CS02b returned for local delivery")
         self.not_returned.add(reply.request_id or "")
-        return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
+        return _local_command(reply)
 
-    async def _obtain_join_command(self, srv: str, target: str, other: str, user_id: str) -> LocalCommand:
+    async def _obtain_join_command(self, join: JoinRequest) -> LocalCommand:
         reply = await self.service_request(self._spec(
-            f"join_service_local/{target}/{other}", srv, target, {"other_device_id": other}, [target], local=True,
-            user_id=user_id), self.inp.response_timeout)
-        self.record("join_service_local", device_id=target, detail=f"SRV {srv} with {other}: returned for local "
-                                                                   "delivery")
-        self.local_senders[reply.request_id or ""] = user_id
-        return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])
+            f"join_service_local/{join.target}/{join.other}", join.srv, join.target, {"other_device_id": join.other},
+            [join.target], local=True, user_id=join.user_id), self.inp.response_timeout)
+        self.record("join_service_local", device_id=join.target,
+                    detail=f"SRV {join.srv} with {join.other}: returned for local delivery")
+        self.local_senders[reply.request_id or ""] = join.user_id
+        return _local_command(reply)
 
     async def _send_locally(self, step: str, commands: list[LocalCommand]) -> list[LocalResponse]:
         responses: list[LocalResponse] = await workflow.execute_activity_method(
@@ -385,3 +395,8 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
             if dev.get("DeviceID") == p.chf_id:
                 return str(dev.get("DeviceStatus"))
         return "unknown"
+
+
+def _local_command(reply: InboundMessage) -> LocalCommand:
+    """The Command for Local Delivery the DCC returned in its Service Response (``ResponseMessage/LocalCommand``)."""
+    return LocalCommand(request_id=reply.request_id or "", gbcs_payload=reply.body["LocalCommand"]["GBCSPayload"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.gbcs import parse_returned
+from workflows.han_device_join import HanDevice, JoinRequest, join_plan
 
 if TYPE_CHECKING:
     from activities.hht import CollectedAlert
@@ -39,18 +40,19 @@ def foreign_supplier_cells(p: InstallLeavePremises, supplier: str, gas: str) -> 
             if (holder := p.supplier_cell_holders.get(meter)) is not None and holder != user]
 
 
-def local_joins(p: InstallLeavePremises, supplier: str, gas: str) -> list[tuple[str, str, str, str]]:
-    """(SRV, target, other Device, sender): BAD Table 5 as this project's DCC has it (``dccsim.handlers.join``): for
-    a PPMID with an ESME the PPMID records the ESME (CS03A2, 8.7.2), then the ESME joins the PPMID (CS03A1, 8.7.1);
-    for gas the GSME joins the GPF (CS03B, 8.7.2; Table 5: 8.7.1 CS03C).
+def local_joins(p: InstallLeavePremises, supplier: str, gas: str) -> list[JoinRequest]:
+    """BAD Table 5 as this project's DCC has it (``dccsim.handlers.join``): a PPMID's joins with the ESME as
+    Install and Commission makes them (``han_device_join.join_plan``: CS03A2 8.7.2, then CS03A1 8.7.1); for gas the
+    GSME joins the GPF (CS03B, 8.7.2; Table 5: 8.7.1 CS03C).
 
     DECISION: the PPMID's gas joins (GPF -> PPMID, PPMID <-> GSME) are not obtained for local delivery: until the
     GSME-GPF join is returned the DCC links the 'pending' GPF only to the MPAN, so it refuses the Gas Supplier's
     requests for it (AB 6.1(f)); they can be made over the SM WAN once the GPF is commissioned."""
-    joins = [("8.7.2", p.ppmid_id, p.esme_id, supplier), ("8.7.1", p.esme_id, p.ppmid_id, supplier)] \
-        if p.ppmid_id else []
+    joins = join_plan(HanDevice(device_id=p.ppmid_id, device_type="PPMID", install_code=p.ppmid_install_code or ""),
+                      esme_id=p.esme_id, gsme_id=None, gpf_id=None, import_supplier_id=supplier,
+                      gas_supplier_id=None) if p.ppmid_id else []
     if p.gsme_id and p.gpf_id:
-        joins.append(("8.7.2", p.gsme_id, p.gpf_id, gas))
+        joins.append(JoinRequest(srv="8.7.2", target=p.gsme_id, other=p.gpf_id, user_id=gas))
     return joins
 
 

@@ -30,7 +30,15 @@ with workflow.unsafe.imports_passed_through():
     from activities.installer import InstallerActivities
     from dccflow.domain.calendar import working_day_deadline
     from dccflow.parties import DCC_ID
-    from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
+    from workflows.base import (
+        Deadline,
+        ProcessResult,
+        ProcessWorkflow,
+        ServiceRequestFailed,
+        commission_device_params,
+        import_mpxn_params,
+        supplier_cell_replacement,
+    )
     from workflows.han_device_join import (
         SLOT_SIGNAL,
         CommandSlot,
@@ -313,15 +321,14 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         await self._own_supplier_cell(inp, p, meter)
         await self.service_request(ServiceRequestSpec(
             step="commission_device" + meter.suffix, user_id=meter.supplier_id, srv="8.1.1", target=meter.device_id,
-            params={"current_datetime": workflow.now().isoformat(), "tolerance_period": 60},
-            route_devices=[meter.device_id]), inp.response_timeout)
+            params=commission_device_params(), route_devices=[meter.device_id]), inp.response_timeout)
         self.record("commission_device" + meter.suffix, device_id=meter.device_id)
         self.commissioned_at[meter.device_id] = workflow.now()
         # 7.2.1.6.11 — the MPxN on the meter's display, as soon as practicable after commissioning (AC 4.14)
         if meter.device_id not in inp.import_mpxn_already_set and workflow.patched(PATCH_SET_IMPORT_MPXN):
             await self.service_request(ServiceRequestSpec(
                 step="set_import_mpxn" + meter.suffix, user_id=meter.supplier_id, srv="6.20.1",
-                target=meter.device_id, params={"import_mprn" if meter.suffix else "import_mpan": meter.mpxn},
+                target=meter.device_id, params=import_mpxn_params(meter.mpxn, gas=bool(meter.suffix)),
                 route_devices=[meter.device_id]), inp.response_timeout)
             self.record("set_import_mpxn" + meter.suffix, device_id=meter.device_id, detail=meter.mpxn)
         return None
@@ -330,15 +337,13 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         """BAD 7.2.1.6.8-9: before commissioning, the Supplier's own Organisation Certificate must be in the
         meter's Supplier cell. The Supplier knows what the procurer put there (Table 4) from its records."""
         holder = p.supplier_cell_holders.get(meter.device_id)
-        if holder is None or holder == meter.supplier_id:
+        replacement = supplier_cell_replacement(holder, meter.supplier_id)
+        if replacement is None:
             return
-        params = {"remote_party_role": "Supplier", "certificate_of": meter.supplier_id}
-        if holder == DCC_ID:  # the DCC's certificate: 'Request Handover of DCC Controlled Device' (7.7.2.5.5)
-            step, srv, signer = "request_handover" + meter.suffix, "6.21", None
-        else:  # another of the Supplier's MPIDs: KRP, the Command signed with that MPID's key (7.7.2.5.6)
-            step, srv, signer = "update_security_credentials_krp" + meter.suffix, "6.15.1", holder
+        step = replacement.step + meter.suffix
         await self.service_request(ServiceRequestSpec(
-            step=step, user_id=meter.supplier_id, srv=srv, target=meter.device_id, params=params,
-            route_devices=[meter.device_id], command_signer=signer), inp.response_timeout)
+            step=step, user_id=meter.supplier_id, srv=replacement.srv, target=meter.device_id,
+            params=replacement.params, route_devices=[meter.device_id], command_signer=replacement.signer),
+            inp.response_timeout)
         self.record(step, device_id=meter.device_id,
                     detail=f"Supplier cell: {holder}'s certificate replaced by {meter.supplier_id}'s")

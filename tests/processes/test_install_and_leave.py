@@ -7,17 +7,16 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-from lxml import etree
+from process_support import assert_valid_and_signed, run_messages
 from sqlmodel import select
 from temporalio.service import RPCError
 from typer.testing import CliRunner
 
-from activities.store import UserInboxEntry, UserOutboxEntry, UserSignedPreCommand
 from dccflow.cli import app
 from dccflow.db import session_scope
 from dccflow.domain.calendar import working_day_deadline
 from dccflow.duis.messages import request_from_element
-from dccflow.duis.schema import duis_schema, secure_parse
+from dccflow.duis.schema import secure_parse
 from dccflow.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage, RequestLogEntry, SmiDevice, SmiStatusChange
 from dccsim.processing import dcc_workflow_id
@@ -25,7 +24,6 @@ from dccsim.records import ChAssetRecord
 
 SUPPLIER_ID = "90-B3-D5-1F-30-01-00-00"
 GAS_SUPPLIER_ID = "90-B3-D5-1F-30-01-00-01"
-DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
 def _statuses(report) -> dict[str, str]:
@@ -109,19 +107,12 @@ async def test_wan_after_three_days_ends_with_chf_and_esme_commissioned(stack):
 
 async def test_every_duis_message_is_schema_valid_and_signed(stack):
     await run_scenario(stack.client, "install-and-leave-wan-after-3-days")
-    schema = duis_schema()
     with session_scope(stack.runtime.engine) as s:
-        messages = [r.xml for r in s.exec(select(UserOutboxEntry))]
-        messages += [r.signed_pre_command for r in s.exec(select(UserSignedPreCommand))]
-        messages += [r.xml for r in s.exec(select(DeliveredMessage))]
-        messages += [r.xml for r in s.exec(select(UserInboxEntry))]
         local_commands = [r.xml for r in s.exec(select(DeliveredMessage)) if b"LocalCommand" in r.xml]
     assert len(local_commands) == 5
+    messages = run_messages(stack.runtime.engine)
     assert len(messages) > 40
-    for xml in messages:
-        doc = etree.fromstring(xml)
-        assert schema.validate(doc), schema.error_log
-        assert doc.find(DS) is not None
+    assert_valid_and_signed(messages)
 
 
 async def test_no_wan_ends_after_the_wait_limit_with_devices_installed_not_commissioned(stack):
@@ -278,17 +269,10 @@ async def test_dual_fuel_gas_joined_locally_then_gsme_and_gpf_commissioned_after
         last = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == ids["GPF"])
                       .order_by(SmiStatusChange.id.desc())).first()
         assert inventory[1].request_id in last.reason and "BAD 7.2.2.6.8" in last.reason
-        # every DUIS message of the run: schema-valid and signed
-        messages = [r.xml for r in s.exec(select(UserOutboxEntry))]
-        messages += [r.signed_pre_command for r in s.exec(select(UserSignedPreCommand))]
-        messages += [r.xml for r in s.exec(select(DeliveredMessage))]
-        messages += [r.xml for r in s.exec(select(UserInboxEntry))]
-    schema = duis_schema()
+    # every DUIS message of the run: schema-valid and signed
+    messages = run_messages(stack.runtime.engine)
     assert len(messages) > 50
-    for xml in messages:
-        doc = etree.fromstring(xml)
-        assert schema.validate(doc), schema.error_log
-        assert doc.find(DS) is not None
+    assert_valid_and_signed(messages)
 
 
 async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):

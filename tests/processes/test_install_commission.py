@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lxml import etree
+from process_support import assert_valid_and_signed, late_install_report, run_messages
 from sqlmodel import select
 
 from activities.store import UserOutboxEntry
 from dccflow.db import session_scope
-from dccflow.duis.schema import duis_schema
 from dccflow.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage, RequestLogEntry, SmiStatusChange
 
@@ -57,17 +56,15 @@ async def test_process_is_found_by_device_and_mpxn(stack):
 
 async def test_every_duis_message_is_schema_valid_and_signed(stack):
     await run_scenario(stack.client, "install-commission-electricity")
-    schema = duis_schema()
     with session_scope(stack.runtime.engine) as s:
         sent = [r.xml for r in s.exec(select(UserOutboxEntry))]
         received = [r.xml for r in s.exec(select(DeliveredMessage))]
         srvs = sorted(r.srv for r in s.exec(select(RequestLogEntry)))
     assert srvs == ["6.20.1", "8.1.1", "8.11", "8.14.1"]
     assert len(received) >= 7  # 4 Service Responses, N16, N24, device alert 0x8183
-    for xml in sent + received:
-        doc = etree.fromstring(xml)
-        assert schema.validate(doc), schema.error_log
-        assert doc.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+    messages = run_messages(stack.runtime.engine)
+    assert set(sent + received) <= set(messages)
+    assert_valid_and_signed(messages)
 
 
 async def test_join_timeout_sends_n25_and_ends_in_failure_branch(stack):
@@ -98,22 +95,9 @@ async def test_no_wan_stops_before_any_service_request(stack):
 
 
 async def test_late_install_report_breaches_the_five_working_day_obligation(stack):
-    from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.calendar import working_day_deadline
-    from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
-    from workflows.install_commission import (
-        InstallCommissionInput,
-        InstallCommissionWorkflow,
-        install_commission_workflow_id,
-    )
 
-    premises = await HarnessActivities(stack.runtime).scenario_provision(
-        ScenarioRequest(scenario="install-commission-electricity"))
-    result = await stack.client.execute_workflow(
-        InstallCommissionWorkflow.run,
-        InstallCommissionInput(premises=premises, supplier_id="90-B3-D5-1F-30-01-00-00",
-                               install_report_delay=timedelta(days=9)),
-        id=install_commission_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    _premises, result = await late_install_report(stack, timedelta(days=9))
     assert result.outcome == "completed"  # the process still completes…
     (ob,) = result.obligations  # …but the Supplier breached BAD 7.2.1.6.6
     assert not ob.met

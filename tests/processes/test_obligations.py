@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from process_support import late_install_report
 from typer.testing import CliRunner
 
 from dccflow.audit import CHECKS, DccRecords, cites, evaluate
@@ -216,22 +217,9 @@ async def test_gas_only_install_is_judged_on_the_gas_sms_alone(stack):
 
 
 async def test_late_install_report_is_a_breach_with_its_times(stack):
-    from dccflow.config import USER_TASK_QUEUE
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
-    from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
-    from workflows.install_commission import (
-        InstallCommissionInput,
-        InstallCommissionWorkflow,
-        install_commission_workflow_id,
-    )
 
-    premises = await HarnessActivities(stack.runtime).scenario_provision(
-        ScenarioRequest(scenario="install-commission-electricity"))
-    result = await stack.client.execute_workflow(
-        InstallCommissionWorkflow.run,
-        InstallCommissionInput(premises=premises, supplier_id="90-B3-D5-1F-30-01-00-00",
-                               install_report_delay=timedelta(days=9)),
-        id=install_commission_workflow_id(premises.chf_id), task_queue=USER_TASK_QUEUE)
+    premises, result = await late_install_report(stack, timedelta(days=9))
     verdicts = await AuditActivities(stack.runtime).scenario_audit(AuditRequest(
         events=result.events, outcomes=result.obligations, device_ids=[premises.chf_id, premises.esme_id]))
     (v,) = [v for v in verdicts if v.obligation == "install-success-report"]
