@@ -310,6 +310,7 @@ async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):
         owners = {t: entity_id_of(RESOLVER.cert(s, stack.runtime.fleet.get(ids[t]).anchors["Supplier"]))
                   for t in ("ESME", "GSME")}
     assert owners == {"ESME": SUPPLIER_ID, "GSME": GAS_SUPPLIER_ID}
+    assert_valid_and_signed(run_messages(stack.runtime.engine))  # local 6.21 / 6.15.1 and their LocalCommands
 
 
 def test_cli_runs_the_dual_fuel_scenario_to_its_expected_end(tmp_path):
