@@ -17,7 +17,7 @@ from temporalio.service import RPCError
 
 from activities.store import AlertRoute, UserInboxEntry, UserOutboxEntry
 from dccflow.clock import activity_now
-from dccflow.db import session_scope
+from dccflow.db import session_scope, upsert
 from dccflow.duis.responses import parse_response
 from dccflow.duis.schema import secure_parse
 from dccflow.messages import InboundMessage
@@ -96,11 +96,9 @@ class UserInbox:
         """Route the devices' alerts to ``workflow_id`` (the latest process that asked); their Device Alerts too
         only with ``device_alerts`` (the workflow waits for them). In ``session``'s transaction if given."""
         with contextlib.nullcontext(session) if session is not None else session_scope(self.engine) as s:
-            for device_id in device_ids:
-                route = s.get(AlertRoute, (recipient, device_id)) or AlertRoute(
-                    recipient=recipient, device_id=device_id, workflow_id=workflow_id)
-                route.workflow_id, route.device_alerts = workflow_id, device_alerts
-                s.add(route)
+            upsert(s, AlertRoute, [dict(recipient=recipient, device_id=device_id, workflow_id=workflow_id,
+                                        device_alerts=device_alerts) for device_id in dict.fromkeys(device_ids)],
+                   update=["workflow_id", "device_alerts"])
 
 
 def _add_device_alerts_column(engine: Engine) -> None:

@@ -25,6 +25,9 @@ class Step(BaseModel):
 
 class Shape(BaseModel):
     workflow_type: str
+    #: whether the real workflow runs in the workflow sandbox (``workflow.defn(sandboxed=False)`` opts out): the
+    #: bare engine runs its copy the same way
+    sandboxed: bool = True
     steps: list[Step] = Field(default_factory=list)
     #: workflows started by the activities of this one's tree (the DCC's and the fleet's), by a client call as
     #: those activities do: the bench starts them beside the root
@@ -84,17 +87,11 @@ class BareInput(BaseModel):
     with_signals: bool = False
 
 
-@workflow.defn(name="BenchBareEngine")
-class BareEngineWorkflow:
+class _BareEngine:
     def __init__(self) -> None:
         self.pings = 0
 
-    @workflow.signal
-    def ping(self) -> None:
-        self.pings += 1
-
-    @workflow.run
-    async def run(self, inp: BareInput) -> int:
+    async def _run(self, inp: BareInput) -> int:
         shape, base = inp.shape, workflow.info().workflow_id
         activities = sum(step.kind == "activity" for step in shape.steps)
         signals = shape.signals if inp.with_signals and activities else 0
@@ -120,12 +117,44 @@ class BareEngineWorkflow:
                 await workflow.sleep(step.seconds)
             elif step.child is not None:
                 child = BareInput(shape=step.child.without_spawned(), with_signals=inp.with_signals)
-                await workflow.execute_child_workflow(BareEngineWorkflow.run, child, id=f"{base}-c{i}")
+                await workflow.execute_child_workflow(bare_workflow_for(child.shape), child, id=f"{base}-c{i}")
             _cancel(pending)
             pending = []
         _cancel(pending)
         await workflow.wait_condition(lambda: self.pings >= signals)
         return 1
+
+
+@workflow.defn(name="BenchBareEngine")
+class BareEngineWorkflow(_BareEngine):
+    @workflow.signal
+    def ping(self) -> None:
+        self.pings += 1
+
+    @workflow.run
+    async def run(self, inp: BareInput) -> int:
+        return await self._run(inp)
+
+
+@workflow.defn(name="BenchBareEngineUnsandboxed", sandboxed=False)
+class BareEngineUnsandboxedWorkflow(_BareEngine):
+    """The copy of a workflow that runs outside the sandbox."""
+
+    @workflow.signal
+    def ping(self) -> None:
+        self.pings += 1
+
+    @workflow.run
+    async def run(self, inp: BareInput) -> int:
+        return await self._run(inp)
+
+
+BARE_WORKFLOWS = [BareEngineWorkflow, BareEngineUnsandboxedWorkflow]
+
+
+def bare_workflow_for(shape: Shape):
+    """The bare engine's workflow for a shape: sandboxed or not, as the real one."""
+    return BareEngineWorkflow.run if shape.sandboxed else BareEngineUnsandboxedWorkflow.run
 
 
 def _cancel(timers: list[asyncio.Future]) -> None:

@@ -58,3 +58,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def upsert(session: Session, model: type[SQLModel], rows: list[dict], *, update: list[str]) -> None:
+    """INSERT ``rows`` or, where the primary key exists, UPDATE the ``update`` columns: one statement, on the
+    session's connection (same transaction). SQLite and PostgreSQL both have ``ON CONFLICT … DO UPDATE``."""
+    if not rows:
+        return
+    dialect = session.connection().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # any other database: one ORM merge per row
+        for values in rows:
+            session.merge(model(**values))
+        return
+    table = model.__table__
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns],
+                                                set_={name: statement.excluded[name] for name in update})
+    session.connection().execute(statement, rows)

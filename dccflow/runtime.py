@@ -46,6 +46,11 @@ from workflows import USER_WORKFLOWS
 if TYPE_CHECKING:
     from dccflow.http_stack import HttpInterfaces
 
+#: the workflows each system's worker runs, by task queue
+WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow],
+             DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow],
+             DEVICE_TASK_QUEUE: DEVICE_WORKFLOWS}
+
 
 class Runtime:
     def __init__(self, settings: Settings, client: Client):
@@ -83,7 +88,7 @@ class Runtime:
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)
         return [
-            Worker(self.client, task_queue=USER_TASK_QUEUE, workflows=[*USER_WORKFLOWS, ScenarioWorkflow],
+            Worker(self.client, task_queue=USER_TASK_QUEUE, workflows=WORKFLOWS[USER_TASK_QUEUE],
                    activities=[self.duis_client.send_service_request,
                                self.smki_client.smki_request_device_certificate,
                                installer.installer_install_communications_hub,
@@ -91,9 +96,9 @@ class Runtime:
                                harness.scenario_provision, harness.scenario_snapshot,
                                AuditActivities(self).scenario_audit,
                                *hht_activities(self.wan), *install_leave_activities(self)], **options),
-            Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=[DccServiceRequestWorkflow, PowerOutageWorkflow],
+            Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
                    activities=[*_methods(DccActivities(self.dcc))], **options),
-            Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=DEVICE_WORKFLOWS,
+            Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
                    activities=device_activities(self.wan), **options),
         ]
 

@@ -121,11 +121,20 @@ class Registration:
                                effective_to=effective_to, uprn=uprn, postcode=postcode,
                                address_identifier=address_identifier)
         self.s.add(row)
+        self._read().pop(mpxn, None)
         return row
 
     def rows(self, mpxn: str) -> list[RegistrationData]:
-        return list(self.s.exec(select(RegistrationData).where(RegistrationData.mpxn == mpxn)
-                                .order_by(RegistrationData.effective_from, RegistrationData.id)))
+        """The Metering Point's registrations, read once per transaction (a Service Request consults them for
+        eligibility, status and notices alike)."""
+        read = self._read()
+        if mpxn not in read:
+            read[mpxn] = list(self.s.exec(select(RegistrationData).where(RegistrationData.mpxn == mpxn)
+                                          .order_by(RegistrationData.effective_from, RegistrationData.id)))
+        return read[mpxn]
+
+    def _read(self) -> dict[str, list[RegistrationData]]:
+        return self.s.info.setdefault("registration_rows", {})
 
     def at(self, mpxn: str, when: datetime) -> RegistrationData | None:
         """The registration in force at ``when`` (the latest-starting one if periods overlap)."""

@@ -89,7 +89,7 @@ class SmWan:
             await self._start(WanDeliveryWorkflow.run, DelayedCommand(
                 command=command, delay_seconds=route.delay_seconds, reply_to=reply_to), wf_id)
             return WanDelivery(status="in-transit", delay_seconds=route.delay_seconds, workflow_id=wf_id)
-        return WanDelivery(status="responded", response=await self.execute_now(command, at))
+        return WanDelivery(status="responded", response=await self._execute(command, at))
 
     async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
         return (await self.dispatch_command(command, at)).response
@@ -98,6 +98,9 @@ class SmWan:
         """The command arrives at the device now (the delayed path calls this when its timer fires)."""
         if not self.fleet.route(command.target).reachable:
             return None
+        return await self._execute(command, at)
+
+    async def _execute(self, command: GbcsCommand, at: datetime) -> GbcsResponse:
         response, effects = self.fleet.execute(command, at)
         await self.carry(effects)
         return response
@@ -126,9 +129,7 @@ class SmWan:
         """An installer's HHT hands a Command for Local Delivery to its Device over the inter-PAN / SM HAN (BAD
         7.2.2.6.3): no SM WAN is involved. What the Device raises is carried as usual: while the CH is off the SM
         WAN, its CHF holds the alerts (and the HHT reads them there)."""
-        response, effects = self.fleet.execute(command, at)
-        await self.carry(effects)
-        return response
+        return await self._execute(command, at)
 
     async def carry(self, effects: FleetEffects) -> None:
         for connection in effects.wan_connections:  # BAD 7.2.2.6.6: commissioned by the DCC, buffer sent
