@@ -91,6 +91,10 @@ class _BareEngine:
     def __init__(self) -> None:
         self.pings = 0
 
+    @workflow.signal
+    def ping(self) -> None:
+        self.pings += 1
+
     async def _run(self, inp: BareInput) -> int:
         shape, base = inp.shape, workflow.info().workflow_id
         activities = sum(step.kind == "activity" for step in shape.steps)
@@ -127,10 +131,6 @@ class _BareEngine:
 
 @workflow.defn(name="BenchBareEngine")
 class BareEngineWorkflow(_BareEngine):
-    @workflow.signal
-    def ping(self) -> None:
-        self.pings += 1
-
     @workflow.run
     async def run(self, inp: BareInput) -> int:
         return await self._run(inp)
@@ -139,10 +139,6 @@ class BareEngineWorkflow(_BareEngine):
 @workflow.defn(name="BenchBareEngineUnsandboxed", sandboxed=False)
 class BareEngineUnsandboxedWorkflow(_BareEngine):
     """The copy of a workflow that runs outside the sandbox."""
-
-    @workflow.signal
-    def ping(self) -> None:
-        self.pings += 1
 
     @workflow.run
     async def run(self, inp: BareInput) -> int:
