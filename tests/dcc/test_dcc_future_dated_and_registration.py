@@ -99,3 +99,29 @@ async def test_a_user_no_longer_eligible_at_execution_gets_n7_and_nothing_is_sen
     (n7,) = delivered(rt, kind="dcc_alert", request_id=rid)
     parsed = valid_and_signed_by_dcc(n7.xml)
     assert (n7.recipient, parsed.dcc_alert_code) == (SUPPLIER_A, "N7")
+
+
+def test_registration_rows_read_once_per_transaction_see_a_registration_added_meanwhile(tmp_path):
+    """Rows are cached for the transaction (a request consults them many times); adding one refreshes them, and
+    the next transaction reads the table afresh."""
+    from sqlalchemy import event
+
+    from dccflow.db import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    selects: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: selects.append(statement) if "dcc_registration" in statement
+                 and statement.lstrip().upper().startswith("SELECT") else None)
+    with session_scope(engine) as s:
+        reg = Registration(s)
+        reg.add(mpxn=MPAN, fuel="electricity", supplier_id=SUPPLIER_A, network_operator_id=DISTRIBUTOR,
+                effective_from=T0, effective_to=T0 + timedelta(days=10))
+        assert reg.at(MPAN, T0 + timedelta(days=1)).supplier_id == SUPPLIER_A
+        assert Registration(s).at(MPAN, T0 + timedelta(days=2)).supplier_id == SUPPLIER_A
+        assert len(selects) == 1
+        reg.add(mpxn=MPAN, fuel="electricity", supplier_id=SUPPLIER_B, network_operator_id=DISTRIBUTOR,
+                effective_from=T0 + timedelta(days=10))
+        assert reg.at(MPAN, T0 + timedelta(days=11)).supplier_id == SUPPLIER_B
+    with session_scope(engine) as s:
+        assert [r.supplier_id for r in Registration(s).rows(MPAN)] == [SUPPLIER_A, SUPPLIER_B]
