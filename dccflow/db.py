@@ -61,21 +61,29 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def upsert(session: Session, model: type[SQLModel], rows: list[dict], *, update: list[str]) -> None:
-    """INSERT ``rows`` or, where the primary key exists, UPDATE the ``update`` columns: one statement, on the
-    session's connection (same transaction). SQLite and PostgreSQL both have ``ON CONFLICT … DO UPDATE``."""
+    """INSERT ``rows`` or, where the primary key exists, UPDATE only the ``update`` columns, in the session's
+    transaction. SQLite and PostgreSQL do it in one ``INSERT … ON CONFLICT … DO UPDATE``; another database reads
+    each row first."""
     if not rows:
         return
+    table = model.__table__
+    key = [c.name for c in table.primary_key.columns]
     dialect = session.connection().dialect.name
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
-    else:  # any other database: one ORM merge per row
+    else:
         for values in rows:
-            session.merge(model(**values))
+            existing = session.get(model, tuple(values[name] for name in key))
+            if existing is None:
+                session.add(model(**values))
+            else:
+                for name in update:
+                    setattr(existing, name, values[name])
+        session.flush()
         return
-    table = model.__table__
     statement = insert(table)
-    statement = statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns],
+    statement = statement.on_conflict_do_update(index_elements=key,
                                                 set_={name: statement.excluded[name] for name in update})
     session.connection().execute(statement, rows)

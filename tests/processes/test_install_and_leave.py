@@ -30,6 +30,17 @@ def _statuses(report) -> dict[str, str]:
     return {d.device_type: d.smi_status for d in report.devices}
 
 
+async def _dual_fuel_enrolled(stack, scenario: str):
+    """Run a dual-fuel Install and Leave scenario and check it ended with both SMSs Enrolled: every Device
+    'commissioned' but the PPMID, a Type 1 Device that stays 'installed not commissioned' (BAD 7.2.2.7)."""
+    report = await run_scenario(stack.client, scenario)
+    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
+    assert report.expected_end_reached
+    assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                                 "GSME": "commissioned", "PPMID": "installed not commissioned"}
+    return report
+
+
 def _event(report, bpmn_id: str):
     return next(e for e in report.events if e.bpmn_id == bpmn_id)
 
@@ -208,11 +219,7 @@ async def test_dual_fuel_gas_joined_locally_then_gsme_and_gpf_commissioned_after
     """BAD 7.2.2 dual fuel: the Gas Supplier's GSME added to the CHF Device Log (8.11) and joined to the GPF (8.7.2)
     by Commands for Local Delivery, returned by 8.13; after the SM WAN, 8.1.1 for the GSME and 'Update Inventory'
     (8.4) sets the GPF 'commissioned' (7.2.2.6.8), then 6.20.1."""
-    report = await run_scenario(stack.client, "install-and-leave-dual-fuel")
-    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
-    assert report.expected_end_reached
-    assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
-                                 "GSME": "commissioned", "PPMID": "installed not commissioned"}
+    report = await _dual_fuel_enrolled(stack, "install-and-leave-dual-fuel")
     ids = {d.device_type: d.device_id for d in report.devices}
     order = [e.bpmn_id for e in report.events]
     assert order.index("sm_wan_connected") < order.index("commission_device") \
@@ -283,11 +290,7 @@ async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):
     from dccflow.security.pki import entity_id_of
     from devices.anchors import RESOLVER
 
-    report = await run_scenario(stack.client, "install-and-leave-handover")
-    assert (report.result, report.end) == ("completed", "end_sms_enrolled"), report.reason
-    assert report.expected_end_reached
-    assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
-                                 "GSME": "commissioned", "PPMID": "installed not commissioned"}
+    report = await _dual_fuel_enrolled(stack, "install-and-leave-handover")
     ids = {d.device_type: d.device_id for d in report.devices}
     order = [e.bpmn_id for e in report.events]
     assert order.index("send_device_log_commands_locally") < order.index("send_credential_commands_locally") \

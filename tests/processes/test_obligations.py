@@ -7,7 +7,6 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from process_support import late_install_report
 from typer.testing import CliRunner
 
@@ -45,14 +44,10 @@ def governance_rows(text: str) -> set[tuple[str, str]]:
 
 
 def _bad_text() -> str:
-    from dccflow.duis.schema import DuisConfigError, shared_dir
+    from dccflow.duis.schema import shared_dir
 
-    try:
-        files = sorted((shared_dir() / "reference").glob("004_*.txt"))
-    except DuisConfigError:
-        files = []
-    if not files:
-        pytest.skip("the BAD reference text (shared/reference/004_*.txt) is not available")
+    files = sorted((shared_dir() / "reference").glob("004_*.txt"))
+    assert files, f"the BAD reference text (reference/004_*.txt) is missing from {shared_dir()}"
     return files[0].read_text(encoding="utf-8")
 
 
