@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from temporalio.client import Client
 
-from dccflow.config import Settings
+from dccflow.config import ConfigurationError, Settings, check_configuration
 from dccflow.runtime import Runtime, register_search_attributes
 
 
@@ -30,7 +31,12 @@ async def main() -> None:
 
     logging.basicConfig(level=logging.INFO)
     settings = Settings()
-    client = await connect(settings.temporal_address, settings.namespace)
+    try:
+        check_configuration(settings)  # once, before connecting: the DUIS schema and the database
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    client = await connect(settings.temporal_address, settings.namespace, data_dir=settings.data_dir, create_key=True)
     await register_search_attributes(client, settings.namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

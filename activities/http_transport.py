@@ -16,6 +16,7 @@ from datetime import datetime
 
 import httpx
 from fastapi import FastAPI, Request, Response
+from starlette.requests import ClientDisconnect
 from temporalio.exceptions import ApplicationError
 
 from activities.inbox import InboundRejected, UserInbox
@@ -28,9 +29,9 @@ from dccsim.endpoints import DUIS_MEDIA_TYPE
 from dccsim.http_api import (
     REASON_HEADER,
     SERVICE_REQUEST_PATH,
-    SIM_TIME_HEADER,
     XML_MEDIA_TYPES,
     BodyTooLarge,
+    SimClock,
     media_type,
     problem,
     read_limited,
@@ -50,9 +51,12 @@ class DccUnavailable(RuntimeError):
 class HttpTransport(LazyHttpClient):
     """``DccTransport`` over HTTP to ``base_url`` (e.g. ``http://127.0.0.1:8480``)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0, client: httpx.AsyncClient | None = None):
+    def __init__(self, base_url: str, *, timeout: float = 30.0, client: httpx.AsyncClient | None = None,
+                 sim_clock: SimClock | None = None):
         super().__init__(timeout=timeout, client=client)
         self.base_url = base_url.rstrip("/")
+        #: the embedded stack's sender tells its own DCC the simulation's time (``dccsim.http_api.SimClock``)
+        self.sim_clock = sim_clock
 
     async def __aenter__(self) -> HttpTransport:
         return self
@@ -62,8 +66,8 @@ class HttpTransport(LazyHttpClient):
 
     async def submit(self, xml: bytes, at: datetime | None) -> SubmitReply:
         headers = {"Content-Type": DUIS_MEDIA_TYPE}
-        if at is not None:
-            headers[SIM_TIME_HEADER] = at.isoformat()
+        if at is not None and self.sim_clock is not None:
+            headers.update(self.sim_clock.stamp(at, xml))
         url = self.base_url + SERVICE_REQUEST_PATH
         try:
             reply = await self._http().post(url, content=xml, headers=headers)
@@ -122,6 +126,9 @@ def create_user_receiver_app(inbox: UserInbox, *, max_bytes: int = MAX_MESSAGE_B
             xml = await read_limited(request, max_bytes)
         except BodyTooLarge as exc:
             return problem(413, "message too large", str(exc))
+        except ClientDisconnect:
+            log.info("the DCC disconnected before its delivery to %s had arrived: it will retry", user_id)
+            return Response(status_code=400)
         try:
             await inbox.receive(user_id, xml)
         except (DuisError, SignatureError, InboundRejected) as exc:

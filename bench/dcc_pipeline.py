@@ -117,13 +117,14 @@ class Bench:
         """``submit`` through the DCC's HTTP interface on a loopback socket (uvicorn + httpx, one connection)."""
         from activities.http_transport import HttpTransport
         from dccflow.http_stack import LoopbackServer
-        from dccsim.http_api import create_dcc_app
+        from dccsim.http_api import SimClock, create_dcc_app
 
-        server = LoopbackServer(create_dcc_app(self.dcc))
+        clock = SimClock()  # the stack's own sender tells the DCC the time, as in dccflow.http_stack
+        server = LoopbackServer(create_dcc_app(self.dcc, sim_clock=clock))
         await server.start()
         times = []
         try:
-            async with HttpTransport(server.url) as transport:
+            async with HttpTransport(server.url, sim_clock=clock) as transport:
                 for i, (rid, xml) in enumerate(batch):
                     start = time.perf_counter()
                     reply = await transport.submit(xml, AT + timedelta(seconds=i))

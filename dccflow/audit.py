@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from dccflow.audit_records import DccRecords, DeviceRec, RequestRec
+from dccflow.audit_records import DccRecords, DeviceRec
 from dccflow.domain.calendar import working_day_deadline
 from dccflow.domain.obligations import JOINABLE, REGISTER, Judged, Obligation, TimeRule
 from dccflow.events import ObligationOutcome, ProcessEvent
@@ -166,8 +166,15 @@ def _dcc_alert(c: _Ctx) -> list[Verdict]:
     out = []
     for device_id in targets:
         alert = next((a for a in c.rec.alerts if a.code == code and device_id in (None, a.device_id)), None)
-        out.append(c.v("met", actual=alert.at, device_id=device_id, detail=f"{code} to {alert.recipient}")
-                   if alert else c.v("breached", device_id=device_id, detail=f"no DCC Alert {code} sent"))
+        faults = [] if alert else [f"no DCC Alert {code} sent"]
+        if c.o.params.get("mpxn_recorded"):  # AC 4.3(b): the MPxN on the SMI as well as the Alert
+            dev = c.rec.device(device_id)
+            if dev is None or not dev.mpxn:
+                faults.append("no MPxN recorded on the SMI")
+        out.append(c.v("breached", device_id=device_id, detail="; ".join(faults)) if faults else
+                   c.v("met", actual=alert.at, device_id=device_id, detail=f"{code} to {alert.recipient}"
+                       + (f"; MPxN {c.rec.device(device_id).mpxn} on the SMI"
+                          if c.o.params.get("mpxn_recorded") else "")))
     return out
 
 
@@ -187,9 +194,21 @@ def _associated(c: _Ctx) -> list[Verdict]:
 
 def _device_log(c: _Ctx) -> list[Verdict]:
     chfs = [d.device_id for d in c.rec.devices if d.device_type == "CHF"]
-    return [c.v("met", actual=c.rec.device_logs[chf], device_id=chf, detail="Device Log record kept")
-            if chf in c.rec.device_logs else c.v("breached", device_id=chf, detail="no Device Log record")
-            for chf in chfs] or [c.not_reached("no CHF")]
+    out = [c.v("met", actual=c.rec.device_logs[chf], device_id=chf, detail="Device Log record kept (CS14)")
+           if chf in c.rec.device_logs else c.v("breached", device_id=chf, detail="no Device Log record")
+           for chf in chfs]
+    # a GPF sends its Device Log (GCS62) after a join it carries out (BAD 7.2.1.6.12): one accepted 8.7.x sent to
+    # it means the DCC should hold the record
+    for gpf in (d.device_id for d in c.rec.devices if d.device_type == "GPF"):
+        joined = [r for r in c.rec.requests if r.target == gpf and r.srv in ("8.7.1", "8.7.2") and not r.rejected
+                  and r.completed_at is not None]
+        if gpf in c.rec.gpf_device_logs:
+            out.append(c.v("met", actual=c.rec.gpf_device_logs[gpf], device_id=gpf,
+                           detail="GPF Device Log record kept (GCS62)"))
+        elif joined:
+            out.append(c.v("breached", device_id=gpf, detail=f"no GCS62 record after SRV {joined[0].srv} "
+                                                              f"{joined[0].request_id}"))
+    return out or [c.not_reached("no CHF")]
 
 
 def _join_watch(c: _Ctx) -> list[Verdict]:
@@ -280,38 +299,15 @@ def _pc_info(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no post-commissioning step")]
 
 
-def _requests_to(c: _Ctx, device_id: str, since: datetime) -> list[RequestRec]:
-    exempt = set(c.rec.exempt_srvs)
-    return [r for r in c.rec.requests if r.target == device_id and r.at >= since and r.srv not in exempt]
-
-
-def _supplier_restriction(c: _Ctx) -> list[Verdict]:
-    out = []
-    for device_id, event in c.devices():
-        sent = _requests_to(c, device_id, event.at)
-        out.append(c.v("breached", actual=sent[0].at, device_id=device_id,
-                       detail=f"SRV {sent[0].srv} sent while the steps were overdue") if sent else
-                   c.v("met", device_id=device_id, detail="no other request sent while the steps were overdue"))
-    return out or [c.not_reached("no overdue Device")]
-
-
-def _dcc_restriction(c: _Ctx) -> list[Verdict]:
-    out = []
-    for device_id, _ in c.devices():
-        commissioned = c.rec.first_change(device_id, ["commissioned"])
-        if commissioned is None:
-            continue
-        since = commissioned.at + timedelta(days=c.rec.restriction_after_days)
-        sent = _requests_to(c, device_id, since)
-        if not sent:
-            out.append(c.v("not assessed", due=since, device_id=device_id,
-                           detail="no request other than the allowed ones reached the DCC after day 14"))
-            continue
-        accepted = [r for r in sent if not r.rejected]
-        first = (accepted or sent)[0]
-        out.append(c.v("breached" if accepted else "met", due=since, actual=first.at, device_id=device_id,
-                       detail=f"SRV {first.srv} " + ("accepted" if accepted else f"refused ({first.response_code})")))
-    return out or [c.not_reached("no commissioned Device in the steps")]
+from dccflow.audit_post_commissioning import (  # noqa: E402 - they use _Ctx, defined above
+    dcc_duty,
+    dcc_incident,
+    pc_confidential,
+    pc_daily,
+    pc_monthly,
+    pc_step,
+    supplier_restriction,
+)
 
 
 def _service_level(c: _Ctx) -> list[Verdict]:
@@ -330,7 +326,8 @@ CHECKS: dict[str, Callable[[_Ctx], list[Verdict]]] = {
     "step": _step, "smi_status": _smi_status, "smi_guard": _smi_guard, "dcc_alert": _dcc_alert,
     "associated": _associated, "device_log": _device_log, "join_watch": _join_watch, "enrolment": _enrolment,
     "join_guard": _join_guard, "ch_asset": _ch_asset, "pc_info": _pc_info,
-    "supplier_restriction": _supplier_restriction, "dcc_restriction": _dcc_restriction,
+    "supplier_restriction": supplier_restriction, "dcc_duty": dcc_duty, "dcc_incident": dcc_incident,
+    "pc_daily": pc_daily, "pc_monthly": pc_monthly, "pc_confidential": pc_confidential, "pc_step": pc_step,
     "service_level": _service_level,
 }
 

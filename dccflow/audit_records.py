@@ -17,6 +17,9 @@ class DeviceRec(BaseModel):
     smi_status: str | None = None
     chf_id: str | None = None
     associated_with: str | None = None
+    mpxn: str | None = None
+    #: the Responsible Supplier's User ID at the end of the run (Smart Meters; a GPF by its GSME's MPRN)
+    responsible_supplier: str | None = None
 
 
 class SmiChangeRec(BaseModel):
@@ -75,6 +78,40 @@ class PcInfoRec(BaseModel):
     organisation_certificate_replaced_at: datetime | None = None
 
 
+class DutyRec(BaseModel):
+    """One of the DCC's own post-commissioning duties (AC 5.1 'chf-credentials', AC 5.3 'recovery-interrogation')."""
+
+    device_id: str
+    duty: str
+    commissioned_at: datetime
+    due: datetime
+    done_at: datetime | None = None
+    outcome: str | None = None
+    recovery_certificate: bool | None = None
+    attempts: int = 0
+    detail: str = ""
+
+
+class IncidentRec(BaseModel):
+    ref: str
+    device_id: str | None
+    clause: str
+    raised_at: datetime
+    summary: str
+
+
+class PcReportRec(BaseModel):
+    """A Post Commissioning report or daily information the DCC compiled (AC 5.5, 5.8, 5.9, 5.11)."""
+
+    kind: str
+    period: str
+    recipient: str
+    compiled_at: datetime
+    available_until: datetime | None = None
+    marking: str
+    device_ids: list[str] = Field(default_factory=list)
+
+
 class DccRecords(BaseModel):
     devices: list[DeviceRec] = Field(default_factory=list)
     smi_changes: list[SmiChangeRec] = Field(default_factory=list)
@@ -83,12 +120,22 @@ class DccRecords(BaseModel):
     service_levels: list[ServiceLevelRec] = Field(default_factory=list)
     ch_assets: list[ChAssetRec] = Field(default_factory=list)
     pc_info: list[PcInfoRec] = Field(default_factory=list)
+    #: the DCC's own post-commissioning duties and the Incidents it raised (AC 5.1, 5.3, 5.12)
+    dcc_duties: list[DutyRec] = Field(default_factory=list)
+    incidents: list[IncidentRec] = Field(default_factory=list)
+    pc_reports: list[PcReportRec] = Field(default_factory=list)
     #: CHF id → when the DCC last recorded its Device Log (AC 8.1)
     device_logs: dict[str, datetime] = Field(default_factory=dict)
+    #: GPF id → when the DCC last stored its Device Log from a GCS62 (AC 8.1; BAD 7.2.1.6.12)
+    gpf_device_logs: dict[str, datetime] = Field(default_factory=dict)
     join_allowance_seconds: int = 0
     #: SRVs a Supplier may still send to a Device whose post-commissioning steps are overdue (AC 5.13)
     exempt_srvs: list[str] = Field(default_factory=list)
     restriction_after_days: int = 14
+    #: AC 5.2's 7 days; AC 5.13(a) restricts from then while the steps below are missing
+    obligation_period_days: int = 7
+    #: Device Type → the Post Commissioning Information steps whose absence restricts the Supplier (AC 5.13(a))
+    restricting_steps: dict[str, list[str]] = Field(default_factory=dict)
 
     def type_of(self, device_id: str | None) -> str | None:
         return next((d.device_type for d in self.devices if d.device_id == device_id), None)

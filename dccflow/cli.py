@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dccflow.scenarios.catalogue import SCENARIOS, UnknownScenario
-from devices.faults import UnknownFault
+from devices.faults import UnknownFault, fault_usage
 
 app = typer.Typer(help="GB smart metering business processes as durable Temporal workflows.",
                   no_args_is_help=True, add_completion=False)
@@ -31,6 +32,14 @@ def _subcommands() -> None:
     app.add_typer(duis_app, name="duis")
     app.add_typer(dcc_app, name="dcc")
     app.add_typer(fleet_app, name="fleet")
+    from dccflow.cli_setup import app as setup_app
+    from dccflow.cli_setup import doctor
+
+    app.add_typer(setup_app, name="setup")
+    app.command()(doctor)
+    from dccflow.cli_scenario import app as scenario_app
+
+    app.add_typer(scenario_app, name="scenario")
 
 
 _subcommands()
@@ -39,10 +48,13 @@ out = Console()
 
 @app.command()
 def scenarios() -> None:
-    """List the scenarios."""
+    """List the scenarios: what each runs, what it expects (exit 0 when a run meets it), the faults it accepts."""
+    from dccflow.scenarios.expectations import describe
+
     for s in SCENARIOS.values():
-        faults = f" [faults: {', '.join(s.faults)}]" if s.faults else ""
-        out.print(f"{s.name}  {s.description}{faults}", highlight=False, soft_wrap=True)
+        faults = f" [faults: {fault_usage(s.faults)}]" if s.faults else ""
+        out.print(f"{s.name}  {s.description} Expects: {describe(s)}.{faults}", highlight=False, soft_wrap=True,
+                  markup=False)
 
 
 def _report_json(report) -> dict:
@@ -52,6 +64,7 @@ def _report_json(report) -> dict:
         "end": report.end,
         "reason": report.reason,
         "expected_end_reached": report.expected_end_reached,
+        "differences": [d.model_dump() for d in report.differences],
         "devices": [d.model_dump() for d in report.devices],
         "dcc_alerts": [a.model_dump() for a in report.dcc_alerts],
         "events": [{"bpmn_id": e.bpmn_id, "actor": e.actor, "at": e.at.isoformat(), "refs": e.refs}
@@ -98,17 +111,24 @@ def _print_report(report) -> None:
         out.print(f"{h.device_type} {h.device_id}: {h.outcome}")
     if report.reason:
         out.print(report.reason)
+    if report.differences:
+        out.print(f"[red]not as {report.scenario} expects[/] ({len(report.differences)}):", highlight=False)
+        for difference in report.differences:
+            out.print(f"  {difference}", highlight=False, soft_wrap=True)
 
 
 async def _run(name: str, faults: list[str], address: str | None, data_dir: Path | None,
-               as_json: bool) -> int:
-    from dccflow.config import Settings
-    from dccflow.embedded import connect, start_time_skipping
+               as_json: bool, wait_workers: float = 10) -> int:
+    from dccflow.config import Settings, check_configuration
+    from dccflow.embedded import start_time_skipping
+    from dccflow.preflight import connect_to, wait_for_workers
     from dccflow.runtime import register_search_attributes
     from dccflow.scenarios.runner import run_scenario, validate_request
     from worker import run_workers
 
     validate_request(name, faults)
+    # the SDK warns when a cancelled activity (a slow-wan delivery) has already finished: nothing for a user
+    warnings.filterwarnings("ignore", message="Cannot find activity to cancel", category=UserWarning)
     # a business rejection is an expected outcome of some scenarios: keep the SDK's failure logs off the terminal
     logging.getLogger("temporalio").setLevel(logging.ERROR)
 
@@ -117,7 +137,8 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
             console.print(f"  [dim]{event.at:%Y-%m-%d %H:%M:%S}[/] {event.bpmn_id} ({event.actor})", highlight=False)
 
     if address is not None:
-        client = await connect(address)
+        client = await connect_to(address)
+        await wait_for_workers(client, address, timeout=wait_workers)
         report = await run_scenario(client, name, faults, on_event=show)
     else:
         tmp = None
@@ -125,6 +146,12 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
             tmp = tempfile.TemporaryDirectory(prefix="dccflow-run-")
             data_dir = Path(tmp.name)
         settings = Settings(data_dir=data_dir)
+        try:
+            check_configuration(settings)  # once, before any server or worker starts
+        except BaseException:
+            if tmp is not None:
+                tmp.cleanup()
+            raise
         env = await start_time_skipping()
         try:
             await register_search_attributes(env.client)
@@ -156,22 +183,55 @@ class _null:
         return False
 
 
-@app.command()
+def _faults_by_scenario() -> str:
+    """``run --help``: the faults each scenario accepts (``NAME[:PARAM]``, see ``dccflow fleet faults``)."""
+    lines = [f"{s.name}: {fault_usage(s.faults)}" for s in SCENARIOS.values()]
+    return "Faults each scenario accepts (--fault NAME[:PARAM]; `dccflow fleet faults` describes them):\n\n" + \
+        "\n\n".join(lines)
+
+
+@app.command(epilog=_faults_by_scenario())
 def run(
     scenario: Annotated[str, typer.Argument(help="scenario name (see `dccflow scenarios`)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")] = False,
-    fault: Annotated[list[str] | None, typer.Option("--fault", help="inject a fault (repeatable)")] = None,
+    fault: Annotated[list[str] | None, typer.Option(
+        "--fault", help="inject a fault NAME[:PARAM], e.g. wan-after:3 (repeatable; the scenarios' faults are below)",
+    )] = None,
     address: Annotated[str | None, typer.Option(help="HOST:PORT of a Temporal server running dccflow's "
                                                 "workers (e.g. `dccflow up`); default: embedded")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="embedded run: keep state here (default: temporary)")] = None,
+    wait_workers: Annotated[float, typer.Option(help="with --address: seconds to wait for dccflow's workers to "
+                                                "poll the server's task queues before giving up (exit 2)")] = 10,
 ) -> None:
-    """Run one lifecycle scenario and wait for it. Exit code 0 only if it reached its expected end state."""
+    """Run one lifecycle scenario and wait for it. Exit code 0 only if it reached its expected end state;
+    1 if it ended in a failure branch; 2 for bad input, configuration or server problems (one line naming it)."""
+    from temporalio.client import WorkflowFailureError
+
+    from dccflow.config import ConfigurationError
+    from dccflow.preflight import ServerProblem
+
     try:
-        code = asyncio.run(_run(scenario, list(fault or []), address, data_dir, as_json))
-    except (UnknownScenario, UnknownFault, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        code = asyncio.run(_run(scenario, list(fault or []), address, data_dir, as_json, wait_workers))
+    except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
+        _error(exc)
         raise typer.Exit(2) from None
+    except WorkflowFailureError as exc:
+        _error(f"{_root_cause(exc)} (workflow failed)")
+        raise typer.Exit(1) from None
     raise typer.Exit(code)
+
+
+def _error(message: object) -> None:
+    """One line on stderr, never wrapped (so scripts and logs see one line)."""
+    from rich.markup import escape
+
+    console.print(f"[red]error:[/] {escape(str(message))}", soft_wrap=True, highlight=False)
+
+
+def _root_cause(exc: BaseException) -> str:
+    while getattr(exc, "cause", None) is not None:
+        exc = exc.cause
+    return " ".join(str(getattr(exc, "message", None) or exc).split())
 
 
 @app.command()
@@ -182,26 +242,74 @@ def up(
     port: Annotated[int, typer.Option(help="Temporal frontend port")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port")] = 8233,
 ) -> None:
-    """Start the embedded stack in the foreground: Temporal dev server (SQLite, Web UI), workers, DCC."""
-    asyncio.run(_up((data_dir or Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve(), port, ui_port))
+    """Start the embedded stack in the foreground: Temporal dev server (SQLite, Web UI), workers, DCC.
+    Exit 2 with one line if the configuration is unusable or a port is in use."""
+    from dccflow.config import ConfigurationError
+    from dccflow.preflight import ServerProblem
+
+    try:
+        code = asyncio.run(_up((data_dir or Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve(),
+                               port, ui_port))
+    except (ConfigurationError, ServerProblem) as exc:
+        _error(exc)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
-async def _up(data_dir: Path, port: int, ui_port: int) -> None:
-    from dccflow.config import Settings
+async def _up(data_dir: Path, port: int, ui_port: int) -> int:
+    from dccflow.codec_server import start_codec_endpoint
+    from dccflow.config import Settings, check_configuration
     from dccflow.embedded import start_dev_server
+    from dccflow.preflight import check_ports_free
     from worker import run_workers
 
-    env = await start_dev_server(data_dir, port=port, ui_port=ui_port)
+    settings = Settings(data_dir=data_dir)
+    check_configuration(settings)  # once, before any server or worker starts
+    # every port this command serves on is free, or nothing starts (never attach to another stack's server)
+    check_ports_free([("Temporal frontend (gRPC), --port", port), ("Temporal Web UI, --ui-port", ui_port),
+                      ("Web UI codec endpoint, --ui-port + 1", ui_port + 1)])
+    if settings.dcc_transport == "http":
+        check_ports_free([("DCC User Interface, DCCFLOW_DCC_HTTP_PORT", settings.dcc_http_port),
+                          ("Users' receiving endpoint, DCCFLOW_USER_HTTP_PORT", settings.user_http_port)],
+                         host=settings.http_host)
+    codec = await start_codec_endpoint(data_dir, ui_port)  # the Web UI shows encrypted payloads through it
+    try:
+        env = await start_dev_server(data_dir, port=port, ui_port=ui_port, codec_endpoint=codec.url)
+    except BaseException:
+        await codec.stop()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     console.print(f"Temporal at 127.0.0.1:{port}; Web UI http://127.0.0.1:{ui_port}; data in {data_dir}")
     console.print(f"Run a scenario against it: dccflow run install-commission-electricity --address 127.0.0.1:{port}")
+    watch = asyncio.ensure_future(_watch_server(port, stop))
     try:
-        await run_workers(env.client, Settings(data_dir=data_dir), stop)
+        await run_workers(env.client, settings, stop)
     finally:
+        watch.cancel()
         await env.shutdown()
+        await codec.stop()
+    if watch.done() and not watch.cancelled() and watch.result() is not None:
+        _error(watch.result())
+        return 1
+    return 0
+
+
+async def _watch_server(port: int, stop: asyncio.Event, every: float = 5) -> str | None:
+    """Stop the workers if the Temporal server this command started is gone: they must never go on with a
+    server another command starts on the port later."""
+    from dccflow.preflight import ServerProblem, check_server_is_ours
+
+    while not stop.is_set():
+        await asyncio.sleep(every)
+        try:
+            check_server_is_ours(port)
+        except ServerProblem:
+            stop.set()
+            return f"the Temporal server on port {port} has stopped; the workers stopped with it"
+    return None
 
 
 def main() -> None:  # pragma: no cover

@@ -6,11 +6,14 @@
 * ``sign FILE --key K --cert C [-o OUT] [--replace]``: append the DUIS enveloped signature (ECDSA P-256,
   exclusive c14n; ``dccflow.security.xmldsig``). A message that already carries a ``ds:Signature`` (the
   Reference Test Data samples carry placeholders) is refused unless ``--replace`` is given.
-* ``verify FILE --cert PEM``: exit 0 only if the signature verifies with that certificate.
+* ``verify FILE --cert PEM [--at DATETIME]``: exit 0 only if the signature verifies with that certificate's key.
+  The certificate's validity period is not a property of the signature: an expired or not-yet-valid certificate
+  gets a warning, and with ``--at`` the certificate must also be valid at that moment (exit 1 otherwise).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -132,12 +135,31 @@ def sign_command(
               + (f" → {escape(str(output))}" if output else ""))
 
 
+def _parse_moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date-time (e.g. 2025-06-01T12:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _validity_problem(certificate: x509.Certificate, at: datetime) -> str | None:
+    if at < certificate.not_valid_before_utc:
+        return f"not valid before {certificate.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z"
+    if at > certificate.not_valid_after_utc:
+        return f"expired {certificate.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z"
+    return None
+
+
 @app.command("verify")
 def verify_command(
     file: _ExistingFile,
     cert: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="PEM certificate of the signer")],
+    at: Annotated[str | None, typer.Option(
+        "--at", help="also require the certificate to be valid at this ISO 8601 date-time")] = None,
 ) -> None:
     """Exit 0 only if FILE's signature is valid and made with CERT's key; otherwise print why."""
+    moment = _parse_moment(at) if at is not None else None
     try:
         certificate = x509.load_pem_x509_certificate(cert.read_bytes())
     except ValueError as exc:
@@ -163,5 +185,16 @@ def verify_command(
         who = f"User/entity {entity_id_of(signer)}"
     except Exception:  # noqa: BLE001 - not an SMKI Organisation Certificate: name it by subject
         who = signer.subject.rfc4514_string()
+    if moment is not None:
+        problem = _validity_problem(certificate, moment)
+        if problem:
+            out.print(f"[red]INVALID[/]  {escape(str(file))}  the signature is sound but the certificate is "
+                      f"not valid at {moment.isoformat()}: {problem}")
+            raise typer.Exit(1)
     out.print(f"[green]VALID[/]  {escape(str(file))}  signed by {escape(who)} "
               f"(serial {signer.serial_number})")
+    if moment is None:
+        problem = _validity_problem(certificate, datetime.now(UTC))
+        if problem:
+            err.print(f"[yellow]warning:[/] the signer's certificate is {problem} (the signature is checked, "
+                      "not the validity period; --at DATETIME checks it)")

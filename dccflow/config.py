@@ -7,6 +7,7 @@ directory, a Temporal server started by dccflow) and at scale (a Temporal cluste
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,11 @@ def _default_data_dir() -> Path:
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+class ConfigurationError(RuntimeError):
+    """dccflow cannot run as configured (a missing file, an unusable setting); the message names what is wrong.
+    Never retried (``dccflow.activity_errors``)."""
 
 
 class Settings(BaseModel):
@@ -49,3 +55,47 @@ class Settings(BaseModel):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.data_dir / 'dccflow.db'}"
+
+
+def check_configuration(settings: Settings) -> None:
+    """Check once, before any worker starts, what every worker needs: the DUIS schema is there and loads, and
+    the database URL opens. Raises :class:`ConfigurationError` with one line naming what is missing."""
+    from dccflow.duis.schema import DuisConfigError, duis_schema
+
+    try:
+        duis_schema()
+    except DuisConfigError as exc:
+        raise ConfigurationError(" ".join(str(exc).split())) from None
+    check_database(settings)
+
+
+def check_database(settings: Settings) -> None:
+    """The database URL parses, its driver is installed and a connection opens (5 s at most for a server)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # never print a password, even from a URL that does not parse
+    shown = re.sub(r":[^:/@]*@", ":***@", settings.database_url or str(settings.data_dir / "dccflow.db"))
+    try:
+        url = settings.db_url  # creates the data directory for the default SQLite file
+        parsed = make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(parsed.database)
+            if not path.exists():  # do not create the file here: check that it can be
+                if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+                    raise ConfigurationError(f"database {shown} cannot be used (DCCFLOW_DATABASE_URL / "
+                                             f"DCCFLOW_DATA_DIR): {path.parent} is not a writable folder")
+                return
+        args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+        engine = create_engine(url, connect_args=args)
+        try:
+            with engine.connect() as conn:  # SQLite: reads the file's header ('file is not a database')
+                conn.execute(text("PRAGMA schema_version" if parsed.get_backend_name() == "sqlite" else "SELECT 1"))
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError, ImportError, ValueError) as exc:
+        problem = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise ConfigurationError(f"database {shown} cannot be used (DCCFLOW_DATABASE_URL / DCCFLOW_DATA_DIR): "
+                                 f"{problem}") from None

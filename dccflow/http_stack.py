@@ -25,7 +25,7 @@ from activities.http_transport import RECEIVE_PATH, HttpTransport, create_user_r
 from activities.inbox import UserInbox
 from dccflow.parties import USERS
 from dccsim.endpoints import HttpDelivery, UserEndpointRegistry
-from dccsim.http_api import create_dcc_app
+from dccsim.http_api import SimClock, create_dcc_app
 from dccsim.service import DccService
 
 
@@ -134,9 +134,11 @@ class HttpInterfaces:
                  user_port: int):
         self.registry = UserEndpointRegistry(engine)
         self.delivery = HttpDelivery(self.registry)
-        self.dcc_server = LoopbackServer(create_dcc_app(dcc), host, dcc_port)
+        sim_clock = SimClock()  # its key, in memory only, is shared by this stack's sender and its DCC alone
+        self.dcc_server = LoopbackServer(create_dcc_app(dcc, sim_clock=sim_clock), host, dcc_port)
         self.user_server = LoopbackServer(create_user_receiver_app(inbox), host, user_port)
-        self.transport = HttpTransport(base_url(host, dcc_port))  # the real port is known once started
+        # the real port is known once started
+        self.transport = HttpTransport(base_url(host, dcc_port), sim_clock=sim_clock)
 
     async def __aenter__(self) -> HttpInterfaces:
         await self.dcc_server.start()

@@ -24,6 +24,7 @@ from activities.hht import hht_activities
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
 from activities.smki_client import SmkiClient
+from dccflow.activity_errors import NonRetryableErrors
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.db import get_engine
 from dccflow.parties import DCC_ID
@@ -33,6 +34,8 @@ from dccflow.scenarios.install_leave import install_leave_activities
 from dccflow.search import SEARCH_ATTRIBUTES
 from dccsim.activities import DccActivities
 from dccsim.outbound import Outbound
+from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
+from dccsim.post_commissioning_workflow import DccPostCommissioningReportingWorkflow, DccPostCommissioningWorkflow
 from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
 from dccsim.smki import SmkiRepository
@@ -48,7 +51,8 @@ if TYPE_CHECKING:
 
 #: the workflows each system's worker runs, by task queue
 WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow],
-             DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow],
+             DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow, DccPostCommissioningWorkflow,
+                              DccPostCommissioningReportingWorkflow],
              DEVICE_TASK_QUEUE: DEVICE_WORKFLOWS}
 
 
@@ -84,7 +88,9 @@ class Runtime:
         self.smki_client = SmkiClient(self.smki)
 
     def workers(self, **options) -> list[Worker]:
-        """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``)."""
+        """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``).
+        Configuration and programming errors in activities are never retried (``dccflow.activity_errors``)."""
+        options["interceptors"] = [NonRetryableErrors(), *options.get("interceptors", ())]
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)
         return [
@@ -97,7 +103,8 @@ class Runtime:
                                AuditActivities(self).scenario_audit,
                                *hht_activities(self.wan), *install_leave_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
-                   activities=[*_methods(DccActivities(self.dcc))], **options),
+                   activities=[*_methods(DccActivities(self.dcc)),
+                               *_methods(PostCommissioningDutyActivities(self.dcc))], **options),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
                    activities=device_activities(self.wan), **options),
         ]

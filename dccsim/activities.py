@@ -47,7 +47,9 @@ class DccActivities:
     @activity.defn
     async def dcc_complete_request(self, step: RequestStep) -> CompletionResult:
         assert step.result is not None
-        return await self.dcc.complete(step.request_id, step.result, activity_now())
+        completed = await self.dcc.complete(step.request_id, step.result, activity_now())
+        await self.dcc.start_post_commissioning_duties()  # a Response may have commissioned a Device (AC 5.1, 5.3)
+        return completed
 
     @activity.defn
     async def dcc_join_outcome(self, step: JoinOutcomeInput) -> str:

@@ -18,9 +18,11 @@ HTTP reply                 meaning
                            carries no DUIS Response, no code and no reason.
 400, problem+json          not accepted and no DUIS Response can be formed (no readable RequestID or SRV,
                            e.g. malformed XML): ``{"responseCode": "E1", "detail": …}``
+403, problem+json          ``X-Dccflow-Sim-Time`` without a valid ``X-Dccflow-Sim-Time-Auth``: a User cannot set
+                           the DCC's clock (below); nothing is processed
 413, problem+json          larger than ``MAX_MESSAGE_BYTES``; refused before any parsing
 415, problem+json          not ``application/xml`` (or ``text/xml``)
-422, problem+json          an unreadable ``X-Dccflow-Sim-Time`` header
+422, problem+json          an unreadable or out-of-range ``X-Dccflow-Sim-Time``
 503, problem+json          the DCC Systems cannot accept requests now (BAD 7.8.5.4.1: the User raises an
                            Incident); ``Retry-After`` is set
 =========================  =====================================================================================
@@ -29,19 +31,30 @@ A signed DUIS reply that is a rejection also carries ``X-Dccflow-Reason``, a dia
 with the check that failed.
 
 **Simulation clock.** The DCC stamps and checks requests at the time it receives them. Under Temporal that
-time is the workflow's virtual time (``dccflow.clock``), which the time-skipping server moves forward, so the
-sender passes it in ``X-Dccflow-Sim-Time`` (ISO 8601 with a UTC offset). It is a simulation device only: a real
-DCC uses its own clock. Without the header, the server's wall clock is used.
+time is the workflow's virtual time (``dccflow.clock``), which the time-skipping server moves forward; the DCC
+in the same process cannot read it from the request it serves, so the embedded stack's own sender passes it in
+``X-Dccflow-Sim-Time`` (ISO 8601 with a UTC offset). Only the simulation may set the DCC's time, never a User
+(a time before a revocation would make a revoked certificate acceptable): the header counts only with
+``X-Dccflow-Sim-Time-Auth``, an HMAC-SHA256 over the time and the body's digest under a key that the stack
+(``dccflow.http_stack``) creates in memory and shares only with its own sender (``SimClock``). The time never
+goes backwards (an earlier one is raised to the latest the DCC has used) and must be within ``SIM_TIME_RANGE``.
+Without the header the DCC uses its own clock: the wall clock, or the latest simulation time if that is later.
+
+A client that disconnects before its body has arrived gets nothing (nothing was taken); the DCC logs one line.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from dccflow.duis.schema import MAX_MESSAGE_BYTES
 from dccsim.endpoints import DUIS_MEDIA_TYPE
@@ -51,6 +64,10 @@ log = logging.getLogger(__name__)
 
 SERVICE_REQUEST_PATH = "/api/v1/serviceRequest"
 SIM_TIME_HEADER = "X-Dccflow-Sim-Time"
+SIM_TIME_AUTH_HEADER = "X-Dccflow-Sim-Time-Auth"
+#: the times the simulation's clock may give the DCC (UTC): anything else cannot be a simulation's time, and the
+#: DCC's deadlines (up to 90 days ahead) and signed date-times must stay representable
+SIM_TIME_RANGE = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
 REASON_HEADER = "X-Dccflow-Reason"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
@@ -85,13 +102,60 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_sim_time(value: str | None, clock: Callable[[], datetime]) -> datetime:
-    if value is None:
-        return clock()
-    at = datetime.fromisoformat(value.strip())
-    if at.tzinfo is None:
-        raise ValueError(f"{SIM_TIME_HEADER} needs a UTC offset, got {value!r}")
+class SimTimeForged(ValueError):
+    """``X-Dccflow-Sim-Time`` that the simulation did not set."""
+
+
+def parse_sim_time(value: str) -> datetime:
+    """An ``X-Dccflow-Sim-Time`` value: ISO 8601 with a UTC offset, within ``SIM_TIME_RANGE``."""
+    try:
+        at = datetime.fromisoformat(value.strip())
+        if at.tzinfo is None:
+            raise ValueError(f"{SIM_TIME_HEADER} needs a UTC offset, got {value!r}")
+        at = at.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{SIM_TIME_HEADER} {value!r} is outside the years 1 to 9999 in UTC") from exc
+    low, high = SIM_TIME_RANGE
+    if not low <= at < high:
+        raise ValueError(f"{SIM_TIME_HEADER} {value!r} is outside {low.isoformat()} to {high.isoformat()}")
     return at
+
+
+class SimClock:
+    """The DCC's clock on the HTTP interface: the simulation's time when the stack's own sender vouches for it,
+    else the DCC's own clock; never earlier than the latest time the DCC has used.
+
+    ``stamp`` (the sender's side) gives the two headers for a request body; ``time_for`` (the DCC's side)
+    checks them. The key lives in this object only: create one per stack and hand it to both sides."""
+
+    def __init__(self, wall_clock: Callable[[], datetime] | None = None, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+        self._wall_clock = wall_clock or _wall_clock
+        self._latest: datetime | None = None
+
+    def _tag(self, value: str, body: bytes) -> str:
+        return hmac.new(self._key, value.encode() + b"\n" + hashlib.sha256(body).digest(), hashlib.sha256).hexdigest()
+
+    def stamp(self, at: datetime, body: bytes) -> dict[str, str]:
+        value = at.isoformat()
+        return {SIM_TIME_HEADER: value, SIM_TIME_AUTH_HEADER: self._tag(value, body)}
+
+    def now(self) -> datetime:
+        """The DCC's own clock: the wall clock, unless the simulation has already moved past it."""
+        wall = self._wall_clock()
+        return max(wall, self._latest) if self._latest is not None else wall
+
+    def time_for(self, value: str | None, tag: str | None, body: bytes) -> datetime:
+        """The time to take a request at. Raises ``SimTimeForged`` or ``ValueError`` (unreadable, out of range)."""
+        if value is None:
+            return self.now()
+        if tag is None or not hmac.compare_digest(tag.strip().lower(), self._tag(value, body)):
+            raise SimTimeForged(f"{SIM_TIME_HEADER} is the simulation's own clock: a User cannot set the DCC's time")
+        at = parse_sim_time(value)
+        if self._latest is not None and at < self._latest:
+            return self._latest  # the DCC's time never goes backwards
+        self._latest = at
+        return at
 
 
 def _header_safe(text: str, limit: int = 500) -> str:
@@ -117,9 +181,11 @@ def reply_to_http(reply: SubmitReply) -> Response:
 
 
 def create_dcc_app(dcc: DccService, *, max_bytes: int = MAX_MESSAGE_BYTES,
-                   clock: Callable[[], datetime] = _wall_clock) -> FastAPI:
+                   sim_clock: SimClock | None = None) -> FastAPI:
     """The DCC User Interface app. ``app.state.accepting = False`` makes it answer 503 (e.g. Planned
-    Maintenance, SEC H3.2)."""
+    Maintenance, SEC H3.2). ``sim_clock``: shared with the stack's own sender (a new one, whose key nobody
+    else holds, by default: no request can then set the time)."""
+    clock = sim_clock or SimClock()
     app = FastAPI(title="dccflow simulated DCC: DCC User Interface", version="5.4",
                   description=__doc__.split("\n\n")[0])
     app.state.accepting = True
@@ -138,8 +204,13 @@ def create_dcc_app(dcc: DccService, *, max_bytes: int = MAX_MESSAGE_BYTES,
             xml = await read_limited(request, max_bytes)
         except BodyTooLarge as exc:
             return problem(413, "Service Request too large", str(exc))
+        except ClientDisconnect:
+            log.info("a client disconnected before its Service Request had arrived: nothing taken")
+            return Response(status_code=400)  # nobody is left to read it
         try:
-            at = parse_sim_time(request.headers.get(SIM_TIME_HEADER), clock)
+            at = clock.time_for(request.headers.get(SIM_TIME_HEADER), request.headers.get(SIM_TIME_AUTH_HEADER), xml)
+        except SimTimeForged as exc:
+            return problem(403, f"{SIM_TIME_HEADER} is not accepted from a User", str(exc))
         except ValueError as exc:
             return problem(422, f"unreadable {SIM_TIME_HEADER}", str(exc))
         try:

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from dccflow.domain.service_requests import SrProcessing
+from dccflow.duis import schema
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response, response_from_element
 from dccflow.duis.schema import secure_parse
@@ -41,7 +42,7 @@ from dccsim.models import DeliveredMessage, RequestLogEntry, insert_new
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Checked, check_request
 from dccsim.processing import Processing
-from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
+from dccsim.rejections import PROCESSING_CODES, Check, ServiceRequestRejected
 from dccsim.smki import SmkiRepository
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,10 @@ class Intake:
             request_id=entry.request_id, response_code=PROCESSING_CODES["success"], at=self.at,
             service_reference_variant=entry.srv,
             payload=("PreCommand", {"GBCSVersion": GBCS_VERSION, "GBCSPayload": base64.b64encode(payload).decode()})))
+        limit = schema.MAX_MESSAGE_BYTES  # read now: the limit the User's side parses the Pre-Command with
+        if len(entry.reply) > limit:  # the User could not read it (nor any Signed Pre-Command echo it): refused
+            raise ServiceRequestRejected(Check.REPLY_TOO_LARGE, f"the Pre-Command would be {len(entry.reply)} bytes, "
+                                                                f"over the {limit}-byte limit of a DUIS message")
         servicelevels.record(self.s, PRE_COMMAND, entry.request_id, started_at=self.at, stopped_at=self.at,
                              srv=entry.srv, user_id=entry.originator)
         return Accepted(reply=reply_for(entry.reply))

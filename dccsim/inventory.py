@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
@@ -29,14 +30,16 @@ class Inventory:
     def __init__(self, session: Session):
         self.s = session
 
+    # Device IDs are compared and stored in one form (``eui64_key``): one record per Device however a request
+    # wrote its ID (the primary key is then unique per Device).
     def get(self, device_id: str) -> SmiDevice:
-        dev = self.s.get(SmiDevice, device_id)
+        dev = self.s.get(SmiDevice, eui64_key(device_id))
         if dev is None:
             raise UnknownSmiDevice(f"device {device_id} is not on the Smart Metering Inventory")
         return dev
 
     def find(self, device_id: str) -> SmiDevice | None:
-        return self.s.get(SmiDevice, device_id)
+        return self.s.get(SmiDevice, eui64_key(device_id))
 
     def status(self, device_id: str) -> SmiStatus | None:
         raw = self.get(device_id).smi_status
@@ -45,6 +48,8 @@ class Inventory:
     def add(self, device_id: str, device_type: DeviceType, status: SmiStatus | None, at: datetime, *,
             chf_id: str | None = None, mpxn: str | None = None, reason: str, added_by: str | None = None,
             **details: str | None) -> SmiDevice:
+        device_id = eui64_key(device_id)
+        chf_id = eui64_key(chf_id) if chf_id is not None else None
         if self.s.get(SmiDevice, device_id) is not None:
             raise ValueError(f"device {device_id} is already on the Smart Metering Inventory")
         dev = SmiDevice(device_id=device_id, device_type=device_type.value,
@@ -66,7 +71,7 @@ class Inventory:
         dev.smi_status = new.value
         dev.status_changed_at = at
         self.s.add(dev)
-        self.s.add(SmiStatusChange(device_id=device_id, from_status=current.value, to_status=new.value,
+        self.s.add(SmiStatusChange(device_id=dev.device_id, from_status=current.value, to_status=new.value,
                                    at=at, reason=reason))
 
     def remove(self, device_id: str) -> None:
@@ -74,7 +79,7 @@ class Inventory:
         self.s.delete(self.get(device_id))
 
     def devices_of_chf(self, chf_id: str) -> list[SmiDevice]:
-        return list(self.s.exec(select(SmiDevice).where(SmiDevice.chf_id == chf_id)))
+        return list(self.s.exec(select(SmiDevice).where(SmiDevice.chf_id == eui64_key(chf_id))))
 
     def gpf_of(self, chf_id: str) -> SmiDevice | None:
         return next((d for d in self.devices_of_chf(chf_id) if d.device_type == DeviceType.GPF), None)

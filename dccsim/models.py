@@ -143,6 +143,21 @@ class LatestCs14(SQLModel, table=True):
     device_log: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
+class GpfDeviceLogBackup(SQLModel, table=True):
+    """The most recent 'Backup GPF Device Log' Alert (GCS62) per GPF, with the CHF of its Communications Hub: kept
+    for Replace Communications Hub, which restores the GPF Device Log from it (SRV 8.12.2; BAD 7.2.1.6.12,
+    7.2.2.6.3, 7.6.1). A GPF has no MPxN, so the Alert goes to no User; it is the DCC's own record (AC 8.1)."""
+
+    __tablename__ = "dcc_gpf_device_log_backup"
+
+    gpf_id: str = Field(primary_key=True)
+    chf_id: str | None = Field(default=None, index=True)
+    at: datetime
+    device_log: list = Field(default_factory=list, sa_column=Column(JSON))
+    #: how it reached the DCC: "sm-wan" (from the GPF) or the RequestID of the SRV 8.13 that returned it
+    received_via: str = "sm-wan"
+
+
 class PendingJoin(SQLModel, table=True):
     """A whitelisting awaiting the CHF's confirming CS14 (SEC AD 3.8.109.4)."""
 

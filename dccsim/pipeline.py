@@ -31,20 +31,20 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from dccflow.domain.roles import UserRole
-from dccflow.domain.service_requests import ServiceRequestDef, UnknownServiceRequest, lookup_srv
+from dccflow.domain.service_requests import ServiceRequestDef, SrProcessing, UnknownServiceRequest, lookup_srv
 from dccflow.duis.messages import DuisRequest, request_from_element
 from dccflow.duis.schema import NS_DS, DuisError, secure_parse, validate
 from dccflow.duis.srv import service_reference_for
+from dccflow.duis.tree import NS_XSI
 from dccflow.gbcs import GbcsError, verify_signed
 from dccflow.messages import CommandSignature
-from dccflow.parties import USERS
+from dccflow.parties import DCC_ID, USERS
 from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of
 from dccflow.security.xmldsig import SignatureError, verify_with_digest
 from dccsim.config import DccConfig
 from dccsim.eligibility import check_device_type, check_eligible_user, check_future_dated, check_smi_status
 from dccsim.handlers import HANDLERS, Ctx, Handler
 from dccsim.models import RequestLogEntry, SmkiCertificate
-from dccsim.post_commissioning import check_post_commissioning
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 
@@ -55,6 +55,10 @@ _LAST_COUNTER = select(func.max(_log.c.counter)).where(_log.c.originator == bind
 
 #: whether a RequestID is in the request log (its primary key)
 _LOGGED = select(_log.c.request_id).where(_log.c.request_id == bindparam("request_id"))
+
+#: the largest RequestID counter the request log holds: databases store signed 64-bit integers, DUIS allows
+#: counters up to 2**64 - 1 (``dccflow.domain.ids.MAX_REQUEST_COUNTER``); larger ones are refused as not supported
+MAX_STORED_COUNTER = 2**63 - 1
 
 SIGNED_PRE_COMMAND = "SignedPreCommand"
 SPC_COMMAND_VARIANTS = frozenset({5, 6, 7})
@@ -87,11 +91,19 @@ def content_digest(root: etree._Element) -> str:
     """SHA-256 of the request's canonical form without its signature: the same request sent again (even
     signed anew) is a retransmission, anything else under the same RequestID a replay. In the pipeline it
     is the Reference digest the signature check has just verified (``verify_with_digest``), which is this
-    same hash (exclusive c14n of the document minus its enveloped Signature)."""
-    unsigned = copy.deepcopy(root)
+    same hash (inclusive Canonical XML 1.0 of the document minus its enveloped Signature, as ``URI=""``
+    digests it: ``dccflow.security.xmldsig``)."""
+    unsigned = copy.deepcopy(root.getroottree()).getroot() if root.getparent() is None else copy.deepcopy(root)
     for signature in unsigned.findall(f"{{{NS_DS}}}Signature"):
+        if signature.tail:  # the text after the Signature stays in the document
+            previous = signature.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + signature.tail
+            else:
+                unsigned.text = (unsigned.text or "") + signature.tail
         unsigned.remove(signature)
-    return hashlib.sha256(etree.tostring(unsigned, method="c14n", exclusive=True)).hexdigest()
+    whole = unsigned.getroottree() if unsigned.getparent() is None else unsigned
+    return hashlib.sha256(etree.tostring(whole, method="c14n", exclusive=False, with_comments=False)).hexdigest()
 
 
 def verify_request(xml: bytes) -> tuple[etree._Element, DuisRequest]:
@@ -100,6 +112,7 @@ def verify_request(xml: bytes) -> tuple[etree._Element, DuisRequest]:
     try:
         root = secure_parse(xml)
         validate(root)
+        _refuse_xsi(root)
         request = request_from_element(root)
         header = request.header
         if service_reference_for(header.service_reference_variant) != header.service_reference:
@@ -117,6 +130,19 @@ def verify_request(xml: bytes) -> tuple[etree._Element, DuisRequest]:
     return root, request
 
 
+#: ``xsi:`` attributes that change how an element is read; the DUIS 5.4 schema declares no nillable element and
+#: no type a request must name by ``xsi:type`` (its abstract types are only extended), so a request has none
+_XSI_REFUSED = tuple(f"{{{NS_XSI}}}{name}" for name in ("nil", "type"))
+
+
+def _refuse_xsi(root: etree._Element) -> None:
+    for el in root.iter():
+        for name in _XSI_REFUSED:
+            if isinstance(el.tag, str) and el.get(name) is not None:
+                raise DuisError(f"<{etree.QName(el).localname}> carries xsi:{name.split('}')[1]}: DUIS requests use "
+                                "neither xsi:nil nor xsi:type")
+
+
 def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: datetime,
                   config: DccConfig) -> Checked:
     root, request = verify_request(xml)
@@ -127,6 +153,7 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
         cert, digest = _check_signature(root, smki, spc)
         _check_certificate(cert, smki, at, spc, session)
         definition, role = _check_user_and_role(cert, request, spc)
+        _check_non_device_target(request, definition)
         if spc:
             return _check_signed_pre_command(request, xml, digest, definition, role, cert, session, at, config)
         # most RequestIDs are new: ask the log with one indexed read, load the entry only when there is one
@@ -143,7 +170,7 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
         check_device_type(ctx, handler)
         check_eligible_user(ctx, handler, config)
         check_smi_status(ctx, handler)
-        check_post_commissioning(ctx, handler)  # BAD 7.2.3.5.7: the 14-day restriction
+        # no post-commissioning refusal: AC 5.13 binds the Supplier (see dccsim.post_commissioning)
         handler.check(ctx)
         _check_replay(session, request, previous)
         return Checked(request, xml, digest, definition, role, handler)
@@ -159,7 +186,7 @@ def _check_signature(root: etree._Element, smki: SmkiRepository, spc: bool) -> t
     try:
         cert, digest = verify_with_digest(root, smki.find)
         return cert, digest.hex()
-    except SignatureError as exc:
+    except (SignatureError, etree.C14NError) as exc:  # a document c14n refuses (a relative namespace URI): uncheckable
         if spc:  # AB 7.3: notified
             raise ServiceRequestRejected(Check.SIGNATURE, f"Signed Pre-Command signature: {exc}") from exc
         raise SilentlyRejected(Check.SIGNATURE, str(exc)) from exc  # AB 6.3: no response
@@ -207,6 +234,15 @@ def _check_user_and_role(cert: x509.Certificate, request: DuisRequest,
     return definition, user.role
 
 
+def _check_non_device_target(request: DuisRequest, definition: ServiceRequestDef) -> None:
+    """A Non-Device request's Business Target ID is the DCC's own EUI-64 (SEC H4.3; DUIS RequestID), whose
+    counters anti-replay keeps: any other target would start a fresh counter sequence for the same service."""
+    target = request.header.target
+    if definition.processing is SrProcessing.NON_DEVICE and target != DCC_ID:
+        raise ServiceRequestRejected(Check.NON_DEVICE_TARGET, f"SRV {definition.srv} is a Non-Device request: its "
+                                                              f"target must be the DCC's ID {DCC_ID}, not {target}")
+
+
 def _check_replay(session: Session, request: DuisRequest, previous: RequestLogEntry | None) -> None:
     """Anti-replay: a RequestID is used once, and the counter exceeds every counter this originator used
     towards this target (digest 06 §E.11: 'reject a replayed or duplicate RequestID')."""
@@ -214,6 +250,10 @@ def _check_replay(session: Session, request: DuisRequest, previous: RequestLogEn
     if previous is not None:
         raise ServiceRequestRejected(Check.REPLAY, f"RequestID {header.request_id} was already used for a "
                                                    "different request")
+    if header.counter > MAX_STORED_COUNTER:
+        raise ServiceRequestRejected(Check.NOT_SUPPORTED, f"RequestID counter {header.counter} is above "
+                                                          f"{MAX_STORED_COUNTER} (2**63 - 1), the largest this DCC "
+                                                          "stores; DUIS allows up to 2**64 - 1")
     # nothing of this request is written yet: the connection sees all there is (no ORM flush needed)
     last = session.connection().execute(_LAST_COUNTER, {"originator": header.originator,
                                                         "target": header.target}).scalar()

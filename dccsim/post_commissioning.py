@@ -15,10 +15,20 @@ DECISION: AC 5.6(c) counts *two* 6.17 and *two* 6.15.2 (Digital Signing and Key 
 DCC serves regenerates the Digital Signing key, so one of each completes the step. ``keys_regenerated`` keeps the
 key usages seen, should a stricter rule be wanted.
 
-The restriction (BAD 7.2.3.5.7; AC 5.13): a Supplier may not send a Service Request to a Smart Meter or GPF
-Commissioned more than 14 days before (commissioning time from the SMI status history) whose steps are incomplete,
-other than for the purposes in :data:`ALLOWED_WHILE_INCOMPLETE`. Rejected with :data:`RESTRICTED_CODE`; the check
-writes nothing, so a rejected request leaves the DCC unchanged.
+The restriction (AC 5.13; BAD 7.2.3.5.7) binds the Supplier, not the DCC. DECISION: the DCC does not refuse a
+Supplier's Service Requests to a Device whose steps are overdue. AC 5.13 says "the Supplier Party shall not send
+Service Requests ...", and BAD 7.2.3.5.7 "the Supplier is not permitted to send"; neither the checks the DCC makes
+on a Service Request (SEC Appendix AB 6.1; DUIS validation) nor AC 5.4-5.12 give the DCC a refusal: its duty is
+to record the Post Commissioning Information and report it (AC 5.4-5.9). The obligations audit judges the
+Supplier (``dccflow.audit``, entry ``supplier-restriction``): which Service Requests it sent while restricted,
+other than for the purposes in :data:`ALLOWED_WHILE_INCOMPLETE`.
+
+DECISION (when the restriction starts): AC 5.13(a) restricts from the end of the 7 days of AC 5.2 when the steps
+of 5.2(b) (new keys, Device Certificates stored) and, for Smart Meters, 5.2(c) (an Organisation Certificate
+replaced) are not done — :data:`RESTRICTING_STEPS`; the Network Operator cell (5.2(a), the GPF's 6.21) does not
+count. AC 5.13(b) (the DCC failed the 5.3 interrogation and the Supplier has not interrogated within 14 days)
+restricts from day 14. BAD 7.2.3.5.7 paraphrases both as "not met ... and not interrogated within 14 days"; the
+SEC clause it quotes in its governance table (7.2.3.7) is followed here.
 """
 
 from __future__ import annotations
@@ -30,18 +40,16 @@ from cryptography import x509
 from sqlmodel import JSON, Column, Field, Session, SQLModel, select
 
 from dccflow.domain.devices import DeviceType
-from dccflow.domain.roles import RemotePartyRole, UserRole
+from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import SmiStatus
 from dccflow.security.pki import entity_id_of
-from dccsim.handlers.base import Ctx, Handler
+from dccsim.handlers.base import Ctx
 from dccsim.models import SmiDevice, SmiStatusChange
-from dccsim.rejections import Check, ServiceRequestRejected
 
-#: BAD 7.2.3.5.7 / AC 5.13: the steps must be done (or the Device interrogated) within 14 days of Commissioning
+#: AC 5.2 / 5.13(a): the 5.2(b), 5.2(c) steps not done 7 days after Commissioning restrict the Supplier from then
+OBLIGATION_PERIOD = timedelta(days=7)
+#: AC 5.13(b) (BAD 7.2.3.5.7): no interrogation by the DCC (5.3) nor by the Supplier within 14 days
 RESTRICTION_AFTER = timedelta(days=14)
-#: DUIS 'E3' ("the User's status does not allow this Service Reference"): here the status that restricts the
-#: Supplier is its unmet post-commissioning obligations for this Device. Simulator's choice.
-RESTRICTED_CODE = "E3"
 
 #: What a Supplier may still send to a restricted Device, with the purpose AC 5.13 allows it for.
 ALLOWED_WHILE_INCOMPLETE: dict[str, str] = {
@@ -78,7 +86,12 @@ STEPS: dict[DeviceType, tuple[str, ...]] = {
     _D.GSME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
     _D.GPF: ("keys_regenerated", "device_certificate_stored", "network_operator_cell"),
 }
-_NO_ROLE = {"electricity": UserRole.ELECTRICITY_DISTRIBUTOR, "gas": UserRole.GAS_TRANSPORTER}
+#: the steps whose absence after 7 days restricts the Supplier (AC 5.13(a): 5.2(b), and 5.2(c) for Smart Meters)
+RESTRICTING_STEPS: dict[DeviceType, tuple[str, ...]] = {
+    _D.ESME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
+    _D.GSME: ("keys_regenerated", "device_certificate_stored", "organisation_certificate_replaced"),
+    _D.GPF: ("keys_regenerated", "device_certificate_stored"),
+}
 
 
 class PostCommissioningInfo(SQLModel, table=True):
@@ -162,37 +175,3 @@ def record_cell_replaced(ctx: Ctx, cell: RemotePartyRole, certificate_b64: str) 
             and dtype.is_meter:
         _record(ctx, "organisation_certificate_replaced")
     return owner
-
-
-def check_post_commissioning(ctx: Ctx, handler: Handler) -> None:
-    """BAD 7.2.3.5.7 / AC 5.13. Raises ``ServiceRequestRejected`` with :data:`RESTRICTED_CODE`."""
-    definition = ctx.definition
-    if definition is None or ctx.role is None or not ctx.role.is_supplier:
-        return
-    if definition.srv in ALLOWED_WHILE_INCOMPLETE:
-        return
-    device_id = handler.status_device(ctx)
-    dev = ctx.inventory.find(device_id) if device_id else None
-    if dev is None or dev.device_type is None or DeviceType(dev.device_type) not in SUBJECT_DEVICES:
-        return
-    if dev.smi_status != SmiStatus.COMMISSIONED:
-        return
-    since = commissioned_at(ctx.session, dev.device_id)
-    if since is None or ctx.at - since <= RESTRICTION_AFTER:
-        return
-    missing = incomplete_steps(ctx.session, dev)
-    if missing:
-        raise PostCommissioningRestricted(
-            f"{dev.device_type} {dev.device_id} was Commissioned on {since.isoformat()}, more than 14 days ago, and "
-            f"its post-commissioning steps are incomplete ({', '.join(missing)}): SRV {definition.srv} is not one "
-            "a Supplier may send to it until they are done (BAD 7.2.3.5.7; SEC Appendix AC 5.13)")
-
-
-class PostCommissioningRestricted(ServiceRequestRejected):
-    """The 14-day restriction. DECISION: reported under check F (the sender is not entitled to send this SR to
-    this Device now) with its own code, :data:`RESTRICTED_CODE`, rather than F's E4."""
-
-    def __init__(self, reason: str, request_id: str | None = None):
-        super().__init__(Check.ELIGIBLE_USER, reason, request_id)
-        self.code = RESTRICTED_CODE
-        Exception.__init__(self, f"{self.code} [post-commissioning restriction] {reason}")

@@ -140,3 +140,63 @@ class WanCoverage(SQLModel, table=True):
     anticipated_coverage_date: date | None = None
     auxiliary_equipment_required: str | None = None
     additional_information: str | None = None
+
+
+class DccPostCommissioningDuty(SQLModel, table=True):
+    """One of the DCC's own post-commissioning duties for a Device, with its deadline and what came of it (BAD
+    7.2.3.5.7): AC 5.1 for a CHF ('chf-credentials': new keys, Device Certificates stored, an Organisation
+    Certificate replaced) and AC 5.3 for a CHF, GPF or Smart Meter ('recovery-interrogation': is the Recovery
+    cell populated with a DCC Recovery Certificate?). Carried out by ``dccsim.post_commissioning_duties``."""
+
+    __tablename__ = "dcc_post_commissioning_duty"
+    __table_args__ = (UniqueConstraint("device_id", "duty", "commissioned_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(index=True)
+    device_type: str
+    #: "chf-credentials" (AC 5.1) or "recovery-interrogation" (AC 5.3)
+    duty: str
+    commissioned_at: datetime
+    #: AC 5.1, 5.3: within 7 days of Commissioning
+    due: datetime
+    done_at: datetime | None = None
+    #: AC 5.3 result: True when the Recovery cell holds the DCC Recovery Certificate (None: not interrogated)
+    recovery_certificate: bool | None = None
+    attempts: int = 0
+    #: "done", "overdue" (the 7 days passed first), or None while under way
+    outcome: str | None = None
+    detail: str = ""
+
+
+class DccIncident(SQLModel, table=True):
+    """An Incident the DCC raised (Incident Management Policy; here AC 5.12 for a CHF's post-commissioning)."""
+
+    __tablename__ = "dcc_incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)
+    device_id: str | None = Field(default=None, index=True)
+    clause: str
+    raised_at: datetime
+    summary: str
+
+
+class DccPcReport(SQLModel, table=True):
+    """What the DCC compiles from the Post Commissioning Information (SEC Appendix AC 5.5, 5.8, 5.9, 5.11):
+    ``daily-information`` (the day's listing, AC 5.5-5.7), ``daily-supplier`` (AC 5.9: per Supplier, available for
+    30 days) and ``monthly`` (AC 5.8: to the Panel, the Security Sub-Committee and the Authority). Each is marked
+    confidential (AC 5.11). Compiled by ``dccsim.post_commissioning_reports``."""
+
+    __tablename__ = "dcc_pc_report"
+    __table_args__ = (UniqueConstraint("kind", "period", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    #: the day ("2026-12-13") or month ("2026-12") reported on
+    period: str = Field(index=True)
+    recipient: str
+    compiled_at: datetime
+    #: AC 5.9: available for at least 30 days after the day reported on
+    available_until: datetime | None = None
+    marking: str = "CONFIDENTIAL"
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON))

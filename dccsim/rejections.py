@@ -29,10 +29,12 @@ class Check(StrEnum):
     METER_POINT_SUPPLIER = "K: Responsible Supplier for the MPxN"  # AB 6.1(k)
     DEVICE_TYPE = "Service Request does not apply to the Device Type"  # SEC H3.16
     UNKNOWN_DEVICE = "device not on the SMI"
+    NON_DEVICE_TARGET = "Non-Device request not targeted at the DCC"  # SEC H4.3; DUIS RequestID
     FUTURE_DATED = "S3: execution date-time"  # SEC H3.12
     REPLAY = "anti-replay (RequestID counter)"
     SIGNED_PRE_COMMAND = "Signed Pre-Command does not match its Pre-Command"  # AB 7.1(a), (c); AB 3.2
     NOT_SUPPORTED = "not supported by the simulated DCC"
+    REPLY_TOO_LARGE = "the reply would exceed the message size limit"  # dccflow.duis.schema.MAX_MESSAGE_BYTES
     INTERNAL = "DCC Systems failure while processing"
 
 
@@ -51,10 +53,13 @@ REJECTION_CODES: dict[Check, str | None] = {
     Check.METER_POINT_SUPPLIER: "E4",
     Check.DEVICE_TYPE: "E11",  # DUIS: the Service Reference does not apply to the type of the Device
     Check.UNKNOWN_DEVICE: "E19",  # DUIS: the Device does not exist
+    # DUIS: invalid Device ID; for a Non-Device request the only valid Business Target ID is the DCC's (SEC H4.3)
+    Check.NON_DEVICE_TARGET: "E19",
     Check.FUTURE_DATED: "E31",  # simulator's choice
     Check.REPLAY: "E40",  # simulator's choice
     Check.SIGNED_PRE_COMMAND: "E41",  # simulator's choice
     Check.NOT_SUPPORTED: NOT_SUPPORTED_CODE,  # E13, see dccflow.duis.response_codes
+    Check.REPLY_TOO_LARGE: "E42",  # simulator's choice: the sources state no size limit; the User sends less
     Check.INTERNAL: "E1000",  # simulator's choice: the DCC could not finish; the User may raise an Incident
 }
 

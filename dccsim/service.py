@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -36,10 +37,12 @@ from dccflow.messages import DeviceAlertEvent, GbcsCommand
 from dccflow.security.xmldsig import sign
 from dccsim import tad
 from dccsim.config import DccConfig
+from dccsim.gpf_device_log import keep_gcs62
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.outbound import Outbound
+from dccsim.post_commissioning_duties import PostCommissioningDuties
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
 from dccsim.records import AnomalyCount, RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
@@ -48,6 +51,8 @@ from dccsim.smki import SmkiRepository
 log = logging.getLogger(__name__)
 
 CHF_DEVICE_LOG_CHANGED = 0x8F12
+#: 'Backup GPF Device Log' (GCS62)
+GPF_DEVICE_LOG_CHANGED = 0x8071
 
 __all__ = ["CommandResult", "CompletionResult", "DccService", "DccWorkItem", "SubmitReply", "WanGateway",
            "dcc_workflow_id"]
@@ -69,19 +74,64 @@ class DccService(Processing):
         self.config = config or DccConfig()
         self.client: Client | None = None
         self.wan: WanGateway | None = None
+        #: the DCC's own post-commissioning duties (AC 5.1, 5.3, 5.12), one durable workflow per Device
+        self.pc_duties = PostCommissioningDuties(engine, smki)
+        self._background: set[asyncio.Task] = set()
         for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
             index.create(engine, checkfirst=True)  # created before lack them
 
     def connect(self, *, client: Client, wan: WanGateway) -> None:
         self.client = client
         self.wan = wan
+        self.pc_duties.wan = wan
+
+    async def start_post_commissioning_duties(self) -> int:
+        """Start the DCC's duty workflow for each Device commissioned since the last look (AC 5.1, 5.3;
+        ``dccsim.post_commissioning_duties``). Idempotent: the workflow id is the Device's and its Commissioning."""
+        from dccflow.search import DCC_POST_COMMISSIONING, device_search_attributes
+        from dccsim.post_commissioning_duties import duty_workflow_id
+        from dccsim.post_commissioning_workflow import DccPostCommissioningWorkflow
+
+        if self.client is None:
+            return 0
+        started = 0
+        for inp in self.pc_duties.newly_commissioned():
+            try:
+                await self.client.start_workflow(
+                    DccPostCommissioningWorkflow.run, inp, id=duty_workflow_id(inp.device_id, inp.commissioned_at),
+                    task_queue=DCC_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=device_search_attributes(DCC_POST_COMMISSIONING, [inp.device_id]))
+                started += 1
+            except WorkflowAlreadyStartedError:
+                pass
+        return started
+
+    async def ensure_pc_reporting(self) -> None:
+        """Make sure the DCC's daily Post Commissioning reporting cycle runs (AC 5.5, 5.8, 5.9)."""
+        from dccsim.post_commissioning_workflow import DccPostCommissioningReportingWorkflow
+
+        assert self.client is not None
+        try:
+            await self.client.start_workflow(DccPostCommissioningReportingWorkflow.run, 0,
+                                             id="dcc-post-commissioning-reporting", task_queue=DCC_TASK_QUEUE,
+                                             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            pass  # running
+
+    def _start_duties_soon(self) -> None:
+        """From a synchronous caller inside the event loop (the CHF reaching the SM WAN)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop: picked up at the DCC's next look (a later request's completion)
+        task = loop.create_task(self.start_post_commissioning_duties())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # == DCC User Interface ===============================================================================
     async def submit(self, xml: bytes, at: datetime) -> SubmitReply:
         try:
-            with session_scope(self.engine) as s:
-                accepted = Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
-                                  at=at).take(xml)
+            accepted = self._take(xml, at)
         except SilentlyRejected as exc:
             log.info("silently rejected: %s", exc)
             self._record_rejection(xml, at, exc.check, None, exc.reason, silent=True)
@@ -90,7 +140,8 @@ class DccService(Processing):
             self._record_rejection(xml, at, exc.check, exc.code, exc.reason)
             readable = exc.check != Check.VERIFY  # a request failing A gets no DUIS Response
             return SubmitReply(outcome="rejected", code=exc.code, reason=str(exc),
-                               xml=self._rejection(xml, exc.code, exc.request_id, at) if readable else None)
+                               xml=self._rejection(xml, exc.code, exc.request_id or self._readable(xml)[0], at)
+                               if readable else None)
         except DBAPIError:
             raise  # the DCC Systems cannot take requests now: a transport-level failure, retried by the User
         except Exception as exc:  # noqa: BLE001 - never leave a User without an answer (digest 06 §F.7)
@@ -101,7 +152,25 @@ class DccService(Processing):
             return SubmitReply(outcome="rejected", code=rejected.code, reason=str(rejected),
                                xml=self._rejection(xml, rejected.code, request_id, at))
         await self._follow_up(accepted)
+        if accepted.start is None and accepted.reply.outcome == "accepted":  # 8.4 and 8.13 may commission
+            await self.start_post_commissioning_duties()
         return accepted.reply
+
+    def _take(self, xml: bytes, at: datetime) -> Accepted:
+        """Take the request in one transaction. Another DCC process on the same database may commit the same
+        RequestID between this one's checks and its writes; a unique key then refuses this one's insert. Read
+        again, the request is in the log: the same bytes get the answer a retransmission gets, other bytes the
+        anti-replay rejection."""
+        for attempt in (1, 2):
+            try:
+                with session_scope(self.engine) as s:
+                    return Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
+                                  at=at).take(xml)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("a request was taken by another DCC process meanwhile: read again")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _follow_up(self, accepted: Accepted) -> None:
         if accepted.deliver:
@@ -153,9 +222,27 @@ class DccService(Processing):
         try:
             await self.client.start_workflow(
                 DccServiceRequestWorkflow.run, item, id=dcc_workflow_id(item.request_id),
-                task_queue=DCC_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                task_queue=DCC_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=self._search_attributes(item))
         except WorkflowAlreadyStartedError:
             pass  # a retransmission of a request already being processed
+
+    def _search_attributes(self, item: DccWorkItem):
+        """The request's target and the Devices its body names (8.11's DeviceID, 8.7.x's OtherDeviceID), so the
+        Web UI finds this workflow by any Device it concerns (``dccflow.search``)."""
+        from dccflow.search import DCC_SERVICE_REQUEST, device_search_attributes, devices_named
+
+        named: list[str] = []
+        try:
+            with session_scope(self.engine) as s:
+                entry = s.get(RequestLogEntry, item.request_id)
+                xml = entry.xml if entry is not None else None
+            if xml:
+                named = devices_named(request_from_element(secure_parse(xml)).body)
+        except Exception:  # noqa: BLE001 - the target alone still tags the workflow
+            log.warning("devices named by %s not read for its search attributes", item.request_id, exc_info=True)
+        parts = item.request_id.split(":")
+        return device_search_attributes(DCC_SERVICE_REQUEST, [parts[1] if len(parts) == 3 else None, *named])
 
     # == Threshold Anomaly Detection administration ======================================================
     def set_anomaly_threshold(self, *, user_id: str | None, srv: str, limit: int, window: timedelta,
@@ -211,13 +298,15 @@ class DccService(Processing):
                 log.warning("CHF %s is '%s' (AC 4.2(b))", chf_id, status)
                 return False
             inv.set_status(chf_id, SmiStatus.COMMISSIONED, at, "CHF connected to the SM WAN (AC 4.1)")
-            return True
+        self._start_duties_soon()  # AC 5.1, 5.3: within 7 days of the CHF's Commissioning
+        return True
 
     # -- CH mains power (BAD 7.5.6.5.2) --------------------------------------------------------------------
     async def on_chf_power_event(self, event) -> None:
         """The WAN Provider reports a CH's mains lost or restored: a durable 3-minute watch per outage."""
         from temporalio.service import RPCError
 
+        from dccflow.search import DCC_POWER_OUTAGE, device_search_attributes
         from dccsim.power import PowerOutage, PowerOutageWorkflow, power_outage_workflow_id
 
         assert self.client is not None
@@ -225,7 +314,8 @@ class DccService(Processing):
         if event.state == "lost":
             try:
                 await self.client.start_workflow(PowerOutageWorkflow.run, PowerOutage(
-                    chf_id=event.chf_id, started_at=event.outage_started_at), id=wf_id, task_queue=DCC_TASK_QUEUE)
+                    chf_id=event.chf_id, started_at=event.outage_started_at), id=wf_id, task_queue=DCC_TASK_QUEUE,
+                    search_attributes=device_search_attributes(DCC_POWER_OUTAGE, [event.chf_id]))
             except WorkflowAlreadyStartedError:
                 pass
             return
@@ -257,6 +347,11 @@ class DccService(Processing):
     async def receive_device_alert(self, alert: DeviceAlertEvent) -> None:
         if alert.alert_code == CHF_DEVICE_LOG_CHANGED:
             await self._on_cs14(alert)
+            return
+        if alert.alert_code == GPF_DEVICE_LOG_CHANGED:
+            # GCS62: stored for Replace Communications Hub (BAD 7.2.1.6.12; dccsim.gpf_device_log), not forwarded
+            with session_scope(self.engine) as s:
+                keep_gcs62(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
             return
         # other Device Alerts go to the Responsible Supplier of the device (BAD 7.2.1.6.7)
         with session_scope(self.engine) as s:

@@ -8,6 +8,7 @@ Timed faults (slow WAN, a late join, a power outage) run on durable Temporal tim
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,17 +26,36 @@ class FaultSpec(BaseModel, frozen=True):
     default: Any = True
     choices: tuple[str, ...] = ()
 
+    @property
+    def hub_only(self) -> bool:
+        """A fault of the Communications Hub alone (a scenario's ``--fault`` goes to the CHF, else to the meter)."""
+        return self.applies_to == ("CHF",)
+
+    @property
+    def usage(self) -> str:
+        """How the fault is written: ``no-wan``, ``wan-after[:DAYS]``, ``firmware-corrupt[:download|storage]``."""
+        if self.param is None:
+            return self.name
+        return f"{self.name}[:{'|'.join(self.choices) if self.choices else self.param.upper()}]"
+
     def normalise(self, value: Any) -> Any:
         """The parameter as stored: numbers for minutes, a choice for a kind; the default when none given."""
-        if self.param is None or value is None or value is True:
+        if value is None or value is True:
             return self.default
+        if self.param is None:
+            raise ValueError(f"fault {self.name!r} takes no parameter (given {value!r})")
         if self.choices:
             if str(value) not in self.choices:
-                raise ValueError(f"fault {self.name!r}: {self.param} must be one of {', '.join(self.choices)}")
+                raise ValueError(f"fault {self.name!r}: {self.param} must be one of {', '.join(self.choices)} "
+                                 f"(given {value!r})")
             return str(value)
-        number = float(value)
-        if number < 0:
-            raise ValueError(f"fault {self.name!r}: {self.param} must not be negative")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"fault {self.name!r}: {self.param} must be a number (given {value!r}; "
+                             f"write {self.usage})") from None
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"fault {self.name!r}: {self.param} must be a finite number not below 0 (given {value!r})")
         return int(number) if number == int(number) else number
 
 
@@ -115,13 +135,29 @@ def selected(seed: int, fault: str, device_id: str, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
+def fault_usage(names: tuple[str, ...] | list[str]) -> str:
+    """Faults as written on the command line: ``join-timeout, wan-after[:DAYS]`` ('none' if there are none)."""
+    return ", ".join(check_fault(n).usage for n in names) or "none"
+
+
+def parse_fault(text: str) -> tuple[FaultSpec, Any]:
+    """``NAME[:PARAM]`` (e.g. ``wan-after:3``): the fault and its parameter as stored (the default if none given).
+    The one parser of fault names: ``dccflow fleet create --fault`` and ``dccflow run --fault`` use it."""
+    name, colon, param = text.strip().partition(":")
+    spec = check_fault(name.strip())
+    if colon and not param.strip():
+        raise ValueError(f"fault {spec.name!r}: nothing after ':' (write {spec.usage})")
+    return spec, spec.normalise(param.strip() or None)
+
+
 def parse_fault_option(text: str) -> tuple[str, Any, float]:
     """``NAME[:PARAM][=RATE]`` as given to ``dccflow fleet create --fault`` (rate defaults to 1)."""
     head, _, rate = text.partition("=")
-    name, _, param = head.partition(":")
-    spec = check_fault(name.strip())
-    value = spec.normalise(param.strip() or None)
-    share = float(rate) if rate else 1.0
+    spec, value = parse_fault(head)
+    try:
+        share = float(rate) if rate else 1.0
+    except ValueError:
+        raise ValueError(f"fault rate {rate!r} must be a number between 0 and 1") from None
     if not 0 <= share <= 1:
         raise ValueError(f"fault rate {rate!r} must be between 0 and 1")
     return spec.name, value, share

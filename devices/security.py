@@ -1,5 +1,6 @@
 """Device security: checking who signed a command against the trust anchor cells, replacing a cell's
-certificate (CS02b), Issue Security Credentials (CS02c) and Update Security Certificates on Device (CS02d).
+certificate (CS02b), Issue Security Credentials (CS02c), Update Security Certificates on Device (CS02d) and
+Provide Security Credentials Details (CS02e).
 BAD 7.7.2.5.5-7.7.2.5.9, 7.7.3; SEC Appendix AC 3.2, Appendix L."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole
 from dccflow.security.certinfo import hardware_module_ids
 from dccflow.security.identifiers import eui64_bytes
-from dccflow.security.pki import CertificateError, KeyUsageKind, key_usage_of
+from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of, key_usage_of
 from devices import keys
 from devices.anchors import RESOLVER, check_placeable, decode_cert, encode_cert
 from devices.catalogue import CELLS, ENTITLED_TO_REPLACE
@@ -144,8 +145,21 @@ def cs02d_update_device_certificate(ctx: CommandCtx):
     return ctx.ok(key_usage=usage.value, serial=str(cert.serial_number))
 
 
+def cs02e_provide_security_credentials(ctx: CommandCtx):
+    """CS02e 'Provide Security Credentials Details': what each trust anchor cell holds (subject entity id, issuer,
+    serial; None for an empty cell). The DCC's interrogation of the Recovery cell (SEC Appendix AC 5.3)."""
+    cells = {}
+    for role in CELLS[DeviceType(ctx.device.device_type)]:
+        cert = cell_cert(ctx, role)
+        cells[role.value] = None if cert is None else {
+            "subject_entity_id": entity_id_of(cert), "issuer": cert.issuer.rfc4514_string(),
+            "serial": str(cert.serial_number)}
+    return ctx.ok(cells=cells)
+
+
 _CREDENTIALED = frozenset(d for d, cells in CELLS.items() if cells)
 HANDLERS = {
+    "CS02e": (_CREDENTIALED, cs02e_provide_security_credentials),
     "CS02b": (_CREDENTIALED, cs02b_update_security_credentials),
     "CS02c": (frozenset({_D.ESME, _D.GSME, _D.GPF, _D.CHF}), cs02c_issue_security_credentials),
     "CS02d": (frozenset({_D.ESME, _D.GSME, _D.GPF, _D.CHF}), cs02d_update_device_certificate),

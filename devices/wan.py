@@ -165,6 +165,20 @@ class SmWan:
     async def _start(self, run, arg, workflow_id: str) -> None:
         try:
             await self.client.start_workflow(run, arg, id=workflow_id, task_queue=DEVICE_TASK_QUEUE,
-                                             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
+                                             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                                             search_attributes=_search_attributes(arg))
         except WorkflowAlreadyStartedError:
             pass
+
+
+def _search_attributes(arg: BaseModel):
+    """The Devices a device workflow concerns, so the Web UI finds it by any of them (``dccflow.search``)."""
+    from dccflow.search import DEVICE_TIMER, WAN_DELIVERY, device_search_attributes
+
+    if isinstance(arg, DelayedCommand):  # the target, and a Device the Command names (CCS01's device_id…)
+        params = arg.command.params
+        return device_search_attributes(WAN_DELIVERY, [arg.command.target, *(
+            v for k, v in params.items() if k.endswith("device_id") and isinstance(v, str))])
+    data = getattr(arg, "data", None) or {}
+    return device_search_attributes(DEVICE_TIMER, [getattr(arg, "device_id", None), getattr(arg, "chf_id", None),
+                                                   data.get("chf_id")])

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 with workflow.unsafe.imports_passed_through():
     from activities.duis_client import DuisClient, SentRequest, ServiceRequestSpec
@@ -23,7 +23,15 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.parties import DCC_ID
 
 SEND_TIMEOUT = timedelta(seconds=60)
+#: Sending a Service Request is retried only for transport faults (the DCC unreachable, HTTP 503): 10 attempts,
+#: 1 s doubling to 30 s between them — about 2.5 minutes of waiting (plus up to SEND_TIMEOUT per attempt), five
+#: times the 30 s Target Response Time of an on-demand Service Request (SEC H3.14(b)). A DCC User Interface that
+#: accepts nothing for that long is down: the process ends in its failure branch (``ServiceRequestFailed``) for
+#: the User to raise an Incident (BAD 7.9.1, SEC H9), rather than resending forever. Business rejections and
+#: configuration or programming errors are never retried (``dccflow.activity_errors``).
+SEND_MAX_ATTEMPTS = 10
 SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                         maximum_attempts=SEND_MAX_ATTEMPTS,
                          non_retryable_error_types=["ServiceRequestRejected", "ServiceRequestSilentlyRejected"])
 
 
@@ -179,9 +187,15 @@ class ProcessWorkflow:
             return sent
         except ActivityError as exc:
             cause = exc.cause
+            gave_up = exc.retry_state in (RetryState.MAXIMUM_ATTEMPTS_REACHED, RetryState.TIMEOUT)
             if isinstance(cause, ApplicationError):
                 code = cause.details[0] if cause.details else None
-                raise ServiceRequestFailed(spec.srv, cause.message, code) from exc
+                reason = f"not accepted after {SEND_MAX_ATTEMPTS} attempts: {cause.message}" if gave_up \
+                    else cause.message
+                raise ServiceRequestFailed(spec.srv, reason, code) from exc
+            if gave_up:  # the last attempt timed out
+                raise ServiceRequestFailed(spec.srv, f"not accepted after {SEND_MAX_ATTEMPTS} attempts: "
+                                                     f"{cause or exc}") from exc
             raise
 
     async def service_request(self, spec: ServiceRequestSpec, timeout: timedelta) -> InboundMessage:

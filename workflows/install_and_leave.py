@@ -70,6 +70,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 
 INSTALLER_TIMEOUT = timedelta(minutes=10)
+#: workflow.patched id: the ESME is fitted before the CH, which it powers (BAD 7.2.1.6.4, which 7.2.2.6 follows);
+#: histories recorded before it fitted the CH first
+PATCH_ESME_BEFORE_CH = "esme-fitted-before-ch"
 #: the Device Alerts returned by SRV 8.13 (BAD 7.2.2.6.4)
 RETURNED_ALERTS = frozenset({DeviceAlert.CHF_DEVICE_LOG_CHANGED, DeviceAlert.GPF_DEVICE_LOG_CHANGED})
 
@@ -171,7 +174,15 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
         self.not_returned: set[str] = set()
         self.record("start_install_and_leave", detail=f"premises {p.premises_id}, MPAN {p.mpan}")
         installed_at = inp.ch_installed_at
+        esme_first = False
         if installed_at is None:
+            # 7.2.1.6.4 (7.2.2.6 follows it) — the ESME first: it is the CH's power source
+            esme_first = workflow.patched(PATCH_ESME_BEFORE_CH)
+            if esme_first:
+                await workflow.execute_activity_method(InstallerActivities.installer_install_device, p.esme_id,
+                                                       start_to_close_timeout=INSTALLER_TIMEOUT)
+                self.record("install_electricity_smart_meter", device_id=p.esme_id,
+                            detail="fitted before the CH: the CH's power source")
             report = await workflow.execute_activity_method(
                 InstallerActivities.installer_install_communications_hub, p.chf_id,
                 start_to_close_timeout=INSTALLER_TIMEOUT)
@@ -187,7 +198,8 @@ class InstallAndLeaveWorkflow(ProcessWorkflow):
                             working_day_deadline(installed_at, 3))
         no_wan_report = asyncio.ensure_future(self._report_no_sm_wan(inp, installed_at, deadline))
 
-        for device_id in [*plan.fitted(p), p.hht_id]:  # the Meters and Type 1 Devices; the HHT switched on
+        fitted = [d for d in plan.fitted(p) if not (esme_first and d == p.esme_id)]
+        for device_id in [*fitted, p.hht_id]:  # the Meters and Type 1 Devices; the HHT switched on
             await workflow.execute_activity_method(InstallerActivities.installer_install_device, device_id,
                                                    start_to_close_timeout=INSTALLER_TIMEOUT)
             self.record("install_devices", device_id=device_id, detail="the installer's HHT" if device_id == p.hht_id

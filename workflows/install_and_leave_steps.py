@@ -8,6 +8,9 @@ from dccflow.events import ProcessStep, StepRegistry
 INSTALL_AND_LEAVE_STEPS = StepRegistry("install_and_leave", [
     ProcessStep(bpmn_id="start_install_and_leave", name="Installer on site; SM WAN expected at the premises",
                 actor="Installer", refs=("BAD 7.2.2.5", "BAD 7.2.1.5")),
+    ProcessStep(bpmn_id="install_electricity_smart_meter",
+                name="Install the Electricity Smart Meter first: it powers the CH", actor="Installer",
+                refs=("BAD 7.2.1.6.4", "BAD 7.2.2.6")),
     ProcessStep(bpmn_id="install_communications_hub", name="Install Communications Hub", actor="Installer",
                 refs=("BAD 7.2.1.6.4", "SEC Appendix I 4.4")),
     ProcessStep(bpmn_id="end_sm_wan_available", name="CH on the SM WAN: Install and Commission applies",

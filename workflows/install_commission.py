@@ -1,9 +1,10 @@
 """Install and Commission — BAD 7.2.1, single-fuel electricity or dual fuel.
 
-The Supplier's process: the installer fits the CH (the DCC commissions the CHF when it reaches the SM WAN)
-and the ESME; within 5 Working Days the Supplier reports the CH install (SRV 8.14.1); it adds the ESME to the
-CHF Device Log (SRV 8.11) and waits for N24 (joined: 'installed not commissioned') or N25 (not joined within
-the Join Time Period plus the network allowance); then it commissions the ESME (SRV 8.1.1), which Enrols the
+The Supplier's process: the installer fits the ESME and then the CH, which the ESME powers (BAD 7.2.1.6.4; the
+DCC commissions the CHF when it reaches the SM WAN), and the other devices; within 5 Working Days the Supplier
+reports the CH install (SRV 8.14.1); it adds the ESME to the CHF Device Log (SRV 8.11) and waits for N24
+(joined: 'installed not commissioned') or N25 (not joined within the Join Time Period plus the network
+allowance); then it commissions the ESME (SRV 8.1.1), which Enrols the
 electricity SMS (SEC H5.1(a)). For dual fuel the Gas Supplier then does the same for the GSME and joins it to
 the GPF (SRV 8.7.2), which commissions the GPF and Enrols the gas SMS (SEC H5.1(b); AC 4.10). A single-fuel gas
 install (no ESME: the CH on a hot-shoe, BAD 7.2.1.6.4) is the Gas Supplier's alone.
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.installer import InstallerActivities
     from dccflow.domain.calendar import working_day_deadline
     from dccflow.parties import DCC_ID
+    from dccflow.search import device_search_attributes
     from workflows.base import (
         Deadline,
         ProcessResult,
@@ -62,6 +64,10 @@ with workflow.unsafe.imports_passed_through():
 INSTALLER_TIMEOUT = timedelta(minutes=10)
 #: workflow.patched id: SRV 6.20.1 after each Commission Device (histories recorded before it have none)
 PATCH_SET_IMPORT_MPXN = "set-import-mpxn-after-commissioning"
+#: workflow.patched id: the installer fits the ESME before the CH, the ESME being the CH's power source (BAD
+#: 7.2.1.6.4: "the Installer physically installs the Electricity Smart Meter, and then the CH. This is to provide a
+#: power source for the CH"). Histories recorded before it fitted the CH first.
+PATCH_ESME_BEFORE_CH = "esme-fitted-before-ch"
 
 
 class ElectricityPremises(BaseModel):
@@ -183,7 +189,9 @@ class InstallCommissionWorkflow(ProcessWorkflow):
                                        commissioned_at=self.commissioned_at.get(device_id, now),
                                        start_after=plan.start_after, routine_request=plan.routine_request
                                        if dtype == "ESME" else None),
-                id=post_commissioning_workflow_id(device_id))
+                id=post_commissioning_workflow_id(device_id),
+                search_attributes=device_search_attributes(
+                    "post_commissioning", [device_id, p.chf_id], [p.mpan if dtype == "ESME" else p.mprn]))
             for device_id, dtype, supplier, network_operator in devices
         ]
         return list(await asyncio.gather(*children))
@@ -202,7 +210,15 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         p = inp.premises
         self.record("start_installation", detail=f"premises {p.premises_id}, MPAN {p.mpan}")
 
-        # 7.2.1.6.4 — the installer fits and powers the CH; it joins the SM WAN by itself
+        # 7.2.1.6.4 — the installer fits the ESME first (electricity or dual fuel): it powers the CH; a gas-only
+        # install powers the CH from a hot-shoe
+        esme_first = p.esme_id is not None and workflow.patched(PATCH_ESME_BEFORE_CH)
+        if esme_first:
+            await workflow.execute_activity_method(
+                InstallerActivities.installer_install_device, p.esme_id, start_to_close_timeout=INSTALLER_TIMEOUT)
+            self.record("install_electricity_smart_meter", device_id=p.esme_id,
+                        detail="fitted before the CH: the CH's power source")
+        # then it fits and powers the CH; the CH joins the SM WAN by itself
         report = await workflow.execute_activity_method(
             InstallerActivities.installer_install_communications_hub, p.chf_id,
             start_to_close_timeout=INSTALLER_TIMEOUT)
@@ -217,7 +233,8 @@ class InstallCommissionWorkflow(ProcessWorkflow):
         confirmed_at = workflow.now()
 
         # 7.2.1.6.5 — the meters, then any PPMID, IHD, HCALCS and CAD, are fitted and powered
-        for device_id in [m.device_id for m in self._meters(p)] + [d.device_id for d in p.han_devices]:
+        fitted_later = [m.device_id for m in self._meters(p) if not (esme_first and m.device_id == p.esme_id)]
+        for device_id in fitted_later + [d.device_id for d in p.han_devices]:
             await workflow.execute_activity_method(
                 InstallerActivities.installer_install_device, device_id,
                 start_to_close_timeout=INSTALLER_TIMEOUT)
@@ -278,7 +295,9 @@ class InstallCommissionWorkflow(ProcessWorkflow):
                                     gas_supplier_id=inp.gas_supplier_id),
                     join_time_period=inp.join_time_period, response_timeout=inp.response_timeout,
                     alert_margin=inp.alert_margin, parent_workflow_id=workflow.info().workflow_id),
-                id=han_device_join_workflow_id(device.device_id))
+                id=han_device_join_workflow_id(device.device_id),
+                search_attributes=device_search_attributes(
+                    "han_device_join", [device.device_id, p.chf_id, p.esme_id, p.gsme_id, p.gpf_id]))
             for device in p.han_devices
         ]
         granting = asyncio.ensure_future(self.slots.grant())

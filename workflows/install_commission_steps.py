@@ -8,6 +8,9 @@ from dccflow.events import ProcessStep, StepRegistry
 INSTALL_COMMISSION_STEPS = StepRegistry("install_commission", [
     ProcessStep(bpmn_id="start_installation", name="Installer on site", actor="Installer",
                 refs=("BAD 7.2.1.5", "BAD 7.2.1.6.1")),
+    ProcessStep(bpmn_id="install_electricity_smart_meter",
+                name="Install the Electricity Smart Meter first: it powers the CH", actor="Installer",
+                refs=("BAD 7.2.1.6.4",)),
     ProcessStep(bpmn_id="install_communications_hub", name="Install Communications Hub", actor="Installer",
                 refs=("BAD 7.2.1.6.4", "SEC Appendix I 4.4")),
     ProcessStep(bpmn_id="chf_commissioned_by_dcc", name="DCC sets the CHF 'commissioned'", actor="DCC",

@@ -31,6 +31,9 @@ RESTRICTION_AFTER = timedelta(days=14)
 DIGITAL_SIGNATURE = "Digital Signature"
 SUPPLIER_CELL = "Supplier"
 NETWORK_OPERATOR_CELL = "NetworkOperator"
+#: workflow.patched id: the Gas Supplier hands over the GPF's Supplier cell (it holds the DCC's ACB certificate,
+#: BAD 7.2.1.5 Table 4 (b)) before the Critical 6.17 and 6.15.2, which the GPF checks against that cell
+PATCH_GPF_SUPPLIER_HANDOVER = "gpf-supplier-cell-handover"
 
 
 class RoutineRequest(BaseModel):
@@ -122,6 +125,14 @@ class PostCommissioningWorkflow(ProcessWorkflow):
                                   params=params, route_devices=[self.inp.device_id])
 
     async def _steps(self, inp: PostCommissioningInput) -> None:
+        # the GPF comes from the DCC with its ACB certificate in the Supplier cell (BAD 7.2.1.5 Table 4 (b)): the
+        # Gas Supplier takes it over (SRV 6.21, BAD 7.7.2.5.5) so that the GPF accepts its Critical Commands
+        if inp.device_type == "GPF" and workflow.patched(PATCH_GPF_SUPPLIER_HANDOVER):
+            await self.service_request(self._spec(
+                "request_handover_supplier_cell", "6.21",
+                {"remote_party_role": SUPPLIER_CELL, "certificate_of": inp.supplier_id}), inp.response_timeout)
+            self.record("request_handover_supplier_cell", device_id=inp.device_id,
+                        detail=f"the DCC's ACB certificate replaced by {inp.supplier_id}'s")
         # 7.2.3.5.2 — the Device generates a new key pair and returns its CSR
         issued = await self.service_request(self._spec(
             "issue_security_credentials", "6.17", {"credential_type": DIGITAL_SIGNATURE}), inp.response_timeout)

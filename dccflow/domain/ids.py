@@ -61,6 +61,16 @@ def normalise_eui64(value: str) -> str:
     return "-".join(upper[i : i + 2] for i in range(0, EUI64_HEX_DIGITS, 2))
 
 
+def eui64_key(value: str) -> str:
+    """The form an identifier is compared and stored in: :func:`normalise_eui64` of an EUI-64 (so
+    ``00-db-…``, `` 00-DB-… `` and ``00DB…`` are one Device), anything else unchanged (it then matches
+    nothing that is an EUI-64)."""
+    try:
+        return normalise_eui64(value)
+    except InvalidEui64:
+        return value
+
+
 def is_eui64(value: str) -> bool:
     """True if :func:`normalise_eui64` accepts ``value``."""
     try:

@@ -1,8 +1,9 @@
 """The obligation register for BAD 7.2 (Install and Commission): one entry per row of the BAD's governance
 tables — 7.2.1.8 (Install and Commission), 7.2.2.9 (Install and Leave), 7.2.3.7 (Post Commissioning
-Obligations) — plus the few timed duties the BAD states in its process text (SRV 8.14.1 within 5 Working
-Days, BAD 7.2.1.6.6; the DCC's 14-day restriction, BAD 7.2.3.5.7) and the DCC's Target Response Times for the
-requests and alerts of the process (SEC H3.14).
+Obligations) — plus the timed duty the BAD states in its process text (SRV 8.14.1 within 5 Working Days, BAD
+7.2.1.6.6) and the DCC's Target Response Times for the requests and alerts of the process (SEC H3.14). BAD
+7.2.3.5.7's restriction is AC 5.13's, a Supplier's duty (``supplier-restriction``): the DCC does not refuse
+(``dccsim.post_commissioning``).
 
 Each entry says how a run is judged against it (:class:`Judged`):
 
@@ -84,9 +85,11 @@ METERS = ("ESME", "GSME")
 HAS_SMI_STATUS = ("CHF", "GPF", "ESME", "GSME", "PPMID", "HCALCS")
 JOINABLE = ("pending", "installed not commissioned", "commissioned")
 _PHYSICAL = "physical work at the premises; the simulated installer reports only the CH's SM WAN indicator"
-_PC_REPORTING = "the simulated DCC keeps the Post Commissioning Information but produces no such report"
+_PC_REPORTING = "neither the Panel nor the Authority asks the simulated DCC for copies of the daily reports"
 
 _O = Obligation
+#: steps that commission a CHF (AC 4.1), a Meter (8.1.1) or a GPF (AC 4.10; 8.4 after Install and Leave)
+COMMISSIONING = ("SEC Appendix AC 4.1", "BAD 7.2.1.6.10", "SEC Appendix AC 4.10", "BAD 7.2.2.6.7", "BAD 7.2.2.6.8")
 
 REGISTER: tuple[Obligation, ...] = (
     # ---- 7.2.1.8: 7.2.1.6.4 Install Communications Hub ------------------------------------------------------
@@ -95,18 +98,24 @@ REGISTER: tuple[Obligation, ...] = (
       why="the simulated fleet has a single CH variant and no Coverage Database check is made at install"),
     _O(id="ch-tools", bad_step="7.2.1.6.4", actor="Supplier", document=AI, clause="4.3", judged=_N,
       summary="Use the proper tools and equipment when installing the CH and its auxiliary equipment.", why=_PHYSICAL),
-    _O(id="ch-fitting", bad_step="7.2.1.6.4", actor="Supplier", document=AI, clause="4.4", judged=_P,
+    _O(id="ch-fitting", bad_step="7.2.1.6.4", actor="Supplier", document=AI, clause="4.4", judged=_N,
       summary="Fit the CH following the installation procedure (Appendix I Annex A).",
-      applies_when=("BAD 7.2.1.6.4",), check="step", params={"evidence": ["SEC Appendix I 4.4"]}),
+      why=_PHYSICAL + "; that the CH was fitted says nothing about the procedure followed"),
     _O(id="chf-commissioned-on-wan", bad_step="7.2.1.6.4", actor="DCC", document=AC, clause="4.1", judged=_P,
       summary="Set the CHF 'commissioned' once a communication from it shows it is on the SM WAN.",
       applies_when=("SEC Appendix AC 4.1",), check="smi_status",
       params={"to": ["commissioned"], "types": ["CHF"]}),
     _O(id="chf-commissioning-checks", bad_step="7.2.1.6.4", actor="DCC", document=AC, clause="4.2", judged=_P,
-      summary="Commission a CHF only if it is on the SMI as 'pending' or 'installed not commissioned' and the "
-              "communication is authentic.",
+      summary="Commission a CHF only if it is on the SMI (4.2(a)) as 'pending' or 'installed not commissioned' "
+              "(4.2(b)).",
       applies_when=("SEC Appendix AC 4.1",), check="smi_guard",
       params={"to": ["commissioned"], "types": ["CHF"], "allowed_from": ["pending", "installed not commissioned"]}),
+    _O(id="chf-communication-authentic", bad_step="7.2.1.6.4", actor="DCC", document=AC, clause="4.2(c)",
+      also=(f"{AC} 4.2",), judged=_N,
+      summary="Commission a CHF only on a communication that is unaltered and originates from that CHF.",
+      why="the simulated SM WAN hands the DCC the connecting CHF's Device ID (devices.wan.SmWan.power_up_ch → "
+          "DccService.on_chf_connected) with no message or signature to authenticate; the DCC checks 4.2(a) and "
+          "(b) only"),
     # ---- 7.2.1.6.5 Install Devices --------------------------------------------------------------------------
     _O(id="trust-anchor-cells", bad_step="7.2.1.6.5", actor="DCC, Supplier", document=AC, clause="3.1", judged=_N,
       summary="Before the first Command to a Device (or the CH's delivery), its required trust anchor cells hold "
@@ -137,7 +146,8 @@ REGISTER: tuple[Obligation, ...] = (
       applies_when=("SRV 8.11",), check="associated", params={"field": "chf_id"}),
     _O(id="mpxn-recorded-n16", bad_step="7.2.1.6.7", actor="DCC", document=AC, clause="4.3(b)", judged=_P,
       summary="For a Smart Meter, record its MPxN and tell the Network Operator (Device ID, type, MPxN).",
-      applies_when=("SRV 8.11",), check="dcc_alert", params={"code": "N16", "types": list(METERS)}),
+      applies_when=("SRV 8.11",), check="dcc_alert", params={"code": "N16", "types": list(METERS),
+                                                               "mpxn_recorded": True}),
     _O(id="n16-to-network-operator", bad_step="7.2.1.6.7", actor="DCC", document=AD, clause="3.8.109.4(b)",
       also=(f"{AD} 3.8.101.4(b)",), judged=_P,
       summary="Send DCC Alert N16 to the Electricity Distributor or Gas Transporter when a Meter is added.",
@@ -269,68 +279,81 @@ REGISTER: tuple[Obligation, ...] = (
               "returned.",
       applies_when=("BAD 7.2.2.6.3",), check="step", params={"evidence": ["BAD 7.2.2.6.4", "SRV 8.13"]}),
     # ---- 7.2.3.7 Post Commissioning Obligations -------------------------------------------------------------
-    _O(id="chf-post-commissioning", bad_step="7.2.3", actor="DCC", document=AC, clause="5.1", judged=_N,
+    _O(id="chf-post-commissioning", bad_step="7.2.3", actor="DCC", document=AC, clause="5.1", judged=_T,
       summary="Within 7 days of commissioning a CHF, have it regenerate its keys (new certificates stored) and "
               "replace one Organisation Certificate.",
-      why="the DCC's own credential replacement on the CHF is internal to the DCC (BAD 7.2.3.5) and not simulated"),
+      applies_when=("SEC Appendix AC 4.1",), check="dcc_duty",
+      params={"duty": "chf-credentials", "types": ["CHF"]},
+      timing=TimeRule(amount=7, unit="days", start="CHF commissioned",
+                      stop="CS02c, CS02d (both key usages) and CS02b executed on the CHF")),
     _O(id="device-post-commissioning", bad_step="7.2.3", actor="Supplier", document=AC, clause="5.2", judged=_T,
-      summary="Within 7 days of commissioning a Meter or GPF: Network Operator credentials of the registered "
-              "ED/GT, new device keys with certificates stored, and (Meters) one Organisation Certificate "
-              "replaced.",
+      summary="Within 7 days of commissioning a Meter or GPF, the Supplier's steps (BAD 7.2.3.5): new device keys "
+              "with certificates stored, (Meters) one Organisation Certificate replaced, (GPF) the Network Operator "
+              "cell handed over; 5.2(a) itself is judged on the DCC's records (network-operator-credentials).",
       applies_when=("BAD 7.2.3", "BAD 7.2.1.6.10", "SEC Appendix AC 4.10", "BAD 7.2.2.6.7"),
       timing=TimeRule(amount=7, unit="days", start="Meter or GPF commissioned", stop="last post-commissioning step",
                       deadline_refs=("SEC Appendix AC 5.2",),
                       from_refs=("BAD 7.2.1.6.10", "SEC Appendix AC 4.10", "BAD 7.2.2.6.7"),
                       to_refs=("SEC Appendix AC 5.2(c)",))),
-    _O(id="recovery-cell-interrogation", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.3", judged=_N,
+    _O(id="network-operator-credentials", bad_step="7.2.3", actor="Supplier", document=AC, clause="5.2(a)",
+      also=(f"{AC} 5.2",), judged=_T,
+      summary="Within 7 days of commissioning an ESME or GPF, its Network Operator cell holds the registered "
+              "Electricity Distributor's or Gas Transporter's certificate.",
+      applies_when=COMMISSIONING, check="pc_step", params={"field": "network_operator_cell_at",
+                                                            "types": ["ESME", "GPF"]},
+      timing=TimeRule(amount=7, unit="days", start="ESME or GPF commissioned",
+                      stop="the DCC sees the registered Network Operator's certificate in the cell (a CS02b it "
+                           "carried, or its AC 5.3 interrogation)")),
+    _O(id="recovery-cell-interrogation", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.3", judged=_T,
       summary="Within 7 days of commissioning a CHF, GPF or Meter, check its recovery trust anchor cell holds a "
               "DCC Recovery Certificate.",
-      why="the simulated DCC does not interrogate recovery cells"),
+      applies_when=COMMISSIONING, check="dcc_duty",
+      params={"duty": "recovery-interrogation", "types": ["CHF", "GPF", "ESME", "GSME"]},
+      timing=TimeRule(amount=7, unit="days", start="Device commissioned", stop="CS02e answered by the Device")),
     _O(id="pc-information", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.4", judged=_P,
       summary="Watch Commands and Responses and record each Device's Post Commissioning Information.",
       applies_when=("BAD 7.2.3.5.2", "BAD 7.2.3.5.4", "BAD 7.2.3.5.5", "BAD 7.2.3.5.6"), check="pc_info"),
-    _O(id="pc-daily-update", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.5", judged=_N,
+    _O(id="pc-daily-update", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.5", judged=_P,
       summary="Bring the Post Commissioning Information up to date every day.",
-      why="the simulated DCC updates it on each Response; there is no daily cycle to observe"),
+      applies_when=COMMISSIONING, check="pc_daily", params={"kind": "daily-information"}),
     _O(id="pc-relevant-devices", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.6", judged=_N,
       summary="Which Devices the information covers: commissioned 7 days or more with an interrogation failure, "
               "no recovery certificate, or missing credential updates.",
-      why="a definition used by 5.4; judged there"),
+      why="a definition: the listing it defines is judged day by day under AC 5.5 (pc-daily-update)"),
     _O(id="pc-information-content", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.7", judged=_N,
       summary="What the information holds per Device (ids, commissioning date, which 5.6 limbs, Suppliers, date).",
-      why="a definition used by 5.4; judged there"),
-    _O(id="pc-monthly-report", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.8", judged=_N,
+      why="a definition (the fields of each listing, dccsim.post_commissioning_reports.Listing); the listing is "
+          "judged under AC 5.5 (pc-daily-update), its fields are not"),
+    _O(id="pc-monthly-report", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.8", judged=_P,
       summary="Report monthly to the Panel, the Security Sub-Committee and the Authority on the listed Devices.",
-      why=_PC_REPORTING),
-    _O(id="pc-daily-supplier-report", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.9", judged=_N,
-      summary="Give each Supplier a daily report of its listed Devices, available for 30 days.", why=_PC_REPORTING),
+      applies_when=COMMISSIONING, check="pc_monthly"),
+    _O(id="pc-daily-supplier-report", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.9", judged=_P,
+      summary="Give each Supplier a daily report of its listed Devices, available for 30 days.",
+      applies_when=COMMISSIONING, check="pc_daily", params={"kind": "daily-supplier"}),
     _O(id="pc-reports-on-request", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.10", judged=_N,
       summary="Give the Panel or the Authority copies of the daily reports when asked.", why=_PC_REPORTING),
-    _O(id="pc-reports-confidential", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.11", judged=_N,
-      summary="Mark these reports confidential.", why=_PC_REPORTING),
-    _O(id="chf-incident", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.12", judged=_N,
-      summary="Raise an Incident when a CHF's post-commissioning steps or interrogation are not done in time.",
-      why="depends on 5.1 and 5.3, which the simulated DCC does not perform"),
+    _O(id="pc-reports-confidential", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.11", judged=_P,
+      summary="Mark these reports confidential.", applies_when=COMMISSIONING, check="pc_confidential"),
+    _O(id="chf-incident", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.12", judged=_P,
+      summary="Raise an Incident when a CHF's post-commissioning steps or interrogation are not done in time, or "
+              "its Recovery cell lacks the DCC Recovery Certificate.",
+      applies_when=("SEC Appendix AC 4.1",), check="dcc_incident"),
     _O(id="supplier-restriction", bad_step="7.2.3.5.7", actor="Supplier", document=AC, clause="5.13", judged=_P,
-      summary="While its 7-day steps are overdue, send the Device only requests that complete them, replace "
-              "credentials on change of supplier, or keep the supply on.",
-      applies_when=("SEC Appendix AC 5.13",), check="supplier_restriction"),
+      also=("BAD 7.2.3.5.7",),
+      summary="While the 5.2(b) / 5.2(c) steps are not done 7 days after commissioning, send the Device only "
+              "requests that complete them, replace credentials on change of supplier, or keep the supply on.",
+      applies_when=("BAD 7.2.3",), check="supplier_restriction"),
     _O(id="replace-without-recovery-cell", bad_step="7.2.3.5.7", actor="Supplier", document=AC, clause="5.14",
       judged=_N, summary="Replace a Meter (or the CH, for a GPF) whose recovery cell lacks the DCC Recovery "
                          "Certificate.",
-      why="recovery cells are not interrogated in the simulation (see 5.3)"),
+      why="replacing a Meter or CH (BAD 7.5.5, 7.6.1) is outside the 7.2 processes run here; the DCC's 5.3 "
+          "findings are in its records (see recovery-cell-interrogation)"),
     _O(id="ch-return-defect", bad_step="7.2.3.5.7", actor="DCC", document=AC, clause="5.15", judged=_N,
       summary="A CH returned after a replacement under 5.12-5.14 may be returned as a CH Defect.",
       why="CH returns (BAD 7.9.1) are outside the 7.2 processes run here"),
     _O(id="no-replacement-for-wan-outage", bad_step="7.2.3.5.7", actor="Supplier", document=AC, clause="5.16",
       judged=_N, summary="Do not replace under 5.14 when the only obstacle is the SM WAN being unavailable.",
       why="replacement under 5.14 is not simulated"),
-    # ---- the BAD's process text ------------------------------------------------------------------------------
-    _O(id="dcc-14-day-restriction", bad_step="7.2.3.5.7", actor="DCC", document="BAD", clause="7.2.3.5.7",
-      judged=_P, source="text",
-      summary="More than 14 days after commissioning with steps missing, refuse the Supplier's other requests to "
-              "the Device.",
-      applies_when=("BAD 7.2.3.5.7",), check="dcc_restriction"),
     # ---- SEC H3.14 Target Response Times for this process's traffic ----------------------------------------
     _O(id="pre-command-time", bad_step="7.2", actor="DCC", document="SEC", clause="H3.14(a)", judged=_T,
       source="service level", summary="Send the Pre-Command for a Critical request within 3 seconds.",

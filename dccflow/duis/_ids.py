@@ -1,4 +1,4 @@
-"""Private helpers for the DUIS identifier formats (kept local so the package stays self-contained).
+"""Private helpers for the DUIS identifier formats (EUI-64s normalised by ``dccflow.domain.ids``, the one place).
 
 * EUI-64 (``sr:EUI``): eight hex octets separated by ``-``, e.g. ``00-DB-12-34-56-78-90-A0``.
 * RequestID / ResponseID (``sr:RequestIDType`` / ``sr:ResponseIDType``, same lexical pattern):
@@ -10,19 +10,18 @@ from __future__ import annotations
 import base64
 import re
 
+from dccflow.domain.ids import normalise_eui64
+
 _EUI_RE = re.compile(r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}$")
-_EUI_LOOSE_RE = re.compile(r"^[0-9A-Fa-f]{2}(?:[-: ]?[0-9A-Fa-f]{2}){7}$")
 _COUNTER_RE = re.compile(r"^(?:0|[1-9][0-9]{0,19})$")
 _HEX_RE = re.compile(r"^(?:[0-9A-Fa-f]{2})*$")
 MAX_COUNTER = 2**64 - 1
 
 
 def eui64(value: str) -> str:
-    """Canonical EUI-64 (upper case, ``-`` separated); accepts ``-``, ``:``, space or no separators."""
-    if not isinstance(value, str) or not _EUI_LOOSE_RE.match(value.strip()):
-        raise ValueError(f"not an EUI-64 identifier: {value!r}")
-    digits = re.sub(r"[-: ]", "", value.strip()).upper()
-    return "-".join(digits[i : i + 2] for i in range(0, 16, 2))
+    """Canonical EUI-64 (upper case, ``-`` separated); accepts ``-``, ``:``, space or no separators. The one
+    normalisation is ``dccflow.domain.ids.normalise_eui64`` (raises a ``ValueError``)."""
+    return normalise_eui64(value)
 
 
 def is_eui64(value: str) -> bool:

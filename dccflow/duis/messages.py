@@ -12,9 +12,11 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
+from dccflow.domain.ids import eui64_key, normalise_eui64
 from dccflow.duis import schema as _schema
 from dccflow.duis._ids import check_message_id, make_message_id, split_message_id
-from dccflow.duis.schema import NS_DS, NS_SR, SCHEMA_VERSION, DuisError, DuisSchemaError
+from dccflow.duis.leaves import element_kinds
+from dccflow.duis.schema import NS_DS, NS_SR, SCHEMA_VERSION, DuisConfigError, DuisError, DuisSchemaError
 from dccflow.duis.srv import service_reference_for
 from dccflow.duis.tree import append_child, to_data
 
@@ -53,7 +55,7 @@ class DuisRequest(BaseModel):
 
     header: RequestHeader
     body_element: str  # local name of the sr:Body child, e.g. "UpdateHANDeviceLog"
-    body: dict[str, Any]  # to_data() of that child ({} for an empty element)
+    body: dict[str, Any]  # that child as typed data (``_typed_body``; {} for an empty element)
     signed: bool  # whether a ds:Signature is present (not whether it verifies)
 
 
@@ -155,8 +157,33 @@ def _body_child(root: etree._Element) -> etree._Element:
     return children[0]
 
 
+def _typed_body(body_el: etree._Element) -> dict | str:
+    """The body as typed values (``dccflow.duis.leaves``): leaves are text, never ``{}``; EUI-64s in the one
+    form they are compared and stored in. Without a DUIS schema (``validate=False`` callers), as
+    ``to_data`` reads any element."""
+    try:
+        kinds = element_kinds()
+    except DuisConfigError:
+        return to_data(body_el)
+    return _normalise_euis(to_data(body_el, containers=kinds.containers), kinds.eui)
+
+
+def _normalise_euis(data: Any, names: frozenset[str], name: str = "") -> Any:
+    if isinstance(data, dict):
+        return {k: _normalise_euis(v, names, k) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_normalise_euis(v, names, name) for v in data]
+    if isinstance(data, str) and name in names:
+        return eui64_key(data)
+    return data
+
+
 def request_from_element(root: etree._Element) -> DuisRequest:
-    """Extract a :class:`DuisRequest` from an ``sr:Request`` root (no schema validation here)."""
+    """Extract a :class:`DuisRequest` from an ``sr:Request`` root (no schema validation here).
+
+    The header's originator and target, the RequestID built from them and every ``sr:EUI`` in the body are
+    in the normalised EUI-64 form (``dccflow.domain.ids.normalise_eui64``): ``00-db-…`` and ``00-DB-…`` name
+    one Device, for anti-replay and the inventory alike."""
     if root.tag != f"{_SR}Request":
         raise DuisError(f"not a DUIS Service Request: root element is {root.tag!r}")
     header = _child(root, "Header")
@@ -167,12 +194,13 @@ def request_from_element(root: etree._Element) -> DuisRequest:
         originator, target, counter = split_message_id(request_id)
     except ValueError as exc:
         raise DuisSchemaError(str(exc), element="RequestID", line=None) from None
+    originator, target = normalise_eui64(originator), normalise_eui64(target)
     first = _optional_text(header, "FirstInSequence")
     body_el = _body_child(root)
-    data = to_data(body_el)
+    data = _typed_body(body_el)
     return DuisRequest(
         header=RequestHeader(
-            request_id=request_id,
+            request_id=f"{originator}:{target}:{counter}",  # one form, however the EUI-64s were written
             originator=originator,
             target=target,
             counter=counter,

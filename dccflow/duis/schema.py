@@ -7,7 +7,8 @@ entity expansion, no network) and then checked with :func:`validate` against the
 The schema files are not part of the repository: they live in the shared reference folder that sits
 beside the checkout (``<repo>/../shared/duis/schema``). Set ``DCCFLOW_SHARED_DIR`` to point at another
 shared folder, or ``DCCFLOW_DUIS_SCHEMA_DIR`` to point straight at a folder holding the three ``.xsd``
-files.
+files; an installed dccflow is pointed at that folder once with ``dccflow setup schema PATH``
+(:mod:`dccflow.duis.schema_location`), which the environment variables override.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from lxml import etree
+
+from dccflow.duis import schema_location
 
 NS_SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 NS_DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -97,7 +100,7 @@ class DuisConfigError(FileNotFoundError):
 def shared_dir() -> Path:
     """The shared reference folder (``$DCCFLOW_SHARED_DIR`` or ``<repo>/../shared``)."""
     env = os.environ.get(ENV_SHARED_DIR)
-    path = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
+    path = Path(env) if env else _default_shared()
     if not path.is_dir():
         source = f"${ENV_SHARED_DIR}" if env else "the default location beside the repository"
         raise DuisConfigError(
@@ -107,37 +110,70 @@ def shared_dir() -> Path:
     return path
 
 
+def _default_shared() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared"
+
+
 def schema_dir() -> Path:
-    """The folder holding ``duis-5.4.xsd`` and its imports (resolved once per setting of the env vars)."""
-    return _schema_dir(os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR))
+    """The folder holding ``duis-5.4.xsd`` and its imports: ``$DCCFLOW_DUIS_SCHEMA_DIR``, else
+    ``$DCCFLOW_SHARED_DIR/duis/schema``, else the folder recorded by ``dccflow setup schema`` in the user's
+    config file, else ``<repo>/../shared/duis/schema`` (resolved once per setting)."""
+    return _schema_dir(*_lookup_key())
 
 
 def _resolved_schema_dir() -> str:
     """``schema_dir()`` resolved, as the key of the loaded-schema caches (no file-system call per message)."""
-    return _resolved(os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR))
+    return _resolved(*_lookup_key())
+
+
+_CONFIG_ENV = (schema_location.ENV_CONFIG_FILE, "XDG_CONFIG_HOME", "HOME")
+
+
+def _lookup_key() -> tuple[str | None, str | None, tuple[str | None, ...] | None]:
+    """The environment the lookup depends on (plain strings: this runs for every message validated)."""
+    env, shared_env = os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR)
+    return env, shared_env, None if env or shared_env else tuple(os.environ.get(name) for name in _CONFIG_ENV)
 
 
 @functools.lru_cache(maxsize=8)
-def _resolved(env: str | None, shared_env: str | None) -> str:
-    return str(_schema_dir(env, shared_env).resolve())
+def _resolved(env: str | None, shared_env: str | None, config_env: tuple[str | None, ...] | None = None) -> str:
+    return str(_schema_dir(env, shared_env, config_env).resolve())
 
 
 @functools.lru_cache(maxsize=8)
-def _schema_dir(env: str | None, _shared_env: str | None) -> Path:
+def _schema_dir(env: str | None, shared_env: str | None, config_env: tuple[str | None, ...] | None = None) -> Path:
+    files = ", ".join(schema_location.SCHEMA_FILES)
+    recorded = None
+    config = schema_location.config_file() if config_env is not None else None
+    if config and not env and not shared_env:
+        try:
+            recorded = schema_location.recorded_schema_dir(Path(config))
+        except schema_location.ConfigFileError as exc:
+            raise DuisConfigError(f"{exc}. Run `dccflow setup schema PATH` to record the schema folder.") from None
     if env:
         path = Path(env)
         source = f"${ENV_SCHEMA_DIR}"
+    elif recorded is not None:
+        path = recorded
+        source = f"recorded in {config} by `dccflow setup schema`"
     else:
         try:
             path = shared_dir() / "duis" / "schema"
         except DuisConfigError as exc:
-            raise DuisConfigError(f"{exc} Alternatively set {ENV_SCHEMA_DIR} to the schema folder.") from exc
+            if shared_env:
+                raise DuisConfigError(f"{exc} Alternatively set {ENV_SCHEMA_DIR} to the schema folder.") from exc
+            raise DuisConfigError(
+                f"DUIS schema not found: {ENV_SCHEMA_DIR} and {ENV_SHARED_DIR} are not set, no schema folder is "
+                f"recorded in {config}, and there is no shared folder beside the checkout ({_default_shared()}). "
+                f"Run `dccflow setup schema PATH` with the folder holding {files}, or set {ENV_SCHEMA_DIR} to it."
+            ) from exc
         source = f"the shared folder (${ENV_SHARED_DIR} or default)"
-    if not (path / SCHEMA_FILE).is_file():
+    missing = schema_location.missing_schema_files(path)
+    if missing:
         raise DuisConfigError(
-            f"DUIS schema not found: looked for {path / SCHEMA_FILE} (from {source}). "
-            f"Set {ENV_SCHEMA_DIR} to the folder holding {SCHEMA_FILE}, mmc-5.4.xsd and "
-            f"xmldsig-core-schema.xsd, or {ENV_SHARED_DIR} to the shared reference folder."
+            f"DUIS schema not found: looked for {path / missing[0]} (from {source}). "
+            f"Run `dccflow setup schema PATH` with the folder holding {files}, or set {ENV_SCHEMA_DIR} to it, "
+            f"or {ENV_SHARED_DIR} to the shared reference folder."
         )
     return path
 

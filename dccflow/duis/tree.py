@@ -23,7 +23,7 @@ become ``dict`` keyed by local name with repeated children gathered into lists, 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -62,15 +62,19 @@ _DT_RE = re.compile(
 def parse_datetime(text: str) -> datetime:
     """Parse an ``xs:dateTime`` (any fraction length, ``Z`` or offset) into an aware UTC datetime.
 
-    A value without a zone designator is taken as UTC.
+    A value without a zone designator is taken as UTC. Raises ``ValueError`` for a value that is not an
+    ``xs:dateTime`` or falls outside the years 1 to 9999 once in UTC.
     """
     match = _DT_RE.match(text.strip())
     if not match:
         raise ValueError(f"not an xs:dateTime: {text!r}")
     frac = (match.group("frac") or "0")[:6].ljust(6, "0")
     tz = match.group("tz") or "Z"
-    parsed = datetime.fromisoformat(f"{match.group('base')}.{frac}{'+00:00' if tz == 'Z' else tz}")
-    return parsed.astimezone(UTC)
+    try:
+        parsed = datetime.fromisoformat(f"{match.group('base')}.{frac}{'+00:00' if tz == 'Z' else tz}")
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # e.g. 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        raise ValueError(f"xs:dateTime {text!r} is outside the years 1 to 9999 in UTC: {exc}") from None
 
 
 def format_value(value: Any) -> str:
@@ -138,10 +142,22 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def to_data(el: etree._Element) -> dict | str:
-    """Nested data of an element (see the module docstring); inverse of :func:`to_element`."""
+NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def to_data(el: etree._Element, *, containers: Container[str] | None = None) -> dict | str:
+    """Nested data of an element (see the module docstring); inverse of :func:`to_element`.
+
+    ``containers`` (typed reading, ``dccflow.duis.leaves``): the local names of elements that hold other
+    elements. Given, every other childless element is a leaf whose value is its text without surrounding
+    whitespace (``""`` when blank, never ``{}``), and ``xsi:`` attributes are not data.
+    """
     children = [child for child in el if isinstance(child.tag, str)]
-    attrs = {f"@{_local(k)}": v for k, v in el.attrib.items()}
+    typed = containers is not None
+    attrs = {f"@{_local(k)}": v for k, v in el.attrib.items() if not (typed and k.startswith(f"{{{NS_XSI}}}"))}
+    if typed and not children and _local(el.tag) not in containers:
+        text = (el.text or "").strip()
+        return ({**attrs, "#text": text} if text else attrs) if attrs else text
     text = el.text if el.text is not None and el.text.strip() else None
     if not children:
         if attrs:
@@ -150,7 +166,7 @@ def to_data(el: etree._Element) -> dict | str:
     data: dict[str, Any] = dict(attrs)
     for child in children:
         key = _local(child.tag)
-        value = to_data(child)
+        value = to_data(child, containers=containers)
         if key in data:
             existing = data[key]
             if isinstance(existing, list):

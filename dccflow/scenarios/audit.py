@@ -18,7 +18,10 @@ from dccflow.audit_records import (
     ChAssetRec,
     DccRecords,
     DeviceRec,
+    DutyRec,
+    IncidentRec,
     PcInfoRec,
+    PcReportRec,
     RequestRec,
     ServiceLevelRec,
     SmiChangeRec,
@@ -45,15 +48,42 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     from dccflow.parties import DCC_ID
     from dccsim.config import TARGETS
     from dccsim.handlers.device import UpdateHanDeviceLog
-    from dccsim.models import DeliveredMessage, LatestCs14, RequestLogEntry, SmiDevice, SmiStatusChange
-    from dccsim.post_commissioning import ALLOWED_WHILE_INCOMPLETE, RESTRICTION_AFTER, PostCommissioningInfo
-    from dccsim.records import ChAssetRecord, RejectedRequest, ServiceLevelRecord
+    from dccsim.inventory import Inventory, Registration
+    from dccsim.models import (
+        DeliveredMessage,
+        GpfDeviceLogBackup,
+        LatestCs14,
+        RequestLogEntry,
+        SmiDevice,
+        SmiStatusChange,
+    )
+    from dccsim.post_commissioning import (
+        ALLOWED_WHILE_INCOMPLETE,
+        OBLIGATION_PERIOD,
+        RESTRICTING_STEPS,
+        RESTRICTION_AFTER,
+        PostCommissioningInfo,
+    )
+    from dccsim.records import (
+        ChAssetRecord,
+        DccIncident,
+        DccPcReport,
+        DccPostCommissioningDuty,
+        RejectedRequest,
+        ServiceLevelRecord,
+    )
 
     ids = set(device_ids)
     with session_scope(engine) as s:
-        devices = [DeviceRec(device_id=d.device_id, device_type=d.device_type, smi_status=d.smi_status,
-                             chf_id=d.chf_id, associated_with=d.associated_with)
-                   for d in s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(ids)))]
+        inventory, registration = Inventory(s), Registration(s)
+        devices = []
+        for d in s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(ids))):
+            # the latest registration of each MPxN the Device is linked to
+            regs = [(registration.rows(m) or [None])[-1] for m in sorted(inventory.linked_mpxns(d))] \
+                if d.device_type in ("ESME", "GSME", "GPF") else []
+            devices.append(DeviceRec(device_id=d.device_id, device_type=d.device_type, smi_status=d.smi_status,
+                                     chf_id=d.chf_id, associated_with=d.associated_with, mpxn=d.mpxn,
+                                     responsible_supplier=next((r.supplier_id for r in regs if r), None)))
         changes = [SmiChangeRec(device_id=c.device_id, from_status=c.from_status, to_status=c.to_status,
                                 at=_utc(c.at))
                    for c in s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id.in_(ids))
@@ -93,12 +123,33 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                         organisation_certificate_replaced_at=_utc(p.organisation_certificate_replaced_at))
               for p in s.exec(select(PostCommissioningInfo).where(PostCommissioningInfo.device_id.in_(ids)))]
         logs = {row.chf_id: _utc(row.at) for row in s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(ids)))}
+        duties = [DutyRec(device_id=d.device_id, duty=d.duty, commissioned_at=_utc(d.commissioned_at), due=_utc(d.due),
+                          done_at=_utc(d.done_at), outcome=d.outcome, recovery_certificate=d.recovery_certificate,
+                          attempts=d.attempts, detail=d.detail)
+                  for d in s.exec(select(DccPostCommissioningDuty).where(DccPostCommissioningDuty.device_id.in_(ids))
+                                  .order_by(DccPostCommissioningDuty.id))]
+        incidents = [IncidentRec(ref=i.ref, device_id=i.device_id, clause=i.clause, raised_at=_utc(i.raised_at),
+                                 summary=i.summary)
+                     for i in s.exec(select(DccIncident).where(DccIncident.device_id.in_(ids)))]
+        reports = []
+        for r in s.exec(select(DccPcReport).order_by(DccPcReport.id)):
+            listed = [d["device_id"] for d in (r.content or {}).get("devices", []) if d.get("device_id") in ids]
+            if listed or r.kind == "daily-information":  # each day's listing, to see who is missing from it
+                reports.append(PcReportRec(kind=r.kind, period=r.period, recipient=r.recipient,
+                                           compiled_at=_utc(r.compiled_at), available_until=_utc(r.available_until),
+                                           marking=r.marking, device_ids=listed))
+        gpf_logs = {row.gpf_id: _utc(row.at) for row in s.exec(select(GpfDeviceLogBackup)
+                                                                 .where(GpfDeviceLogBackup.gpf_id.in_(ids)))}
     return DccRecords(devices=devices, smi_changes=changes, alerts=alerts,
                       requests=sorted(requests, key=lambda r: r.at),
                       service_levels=levels, ch_assets=assets, pc_info=pc, device_logs=logs,
+                      gpf_device_logs=gpf_logs, dcc_duties=duties, incidents=incidents,
+                      pc_reports=reports,
                       join_allowance_seconds=UpdateHanDeviceLog.network_allowance_seconds,
                       exempt_srvs=sorted(ALLOWED_WHILE_INCOMPLETE),
-                      restriction_after_days=RESTRICTION_AFTER.days)
+                      restriction_after_days=RESTRICTION_AFTER.days,
+                      obligation_period_days=OBLIGATION_PERIOD.days,
+                      restricting_steps={t.value: list(steps) for t, steps in RESTRICTING_STEPS.items()})
 
 
 class AuditActivities:

@@ -1,7 +1,10 @@
-"""The scenarios ``dccflow run`` knows: one line of description, the faults they accept, and the end state
-that counts as success (exit code 0)."""
+"""The scenarios ``dccflow run`` knows: one line of description, the faults they accept, and what each expects
+(its BPMN end event, completed or a failure branch, and what else it demonstrates; judged by
+``dccflow.scenarios.expectations``: exit code 0 when the run meets all of it)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -11,8 +14,13 @@ class Scenario(BaseModel, frozen=True):
     description: str
     process: str
     faults: tuple[str, ...]
+    #: the BPMN end event the scenario is for, and whether reaching it is the process completing or one of its
+    #: failure branches (a scenario may exist to show a failure branch: it then succeeds by reaching it)
     expected_end: str
     expected_statuses: dict[str, str]
+    expected_result: Literal["completed", "failed"] = "completed"
+    #: verdicts of the obligations audit the scenario demonstrates, as (obligation id of the register, verdict)
+    expected_verdicts: tuple[tuple[str, str], ...] = ()
     dual_fuel: bool = False
     #: Post Commissioning Obligations (BAD 7.2.3): days after commissioning the Supplier starts the steps
     #: (None: never); a routine request on some day; the outcome expected
@@ -42,7 +50,7 @@ SCENARIOS: dict[str, Scenario] = {
             description="Single-fuel electricity Install and Commission (BAD 7.2.1): CH on the SM WAN, 8.14.1, "
                         "8.11 + HAN join (N24), 8.1.1; CHF and ESME end 'commissioned'.",
             process="install_commission",
-            faults=("join-timeout", "no-wan"),
+            faults=("join-timeout", "no-wan", "wan-after", "join-delay", "slow-wan"),
             expected_end="end_sms_enrolled",
             expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
         ),
@@ -51,7 +59,7 @@ SCENARIOS: dict[str, Scenario] = {
             description="Dual-fuel Install and Commission (BAD 7.2.1): electricity as above, then the GSME "
                         "(8.11, N24, 8.1.1 GCS28) and its join to the GPF (8.7.2); all four devices 'commissioned'.",
             process="install_commission",
-            faults=("join-timeout", "no-wan"),
+            faults=("join-timeout", "no-wan", "wan-after", "join-delay", "slow-wan"),
             expected_end="end_sms_enrolled",
             expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
                                "GSME": "commissioned"},
@@ -67,11 +75,13 @@ SCENARIOS: dict[str, Scenario] = {
             expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
             post_commissioning_start_day=2,
             expected_post_commissioning="met",
+            expected_verdicts=(("device-post-commissioning", "met"),),
         ),
         Scenario(
             name="post-commissioning-missed",
-            description="Electricity install; the Supplier never does the Post Commissioning steps: breach found "
-                        "after day 7, and on day 15 the DCC refuses a routine request (BAD 7.2.3.5.7).",
+            description="Electricity install; the Supplier never does the Post Commissioning steps: AC 5.2 breached "
+                        "after day 7; on day 15 it sends a routine request anyway, which the DCC carries out (AC "
+                        "5.13 binds the Supplier) and the audit finds in breach of AC 5.13.",
             process="install_commission",
             faults=(),
             expected_end="end_sms_enrolled",
@@ -79,7 +89,44 @@ SCENARIOS: dict[str, Scenario] = {
             post_commissioning_never=True,
             routine_request_day=15,
             expected_post_commissioning="not met",
-            expected_events=("post_commissioning_overdue", "restricted_after_14_days", "routine_request_refused"),
+            expected_verdicts=(("device-post-commissioning", "breached"), ("supplier-restriction", "breached"),
+                               ("pc-daily-supplier-report", "met")),
+            expected_events=("post_commissioning_overdue", "restricted_after_14_days", "routine_request_accepted"),
+        ),
+        Scenario(
+            name="post-commissioning-dual-fuel",
+            description="Dual-fuel install, then Post Commissioning Obligations (BAD 7.2.3) on day 2 for the ESME, "
+                        "the GSME and the GPF: 6.17, SMKI certificate, 6.15.2 on each; 6.15.1 Org Certificate on the "
+                        "meters; the GPF's Supplier cell handed from the DCC to the Gas Supplier and its Network "
+                        "Operator cell to the Gas Transporter (6.21).",
+            process="install_commission",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+                               "GSME": "commissioned"},
+            dual_fuel=True,
+            post_commissioning_start_day=2,
+            expected_post_commissioning="met",
+            expected_verdicts=(("device-post-commissioning", "met"), ("pc-information", "met"),
+                               ("supplier-restriction", "not applicable"), ("chf-post-commissioning", "met"),
+                               ("recovery-cell-interrogation", "met")),
+            expected_events=("request_handover_supplier_cell", "update_network_operator_certificate",
+                             "end_post_commissioning_met"),
+        ),
+        Scenario(
+            name="post-commissioning-late",
+            description="Electricity install; the Supplier does the Post Commissioning steps on day 9: AC 5.2 "
+                        "breached (7 days), the steps completed late; AC 5.13(a) restricted its requests from day 7 "
+                        "until then, and it sent none but the steps (met).",
+            process="install_commission",
+            faults=(),
+            expected_end="end_sms_enrolled",
+            expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
+            post_commissioning_start_day=9,
+            expected_post_commissioning="not met",
+            expected_verdicts=(("device-post-commissioning", "breached"), ("supplier-restriction", "met"),
+                               ("pc-information", "met")),
+            expected_events=("post_commissioning_overdue", "replace_organisation_certificate"),
         ),
         Scenario(
             name="install-commission-gas-hot-shoe",
@@ -142,7 +189,7 @@ SCENARIOS: dict[str, Scenario] = {
                         "for local delivery (8.11 x3, 8.7.2, 8.7.1) carried by the HHT, returned with 8.13; 8.4; the "
                         "SM WAN comes 3 days later: CHF 'commissioned', then 8.1.1 and 6.20.1 for the ESME.",
             process="install_and_leave",
-            faults=("join-timeout",),
+            faults=("join-timeout", "wan-after"),
             expected_end="end_sms_enrolled",
             expected_statuses={"CHF": "commissioned", "ESME": "commissioned", "GPF": "installed not commissioned",
                                "PPMID": "installed not commissioned"},
@@ -185,13 +232,15 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="install-and-leave-no-wan",
             description="Install and Leave (BAD 7.2.2) where the SM WAN never comes: the Supplier waits 90 days "
-                        "(8.2 checks weekly), then ends the process with the devices 'installed not commissioned' "
-                        "(failure branch: exit 1).",
+                        "(8.2 checks weekly), then ends the process at its failure branch with the devices "
+                        "'installed not commissioned' and no SMS Enrolled.",
             process="install_and_leave",
             faults=(),
-            expected_end="end_sms_enrolled",
-            expected_statuses={"CHF": "commissioned", "ESME": "commissioned"},
+            expected_end="end_no_sm_wan",
+            expected_result="failed",
+            expected_statuses={"CHF": "installed not commissioned", "ESME": "installed not commissioned"},
             device_faults=(("CHF", "no-wan"),),
+            expected_verdicts=(("no-wan-report", "met"), ("enrolment", "not applicable")),
         ),
     )
 }

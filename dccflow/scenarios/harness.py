@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.parties import DCC_ID, ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
     from dccflow.scenarios.catalogue import get_scenario
+    from dccflow.scenarios.expectations import Difference, RunFacts, judge, verdicts_by_obligation
     from dccflow.scenarios.install_leave import run_install_and_leave
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
@@ -89,7 +90,9 @@ class ScenarioReport(BaseModel):
     result: str
     end: str
     reason: str
+    #: the run met the scenario's declared expectation (``differences`` lists each part it did not)
     expected_end_reached: bool
+    differences: list[Difference] = []
     devices: list[DeviceStatus]
     dcc_alerts: list[AlertSeen]
     events: list[ProcessEvent]
@@ -110,6 +113,7 @@ class HarnessActivities:
         anchor cells as BAD Table 4 requires, Registration Data for the MPAN), then the scenario's faults."""
         from dccflow.db import session_scope
         from devices.builder import build_premises
+        from devices.faults import parse_fault
         from devices.models import DeviceState
 
         at = activity_now()
@@ -125,11 +129,13 @@ class HarnessActivities:
                              supplier_cells=cells)
         by_type = {"CHF": ids.chf_id, "GPF": ids.gpf_id, "ESME": ids.esme_id, "GSME": ids.gsme_id,
                    "PPMID": ids.ppmid_id, "IHD": ids.ihd_id, "HCALCS": ids.hcalcs_id, "CAD": ids.cad_id}
-        for fault in req.faults:
-            target = ids.chf_id if fault == "no-wan" else ids.gsme_id if gas_only else ids.esme_id
-            self.rt.fleet.set_fault(target, fault)
-        for dtype, fault in scenario.device_faults:
-            self.rt.fleet.set_fault(by_type[dtype], fault)
+        for text in req.faults:  # NAME[:PARAM], as validate_request checked them
+            spec, param = parse_fault(text)
+            target = ids.chf_id if spec.hub_only else ids.gsme_id if gas_only else ids.esme_id
+            self.rt.fleet.set_fault(target, spec.name, param)
+        for dtype, text in scenario.device_faults:
+            spec, param = parse_fault(text)
+            self.rt.fleet.set_fault(by_type[dtype], spec.name, param)
         gas = dict(gsme_id=ids.gsme_id, gsme_install_code=install_code(ids.gsme_id), mprn=ids.mprn) \
             if dual_fuel or gas_only else {}
         electricity = {} if gas_only else dict(esme_id=ids.esme_id, esme_install_code=install_code(ids.esme_id),
@@ -202,15 +208,15 @@ class ScenarioWorkflow:
         regulation = await workflow.execute_activity_method(
             AuditActivities.scenario_audit,
             AuditRequest(events=events, outcomes=result.obligations, device_ids=device_ids), **_ACT)
-        pc_outcomes = {pc.outcome for pc in result.post_commissioning}
-        reached = result.end == scenario.expected_end and all(
-            statuses.get(t) == s for t, s in scenario.expected_statuses.items()) and (
-            scenario.expected_post_commissioning is None or pc_outcomes == {scenario.expected_post_commissioning}
-        ) and set(scenario.expected_events) <= {e.bpmn_id for e in events} and sorted(
-            h.device_type for h in result.han_devices if h.outcome != "joined") == sorted(scenario.expected_not_joined)
+        differences = judge(scenario, RunFacts(
+            result=result.outcome, end=result.end, statuses=statuses,
+            event_ids=frozenset(e.bpmn_id for e in events), verdicts=verdicts_by_obligation(regulation),
+            post_commissioning=frozenset(pc.outcome for pc in result.post_commissioning),
+            not_joined=tuple(h.device_type for h in result.han_devices if h.outcome != "joined")), req.faults)
         return ScenarioReport(
             scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
-            end=result.end, reason=result.reason, expected_end_reached=reached, devices=snap.devices,
+            end=result.end, reason=result.reason, expected_end_reached=not differences, differences=differences,
+            devices=snap.devices,
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
             regulation=regulation,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,

@@ -21,9 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.domain.roles import UserRole
     from dccflow.parties import DCC_ID, SUPPLIER
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
-    from devices.faults import parse_fault_option
+    from devices.faults import parse_fault
     from workflows.install_and_leave import (
         InstallAndLeaveInput,
         InstallAndLeaveWorkflow,
@@ -58,11 +59,11 @@ class InstallLeaveActivities:
                              dual_fuel=dual_fuel, supplier_cells=cells)
         by_type = {"CHF": ids.chf_id, "ESME": ids.esme_id, "PPMID": ids.ppmid_id, "GSME": ids.gsme_id}
         for dtype, text in get_scenario(scenario).device_faults:
-            name, param, _share = parse_fault_option(text)
-            self.rt.fleet.set_fault(by_type[dtype], name, param)
-        for text in faults:
-            name, param, _share = parse_fault_option(text)
-            self.rt.fleet.set_fault(ids.chf_id if name in ("no-wan", "wan-after") else ids.esme_id, name, param)
+            spec, param = parse_fault(text)
+            self.rt.fleet.set_fault(by_type[dtype], spec.name, param)
+        for text in faults:  # the user's --fault, after the scenario's own (so wan-after:N replaces its days)
+            spec, param = parse_fault(text)
+            self.rt.fleet.set_fault(ids.chf_id if spec.hub_only else ids.esme_id, spec.name, param)
         return InstallLeavePremises(
             premises_id=ids.premises_id, chf_id=ids.chf_id, gpf_id=ids.gpf_id, esme_id=ids.esme_id,
             esme_install_code=install_code(ids.esme_id), mpan=ids.mpan, ppmid_id=ids.ppmid_id,
@@ -96,12 +97,14 @@ async def run_install_and_leave(req, scenario, on_child):
         AuditRequest(events=result.events, outcomes=result.obligations, device_ids=[*device_ids, premises.hht_id]),
         **_ACT)
     statuses = {d.device_type: d.smi_status for d in snap.devices}
-    reached = result.end == scenario.expected_end and all(
-        statuses.get(t) == s for t, s in scenario.expected_statuses.items()) and set(
-        scenario.expected_events) <= {e.bpmn_id for e in result.events}
+    differences = judge(scenario, RunFacts(
+        result=result.outcome, end=result.end, statuses=statuses,
+        event_ids=frozenset(e.bpmn_id for e in result.events), verdicts=verdicts_by_obligation(regulation)),
+        req.faults)
     return ScenarioReport(
         scenario=req.scenario, faults=req.faults, workflow_id=child_id, result=result.outcome, end=result.end,
-        reason=result.reason, expected_end_reached=reached, devices=snap.devices, dcc_alerts=snap.dcc_alerts,
+        reason=result.reason, expected_end_reached=not differences, differences=differences, devices=snap.devices,
+        dcc_alerts=snap.dcc_alerts,
         events=result.events, obligations=result.obligations, regulation=regulation)
 
 

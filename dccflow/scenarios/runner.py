@@ -12,16 +12,21 @@ from dccflow.config import USER_TASK_QUEUE
 from dccflow.events import ProcessEvent
 from dccflow.scenarios.catalogue import get_scenario
 from dccflow.scenarios.harness import ScenarioReport, ScenarioRequest, ScenarioWorkflow
-from devices.faults import check_fault
+from devices.faults import fault_usage, parse_fault
 
 
 def validate_request(name: str, faults: list[str]) -> ScenarioRequest:
+    """The scenario exists and takes each fault, written ``NAME[:PARAM]`` as ``dccflow fleet faults`` lists them
+    (parsed by the fleet's own parser, ``devices.faults.parse_fault``); a bad name or parameter is named."""
     scenario = get_scenario(name)
     for fault in faults:
-        check_fault(fault)
-        if fault not in scenario.faults:
-            raise ValueError(f"scenario {name} does not take fault {fault!r} "
-                             f"(it takes: {', '.join(scenario.faults) or 'none'})")
+        if "=" in fault:
+            raise ValueError(f"fault {fault!r}: a scenario's fault is set on its own device, not at a rate "
+                             f"(write NAME[:PARAM], e.g. wan-after:3)")
+        spec, _value = parse_fault(fault)
+        if spec.name not in scenario.faults:
+            raise ValueError(f"scenario {name} does not take fault {spec.name!r} "
+                             f"(it takes: {fault_usage(scenario.faults)})")
     return ScenarioRequest(scenario=name, faults=faults)
 
 

@@ -9,7 +9,7 @@ Profile (the only one :func:`sign` produces and :func:`verify` accepts)::
         <ds:Reference URI="">               the whole document ...
           <ds:Transforms>
             <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
-          </ds:Transforms>                  ... minus this Signature, then exclusive c14n
+          </ds:Transforms>                  ... minus this Signature, then INCLUSIVE c14n 1.0
           <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
           <ds:DigestValue>base64 SHA-256</ds:DigestValue>
         </ds:Reference>
@@ -21,11 +21,29 @@ Profile (the only one :func:`sign` produces and :func:`verify` accepts)::
       </ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo>
     </ds:Signature>
 
+Which canonicalisation applies where (W3C XML-Signature Syntax and Processing, 2nd ed., 4.3.3.2 and 4.3.3.3):
+
+* ``URI=""`` selects the node-set of the whole document without comments; the enveloped-signature transform
+  removes this ``ds:Signature`` from it.  The result is still a node-set and no canonicalisation transform is
+  listed, so it is turned into octets for the digest by **inclusive** Canonical XML 1.0 without comments
+  (4.3.3.2: "the XML node-set ... is converted to an octet stream using Canonical XML").  Every namespace
+  declaration in scope on the document element is therefore part of the digest, used or not.
+* The ``CanonicalizationMethod`` of ``SignedInfo`` (exclusive c14n, as DUIS specifies) applies to
+  ``SignedInfo`` only: its octets are what ECDSA signs.
+
+DCC's own tooling (the DCC Boxed signing tool, on the JDK's XML signature API) works this way, and so do
+other conformant implementations (signxml, xmlsec): ``tests/security/test_security_xmldsig_interop.py``
+checks both directions against each.
+
 Notes on the implementation:
 
-* The "document" is the element passed in (normally the document element).  Nodes outside it
-  (top-level processing instructions or comments) are not covered by the digest.
-* Canonicalisation is exclusive XML c14n 1.0 without comments (lxml / libxml2).
+* The digest covers the document the element belongs to, as ``URI=""`` says: top-level processing
+  instructions outside the document element are covered too; comments are not.
+* Canonicalisation is done by lxml / libxml2.  A document that cannot be canonicalised (a relative
+  namespace URI, which Canonical XML forbids) is a ``SignatureError('malformed')`` from both :func:`sign`
+  and :func:`verify`, never another exception.
+* Accepted forms: any prefix for the XML-DSig namespace (or a default namespace), base64 with line breaks or
+  ``&#13;`` in it, and issuer names in either RFC 4514 spacing (``CN=Z1,OU=07`` or ``CN=U1, OU=07``).
 * Signature-wrapping defences: exactly one ``ds:Signature`` may exist anywhere in the document
   and it must be a child of the document element; the only reference is ``URI=""``, so every
   other node is covered by the digest.  Comments or processing instructions placed inside text
@@ -52,6 +70,7 @@ from dccflow.security.identifiers import names_equal, normalise_name
 
 __all__ = [
     "C14N_EXCLUSIVE",
+    "C14N_INCLUSIVE",
     "DIGEST_SHA256",
     "DS_NS",
     "SIGNATURE_ECDSA_SHA256",
@@ -67,6 +86,8 @@ __all__ = [
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 C14N_EXCLUSIVE = "http://www.w3.org/2001/10/xml-exc-c14n#"
+#: Canonical XML 1.0 without comments: how the Reference's node-set becomes octets (never listed in DUIS)
+C14N_INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 SIGNATURE_ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 DIGEST_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 TRANSFORM_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
@@ -97,7 +118,21 @@ class SignatureError(ValueError):
 
 
 def _c14n(node: etree._Element) -> bytes:
-    return etree.tostring(node, method="c14n", exclusive=True, with_comments=False)
+    """Exclusive c14n of ``SignedInfo`` (its CanonicalizationMethod)."""
+    try:
+        return etree.tostring(node, method="c14n", exclusive=True, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureError("malformed", f"SignedInfo cannot be canonicalised: {exc}") from exc
+
+
+def _reference_octets(node: etree._Element) -> bytes:
+    """The octets the ``URI=""`` Reference digests: inclusive Canonical XML 1.0 without comments of the
+    document ``node`` belongs to (the caller has already removed the enveloped Signature)."""
+    whole = node.getroottree() if node.getparent() is None else node  # an element on its own: its subtree
+    try:
+        return etree.tostring(whole, method="c14n", exclusive=False, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureError("malformed", f"the document cannot be canonicalised: {exc}") from exc
 
 
 def _element_children(node: etree._Element) -> list[etree._Element]:
@@ -175,7 +210,7 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certi
         raise SignatureError("already signed", "document already contains a ds:Signature")
     _check_no_split_text(root, None)
 
-    digest = hashlib.sha256(_c14n(root)).digest()  # c14n of an element never includes its tail
+    digest = hashlib.sha256(_reference_octets(root)).digest()  # before the Signature exists
 
     signature = etree.SubElement(root, _ds("Signature"), nsmap={"ds": DS_NS})
     signed_info = etree.SubElement(signature, _ds("SignedInfo"))
@@ -269,7 +304,7 @@ def verify(root: etree._Element, find_certificate: CertificateLookup) -> x509.Ce
 def verify_with_digest(root: etree._Element,
                        find_certificate: CertificateLookup) -> tuple[x509.Certificate, bytes]:
     """Verify the enveloped DUIS signature on ``root``; return the signer's certificate and the verified
-    SHA-256 Reference digest (exc-c14n of the document minus the signature: the signed content).
+    SHA-256 Reference digest (inclusive c14n of the document minus the signature: the signed content).
 
     ``find_certificate(issuer_name, serial)`` receives the normalised issuer name (see
     :func:`signer_identity`); the returned certificate must carry that issuer and serial.
@@ -277,8 +312,11 @@ def verify_with_digest(root: etree._Element,
     Raises :class:`SignatureError`.  Path validation of the certificate is the caller's job
     (see :func:`dccflow.security.pki.verify_path`).
     """
-    work = copy.deepcopy(root)
-    work.tail = None
+    if root.getparent() is None:  # the whole document, as URI="" selects it (top-level PIs included)
+        work = copy.deepcopy(root.getroottree()).getroot()
+    else:  # an element handed over on its own is verified as the document it would be
+        work = copy.deepcopy(root)
+        work.tail = None
     signature = _locate(work)
     _check_no_split_text(work, signature)
 
@@ -301,7 +339,7 @@ def verify_with_digest(root: etree._Element,
     expected_digest = _b64decode(digest_value.text, "DigestValue", "digest mismatch")
     signed_info_c14n = _c14n(signed_info)  # before the Signature leaves the working copy
     _remove_preserving_tail(signature)  # ``work`` is already a copy: no second one
-    digest = hashlib.sha256(_c14n(work)).digest()
+    digest = hashlib.sha256(_reference_octets(work)).digest()
     if digest != expected_digest:
         raise SignatureError("digest mismatch", "document content does not match DigestValue")
 

@@ -90,7 +90,12 @@ class Ctx:
     def execution_at(self) -> datetime | None:
         """The ExecutionDateTime of a future-dated request (DUIS FutureDatedAbstractType)."""
         text = self.body.get("ExecutionDateTime")
-        return parse_datetime(text) if isinstance(text, str) else None
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            return parse_datetime(text)
+        except ValueError as exc:  # schema-valid but beyond what any clock represents (S3 would refuse it anyway)
+            raise ServiceRequestRejected(Check.FUTURE_DATED, f"ExecutionDateTime: {exc} (SEC H3.12)") from None
 
     @property
     def relevant_time(self) -> datetime:

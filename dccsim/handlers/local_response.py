@@ -16,7 +16,7 @@ What a returned item does, by kind:
 * a CS14 Alert: kept as the CHF's latest CS14 (the DCC's Device Log record); each Meter or Type 1 Device the CHF
   Device Log shows joined, and that is 'whitelisted', becomes 'installed not commissioned' (AC 4.4, as on the N24
   path of AD 3.8.109.4(a)).
-* a GCS62 Alert: kept in the request log only (the SMI holds no GPF Device Log).
+* a GCS62 Alert: stored per GPF for Replace Communications Hub (``dccsim.gpf_device_log``).
 """
 
 from __future__ import annotations
@@ -112,8 +112,15 @@ class ReturnLocalCommandResponse(NonDeviceHandler):
 
     @staticmethod
     def _alert(ctx: Ctx, data: dict) -> Outcome:
+        if data["alert_code"] == DeviceAlert.GPF_DEVICE_LOG_CHANGED:
+            from dccsim.gpf_device_log import keep_gcs62
+
+            stored = keep_gcs62(ctx.session, data["device_id"], parse_datetime(data["at"]),
+                                list(data.get("device_log") or []), received_via=ctx.request_id or "SRV 8.13")
+            return Outcome(detail=f"GCS62 from {data['device_id']} " + ("stored for Replace Communications Hub"
+                                                                          if stored else "older than the one held"))
         if data["alert_code"] != DeviceAlert.CHF_DEVICE_LOG_CHANGED:
-            return Outcome(detail=f"GCS62 from {data['device_id']} recorded")
+            return Outcome(detail=f"Device Alert {data['alert_code']:04X} from {data['device_id']} recorded")
         inv = ctx.inventory
         chf_id = data["device_id"]
         raised_at = parse_datetime(data["at"])

@@ -26,7 +26,7 @@ from dccflow.scenarios.runner import run_scenario
 from dccflow.security.pki import KeyUsageKind, entity_id_of
 from dccsim.inventory import Inventory
 from dccsim.models import RequestLogEntry
-from dccsim.post_commissioning import RESTRICTED_CODE, incomplete_steps
+from dccsim.post_commissioning import incomplete_steps
 from devices.anchors import RESOLVER
 from devices.models import DeviceKeyPair
 
@@ -145,21 +145,16 @@ async def test_post_commissioning_steps_on_a_commissioned_esme(stack):
     assert incomplete(rt, esme) == []
 
 
-async def test_the_14_day_restriction(stack):
+async def test_the_dcc_does_not_refuse_after_14_days_but_records_what_is_missing(stack):
+    """AC 5.13 binds the Supplier ("shall not send"); the DCC has no refusal for it (AB 6.1), it records the Post
+    Commissioning Information (AC 5.4) that the audit judges the Supplier by."""
     await commissioned(stack)
     esme = IDS.esme_id
     await stack.env.sleep(timedelta(days=15))
     mpxn = IDS.mpan
-    reason = await rejected(stack, ELEC, "6.20.1", esme, RESTRICTED_CODE, import_mpan=mpxn)
-    assert "post-commissioning" in reason and "14 days" in reason
-    # completing the steps stays open (AC 5.13(i))
-    await regenerate_keys_and_store_certificate(stack, esme)
-    await rejected(stack, ELEC, "6.20.1", esme, RESTRICTED_CODE, import_mpan=mpxn)
-    assert (await send(stack, ED, "6.15.1", esme, remote_party_role="NetworkOperator",
-                       certificate_of=ED)).response_code == "I0"
-    assert (await send(stack, ELEC, "6.15.1", esme, remote_party_role="Supplier",
-                       certificate_of=ELEC)).response_code == "I0"
     assert (await send(stack, ELEC, "6.20.1", esme, import_mpan=mpxn)).response_code == "I0"
+    assert incomplete(stack.runtime, esme) == ["keys_regenerated", "device_certificate_stored",
+                                               "organisation_certificate_replaced"]
 
 
 def test_gpf_and_gsme_steps_are_by_device_type():

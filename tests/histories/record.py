@@ -41,7 +41,7 @@ async def main() -> None:
     for name, (scenario, faults) in CASES.items():
         if (HERE / f"{name}.json").exists() and "--all" not in sys.argv:
             continue
-        env = await start_time_skipping()
+        env = await start_time_skipping(encrypt_secrets=False)  # fixtures readable by any key
         try:
             await register_search_attributes(env.client)
             with tempfile.TemporaryDirectory() as tmp:

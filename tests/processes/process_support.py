@@ -27,12 +27,34 @@ def run_messages(engine) -> list[bytes]:
     return messages
 
 
-def assert_valid_and_signed(messages: list[bytes]) -> None:
+def assert_valid_and_signed(messages: list[bytes], smki=None) -> None:
+    """Each message validates against DUIS 5.4 and is signed; given the run's SMKI repository, each signature also
+    verifies, with the signer's certificate, in two implementations dccflow did not write: signxml and DCC's own
+    signing tool (``tests/interop_tools.py``)."""
     schema = duis_schema()
     for xml in messages:
         doc = etree.fromstring(xml)
         assert schema.validate(doc), schema.error_log
         assert doc.find(DS_SIGNATURE) is not None
+    if smki is not None:
+        assert_verified_independently(messages, smki.find)
+
+
+def assert_verified_independently(messages: list[bytes], find_certificate) -> None:
+    from interop_tools import dcc_signing_tool, signxml_verify
+
+    from dccflow.security.xmldsig import signer_identity
+
+    signed = []
+    for xml in messages:
+        cert = find_certificate(*signer_identity(etree.fromstring(xml)))
+        assert cert is not None, xml[:300]
+        signxml_verify(xml, cert)
+        signed.append((xml, cert))
+    results = dcc_signing_tool().validate(signed)
+    refused = [(xml[:200], result) for (xml, _), result in zip(signed, results, strict=True)
+               if not result.signature_verified]
+    assert not refused, refused
 
 
 async def late_install_report(stack, delay: timedelta = timedelta(days=9)):

@@ -123,13 +123,13 @@ async def test_every_duis_message_is_schema_valid_and_signed(stack):
     assert len(local_commands) == 5
     messages = run_messages(stack.runtime.engine)
     assert len(messages) > 40
-    assert_valid_and_signed(messages)
+    assert_valid_and_signed(messages, stack.runtime.smki)
 
 
 async def test_no_wan_ends_after_the_wait_limit_with_devices_installed_not_commissioned(stack):
     report = await run_scenario(stack.client, "install-and-leave-no-wan")
     assert (report.result, report.end) == ("failed", "end_no_sm_wan")
-    assert not report.expected_end_reached
+    assert report.expected_end_reached and report.differences == []  # the failure branch the scenario is for
     assert set(_statuses(report).values()) == {"installed not commissioned"}
     fitted = _event(report, "install_communications_hub").at
     assert _event(report, "end_no_sm_wan").at - fitted >= timedelta(days=90)
@@ -166,7 +166,7 @@ async def test_late_install_no_sm_wan_report_breaches_the_three_working_day_obli
 
 def test_cli_runs_the_no_wan_scenario_into_its_failure_branch(tmp_path):
     result = CliRunner().invoke(app, ["run", "install-and-leave-no-wan", "--json", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output  # the scenario exists to show this failure branch: it succeeds
     report = json.loads(result.stdout)
     assert report["workflow_id"].startswith("install-leave-")
     assert (report["result"], report["end"]) == ("failed", "end_no_sm_wan")
@@ -279,7 +279,7 @@ async def test_dual_fuel_gas_joined_locally_then_gsme_and_gpf_commissioned_after
     # every DUIS message of the run: schema-valid and signed
     messages = run_messages(stack.runtime.engine)
     assert len(messages) > 50
-    assert_valid_and_signed(messages)
+    assert_valid_and_signed(messages, stack.runtime.smki)
 
 
 async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):
@@ -313,7 +313,8 @@ async def test_handover_and_krp_for_local_delivery_before_the_joins(stack):
         owners = {t: entity_id_of(RESOLVER.cert(s, stack.runtime.fleet.get(ids[t]).anchors["Supplier"]))
                   for t in ("ESME", "GSME")}
     assert owners == {"ESME": SUPPLIER_ID, "GSME": GAS_SUPPLIER_ID}
-    assert_valid_and_signed(run_messages(stack.runtime.engine))  # local 6.21 / 6.15.1 and their LocalCommands
+    # local 6.21 / 6.15.1 and their LocalCommands
+    assert_valid_and_signed(run_messages(stack.runtime.engine), stack.runtime.smki)
 
 
 def test_cli_runs_the_dual_fuel_scenario_to_its_expected_end(tmp_path):

@@ -17,6 +17,10 @@ def _statuses(report) -> dict[str, str]:
     return {d.device_type: d.smi_status for d in report.devices}
 
 
+def report_device_type(report, device_id: str | None) -> str | None:
+    return next((d.device_type for d in report.devices if d.device_id == device_id), None)
+
+
 def _alerts(report) -> list[tuple[str, str]]:
     return [(a.code, a.recipient) for a in report.dcc_alerts]
 
@@ -32,9 +36,12 @@ async def test_happy_path_commissions_chf_and_esme(stack):
     assert ("N24", "90-B3-D5-1F-30-01-00-00") in _alerts(report)
     assert "N25" not in [c for c, _ in _alerts(report)]
     ids = [e.bpmn_id for e in report.events]
-    assert ids == ["start_installation", "install_communications_hub", "chf_commissioned_by_dcc",
-                   "install_devices", "ch_status_update_install_success", "update_han_device_log",
+    # the ESME is fitted first: it powers the CH (BAD 7.2.1.6.4)
+    assert ids == ["start_installation", "install_electricity_smart_meter", "install_communications_hub",
+                   "chf_commissioned_by_dcc", "ch_status_update_install_success", "update_han_device_log",
                    "n24_whitelist_update_successful", "commission_device", "set_import_mpxn", "end_sms_enrolled"]
+    fitted = next(e for e in report.events if e.bpmn_id == "install_electricity_smart_meter")
+    assert report_device_type(report, fitted.device_id) == "ESME"
     # the 5-Working-Day obligation for SRV 8.14.1 was met (BAD 7.2.1.6.6)
     (ob,) = report.obligations
     assert ob.met and ob.actual <= ob.due
@@ -64,7 +71,7 @@ async def test_every_duis_message_is_schema_valid_and_signed(stack):
     assert len(received) >= 7  # 4 Service Responses, N16, N24, device alert 0x8183
     messages = run_messages(stack.runtime.engine)
     assert set(sent + received) <= set(messages)
-    assert_valid_and_signed(messages)
+    assert_valid_and_signed(messages, stack.runtime.smki)
 
 
 async def test_join_timeout_sends_n25_and_ends_in_failure_branch(stack):

@@ -92,7 +92,7 @@ async def test_ppmid_and_ihd_join_electricity_and_gas(stack):
     # the PPMID's device log holds the ESME and the GSME, both joined
     log = {e["device_id"]: e["joined"] for e in stack.runtime.fleet.get(ids["PPMID"]).device_log}
     assert log == {ids["ESME"]: True, ids["GSME"]: True}
-    assert_valid_and_signed(run_messages(stack.runtime.engine))  # the Join Service traffic too
+    assert_valid_and_signed(run_messages(stack.runtime.engine), stack.runtime.smki)  # the Join Service traffic too
 
 
 async def test_join_timeout_of_one_device_leaves_the_others_joined(stack):
@@ -140,4 +140,5 @@ async def test_handover_and_krp_before_commissioning(stack):
     assert _cell_owner(stack, ids["GSME"]) == GAS
     assert _statuses(report) == {"CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
                                  "GSME": "commissioned"}
-    assert_valid_and_signed(run_messages(stack.runtime.engine))  # 6.21 and 6.15.1 (Pre-Command round trip)
+    # 6.21 and 6.15.1 (Pre-Command round trip)
+    assert_valid_and_signed(run_messages(stack.runtime.engine), stack.runtime.smki)

@@ -160,8 +160,8 @@ async def test_post_commissioning_met_on_day_2(stack):
     assert timedelta(days=7) <= v.due - commissioned < timedelta(days=7, minutes=1)
     assert timedelta(days=2) <= v.actual - commissioned < timedelta(days=3)
     assert _verdicts(report, "pc-information")[0].verdict == "met"  # the DCC recorded each step (AC 5.4)
-    assert _verdicts(report, "dcc-14-day-restriction")[0].verdict == "not applicable"
-    assert _verdicts(report, "supplier-restriction")[0].verdict == "not applicable"
+    (restriction,) = _verdicts(report, "supplier-restriction")  # steps done in 7 days: AC 5.13(a) never applied
+    assert (restriction.verdict, restriction.device_id) == ("not applicable", esme)
 
 
 async def test_post_commissioning_missed_is_breached_and_restricted(stack):
@@ -171,12 +171,12 @@ async def test_post_commissioning_missed_is_breached_and_restricted(stack):
     (v,) = _verdicts(report, "device-post-commissioning")
     assert (v.verdict, v.device_id, v.actual) == ("breached", esme, None)
     assert timedelta(days=7) <= v.due - commissioned < timedelta(days=7, minutes=1)
-    (dcc,) = _verdicts(report, "dcc-14-day-restriction")  # the DCC refused the routine request on day 15
-    assert dcc.verdict == "met" and dcc.actor == "DCC" and "E3" in dcc.detail
-    assert timedelta(days=14) - timedelta(minutes=1) < dcc.due - commissioned <= timedelta(days=14)
-    assert dcc.actual - commissioned >= timedelta(days=15)
-    (supplier,) = _verdicts(report, "supplier-restriction")  # …which the Supplier should not have sent (AC 5.13)
+    # the routine request of day 15, which the Supplier should not have sent (AC 5.13(a): restricted from day 7)
+    (supplier,) = _verdicts(report, "supplier-restriction")
     assert supplier.verdict == "breached" and supplier.ref == "SEC Appendix AC 5.13" and "6.20.1" in supplier.detail
+    assert timedelta(days=7) - timedelta(minutes=1) < supplier.due - commissioned <= timedelta(days=7)
+    assert supplier.actual - commissioned >= timedelta(days=15)
+    assert not _verdicts(report, "dcc-14-day-restriction")  # the DCC has no such duty (AC 5.13 binds the Supplier)
 
 
 async def test_han_device_joins_are_audited_through_their_refs(stack):

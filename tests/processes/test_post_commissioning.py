@@ -27,7 +27,7 @@ async def test_steps_done_on_day_2_meet_the_obligation(stack):
     assert seven_day.due - commissioned == timedelta(days=7)
 
 
-async def test_steps_never_done_breach_on_day_7_and_restrict_on_day_15(stack):
+async def test_steps_never_done_breach_on_day_7_and_the_supplier_breaches_ac_5_13_on_day_15(stack):
     report = await run_scenario(stack.client, "post-commissioning-missed")
     assert report.expected_end_reached
     (pc,) = report.post_commissioning
@@ -35,8 +35,11 @@ async def test_steps_never_done_breach_on_day_7_and_restrict_on_day_15(stack):
     commissioned = _at(report, "commission_device")
     assert timedelta(days=7) <= _at(report, "post_commissioning_overdue") - commissioned < timedelta(days=8)
     assert timedelta(days=14) <= _at(report, "restricted_after_14_days") - commissioned < timedelta(days=15)
-    refused = next(e for e in report.events if e.bpmn_id == "routine_request_refused")
-    assert refused.at - commissioned >= timedelta(days=15)
-    assert "E3" in refused.detail and "BAD 7.2.3.5.7" in refused.detail
+    # the DCC does not refuse it (AC 5.13 binds the Supplier: "shall not send"); the audit judges the Supplier
+    sent = next(e for e in report.events if e.bpmn_id == "routine_request_accepted")
+    assert sent.at - commissioned >= timedelta(days=15)
+    assert "routine_request_refused" not in [e.bpmn_id for e in report.events]
+    (breach,) = [v for v in report.regulation if v.obligation == "supplier-restriction"]
+    assert breach.verdict == "breached" and "SRV 6.20.1" in breach.detail and "accepted" in breach.detail
     seven_day = next(o for o in report.obligations if "7 days" in o.obligation)
     assert not seven_day.met and seven_day.actual is None

@@ -107,7 +107,7 @@ def _subject(entry: RequestLogEntry) -> tuple[str, str, str]:
 
 
 async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(tmp_path: Path):
-    env = await start_time_skipping()
+    env = await start_time_skipping(data_dir=tmp_path)  # the codec key the worker subprocess reads too
     first = None
     try:
         await register_search_attributes(env.client)

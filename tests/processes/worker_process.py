@@ -23,7 +23,7 @@ from dccflow.runtime import Runtime  # noqa: E402
 
 
 async def main(address: str, data_dir: str) -> None:
-    client = await connect(address)
+    client = await connect(address, data_dir=Path(data_dir), create_key=True)  # the test's codec key
     runtime = Runtime(Settings(data_dir=Path(data_dir)), client)
     async with contextlib.AsyncExitStack() as stack:
         for worker in runtime.workers(max_cached_workflows=0):

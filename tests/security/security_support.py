@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography import x509
 from lxml import etree
 
+from dccflow.duis.schema import shared_dir
 from dccflow.security import (
     Credential,
     KeyUsageKind,
@@ -20,8 +21,9 @@ from dccflow.security import (
     normalise_name,
 )
 
-SAMPLES_DIR = Path("/work/shared/duis/samples")
-SCHEMA_PATH = Path("/work/shared/duis/schema/duis-5.4.xsd")
+SHARED_DIR = shared_dir()  # beside the checkout, or $DCCFLOW_SHARED_DIR
+SAMPLES_DIR = SHARED_DIR / "duis" / "samples"
+SCHEMA_PATH = SHARED_DIR / "duis" / "schema" / "duis-5.4.xsd"
 SAMPLE_FILES = sorted(SAMPLES_DIR.glob("*.XML"))
 NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)
 SUPPLIER_ID = "90-B3-D5-1F-30-01-00-00"

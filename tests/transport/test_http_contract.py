@@ -4,6 +4,7 @@ loopback-socket runs are in test_http_end_to_end.py)."""
 from __future__ import annotations
 
 import socket
+from datetime import datetime
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from dccflow.duis.responses import build_service_response
 from dccflow.parties import DCC_ID
 from dccflow.security.xmldsig import sign
 from dccsim.endpoints import DeliveryFailed, HttpDelivery, UserEndpointRegistry
-from dccsim.http_api import SERVICE_REQUEST_PATH, SIM_TIME_HEADER, create_dcc_app
+from dccsim.http_api import SERVICE_REQUEST_PATH, SimClock, create_dcc_app
 from dccsim.models import RequestLogEntry
 
 XML = {"Content-Type": "application/xml"}
@@ -47,11 +48,13 @@ async def test_oversize_request_is_refused_before_parsing(stack):
 
 
 async def test_unreadable_requests_are_told_why(stack):
-    async with _client(create_dcc_app(stack.runtime.dcc)) as http:
+    clock = SimClock()
+    xml = ch_install_success(stack.runtime, 1)
+    async with _client(create_dcc_app(stack.runtime.dcc, sim_clock=clock)) as http:
         malformed = await http.post(SERVICE_REQUEST_PATH, content=b"<sr:Request", headers=XML)
         wrong_type = await http.post(SERVICE_REQUEST_PATH, content=b"{}", headers={"Content-Type": "application/json"})
-        naive_time = await http.post(SERVICE_REQUEST_PATH, content=ch_install_success(stack.runtime, 1),
-                                     headers={**XML, SIM_TIME_HEADER: "2025-03-04T10:30:00"})
+        naive_time = await http.post(SERVICE_REQUEST_PATH, content=xml,
+                                     headers={**XML, **clock.stamp(datetime(2025, 3, 4, 10, 30), xml)})
     # no RequestID to answer to: no DUIS Response can be formed, the code comes as a problem document
     assert malformed.status_code == 400
     assert malformed.json()["responseCode"] == "E1"
@@ -103,7 +106,9 @@ async def test_transport_gives_the_same_reply_as_the_dcc_in_process(stack):
     rt = stack.runtime
     put_chf_on_smi(rt)
     first, replay = ch_install_success(rt, 5), ch_install_success(rt, 4)  # 4: counter not above 5
-    async with HttpTransport("http://dcc.test", client=_client(create_dcc_app(rt.dcc))) as transport:
+    clock = SimClock()  # the DCC takes both at AT, as the in-process one does
+    async with HttpTransport("http://dcc.test", client=_client(create_dcc_app(rt.dcc, sim_clock=clock)),
+                             sim_clock=clock) as transport:
         accepted_direct = await rt.dcc.submit(first, AT)
         accepted = await transport.submit(first, AT)
         rejected_direct = await rt.dcc.submit(replay, AT)

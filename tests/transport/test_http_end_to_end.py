@@ -17,7 +17,7 @@ from dccflow.scenarios.runner import run_scenario
 from dccflow.security.pki import entity_id_of
 from dccflow.security.xmldsig import verify
 from dccsim.endpoints import HttpDelivery
-from dccsim.http_api import REASON_HEADER, SERVICE_REQUEST_PATH, SIM_TIME_HEADER
+from dccsim.http_api import REASON_HEADER, SERVICE_REQUEST_PATH
 from dccsim.models import DeliveredMessage, RequestLogEntry
 
 XML = {"Content-Type": "application/xml"}
@@ -85,17 +85,15 @@ async def test_bad_signature_gets_no_duis_answer(http_stack):
 
 
 async def test_non_device_request_is_answered_at_the_simulation_time(http_stack):
+    """The stack's own sender tells its DCC the simulation's time (an authenticated X-Dccflow-Sim-Time)."""
     rt = http_stack.runtime
     put_chf_on_smi(rt)
-    async with httpx.AsyncClient(base_url=http_stack.dcc_url) as http:
-        reply = await http.post(SERVICE_REQUEST_PATH, content=ch_install_success(rt, 7),
-                                headers={**XML, SIM_TIME_HEADER: AT.isoformat()})
-    assert reply.status_code == 200
+    reply = await rt.http.transport.submit(ch_install_success(rt, 7), AT)
+    assert (reply.outcome, reply.code) == ("accepted", "I0")
     request_id = f"{SUPPLIER_ID}:{DCC_ID}:7"
-    if reply.content:  # Non-Device: no acknowledgement (AB 16.1(a)); the reply, if any, is the Service Response
-        answer = parse_response(reply.content)
-        assert (answer.request_id, answer.response_code) == (request_id, "I0")
-        assert answer.at == AT
+    answer = parse_response(reply.xml)  # Non-Device: no acknowledgement (AB 16.1(a)): the Service Response
+    assert (answer.request_id, answer.response_code) == (request_id, "I0")
+    assert answer.at == AT
     with session_scope(rt.engine) as s:
         logged = s.get(RequestLogEntry, request_id)
     assert logged.received_at.replace(tzinfo=AT.tzinfo) == AT  # the simulation clock, not the wall clock

@@ -1,0 +1,149 @@
+"""Checks made before dccflow uses a Temporal server, so a user gets one line naming the problem (exit 2)
+instead of a traceback or a run that waits forever:
+
+* :func:`connect_to` — the server at ``--address`` answers (else: which address, and why not);
+* :func:`wait_for_workers` — dccflow's workers poll its task queues on that server (else nothing would ever run
+  the scenario; Temporal would keep it queued);
+* :func:`check_ports_free` — the ports ``dccflow up`` is about to serve on are free (else a second ``dccflow up``
+  would find the first one's server); :func:`check_server_is_ours` — the server that answers on the port is the
+  child process this command started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE
+
+#: the task queues a scenario needs served: the User side, the simulated DCC, the simulated fleet
+TASK_QUEUES = (USER_TASK_QUEUE, DCC_TASK_QUEUE, DEVICE_TASK_QUEUE)
+#: a poller seen less recently than this is a worker that has gone (a long poll lasts about a minute)
+POLLER_FRESH = timedelta(minutes=2)
+
+
+class ServerProblem(RuntimeError):
+    """The Temporal server cannot be used as asked; the message says why, in one line."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The readable part of the SDK's connection error ('Connection refused', 'Name or service not known')."""
+    text = str(exc)
+    found = re.findall(r'(?:message|error): "([^"]+)"', text)
+    return found[-1] if found else " ".join(text.split())
+
+
+async def connect_to(address: str, namespace: str = "default", timeout: float = 15) -> Client:
+    from dccflow.embedded import connect
+
+    try:
+        return await asyncio.wait_for(connect(address, namespace), timeout)
+    except TimeoutError:
+        raise ServerProblem(f"cannot reach a Temporal server at {address}: no answer within {timeout:g} s") from None
+    except Exception as exc:  # noqa: BLE001 - the SDK raises RuntimeError/ValueError with a long Rust chain
+        raise ServerProblem(f"cannot reach a Temporal server at {address}: {_reason(exc)}") from None
+
+
+async def queues_without_workers(client: Client, queues: Iterable[str] = TASK_QUEUES) -> list[str]:
+    """The task queues among ``queues`` that no live worker polls for workflow tasks."""
+    missing = []
+    now = datetime.now(UTC)
+    for name in queues:
+        reply = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=name),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+        live = [p for p in reply.pollers
+                if not p.HasField("last_access_time") or now - p.last_access_time.ToDatetime(UTC) < POLLER_FRESH]
+        if not live:
+            missing.append(name)
+    return missing
+
+
+async def wait_for_workers(client: Client, address: str, timeout: float = 10, interval: float = 0.5) -> None:
+    """Wait up to ``timeout`` seconds until dccflow's workers poll every task queue at ``address``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            missing = await queues_without_workers(client)
+        except Exception as exc:  # noqa: BLE001 - an RPCError from the server: say so in one line
+            raise ServerProblem(f"the Temporal server at {address} cannot describe dccflow's task queues: "
+                                f"{_reason(exc)}") from None
+        if not missing:
+            return
+        if time.monotonic() >= deadline:
+            raise ServerProblem(
+                f"no dccflow workers poll task queue {', '.join(missing)} on the Temporal server at {address} "
+                f"(waited {timeout:g} s): start them with `dccflow up` or `python worker.py` against that server")
+        await asyncio.sleep(interval)
+
+
+def check_ports_free(ports: Iterable[tuple[str, int]], host: str = "127.0.0.1") -> None:
+    """Each ``(what, port)`` can be bound on ``host`` now (port 0: any free port, not checked)."""
+    for what, port in ports:
+        if not port:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: a TIME_WAIT port is free
+            try:
+                s.bind((host, port))
+            except (OSError, OverflowError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise ServerProblem(f"port {port} on {host} ({what}) is in use or not available: {reason}; "
+                                    f"stop what holds it or choose another port") from None
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Inodes of the sockets listening on TCP ``port`` (Linux ``/proc/net``); None where that cannot be read."""
+    found: set[str] = set()
+    readable = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        readable = True
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found if readable else None
+
+
+def _children_listening(port: int) -> list[int] | None:
+    """This process's child processes holding a socket that listens on ``port``; None where that cannot be told."""
+    inodes = _listening_inodes(port)
+    if inodes is None:
+        return None
+    me, owners = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            fds = stat.parent / "fd"
+            links = {os.readlink(fds / fd) for fd in os.listdir(fds)}
+        except (OSError, ValueError, IndexError):
+            continue
+        if any(f"socket:[{inode}]" in links for inode in inodes):
+            owners.append(int(stat.parent.name))
+    return owners
+
+
+def check_server_is_ours(port: int, what: str = "Temporal frontend (gRPC)") -> None:
+    """The server answering on ``port`` is a child process this process started: never attach workers to a server
+    another command started (a second ``dccflow up`` whose own server died on 'address already in use')."""
+    owners = _children_listening(port)
+    if owners is not None and not owners:
+        raise ServerProblem(f"port {port} on 127.0.0.1 ({what}) is served by another process, not by the Temporal "
+                            f"server this command started (it did not start: port in use?)")

@@ -1,0 +1,113 @@
+"""What a scenario run is judged by: the scenario's declared expectation against what the run showed.
+
+A catalogued scenario declares its expected end (the BPMN end event, and whether that is the process completing
+or one of its failure branches), the SMI statuses it leaves, the steps it must show, and what else it demonstrates
+(obligation verdicts of the audit, Post Commissioning outcomes, HAN devices reported not joined). A run that meets
+every part exits 0, a failure branch included when that branch is what the scenario is for; a run that misses any
+part exits 1 and each miss is listed, expected against actual.
+
+A run with faults added on the command line (``--fault``) is no longer the catalogued scenario: its only rule is
+that the process completes (a documented failure branch is exit 1).
+
+Pure functions of their inputs: the scenario workflow calls :func:`judge` (deterministic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from dccflow.scenarios.catalogue import Scenario
+
+
+class Difference(BaseModel, frozen=True):
+    """One part of the expectation the run did not meet."""
+
+    what: str
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: expected {self.expected}, got {self.actual}"
+
+
+class RunFacts(BaseModel, frozen=True):
+    """What a finished scenario run showed, as the judge needs it."""
+
+    result: str  # completed / failed
+    end: str  # the BPMN end event reached
+    statuses: dict[str, str | None]  # Device Type → SMI status
+    event_ids: frozenset[str]  # BPMN ids of the steps recorded
+    #: obligation id of the audit register → the verdicts of its rows
+    verdicts: dict[str, tuple[str, ...]] = {}
+    post_commissioning: frozenset[str] = frozenset()  # outcomes of the Post Commissioning children
+    not_joined: tuple[str, ...] = ()  # Device Types of HAN devices reported not joined
+
+
+def _verdict(rows: Iterable[str]) -> str:
+    """One word for an obligation's rows: 'breached' if any row is, 'met' if all are, else the distinct verdicts."""
+    rows = list(rows)
+    if not rows:
+        return "not judged"
+    if "breached" in rows:
+        return "breached"
+    if all(v == "met" for v in rows):
+        return "met"
+    return " / ".join(sorted(set(rows)))
+
+
+def judge(scenario: Scenario, facts: RunFacts, faults: Iterable[str] = ()) -> list[Difference]:
+    """Every part of ``scenario``'s expectation that ``facts`` do not meet (empty: the run met it)."""
+    if list(faults):  # an ad hoc fault: the process must complete, nothing more is promised
+        if facts.result != "completed":
+            return [Difference(what="result (run with --fault)", expected="completed",
+                               actual=f"{facts.result} at {facts.end}")]
+        return []
+    differences: list[Difference] = []
+    if facts.end != scenario.expected_end or facts.result != scenario.expected_result:
+        differences.append(Difference(what="end", expected=f"{scenario.expected_end} ({scenario.expected_result})",
+                                      actual=f"{facts.end} ({facts.result})"))
+    for device_type, status in scenario.expected_statuses.items():
+        actual = facts.statuses.get(device_type)
+        if actual != status:
+            differences.append(Difference(what=f"{device_type} SMI status", expected=status,
+                                          actual=actual or "not on the SMI"))
+    missing = [step for step in scenario.expected_events if step not in facts.event_ids]
+    if missing:
+        differences.append(Difference(what="steps", expected=", ".join(scenario.expected_events),
+                                      actual=f"missing {', '.join(missing)}"))
+    for obligation, verdict in scenario.expected_verdicts:
+        actual = _verdict(facts.verdicts.get(obligation, ()))
+        if actual != verdict:
+            differences.append(Difference(what=f"obligation {obligation}", expected=verdict, actual=actual))
+    if scenario.expected_post_commissioning is not None and facts.post_commissioning != {
+            scenario.expected_post_commissioning}:
+        differences.append(Difference(what="Post Commissioning Obligations",
+                                      expected=scenario.expected_post_commissioning,
+                                      actual=", ".join(sorted(facts.post_commissioning)) or "none"))
+    if sorted(facts.not_joined) != sorted(scenario.expected_not_joined):
+        differences.append(Difference(what="HAN devices not joined",
+                                      expected=", ".join(sorted(scenario.expected_not_joined)) or "none",
+                                      actual=", ".join(sorted(facts.not_joined)) or "none"))
+    return differences
+
+
+def verdicts_by_obligation(regulation: Iterable) -> dict[str, tuple[str, ...]]:
+    """The audit's rows (``dccflow.audit.Verdict``) as obligation id → its rows' verdicts."""
+    table: dict[str, list[str]] = {}
+    for row in regulation:
+        table.setdefault(row.obligation, []).append(row.verdict)
+    return {obligation: tuple(verdicts) for obligation, verdicts in table.items()}
+
+
+def describe(scenario: Scenario) -> str:
+    """The expectation in one line, for ``dccflow scenarios``."""
+    branch = "" if scenario.expected_result == "completed" else " (failure branch)"
+    parts = [f"ends {scenario.expected_end}{branch}"]
+    parts += [f"{obligation} {verdict}" for obligation, verdict in scenario.expected_verdicts]
+    if scenario.expected_post_commissioning:
+        parts.append(f"post-commissioning {scenario.expected_post_commissioning}")
+    if scenario.expected_not_joined:
+        parts.append(f"not joined: {', '.join(scenario.expected_not_joined)}")
+    return "; ".join(parts)

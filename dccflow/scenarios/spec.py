@@ -1,0 +1,362 @@
+"""A scenario file, as pydantic models: who is who (``parties``), the premises (or a ``fleet`` of them built from a
+template), a ``timeline`` of steps at durations from the start (each a BAD process started by its actor, or an
+event of the world) and what the run must show (``expect``).
+
+The models check each value's shape; ``dccflow.scenarios.loader`` reads the YAML, keeps each value's line and
+column, and adds the checks that need the whole file (a step naming a device the premises lacks, a step earlier
+than the one before it, a fault that does not exist or does not apply to that device). The published JSON
+Schema (``scenario.schema.json`` beside this module) is :func:`json_schema`; ``dccflow scenario schema`` prints it.
+
+The processes a step can start are data (:data:`PROCESSES`): each with its BAD section, the actors who may start
+it and the model of its parameters (``with:``). A process the BAD has and dccflow does not run yet is in
+:data:`PLANNED`, so a file naming it is told so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    WithJsonSchema,
+)
+
+from dccflow.domain.alerts import DccAlert
+from dccflow.domain.devices import DeviceType
+from dccflow.domain.roles import RemotePartyRole, UserRole
+from dccflow.domain.smi import SmiStatus
+from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
+from dccflow.scenarios.durations import PATTERN, USAGE, Duration, parse_duration
+
+SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
+SCHEMA_ID = "urn:dccflow:scenario"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
+
+
+#: a duration from the scenario's start (``dccflow.scenarios.durations``): ``0``, ``3 working days``, ``30 days``
+At = Annotated[
+    Duration,
+    BeforeValidator(parse_duration),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"anyOf": [{"const": 0}, {"type": "string", "pattern": PATTERN}],
+                    "description": f"a duration from the start: {USAGE}"}),
+]
+#: a device's name in the premises (the file's own, e.g. ``esme``, ``meter-1``)
+DeviceName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+#: a fault as ``dccflow fleet faults`` lists it: NAME[:PARAM], checked against ``devices.faults``
+FaultText = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*(:.+)?$", description="NAME[:PARAM], e.g. wan-after:3")]
+#: who takes part, by the User Role they act in (the simulator's Parties, ``dccflow.parties``)
+RoleName = Literal["import_supplier", "gas_supplier", "electricity_distributor", "gas_transporter"]
+ROLES: dict[str, UserRole] = {"import_supplier": UserRole.IMPORT_SUPPLIER, "gas_supplier": UserRole.GAS_SUPPLIER,
+                              "electricity_distributor": UserRole.ELECTRICITY_DISTRIBUTOR,
+                              "gas_transporter": UserRole.GAS_TRANSPORTER}
+#: a Service Reference Variant, e.g. ``6.20.1`` (a number in YAML is taken as its text)
+Srv = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v),
+                Field(pattern=r"^\d{1,2}\.\d{1,2}(\.\d{1,2})?$")]
+ResponseCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,4}$", description="a DUIS response code, e.g. E5")]
+
+
+class Parties(_Strict):
+    """Which of the simulator's Parties (``dccflow.parties``, by key) acts in each User Role."""
+
+    import_supplier: str = SUPPLIER.key
+    gas_supplier: str = SUPPLIER.key
+    electricity_distributor: str = ELECTRICITY_DISTRIBUTOR.key
+    gas_transporter: str = GAS_TRANSPORTER.key
+
+
+#: Device Types a premises may hold: the DUIS ones, and the installer's hand-held terminal (a Type 2 Device on
+#: the SMI, which the simulation gives the premises' CAD id; BAD 7.2.2.6.2)
+DeviceKind = Literal[tuple(t.value for t in DeviceType) + ("HHT",)]  # type: ignore[valid-type]
+CellName = Literal[tuple(r.value for r in RemotePartyRole)]  # type: ignore[valid-type]
+AlertCode = Literal[tuple(a.value for a in DccAlert)]  # type: ignore[valid-type]
+StatusName = Literal[tuple(s.value for s in SmiStatus)]  # type: ignore[valid-type]
+
+
+class DeviceSpec(_Strict):
+    type: DeviceKind
+    supplier_cell: Literal["DCC", "other-mpid"] | None = None
+    """Whose certificate the procurer put in the Supplier cell (BAD 7.2.1.5 Table 4): ``DCC`` (a DCC Access Control
+    Broker certificate, option (b)) or ``other-mpid`` (the Supplier's other MPID's, BAD 7.2.1.6.9); absent: the
+    Supplier's own (option (a))."""
+    faults: list[FaultText] = []
+    """Faults the device has from the start, NAME[:PARAM] (``dccflow fleet faults``)."""
+
+
+class Premises(_Strict):
+    """One premises: its devices by the names the rest of the file uses. The fuels follow from the meters: an
+    ESME is electricity, a GSME gas (a GSME without an ESME: a gas-only premises, its CH on a hot-shoe)."""
+
+    devices: dict[DeviceName, DeviceSpec] = Field(min_length=1)
+
+
+class FleetFault(_Strict):
+    device: DeviceName
+    fault: FaultText
+    rate: float = Field(default=1.0, ge=0, le=1)
+    """The share of the premises whose ``device`` has the fault (drawn from the seed)."""
+
+
+class Fleet(_Strict):
+    """``count`` premises built from ``template`` with the seed's deterministic ids (``dccflow fleet create``)."""
+
+    count: int = Field(ge=1, le=2**20)
+    seed: int = 1
+    template: Premises
+    faults: list[FleetFault] = []
+
+
+# ---- the processes a step can start ------------------------------------------------------------------------
+
+class InstallCommissionParams(_Strict):
+    pass
+
+
+class InstallAndLeaveParams(_Strict):
+    wan_wait_limit: At = Duration(count=90, unit="days")
+    """How long the Supplier waits for the SM WAN before ending at ``end_no_sm_wan`` (a decision: the BAD is silent)."""
+
+
+class PostCommissioningParams(_Strict):
+    steps: Literal["done", "never"] = "done"
+    """``done``: the Supplier carries out the BAD 7.2.3 steps at the step's time; ``never``: it never does (the AC 5.2
+    period still runs from commissioning)."""
+
+
+class ServiceRequestParams(_Strict):
+    """One Service Request outside any process (e.g. a routine request, to see the DCC's restriction)."""
+
+    srv: Srv
+    device: DeviceName | None = None
+    params: dict[str, Any] = {}
+
+
+class ProcessInfo(BaseModel, frozen=True):
+    name: str
+    bad: str
+    title: str
+    actors: tuple[str, ...]
+    """Who may start it (the first is the default actor)."""
+    params: type[BaseModel] | None = None
+
+
+_SUPPLIERS = ("import_supplier", "gas_supplier")
+PROCESSES: dict[str, ProcessInfo] = {p.name: p for p in (
+    ProcessInfo(name="install_commission", bad="BAD 7.2.1", title="Install and Commission", actors=_SUPPLIERS,
+                params=InstallCommissionParams),
+    ProcessInfo(name="install_and_leave", bad="BAD 7.2.2", title="Install and Leave", actors=_SUPPLIERS,
+                params=InstallAndLeaveParams),
+    ProcessInfo(name="post_commissioning", bad="BAD 7.2.3", title="Post Commissioning Obligations",
+                actors=_SUPPLIERS, params=PostCommissioningParams),
+    ProcessInfo(name="service_request", bad="BAD 7.8.4", title="a single Service Request", actors=tuple(ROLES),
+                params=ServiceRequestParams),
+)}
+#: processes of the BAD a step will start once dccflow runs them (a file naming one is told it is not yet there)
+PLANNED: dict[str, ProcessInfo] = {p.name: p for p in (
+    ProcessInfo(name="change_of_supplier", bad="BAD 7.7.1", title="Transitional Change of Supplier",
+                actors=_SUPPLIERS),
+    ProcessInfo(name="replace_communications_hub", bad="BAD 7.6.1", title="Replace Communications Hub",
+                actors=_SUPPLIERS),
+    ProcessInfo(name="decommission", bad="BAD 7.6.2", title="Remove and Decommission Device", actors=_SUPPLIERS),
+    ProcessInfo(name="firmware_upgrade", bad="BAD 7.5.3", title="Manage Firmware", actors=_SUPPLIERS),
+    ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery", actors=_SUPPLIERS),
+)}
+
+
+class _StepBase(_Strict):
+    at: At
+    """When, from the scenario's start; never before the step above it."""
+    id: str | None = None
+    """The step's name in ``expect.processes`` (default: the process name)."""
+
+
+def _process_step(name: str, params: type[BaseModel]) -> type[_StepBase]:
+    """The model of a step starting ``name``: ``process``, ``actor`` and its ``with:`` parameters."""
+    info = PROCESSES[name]
+    annotations = {"process": Literal[name], "actor": RoleName | None, "with_": params}
+    namespace = {"__annotations__": annotations, "__doc__": f"Start {info.title} ({info.bad}).", "__module__": __name__,
+                 "actor": Field(default=None, description=f"who starts it (default: {info.actors[0]})"),
+                 "with_": Field(default_factory=params, alias="with", description="the process's parameters")}
+    return type(f"{''.join(p.title() for p in name.split('_'))}Step", (_StepBase,), namespace)
+
+
+_PROCESS_STEPS = [_process_step(p.name, p.params) for p in PROCESSES.values()]
+ProcessStep = Annotated[Union[tuple(_PROCESS_STEPS)], Field(discriminator="process")]  # noqa: UP007
+
+
+# ---- events of the world --------------------------------------------------------------------------------
+
+class RegistrationDataChange(_StepBase):
+    """Registration Data of the premises' MPAN (electricity) or MPRN (gas) change: a new Supplier or Network
+    Operator (by party key)."""
+
+    event: Literal["registration_data_change"]
+    fuel: Literal["electricity", "gas"]
+    supplier: str | None = None
+    network_operator: str | None = None
+
+
+class FaultOn(_StepBase):
+    """A fault starts on a device (``dccflow fleet faults``)."""
+
+    event: Literal["fault_on"]
+    device: DeviceName
+    fault: FaultText
+
+
+class FaultOff(_StepBase):
+    event: Literal["fault_off"]
+    device: DeviceName
+    fault: FaultText
+
+
+class ChOffWan(_StepBase):
+    """The CH loses the SM WAN (for ``for``, or until a ``ch_on_wan`` step)."""
+
+    event: Literal["ch_off_wan"]
+    device: DeviceName
+    for_: At | None = Field(default=None, alias="for")
+
+
+class ChOnWan(_StepBase):
+    event: Literal["ch_on_wan"]
+    device: DeviceName
+
+
+class CplChange(_StepBase):
+    """The Central Products List changes for a device's model (SEC F2): its entry or a firmware version removed,
+    or added back."""
+
+    event: Literal["cpl_change"]
+    device: DeviceName
+    change: Literal["removed", "added"]
+    firmware_version: str | None = None
+
+
+class KeyCompromise(_StepBase):
+    """A private key is compromised (BAD 7.7.3): a Party's Organisation Certificate (by role) or a device's."""
+
+    event: Literal["key_compromise"]
+    party: RoleName | Literal["DCC"] | None = None
+    device: DeviceName | None = None
+    certificate: Literal["organisation", "device"] = "organisation"
+
+
+EventStep = Annotated[RegistrationDataChange | FaultOn | FaultOff | ChOffWan | ChOnWan | CplChange | KeyCompromise,
+                      Field(discriminator="event")]
+_EVENT_STEPS = (RegistrationDataChange, FaultOn, FaultOff, ChOffWan, ChOnWan, CplChange, KeyCompromise)
+EVENTS: tuple[str, ...] = tuple(get_args(m.model_fields["event"].annotation)[0] for m in _EVENT_STEPS)
+#: the model of a step by its process or event name
+STEP_MODELS: dict[str, type[_StepBase]] = {**dict(zip(PROCESSES, _PROCESS_STEPS, strict=True)),
+                                           **dict(zip(EVENTS, _EVENT_STEPS, strict=True))}
+
+
+def _step_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        has_process, has_event = "process" in value, "event" in value
+        return None if has_process == has_event else "process step" if has_process else "event step"
+    return "event step" if hasattr(value, "event") else "process step" if hasattr(value, "process") else None
+
+
+Step = Annotated[
+    Annotated[ProcessStep, Tag("process step")] | Annotated[EventStep, Tag("event step")],
+    Discriminator(_step_kind, custom_error_type="step_kind",
+                  custom_error_message="a step has either process: (a BAD process) or event: (the world), not both"),
+]
+
+
+# ---- expectations -----------------------------------------------------------------------------------------
+
+class ProcessExpectation(_Strict):
+    end: str | None = None
+    """The BPMN end event the process reaches (``bpmn/<process>.bpmn``)."""
+    result: Literal["completed", "failed"] | None = None
+    """Whether reaching it is the process completing or one of its failure branches."""
+    outcome: str | None = None
+    """An outcome the process reports (Post Commissioning: ``met`` / ``not met``)."""
+    steps: list[str] = []
+    """BPMN ids of steps the run must show."""
+    not_joined: list[DeviceName] = []
+    """HAN devices whose join fails (reported; the SMS stays Enrolled)."""
+
+
+class CellExpectation(_Strict):
+    device: DeviceName
+    cell: CellName
+    holder: RoleName | Literal["DCC"]
+    """``DCC`` or the role whose Party's certificate the cell holds."""
+
+
+class AlertExpectation(_Strict):
+    code: AlertCode
+    device: DeviceName | None = None
+    to: RoleName
+
+
+class Refusal(_Strict):
+    """A Service Request the DCC refuses, with its response code (DUIS)."""
+
+    srv: Srv
+    by: RoleName
+    code: ResponseCode
+    device: DeviceName | None = None
+
+
+Verdict = Literal["met", "breached", "not applicable", "not assessed"]
+
+
+class Expect(_Strict):
+    processes: dict[str, ProcessExpectation] = {}
+    """By step id: what each process reaches."""
+    statuses: dict[DeviceName, StatusName] = {}
+    """SMI status of each device at the end, by device name."""
+    trust_anchors: list[CellExpectation] = []
+    dcc_alerts: list[AlertExpectation] = []
+    verdicts: dict[str, Verdict] = {}
+    """Verdicts of the obligations audit by obligation id (``dccflow.domain.obligations``)."""
+    refusals: list[Refusal] = []
+
+
+class ScenarioFile(_Strict):
+    """A scenario: who takes part, the premises or fleet, the timeline and what the run must show."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str
+    parties: Parties = Parties()
+    premises: Premises | None = None
+    fleet: Fleet | None = None
+    accepts_faults: list[FaultText] = []
+    """Faults ``dccflow run NAME --fault`` may add to this scenario (names from ``dccflow fleet faults``)."""
+    timeline: list[Step] = Field(min_length=1)
+    expect: Expect = Expect()
+
+    def devices(self) -> dict[str, DeviceSpec]:
+        """The devices of the premises (of the fleet's template)."""
+        where = self.premises or (self.fleet.template if self.fleet else None)
+        return dict(where.devices) if where else {}
+
+    def step_id(self, step: _StepBase) -> str:
+        return step.id or getattr(step, "process", None) or step.event  # type: ignore[attr-defined]
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of a scenario file."""
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            **schema, "title": "dccflow scenario"}
+
+
+def schema_text() -> str:
+    """:func:`json_schema` as the published file holds it."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

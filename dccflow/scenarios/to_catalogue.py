@@ -1,0 +1,120 @@
+"""A scenario file as today's catalogue entry (``dccflow.scenarios.catalogue.Scenario``), so that the catalogue can
+be read from the library files with no change in what ``dccflow run`` does.
+
+Today's harness runs one process on one premises of the simulator's Parties, so only such a file translates: an
+``install_commission`` or ``install_and_leave`` step at ``0``, then optionally a ``post_commissioning`` step and a
+``service_request`` (the Supplier's routine request, SRV 6.20.1) at whole days. Anything else (a fleet, events,
+another Party, expectations of cells, alerts or refusals) needs the lifecycle runner and is refused with
+:class:`NotACatalogueScenario` naming what does not fit.
+
+Rules of the translation (each a field of ``Scenario``):
+
+* ``dual_fuel``: the premises has an ESME and a GSME; ``gas_only``: a GSME and no ESME.
+* ``han_devices``: the PPMID, IHD, HCALCS and CAD of an Install and Commission, in the file's order. Install and
+  Leave fits a PPMID and the installer's HHT itself (``dccflow.scenarios.install_leave``), so its file must have
+  exactly these besides the meters and the CH, and ``han_devices`` stays empty.
+* ``device_faults`` and ``supplier_cells``: by Device Type, in the file's order.
+* ``post_commissioning_start_day``: the post_commissioning step's day (today's harness counts it from
+  commissioning, minutes after the start); ``steps: never`` is ``post_commissioning_never``.
+* ``expected_events``: the ``steps`` of each entry of ``expect.processes``, in the order written.
+"""
+
+from __future__ import annotations
+
+from dccflow.scenarios.catalogue import Scenario
+from dccflow.scenarios.durations import Duration, Unit
+from dccflow.scenarios.spec import Parties, ScenarioFile
+
+_HAN = ("PPMID", "IHD", "HCALCS", "CAD")
+_MAIN = ("install_commission", "install_and_leave")
+
+
+class NotACatalogueScenario(ValueError):
+    """The file needs more than today's single-process harness can run."""
+
+
+def _whole_days(at: Duration, what: str) -> int:
+    if at.is_zero:
+        return 0
+    if at.unit is not Unit.DAYS:
+        raise NotACatalogueScenario(f"{what} at {at}: today's harness takes whole days")
+    return at.count
+
+
+def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
+    """``spec`` as a ``catalogue.Scenario``; :class:`NotACatalogueScenario` if it does not fit (module doc)."""
+    name = spec.name
+    misfits = []
+    if spec.premises is None:
+        misfits.append("a fleet")
+    if spec.parties != Parties():
+        misfits.append("Parties other than the simulator's defaults")
+    for field in ("trust_anchors", "dcc_alerts", "refusals"):
+        if getattr(spec.expect, field):
+            misfits.append(f"expect.{field}")
+    events = [s for s in spec.timeline if not hasattr(s, "process")]
+    if events:
+        misfits.append(f"events ({', '.join(s.event for s in events)})")
+    main, *rest = [s for s in spec.timeline if hasattr(s, "process")] or [None]
+    if main is None or main.process not in _MAIN or not main.at.is_zero:
+        misfits.append("a first step other than install_commission or install_and_leave at 0")
+    kinds = [s.process for s in rest]
+    if any(k not in ("post_commissioning", "service_request") for k in kinds) or len(set(kinds)) != len(kinds):
+        misfits.append(f"the steps {', '.join(kinds)} (at most one post_commissioning and one service_request)")
+    if misfits:
+        raise NotACatalogueScenario(f"{name}: not a single-process scenario of today's harness: {'; '.join(misfits)}")
+
+    devices = spec.devices()
+    types = [d.type for d in devices.values()]
+    type_of = {n: d.type for n, d in devices.items()}
+    dual_fuel = "ESME" in types and "GSME" in types
+    gas_only = "GSME" in types and "ESME" not in types
+    han = tuple(t for t in types if t in _HAN)
+    if main.process == "install_and_leave":
+        if sorted(t for t in types if t not in ("CHF", "GPF", "ESME", "GSME")) != ["HHT", "PPMID"] or gas_only:
+            raise NotACatalogueScenario(f"{name}: install_and_leave runs on a premises with an ESME (and a GSME for "
+                                        f"dual fuel), a PPMID and the installer's HHT, nothing else")
+        han = ()
+    elif "HHT" in types:
+        raise NotACatalogueScenario(f"{name}: an HHT is the installer's for install_and_leave only")
+
+    plan: dict = {}
+    for step in rest:
+        if step.process == "post_commissioning":
+            if step.with_.steps == "never":
+                plan["post_commissioning_never"] = True
+            else:
+                plan["post_commissioning_start_day"] = _whole_days(step.at, "post_commissioning")
+        else:
+            if step.with_.srv != "6.20.1" or step.with_.device or step.with_.params:
+                raise NotACatalogueScenario(f"{name}: today's harness sends SRV 6.20.1 as its routine request, "
+                                            f"with no device or params")
+            plan["routine_request_day"] = _whole_days(step.at, "service_request")
+
+    expected = spec.expect.processes
+    main_id = spec.step_id(main)
+    ending = expected.get(main_id)
+    if ending is None or ending.end is None:
+        raise NotACatalogueScenario(f"{name}: expect.processes.{main_id}.end is required")
+    outcomes = {e.outcome for step_id, e in expected.items() if step_id != main_id and e.outcome}
+    if len(outcomes) > 1:
+        raise NotACatalogueScenario(f"{name}: one Post Commissioning outcome, not {', '.join(sorted(outcomes))}")
+    return Scenario(
+        name=name,
+        description=spec.description,
+        process=main.process,
+        faults=tuple(spec.accepts_faults),
+        expected_end=ending.end,
+        expected_result=ending.result or "completed",
+        expected_statuses={type_of[n]: status for n, status in spec.expect.statuses.items()},
+        expected_verdicts=tuple(spec.expect.verdicts.items()),
+        dual_fuel=dual_fuel,
+        gas_only=gas_only,
+        expected_post_commissioning=next(iter(outcomes), None),
+        expected_events=tuple(step for e in expected.values() for step in e.steps),
+        han_devices=han,
+        device_faults=tuple((d.type, f) for d in devices.values() for f in d.faults),
+        supplier_cells=tuple((d.type, d.supplier_cell) for d in devices.values() if d.supplier_cell),
+        expected_not_joined=tuple(type_of[n] for n in ending.not_joined),
+        **plan,
+    )

@@ -1,0 +1,108 @@
+"""Configuration and server errors as a user meets them: one line naming the problem and exit code 2, in
+seconds — never a traceback, a retry loop burning CPU or a run that waits forever (issue 11)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+
+from dccflow.config import Settings
+from dccflow.embedded import start_dev_server
+from dccflow.scenarios.runner import run_scenario
+from worker import run_workers
+
+CLI = [sys.executable, "-m", "dccflow.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dccflow(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def _one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_run_without_the_duis_schema_exits_2_naming_the_file(tmp_path):
+    empty = tmp_path / "schema"
+    empty.mkdir()
+    for variable in ("DCCFLOW_DUIS_SCHEMA_DIR", "DCCFLOW_SHARED_DIR"):
+        result = _dccflow("run", "install-commission-electricity", "--data-dir", str(tmp_path / variable),
+                          env={variable: str(empty)}, timeout=60)
+        assert result.returncode == 2, result.stderr
+        line = _one_line(result.stderr)
+        assert "duis-5.4.xsd" in line and variable in line and "Traceback" not in line
+        assert result.stdout == ""  # nothing started: no progress events
+
+
+def test_run_with_an_unusable_database_url_exits_2_naming_it(tmp_path):
+    url = f"sqlite:///{tmp_path}/no/such/folder/dccflow.db"
+    result = _dccflow("run", "install-commission-electricity", env={"DCCFLOW_DATABASE_URL": url}, timeout=60)
+    assert result.returncode == 2, result.stderr
+    line = _one_line(result.stderr)
+    assert url in line and "DCCFLOW_DATABASE_URL" in line
+
+
+async def test_a_configuration_error_in_an_activity_fails_the_process_instead_of_retrying(stack, tmp_path,
+                                                                                         monkeypatch):
+    # the schema disappears after the workers started: the activity that needs it must fail once, not forever
+    monkeypatch.setenv("DCCFLOW_DUIS_SCHEMA_DIR", str(tmp_path))
+    report = await asyncio.wait_for(run_scenario(stack.client, "install-commission-electricity"), 60)
+    assert report.result == "failed" and report.end == "end_service_request_failed"
+    assert "DuisConfigError" in report.reason and "duis-5.4.xsd" in report.reason
+    assert "attempts" not in report.reason  # failed at the first attempt, not after the transport retries
+    assert not report.expected_end_reached
+
+
+def test_an_unreachable_address_exits_2_with_one_line():
+    port = _free_port()  # nothing listens there
+    result = _dccflow("run", "install-commission-electricity", "--address", f"127.0.0.1:{port}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    line = _one_line(result.stderr)
+    assert f"127.0.0.1:{port}" in line and "Connection refused" in line
+
+
+async def test_an_address_without_dccflow_workers_is_refused_then_served_once_they_poll(tmp_path):
+    port, ui_port = _free_port(), _free_port()
+    env = await start_dev_server(tmp_path, port=port, ui_port=ui_port)
+    args = ["run", "install-commission-electricity", "--fault", "no-wan", "--address", f"127.0.0.1:{port}"]
+    try:
+        refused = await _async_dccflow(*args, "--wait-workers", "1")
+        assert refused.returncode == 2, refused.stderr
+        line = _one_line(refused.stderr)
+        assert "no dccflow workers" in line and "dccflow-users" in line and f"127.0.0.1:{port}" in line
+
+        stop = asyncio.Event()
+        workers = asyncio.ensure_future(run_workers(env.client, Settings(data_dir=tmp_path), stop))
+        try:
+            served = await _async_dccflow(*args, "--json")
+        finally:
+            stop.set()
+            await workers
+        # no-wan: the process ends in its Install and Leave branch (exit 1), run by the workers that now poll
+        assert served.returncode == 1, served.stderr
+        assert '"end": "end_install_and_leave"' in served.stdout
+    finally:
+        await env.shutdown()
+
+
+async def _async_dccflow(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    proc = await asyncio.create_subprocess_exec(*CLI, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    return subprocess.CompletedProcess(args, proc.returncode, out.decode(), err.decode())
