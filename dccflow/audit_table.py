@@ -1,5 +1,7 @@
-"""The obligations audit as the CLI prints it: a rich table of the verdicts that say something about the run
-(met, breached, and deadlines the run ended before), then a count of the rest (``--json`` lists them all)."""
+"""The obligations audit as the CLI prints it, within 80 columns: a table of the verdicts that say something about
+the run (met, breached, and deadlines the run ended before) with their reference, Device and deadline, what was
+breached in a line each, then a count of the rest (``--json`` lists every verdict with its actor, times and
+detail)."""
 
 from __future__ import annotations
 
@@ -22,15 +24,26 @@ def shown(v: Verdict) -> bool:
 
 
 def regulation_table(verdicts: Iterable[Verdict], title: str = "obligations (BAD 7.2 governance tables)") -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD)
-    for col in ("verdict", "reference", "actor", "device", "deadline", "actual", "detail"):
-        table.add_column(col, no_wrap=col != "detail")
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for col in ("verdict", "reference", "device", "due"):
+        table.add_column(col, no_wrap=col != "reference", min_width=10 if col == "due" else None)
     for v in verdicts:
         if shown(v):
-            actual = "never" if v.verdict == "breached" and v.actual is None else _t(v.actual)
-            table.add_row(f"[{_STYLE[v.verdict]}]{v.verdict}[/]", v.ref, v.actor, v.device_id or "", _t(v.due),
-                          actual, v.detail)
+            due = f"{v.due:%Y-%m-%d}" if v.due else "-"
+            table.add_row(f"[{_STYLE[v.verdict]}]{v.verdict}[/]", v.ref,
+                          v.device_id or "", due)
     return table
+
+
+def breaches(verdicts: Iterable[Verdict]) -> list[str]:
+    """One line for each breach: the reference, the Device, when it was due and what happened."""
+    lines = []
+    for v in verdicts:
+        if v.verdict == "breached":
+            when = f" (due {_t(v.due)}, actual {_t(v.actual) if v.actual else 'never'})" if v.due else ""
+            device = f" {v.device_id}" if v.device_id else ""
+            lines.append(f"breached {v.ref}{device}{when}: {v.detail}")
+    return lines
 
 
 def regulation_summary(verdicts: Iterable[Verdict]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -77,15 +78,16 @@ def _report_json(report) -> dict:
 
 
 def _print_report(report) -> None:
-    timeline = Table(title=f"{report.workflow_id}: timeline")
+    # within 80 columns: the essentials here, everything (SEC/BAD references, details, seconds) in --json
+    timeline = Table(title=f"{report.workflow_id}: timeline", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     timeline.add_column("at", no_wrap=True)
     timeline.add_column("step (BPMN id)", no_wrap=True)
-    timeline.add_column("actor")
-    timeline.add_column("refs")
+    timeline.add_column("actor", no_wrap=True)
     for e in report.events:
-        timeline.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.bpmn_id, e.actor, "; ".join(e.refs))
+        timeline.add_row(f"{e.at:%m-%d %H:%M}", e.bpmn_id, e.actor)
     out.print(timeline)
-    table = Table(title=f"result: {report.result} ({report.end})")
+    table = Table(title=f"result: {report.result} ({report.end})", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False)
     for col in ("device", "type", "SMI status"):
         table.add_column(col)
     for d in report.devices:
@@ -101,9 +103,11 @@ def _print_report(report) -> None:
         out.print(f"Obligation {verdict}: {o.obligation} ({', '.join(o.refs)}); "
                   f"due {o.due:%Y-%m-%d %H:%M}, actual {actual}")
     if report.regulation:
-        from dccflow.audit_table import regulation_summary, regulation_table
+        from dccflow.audit_table import breaches, regulation_summary, regulation_table
 
         out.print(regulation_table(report.regulation))
+        for line in breaches(report.regulation):
+            out.print(line, highlight=False, markup=False)
         out.print(regulation_summary(report.regulation), highlight=False)
     for pc in report.post_commissioning:
         out.print(f"Post Commissioning Obligations for {pc.device_id}: {pc.outcome} ({pc.end}) {pc.reason}")
@@ -118,7 +122,7 @@ def _print_report(report) -> None:
 
 
 async def _run(name: str, faults: list[str], address: str | None, data_dir: Path | None,
-               as_json: bool, wait_workers: float = 10) -> int:
+               as_json: bool, wait_workers: float = 10, definition=None) -> int:
     from dccflow.config import Settings, check_configuration
     from dccflow.embedded import start_time_skipping
     from dccflow.preflight import connect_to, wait_for_workers
@@ -126,7 +130,7 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
     from dccflow.scenarios.runner import run_scenario, validate_request
     from worker import run_workers
 
-    validate_request(name, faults)
+    validate_request(name, faults, definition)
     # the SDK warns when a cancelled activity (a slow-wan delivery) has already finished: nothing for a user
     warnings.filterwarnings("ignore", message="Cannot find activity to cancel", category=UserWarning)
     # a business rejection is an expected outcome of some scenarios: keep the SDK's failure logs off the terminal
@@ -139,7 +143,7 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
     if address is not None:
         client = await connect_to(address)
         await wait_for_workers(client, address, timeout=wait_workers)
-        report = await run_scenario(client, name, faults, on_event=show)
+        report = await run_scenario(client, name, faults, on_event=show, definition=definition)
     else:
         tmp = None
         if data_dir is None:
@@ -160,7 +164,8 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
             try:
                 with console.status(f"running {name} on an embedded time-skipping Temporal server…",
                                     spinner="dots") if not as_json else _null():
-                    report = await run_scenario(env.client, name, faults, on_event=show)
+                    report = await run_scenario(env.client, name, faults, on_event=show,
+                                                definition=definition)
             finally:
                 stop.set()
                 await workers
@@ -192,7 +197,8 @@ def _faults_by_scenario() -> str:
 
 @app.command(epilog=_faults_by_scenario())
 def run(
-    scenario: Annotated[str, typer.Argument(help="scenario name (see `dccflow scenarios`)")],
+    scenario: Annotated[str, typer.Argument(
+        help="a built-in scenario's name (see `dccflow scenarios`) or a scenario file (see `dccflow scenario new`)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")] = False,
     fault: Annotated[list[str] | None, typer.Option(
         "--fault", help="inject a fault NAME[:PARAM], e.g. wan-after:3 (repeatable; the scenarios' faults are below)",
@@ -203,15 +209,19 @@ def run(
     wait_workers: Annotated[float, typer.Option(help="with --address: seconds to wait for dccflow's workers to "
                                                 "poll the server's task queues before giving up (exit 2)")] = 10,
 ) -> None:
-    """Run one lifecycle scenario and wait for it. Exit code 0 only if it reached its expected end state;
-    1 if it ended in a failure branch; 2 for bad input, configuration or server problems (one line naming it)."""
+    """Run one scenario, built-in or from a file, and wait for it. Exit code 0 when the run met everything the
+    scenario expects (a failure branch included, when that is what it is for); 1 when it did not, listing each
+    difference (with --fault: 0 only when the process completed); 2 for a file that is not a valid scenario, and
+    for bad input, configuration or server problems (one line naming it)."""
     from temporalio.client import WorkflowFailureError
 
     from dccflow.config import ConfigurationError
     from dccflow.preflight import ServerProblem
 
+    definition = _scenario_file(scenario) if _names_a_file(scenario) else None
+    name = definition.name if definition is not None else scenario
     try:
-        code = asyncio.run(_run(scenario, list(fault or []), address, data_dir, as_json, wait_workers))
+        code = asyncio.run(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition))
     except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
         _error(exc)
         raise typer.Exit(2) from None
@@ -219,6 +229,27 @@ def run(
         _error(f"{_root_cause(exc)} (workflow failed)")
         raise typer.Exit(1) from None
     raise typer.Exit(code)
+
+
+def _names_a_file(argument: str) -> bool:
+    return argument.endswith((".yaml", ".yml")) or Path(argument).is_file()
+
+
+def _scenario_file(path: str):
+    """The scenario of a user's file, or exit 2 with each problem on its own line (FILE:LINE:COLUMN: PATH: …)."""
+    from dccflow.scenarios.catalogue import scenario_from_file
+    from dccflow.scenarios.loader import ScenarioFileError
+    from dccflow.scenarios.to_catalogue import NotACatalogueScenario
+
+    try:
+        return scenario_from_file(path)
+    except ScenarioFileError as exc:
+        for problem in exc.problems:
+            console.print(str(problem), markup=False, soft_wrap=True, highlight=False)
+    except NotACatalogueScenario as exc:
+        _error(f"{path}: {exc}; `dccflow run` runs one process on one premises today (timelines of several "
+               "processes and events come with the lifecycle runner)")
+    raise typer.Exit(2)
 
 
 def _error(message: object) -> None:

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.parties import DCC_ID, ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
-    from dccflow.scenarios.catalogue import get_scenario
+    from dccflow.scenarios.catalogue import Scenario, get_scenario
     from dccflow.scenarios.expectations import Difference, RunFacts, judge, verdicts_by_obligation
     from dccflow.scenarios.install_leave import run_install_and_leave
     from dccflow.scenarios.premises import install_code
@@ -45,6 +45,11 @@ def _other_mpid(device_type: str) -> str:
 class ScenarioRequest(BaseModel):
     scenario: str
     faults: list[str] = Field(default_factory=list)
+    #: a scenario from a user's file (``dccflow run FILE``); None: the built-in scenario named ``scenario``
+    definition: Scenario | None = None
+
+    def resolved(self) -> Scenario:
+        return self.definition or get_scenario(self.scenario)
 
 
 class DeviceStatus(BaseModel):
@@ -120,7 +125,7 @@ class HarnessActivities:
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        scenario = get_scenario(req.scenario)
+        scenario = req.resolved()
         dual_fuel, gas_only = scenario.dual_fuel, scenario.gas_only
         han = set(scenario.han_devices)
         cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype) for dtype, holder in scenario.supplier_cells}
@@ -181,7 +186,7 @@ class ScenarioWorkflow:
 
     @workflow.run
     async def run(self, req: ScenarioRequest) -> ScenarioReport:
-        scenario = get_scenario(req.scenario)
+        scenario = req.resolved()
         if scenario.process == "install_and_leave":  # BAD 7.2.2: its own premises and process
             return await run_install_and_leave(req, scenario, self._set_child)
         premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)

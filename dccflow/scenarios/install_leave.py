@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.domain.roles import UserRole
     from dccflow.parties import DCC_ID, SUPPLIER
     from dccflow.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow.scenarios.catalogue import Scenario
     from dccflow.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
     from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
@@ -40,7 +41,8 @@ class InstallLeaveActivities:
         self.rt = runtime
 
     @activity.defn
-    async def scenario_provision_install_leave(self, scenario: str, faults: list[str]) -> InstallLeavePremises:
+    async def scenario_provision_install_leave(self, scenario: str, faults: list[str],
+                                               definition: Scenario | None = None) -> InstallLeavePremises:
         from dccflow.db import session_scope
         from dccflow.scenarios.catalogue import get_scenario
         from devices.builder import build_premises
@@ -51,14 +53,15 @@ class InstallLeaveActivities:
                             .where(DeviceState.device_type == "CHF")).one() + 1
         from dccflow.scenarios.harness import _other_mpid
 
-        dual_fuel = get_scenario(scenario).dual_fuel
+        chosen = definition or get_scenario(scenario)
+        dual_fuel = chosen.dual_fuel
         # what the procurer put in the meters' Supplier cells (BAD Table 4), as for Install and Commission
         cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype)
-                 for dtype, holder in get_scenario(scenario).supplier_cells}
+                 for dtype, holder in chosen.supplier_cells}
         ids = build_premises(self.rt.engine, number, activity_now(), supplier=SUPPLIER, ppmid=True, cad=True,
                              dual_fuel=dual_fuel, supplier_cells=cells)
         by_type = {"CHF": ids.chf_id, "ESME": ids.esme_id, "PPMID": ids.ppmid_id, "GSME": ids.gsme_id}
-        for dtype, text in get_scenario(scenario).device_faults:
+        for dtype, text in chosen.device_faults:
             spec, param = parse_fault(text)
             self.rt.fleet.set_fault(by_type[dtype], spec.name, param)
         for text in faults:  # the user's --fault, after the scenario's own (so wan-after:N replaces its days)
@@ -79,7 +82,8 @@ async def run_install_and_leave(req, scenario, on_child):
     from dccflow.scenarios.harness import ScenarioReport, Snapshot
 
     premises: InstallLeavePremises = await workflow.execute_activity_method(
-        InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults], **_ACT)
+        InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults, req.definition],
+        **_ACT)
     child_id = install_and_leave_workflow_id(premises.chf_id)
     on_child(child_id)
     device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id,

@@ -10,15 +10,15 @@ from temporalio.client import Client
 
 from dccflow.config import USER_TASK_QUEUE
 from dccflow.events import ProcessEvent
-from dccflow.scenarios.catalogue import get_scenario
+from dccflow.scenarios.catalogue import Scenario, get_scenario
 from dccflow.scenarios.harness import ScenarioReport, ScenarioRequest, ScenarioWorkflow
 from devices.faults import fault_usage, parse_fault
 
 
-def validate_request(name: str, faults: list[str]) -> ScenarioRequest:
+def validate_request(name: str, faults: list[str], definition: Scenario | None = None) -> ScenarioRequest:
     """The scenario exists and takes each fault, written ``NAME[:PARAM]`` as ``dccflow fleet faults`` lists them
     (parsed by the fleet's own parser, ``devices.faults.parse_fault``); a bad name or parameter is named."""
-    scenario = get_scenario(name)
+    scenario = definition or get_scenario(name)
     for fault in faults:
         if "=" in fault:
             raise ValueError(f"fault {fault!r}: a scenario's fault is set on its own device, not at a rate "
@@ -27,13 +27,13 @@ def validate_request(name: str, faults: list[str]) -> ScenarioRequest:
         if spec.name not in scenario.faults:
             raise ValueError(f"scenario {name} does not take fault {spec.name!r} "
                              f"(it takes: {fault_usage(scenario.faults)})")
-    return ScenarioRequest(scenario=name, faults=faults)
+    return ScenarioRequest(scenario=name, faults=faults, definition=definition)
 
 
 async def run_scenario(client: Client, name: str, faults: list[str] | None = None, *,
                        on_event: Callable[[ProcessEvent], None] | None = None,
-                       poll_seconds: float = 0.2) -> ScenarioReport:
-    request = validate_request(name, list(faults or []))
+                       poll_seconds: float = 0.2, definition: Scenario | None = None) -> ScenarioReport:
+    request = validate_request(name, list(faults or []), definition)
     handle = await client.start_workflow(
         ScenarioWorkflow.run, request, id=f"scenario-{name}-{uuid.uuid4().hex[:8]}", task_queue=USER_TASK_QUEUE)
     result = asyncio.ensure_future(handle.result())

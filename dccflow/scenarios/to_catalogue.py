@@ -21,8 +21,8 @@ Rules of the translation (each a field of ``Scenario``):
 
 from __future__ import annotations
 
-from dccflow.scenarios.catalogue import Scenario
 from dccflow.scenarios.durations import Duration, Unit
+from dccflow.scenarios.scenario import Scenario
 from dccflow.scenarios.spec import Parties, ScenarioFile
 
 _HAN = ("PPMID", "IHD", "HCALCS", "CAD")

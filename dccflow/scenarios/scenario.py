@@ -1,0 +1,41 @@
+"""A scenario as the single-process harness runs it (``dccflow.scenarios.harness``): the premises' options, the
+faults it accepts, and what it expects. Built from a scenario file by ``dccflow.scenarios.to_catalogue``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class Scenario(BaseModel, frozen=True):
+    name: str
+    description: str
+    process: str
+    faults: tuple[str, ...]
+    #: the BPMN end event the scenario is for, and whether reaching it is the process completing or one of its
+    #: failure branches (a scenario may exist to show a failure branch: it then succeeds by reaching it)
+    expected_end: str
+    expected_statuses: dict[str, str]
+    expected_result: Literal["completed", "failed"] = "completed"
+    #: verdicts of the obligations audit the scenario demonstrates, as (obligation id of the register, verdict)
+    expected_verdicts: tuple[tuple[str, str], ...] = ()
+    dual_fuel: bool = False
+    #: Post Commissioning Obligations (BAD 7.2.3): days after commissioning the Supplier starts the steps
+    #: (None: never); a routine request on some day; the outcome expected
+    post_commissioning_start_day: float | None = None
+    post_commissioning_never: bool = False
+    routine_request_day: int | None = None
+    expected_post_commissioning: str | None = None
+    expected_events: tuple[str, ...] = ()
+    #: Install and Commission (BAD 7.2.1): a single-fuel gas install, the CH on a hot-shoe (no ESME)
+    gas_only: bool = False
+    #: PPMID, IHD, HCALCS, CAD fitted besides the meters (BAD 7.2.1.6.5), joined in child workflows
+    han_devices: tuple[str, ...] = ()
+    #: faults the scenario always sets, as (Device Type, fault)
+    device_faults: tuple[tuple[str, str], ...] = ()
+    #: what the procurer put in the meters' Supplier cells, as (Device Type, holder): "DCC" (a DCC ACB
+    #: certificate, BAD Table 4 (b)) or "other-mpid" (the Supplier's other MPID's certificate, BAD 7.2.1.6.9)
+    supplier_cells: tuple[tuple[str, str], ...] = ()
+    #: HAN devices whose join the scenario expects to fail (reported, the SMS stays Enrolled)
+    expected_not_joined: tuple[str, ...] = ()

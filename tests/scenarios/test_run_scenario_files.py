@@ -1,0 +1,72 @@
+"""`dccflow run` runs the built-in scenarios from their files, and a user's file the same way; its human output fits
+an 80-column terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dccflow import cli
+from dccflow.cli import app
+
+LIBRARY = Path(__file__).resolve().parents[2] / "dccflow" / "scenarios" / "library"
+runner = CliRunner()
+
+
+def _user_copy(tmp_path: Path, built_in: str, name: str, change: tuple[str, str] | None = None) -> Path:
+    text = (LIBRARY / f"{built_in}.yaml").read_text(encoding="utf-8").replace(f"name: {built_in}", f"name: {name}")
+    if change:
+        assert change[0] in text
+        text = text.replace(*change)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_users_file_runs_like_a_built_in_scenario(tmp_path: Path) -> None:
+    path = _user_copy(tmp_path, "install-commission-dual-fuel", "our-dual-fuel-install")
+    result = runner.invoke(app, ["run", str(path), "--json", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["differences"] == [] and report["end"] == "end_sms_enrolled"
+    assert {d["device_type"]: d["smi_status"] for d in report["devices"]}["GSME"] == "commissioned"
+
+
+def test_a_users_file_whose_expectation_fails_exits_1_with_the_difference(tmp_path: Path) -> None:
+    path = _user_copy(tmp_path, "install-commission-electricity", "expects-too-much",
+                      ("  statuses:\n", "  statuses:\n    gpf: commissioned\n"))
+    result = runner.invoke(app, ["run", str(path), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 1
+    assert "GPF SMI status: expected commissioned, got pending" in result.output
+
+
+def test_an_invalid_file_exits_2_naming_line_column_and_field(tmp_path: Path) -> None:
+    path = _user_copy(tmp_path, "install-commission-electricity", "typo", ("  - at: 0\n", "  - at: 0 dyas\n"))
+    line = path.read_text(encoding="utf-8").splitlines().index("  - at: 0 dyas") + 1
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f'{path}:{line}:9: timeline[0].at: "0 dyas" is not a duration '
+                                     "(write 0 or N minutes|hours|days|working days|weeks|years)")
+
+
+def test_a_file_with_a_world_event_is_refused_until_the_lifecycle_runner(tmp_path: Path) -> None:
+    path = _user_copy(tmp_path, "install-commission-electricity", "with-event",
+                      ("timeline:\n", "timeline:\n  - at: 0\n    event: fault_on\n    device: esme\n"
+                                      "    fault: join-delay:30\n"))
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 2
+    assert "events (fault_on)" in result.output and "lifecycle runner" in result.output
+
+
+@pytest.mark.parametrize("name", ["install-commission-join-timeout-one-device", "post-commissioning-missed"])
+def test_human_output_fits_80_columns(name: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cli.out, "width", 80)
+    result = runner.invoke(app, ["run", name, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert not [line for line in lines if "…" in line]  # nothing cut short: the essentials, --json the rest
+    assert any("end_sms_enrolled" in line for line in lines)
