@@ -17,6 +17,7 @@ WORKDIR /app
 COPY pyproject.toml README.md worker.py ./
 COPY bpmn ./bpmn
 COPY dccflow ./dccflow
+COPY dccflow_app ./dccflow_app
 COPY dccsim ./dccsim
 COPY devices ./devices
 COPY workflows ./workflows

@@ -4,46 +4,17 @@
 
 State goes to DCCFLOW_DATABASE_URL (any SQLAlchemy URL, e.g. postgresql+psycopg://…) or, by default, a
 SQLite file under DCCFLOW_DATA_DIR. ``dccflow up`` runs the same workers next to an embedded dev server.
+The code is ``dccflow_app.worker`` (``python -m dccflow_app.worker`` does the same); this file keeps
+``python worker.py`` and ``python -m worker`` (the container's command) working.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
-import sys
 
-from temporalio.client import Client
+from dccflow_app.worker import main, run_workers
 
-from dccflow.config import ConfigurationError, Settings, check_configuration
-from dccflow.runtime import Runtime, register_search_attributes
-
-
-async def run_workers(client: Client, settings: Settings, stop: asyncio.Event | None = None) -> None:
-    runtime = Runtime(settings, client)
-    stop = stop or asyncio.Event()
-    async with runtime.serving():  # the workers, plus the HTTP servers when DCCFLOW_DCC_TRANSPORT=http
-        await stop.wait()
-
-
-async def main() -> None:
-    from dccflow.embedded import connect
-
-    logging.basicConfig(level=logging.INFO)
-    settings = Settings()
-    try:
-        check_configuration(settings)  # once, before connecting: the DUIS schema and the database
-    except ConfigurationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    client = await connect(settings.temporal_address, settings.namespace, data_dir=settings.data_dir, create_key=True)
-    await register_search_attributes(client, settings.namespace)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await run_workers(client, settings, stop)
-
+__all__ = ["main", "run_workers"]
 
 if __name__ == "__main__":
     asyncio.run(main())

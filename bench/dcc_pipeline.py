@@ -116,10 +116,10 @@ class Bench:
     async def over_http(self, batch: list[tuple[str, bytes]]) -> list[float]:
         """``submit`` through the DCC's HTTP interface on a loopback socket (uvicorn + httpx, one connection)."""
         from activities.http_transport import HttpTransport
-        from dccflow.http_stack import LoopbackServer
+        from dccflow_app.http_stack import LoopbackServer
         from dccsim.http_api import SimClock, create_dcc_app
 
-        clock = SimClock()  # the stack's own sender tells the DCC the time, as in dccflow.http_stack
+        clock = SimClock()  # the stack's own sender tells the DCC the time, as in dccflow_app.http_stack
         server = LoopbackServer(create_dcc_app(self.dcc, sim_clock=clock))
         await server.start()
         times = []

@@ -102,7 +102,7 @@ def _sandboxed(workflow_type: str) -> bool:
     """Whether dccflow runs workflows of this type in the workflow sandbox."""
     from temporalio.workflow import _Definition
 
-    from dccflow.runtime import WORKFLOWS
+    from dccflow_app.runtime import WORKFLOWS
 
     definitions = [_Definition.must_from_class(cls) for classes in WORKFLOWS.values() for cls in classes]
     return next(d.sandboxed for d in definitions if d.name == workflow_type)
@@ -209,9 +209,9 @@ async def _run_all(starts) -> tuple[float, list, list]:
 async def main(args) -> None:
     import devices.han
     from dccflow.config import USER_TASK_QUEUE, Settings
-    from dccflow.embedded import start_dev_server
-    from dccflow.runtime import Runtime
-    from dccflow.scenarios.harness import ScenarioRequest, ScenarioWorkflow
+    from dccflow_app.embedded import start_dev_server
+    from dccflow_app.runtime import Runtime
+    from dccflow_app.scenarios.harness import ScenarioRequest, ScenarioWorkflow
 
     devices.han.DEFAULT_JOIN_DELAY_SECONDS = args.join_delay  # this bench's fleet: joins take --join-delay s
     timings = _ActivityTimes()

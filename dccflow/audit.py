@@ -3,7 +3,7 @@
 assessed — with the SEC/BAD reference, the actor, and the times (deadline, actual).
 
 Pure: it judges the process events, the workflows' ``Deadline`` outcomes and a snapshot of the DCC's own records
-(:class:`DccRecords`, read by an activity: ``dccflow.scenarios.audit``). Steps are linked to obligations only
+(:class:`DccRecords`, read by an activity: ``dccflow_app.scenarios.audit``). Steps are linked to obligations only
 through the BAD sections and SEC clauses the steps cite.
 """
 
@@ -11,73 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Literal
 
-from pydantic import BaseModel
-
+from dccflow.audit_context import AuditContext, Outcome, Verdict, cites, due_after
+from dccflow.audit_post_commissioning import (
+    dcc_duty,
+    dcc_incident,
+    pc_confidential,
+    pc_daily,
+    pc_monthly,
+    pc_step,
+    supplier_restriction,
+)
 from dccflow.audit_records import DccRecords, DeviceRec
-from dccflow.domain.calendar import working_day_deadline
 from dccflow.domain.obligations import JOINABLE, REGISTER, Judged, Obligation, TimeRule
 from dccflow.events import ObligationOutcome, ProcessEvent
 
-Outcome = Literal["met", "breached", "not applicable", "not assessed"]
-
-
-class Verdict(BaseModel):
-    obligation: str
-    bad_step: str
-    actor: str
-    ref: str
-    summary: str
-    judged: str
-    verdict: Outcome
-    due: datetime | None = None
-    actual: datetime | None = None
-    device_id: str | None = None
-    detail: str = ""
-
-
-# -- helpers -----------------------------------------------------------------------------------------------------
-def cites(refs: Iterable[str], wanted: Iterable[str]) -> bool:
-    """Whether any ref is one of ``wanted`` or a sub-section of one ("BAD 7.2.2" covers "BAD 7.2.2.6.1",
-    "SEC H5.1" covers "SEC H5.1(a)")."""
-    wanted = tuple(wanted)
-    return any(r == w or (r.startswith(w) and r[len(w)] in ".( ") for r in refs for w in wanted)
-
-
-def due_after(start: datetime, rule: TimeRule) -> datetime:
-    if rule.unit == "working days":
-        return working_day_deadline(start, rule.amount)
-    if rule.unit == "days":
-        return start + timedelta(days=rule.amount)
-    return start + timedelta(seconds=rule.amount)
-
-
-class _Ctx:
-    def __init__(self, o: Obligation, events: list[ProcessEvent], triggers: list[ProcessEvent], rec: DccRecords):
-        self.o, self.events, self.triggers, self.rec = o, events, triggers, rec
-        self.end = max((e.at for e in events), default=None)
-
-    def v(self, verdict: Outcome, *, due=None, actual=None, device_id=None, detail: str = "") -> Verdict:
-        o = self.o
-        return Verdict(obligation=o.id, bad_step=o.bad_step, actor=o.actor, ref=o.ref, summary=o.summary,
-                       judged=o.judged.value, verdict=verdict, due=due, actual=actual, device_id=device_id,
-                       detail=detail)
-
-    def devices(self, types: Iterable[str] | None = None) -> list[tuple[str, ProcessEvent]]:
-        """The Devices the triggering steps were about (first step per Device), of ``types`` if given."""
-        seen: dict[str, ProcessEvent] = {}
-        for e in self.triggers:
-            if e.device_id and e.device_id not in seen and (types is None or self.rec.type_of(e.device_id) in types):
-                seen[e.device_id] = e
-        return list(seen.items())
-
-    def not_reached(self, what: str) -> Verdict:
-        return self.v("not applicable", detail=what)
-
+#: re-exported: the audit's results and helpers, as its callers know them
+__all__ = ["CHECKS", "AuditContext", "DccRecords", "Outcome", "Verdict", "cites", "due_after", "evaluate", "summary"]
 
 # -- checks: one per kind of evidence ----------------------------------------------------------------------------
-def _step(c: _Ctx) -> list[Verdict]:
+def _step(c: AuditContext) -> list[Verdict]:
     evidence = c.o.params["evidence"]
     types = c.o.params.get("types")
 
@@ -97,7 +50,7 @@ def _step(c: _Ctx) -> list[Verdict]:
     return out
 
 
-def _smi_status(c: _Ctx) -> list[Verdict]:
+def _smi_status(c: AuditContext) -> list[Verdict]:
     to, types = c.o.params["to"], c.o.params["types"]
     targets = [d for d, _ in c.devices(types)]
     if not targets and not any(e.device_id for e in c.triggers):
@@ -122,7 +75,7 @@ def _smi_status(c: _Ctx) -> list[Verdict]:
     return out
 
 
-def _anchor_commissioned_at_join(c: _Ctx, device_id: str, anchors: list[str]) -> bool:
+def _anchor_commissioned_at_join(c: AuditContext, device_id: str, anchors: list[str]) -> bool:
     """Was any Device of ``anchors`` (the Meter or GPF a Type 1 Device joins) commissioned when ``device_id``'s
     first triggering step happened?"""
     event = next((e for d, e in c.devices() if d == device_id), None)
@@ -131,7 +84,7 @@ def _anchor_commissioned_at_join(c: _Ctx, device_id: str, anchors: list[str]) ->
                if d.device_type in anchors)
 
 
-def _smi_guard(c: _Ctx) -> list[Verdict]:
+def _smi_guard(c: AuditContext) -> list[Verdict]:
     p = c.o.params
     changes = [ch for ch in c.rec.smi_changes if ch.to_status in p["to"] and c.rec.type_of(ch.device_id) in p["types"]]
     if not changes:
@@ -156,7 +109,7 @@ def _smi_guard(c: _Ctx) -> list[Verdict]:
     return out
 
 
-def _dcc_alert(c: _Ctx) -> list[Verdict]:
+def _dcc_alert(c: AuditContext) -> list[Verdict]:
     code, types = c.o.params["code"], c.o.params.get("types")
     targets = [d for d, _ in c.devices(types)]
     if not targets:
@@ -178,7 +131,7 @@ def _dcc_alert(c: _Ctx) -> list[Verdict]:
     return out
 
 
-def _associated(c: _Ctx) -> list[Verdict]:
+def _associated(c: AuditContext) -> list[Verdict]:
     field, types = c.o.params["field"], c.o.params.get("types")
     targets = [(d, e) for d, e in c.devices(types) if c.rec.type_of(d) != "CHF"]
     if not targets:
@@ -192,7 +145,7 @@ def _associated(c: _Ctx) -> list[Verdict]:
     return out
 
 
-def _device_log(c: _Ctx) -> list[Verdict]:
+def _device_log(c: AuditContext) -> list[Verdict]:
     chfs = [d.device_id for d in c.rec.devices if d.device_type == "CHF"]
     out = [c.v("met", actual=c.rec.device_logs[chf], device_id=chf, detail="Device Log record kept (CS14)")
            if chf in c.rec.device_logs else c.v("breached", device_id=chf, detail="no Device Log record")
@@ -211,7 +164,7 @@ def _device_log(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no CHF")]
 
 
-def _join_watch(c: _Ctx) -> list[Verdict]:
+def _join_watch(c: AuditContext) -> list[Verdict]:
     out = []
     allowance = timedelta(seconds=c.rec.join_allowance_seconds)
     for r in c.rec.requests:
@@ -232,7 +185,7 @@ def _join_watch(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no SRV 8.11 add with a Service Response")]
 
 
-def _enrolment(c: _Ctx) -> list[Verdict]:
+def _enrolment(c: AuditContext) -> list[Verdict]:
     out = []
     fuels = {"SEC H5.1(a)": ("electricity", ["ESME"]), "SEC H5.1(b)": ("gas", ["GSME", "GPF"])}
     for ref, (fuel, types) in fuels.items():
@@ -249,7 +202,7 @@ def _enrolment(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no Enrolment step")]
 
 
-def _join_guard(c: _Ctx) -> list[Verdict]:
+def _join_guard(c: AuditContext) -> list[Verdict]:
     types = c.o.params["types"]
     out = []
     for device_id, event in c.devices(types):
@@ -270,7 +223,7 @@ def _join_guard(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached(f"no {'/'.join(types)} joined")]
 
 
-def _ch_asset(c: _Ctx) -> list[Verdict]:
+def _ch_asset(c: AuditContext) -> list[Verdict]:
     srv, need = c.o.params["srv"], c.o.params["need"]
     rows = [a for a in c.rec.ch_assets if a.srv == srv]
     if not rows:
@@ -286,7 +239,7 @@ _PC_FIELDS = {"BAD 7.2.3.5.2": "keys_regenerated_at", "BAD 7.2.3.5.4": "device_c
               "BAD 7.2.3.5.5": "network_operator_cell_at", "BAD 7.2.3.5.6": "organisation_certificate_replaced_at"}
 
 
-def _pc_info(c: _Ctx) -> list[Verdict]:
+def _pc_info(c: AuditContext) -> list[Verdict]:
     out = []
     for device_id, _ in c.devices():
         row = next((p for p in c.rec.pc_info if p.device_id == device_id), None)
@@ -299,18 +252,7 @@ def _pc_info(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no post-commissioning step")]
 
 
-from dccflow.audit_post_commissioning import (  # noqa: E402 - they use _Ctx, defined above
-    dcc_duty,
-    dcc_incident,
-    pc_confidential,
-    pc_daily,
-    pc_monthly,
-    pc_step,
-    supplier_restriction,
-)
-
-
-def _service_level(c: _Ctx) -> list[Verdict]:
+def _service_level(c: AuditContext) -> list[Verdict]:
     rows = [r for r in c.rec.service_levels if r.measure == c.o.params["measure"]]
     if not rows:
         return [c.not_reached("nothing of this kind measured in the run")]
@@ -322,7 +264,7 @@ def _service_level(c: _Ctx) -> list[Verdict]:
                        f"slowest {worst.elapsed_seconds:g} s" + (f" (SRV {worst.srv})" if worst.srv else ""))]
 
 
-CHECKS: dict[str, Callable[[_Ctx], list[Verdict]]] = {
+CHECKS: dict[str, Callable[[AuditContext], list[Verdict]]] = {
     "step": _step, "smi_status": _smi_status, "smi_guard": _smi_guard, "dcc_alert": _dcc_alert,
     "associated": _associated, "device_log": _device_log, "join_watch": _join_watch, "enrolment": _enrolment,
     "join_guard": _join_guard, "ch_asset": _ch_asset, "pc_info": _pc_info,
@@ -332,7 +274,7 @@ CHECKS: dict[str, Callable[[_Ctx], list[Verdict]]] = {
 }
 
 
-def _timed_from_events(c: _Ctx, rule: TimeRule) -> list[Verdict]:
+def _timed_from_events(c: AuditContext, rule: TimeRule) -> list[Verdict]:
     starts: dict[str | None, ProcessEvent] = {}
     for e in c.events:
         if cites(e.refs, rule.from_refs):
@@ -353,7 +295,7 @@ def _timed_from_events(c: _Ctx, rule: TimeRule) -> list[Verdict]:
     return out or [c.not_reached(f"no step citing {', '.join(rule.from_refs)}")]
 
 
-def _deadline_device(c: _Ctx, outcome: ObligationOutcome, rule: TimeRule) -> str | None:
+def _deadline_device(c: AuditContext, outcome: ObligationOutcome, rule: TimeRule) -> str | None:
     """The Device a Deadline outcome is about: the one Device of the steps citing the same refs, or the one of
     them whose Device Type the obligation names ("... for the GPF within 7 days")."""
     devices = sorted({e.device_id for e in c.events if e.device_id and cites(e.refs, rule.deadline_refs)})
@@ -363,7 +305,7 @@ def _deadline_device(c: _Ctx, outcome: ObligationOutcome, rule: TimeRule) -> str
     return named[0] if len(named) == 1 else None
 
 
-def _timed(c: _Ctx, outcomes: list[ObligationOutcome]) -> list[Verdict]:
+def _timed(c: AuditContext, outcomes: list[ObligationOutcome]) -> list[Verdict]:
     rule = c.o.timing
     assert rule is not None
     mine = [x for x in outcomes if rule.deadline_refs and cites(x.refs, rule.deadline_refs)]
@@ -382,7 +324,7 @@ def evaluate(events: list[ProcessEvent], outcomes: list[ObligationOutcome], reco
     verdicts: list[Verdict] = []
     for o in register:
         triggers = [e for e in events if cites(e.refs, o.applies_when)] if o.applies_when else events
-        c = _Ctx(o, events, triggers, records)
+        c = AuditContext(o, events, triggers, records)
         if o.judged is Judged.NOT_ASSESSABLE:
             verdicts.append(c.v("not assessed", detail=o.why))
         elif not triggers:

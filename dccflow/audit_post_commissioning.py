@@ -6,15 +6,12 @@ Commissioning Information and reports (AC 5.5, 5.6, 5.8, 5.9, 5.11), judged from
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from dccflow.audit_context import AuditContext, Verdict
 from dccflow.audit_records import DeviceRec
 
-if TYPE_CHECKING:
-    from dccflow.audit import Verdict, _Ctx
 
-
-def supplier_restriction(c: _Ctx) -> list[Verdict]:
+def supplier_restriction(c: AuditContext) -> list[Verdict]:
     """AC 5.13: the Responsible Supplier sends the Device only the exempt requests (i) while, from 7 days after
     commissioning, the 5.2(b) / 5.2(c) steps are missing (limb (a); the Network Operator cell, 5.2(a), does not
     count), and (ii) from 14 days after commissioning, when the DCC failed its AC 5.3 interrogation and the Supplier
@@ -52,7 +49,7 @@ def supplier_restriction(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no Smart Meter or GPF commissioned")]
 
 
-def _restricted(c: _Ctx, dev: DeviceRec, commissioned: datetime,
+def _restricted(c: AuditContext, dev: DeviceRec, commissioned: datetime,
                 steps: list[str]) -> list[tuple[datetime, datetime | None, str]]:
     """The periods AC 5.13 restricts the Supplier's requests to the Device: (start, end or None, which limb)."""
     windows = []
@@ -73,7 +70,7 @@ def _restricted(c: _Ctx, dev: DeviceRec, commissioned: datetime,
     return windows
 
 
-def dcc_duty(c: _Ctx) -> list[Verdict]:
+def dcc_duty(c: AuditContext) -> list[Verdict]:
     """AC 5.1 / 5.3: the DCC's own duty for each commissioned Device of the types, done within 7 days (its record
     in the DCC's post-commissioning duty table)."""
     duty, types = c.o.params["duty"], c.o.params["types"]
@@ -98,7 +95,7 @@ def dcc_duty(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached(f"no {'/'.join(types)} commissioned")]
 
 
-def dcc_incident(c: _Ctx) -> list[Verdict]:
+def dcc_incident(c: AuditContext) -> list[Verdict]:
     """AC 5.12: an Incident for a CHF whose 5.1 steps were not done within 7 days, or to which 5.6(a) (not
     interrogated) or 5.6(b) (no DCC Recovery Certificate) applies."""
     out = []
@@ -133,7 +130,7 @@ _PC_STEPS = (("keys_regenerated_at", "5.6(c)(i)"), ("device_certificate_stored_a
              ("organisation_certificate_replaced_at", "5.6(c)(iii)"))
 
 
-def _limbs_at(c: _Ctx, dev: DeviceRec, at: datetime) -> list[str]:
+def _limbs_at(c: AuditContext, dev: DeviceRec, at: datetime) -> list[str]:
     """Which limbs of AC 5.6 list the Device at ``at``, from the DCC's records (none: not listed)."""
     commissioned = c.rec.first_change(dev.device_id, ["commissioned"])
     if commissioned is None or at - commissioned.at < timedelta(days=7) or \
@@ -161,7 +158,7 @@ def _limbs_at(c: _Ctx, dev: DeviceRec, at: datetime) -> list[str]:
     return limbs
 
 
-def _pc_days(c: _Ctx, dev: DeviceRec) -> list[tuple[str, datetime, list[str]]]:
+def _pc_days(c: AuditContext, dev: DeviceRec) -> list[tuple[str, datetime, list[str]]]:
     """(day, its end, AC 5.6 limbs at its end) for each day that ended (an hour's margin for the DCC's daily
     cycle) before the run did, from the 7th day after commissioning."""
     commissioned = c.rec.first_change(dev.device_id, ["commissioned"])
@@ -177,7 +174,7 @@ def _pc_days(c: _Ctx, dev: DeviceRec) -> list[tuple[str, datetime, list[str]]]:
         day += timedelta(days=1)
 
 
-def pc_daily(c: _Ctx) -> list[Verdict]:
+def pc_daily(c: AuditContext) -> list[Verdict]:
     """AC 5.5 (``kind`` daily-information: the day's listing) or AC 5.9 (daily-supplier: each Supplier's report of
     its listed Devices other than CHFs, available for 30 days)."""
     kind = c.o.params["kind"]
@@ -213,7 +210,7 @@ def pc_daily(c: _Ctx) -> list[Verdict]:
     return out or [c.not_reached("no CHF, GPF or Smart Meter commissioned")]
 
 
-def pc_monthly(c: _Ctx) -> list[Verdict]:
+def pc_monthly(c: AuditContext) -> list[Verdict]:
     """AC 5.8: after each month in which a Device was listed at the month's end, the monthly report lists it."""
     out = []
     for dev in (d for d in c.rec.devices if d.device_type in _PC_SUBJECTS):
@@ -228,7 +225,7 @@ def pc_monthly(c: _Ctx) -> list[Verdict]:
     return out or [c.v("not assessed", detail="no month ended while a Device of the run was listed")]
 
 
-def pc_confidential(c: _Ctx) -> list[Verdict]:
+def pc_confidential(c: AuditContext) -> list[Verdict]:
     reports = [r for r in c.rec.pc_reports if r.device_ids and r.kind != "daily-information"]
     if not reports:
         return [c.not_reached("no Post Commissioning report about the run's Devices")]
@@ -237,7 +234,7 @@ def pc_confidential(c: _Ctx) -> list[Verdict]:
                 if unmarked else f"{len(reports)} reports marked {reports[0].marking}")]
 
 
-def pc_step(c: _Ctx) -> list[Verdict]:
+def pc_step(c: AuditContext) -> list[Verdict]:
     """One step of AC 5.2 as the DCC's Post Commissioning Information has it, within 7 days of commissioning."""
     field, types = c.o.params["field"], c.o.params["types"]
     out = []

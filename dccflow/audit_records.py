@@ -1,7 +1,7 @@
 """A snapshot of the DCC's own records that the obligations audit (:mod:`dccflow.audit`) judges: SMI devices
 and status history, DCC Alerts sent, Service Requests accepted and refused, service-level measurements, CH
 asset records, Post Commissioning Information and Device Log records. Filled by the audit activity
-(``dccflow.scenarios.audit``) from the DCC's database; plain data here."""
+(``dccflow_app.scenarios.audit``) from the DCC's database; plain data here."""
 
 from __future__ import annotations
 

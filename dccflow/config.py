@@ -30,7 +30,7 @@ def _env_int(name: str, default: int) -> int:
 
 class ConfigurationError(RuntimeError):
     """dccflow cannot run as configured (a missing file, an unusable setting); the message names what is wrong.
-    Never retried (``dccflow.activity_errors``)."""
+    Never retried (``dccflow_app.activity_errors``)."""
 
 
 class Settings(BaseModel):

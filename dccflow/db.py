@@ -2,6 +2,10 @@
 
 The three systems keep separate tables (``smi_*``/``dcc_*``, ``device_*``, ``user_*``) and talk to each other
 only through their interfaces; sharing a database file is an embedding convenience, not a coupling.
+
+Each system's tables are those its models register with ``SQLModel.metadata``; :func:`get_engine` creates every
+table registered by the time it is called (so a caller gets the tables of the models it imported). The
+composition root registers all of them first (``dccflow_app.database``).
 """
 
 from __future__ import annotations
@@ -15,14 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 _engines: dict[str, Engine] = {}
+#: per database URL, how many registered tables ``create_all`` has seen
+_tables_created: dict[str, int] = {}
 _lock = threading.Lock()
-
-
-def _import_models() -> None:
-    # Registering every table with the metadata before create_all.
-    import activities.store  # noqa: F401
-    import dccsim.models  # noqa: F401
-    import devices.models  # noqa: F401
 
 
 def get_engine(url: str) -> Engine:
@@ -41,9 +40,10 @@ def get_engine(url: str) -> Engine:
                     cur.execute("PRAGMA synchronous=NORMAL")
                     cur.execute("PRAGMA foreign_keys=ON")
                     cur.close()
-            _import_models()
-            SQLModel.metadata.create_all(engine)
             _engines[url] = engine
+        if _tables_created.get(url) != len(SQLModel.metadata.tables):  # models registered since: their tables
+            SQLModel.metadata.create_all(engine)
+            _tables_created[url] = len(SQLModel.metadata.tables)
         return engine
 
 

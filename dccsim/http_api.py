@@ -36,7 +36,7 @@ in the same process cannot read it from the request it serves, so the embedded s
 ``X-Dccflow-Sim-Time`` (ISO 8601 with a UTC offset). Only the simulation may set the DCC's time, never a User
 (a time before a revocation would make a revoked certificate acceptable): the header counts only with
 ``X-Dccflow-Sim-Time-Auth``, an HMAC-SHA256 over the time and the body's digest under a key that the stack
-(``dccflow.http_stack``) creates in memory and shares only with its own sender (``SimClock``). The time never
+(``dccflow_app.http_stack``) creates in memory and shares only with its own sender (``SimClock``). The time never
 goes backwards (an earlier one is raised to the latest the DCC has used) and must be within ``SIM_TIME_RANGE``.
 Without the header the DCC uses its own clock: the wall clock, or the latest simulation time if that is later.
 

@@ -37,7 +37,8 @@ from dccflow.security.xmldsig import sign
 from dccsim import servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
 from dccsim.handlers import Ctx, Outcome
-from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED, LOCAL_DELIVERY_VARIANTS
+from dccsim.handlers.base import LOCAL_DELIVERY_VARIANTS
+from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED
 from dccsim.models import DeliveredMessage, RequestLogEntry, insert_new
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Checked, check_request

@@ -11,33 +11,31 @@ and the Gas Transporter where a GSME is. SEC F4.9 names only the Import Supplier
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dccsim.activities import DccActivities, PowerOutageInput
+    from dccsim.workflow_starts import (
+        DCC_POWER_OUTAGE_WORKFLOW,
+        POWER_RESTORED_SIGNAL,
+        PowerOutage,
+        power_outage_workflow_id,
+    )
+
+__all__ = ["OUTAGE_ALERT_AFTER", "PowerOutage", "PowerOutageWorkflow", "power_outage_workflow_id"]
 
 #: BAD 7.5.6.5.2: an outage shorter than this raises no alert
 OUTAGE_ALERT_AFTER = timedelta(minutes=3)
 
 
-class PowerOutage(BaseModel):
-    chf_id: str
-    started_at: datetime
-
-
-def power_outage_workflow_id(chf_id: str, started_at: datetime) -> str:
-    return f"dcc-power-outage-{chf_id}-{started_at.strftime('%Y%m%dT%H%M%S')}"
-
-
-@workflow.defn(name="DccPowerOutage")
+@workflow.defn(name=DCC_POWER_OUTAGE_WORKFLOW)
 class PowerOutageWorkflow:
     def __init__(self) -> None:
         self._restored = False
 
-    @workflow.signal
+    @workflow.signal(name=POWER_RESTORED_SIGNAL)
     def restored(self) -> None:
         self._restored = True
 

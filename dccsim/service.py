@@ -47,6 +47,14 @@ from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_w
 from dccsim.records import AnomalyCount, RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
+from dccsim.workflow_starts import (
+    CS14_RECEIVED_SIGNAL,
+    DCC_POWER_OUTAGE_WORKFLOW,
+    DCC_SERVICE_REQUEST_WORKFLOW,
+    POWER_RESTORED_SIGNAL,
+    PowerOutage,
+    power_outage_workflow_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -216,12 +224,10 @@ class DccService(Processing):
                                   check=check.value, code=code, silent=silent, reason=reason[:2000], size=len(xml)))
 
     async def _start(self, item: DccWorkItem) -> None:
-        from dccsim.workflows import DccServiceRequestWorkflow
-
         assert self.client is not None, "DccService.connect() was not called"
         try:
-            await self.client.start_workflow(
-                DccServiceRequestWorkflow.run, item, id=dcc_workflow_id(item.request_id),
+            await self.client.start_workflow(  # by type name: the workflow module imports the service's activities
+                DCC_SERVICE_REQUEST_WORKFLOW, item, id=dcc_workflow_id(item.request_id),
                 task_queue=DCC_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=self._search_attributes(item))
         except WorkflowAlreadyStartedError:
@@ -307,20 +313,19 @@ class DccService(Processing):
         from temporalio.service import RPCError
 
         from dccflow.search import DCC_POWER_OUTAGE, device_search_attributes
-        from dccsim.power import PowerOutage, PowerOutageWorkflow, power_outage_workflow_id
 
         assert self.client is not None
         wf_id = power_outage_workflow_id(event.chf_id, event.outage_started_at)
         if event.state == "lost":
             try:
-                await self.client.start_workflow(PowerOutageWorkflow.run, PowerOutage(
+                await self.client.start_workflow(DCC_POWER_OUTAGE_WORKFLOW, PowerOutage(
                     chf_id=event.chf_id, started_at=event.outage_started_at), id=wf_id, task_queue=DCC_TASK_QUEUE,
                     search_attributes=device_search_attributes(DCC_POWER_OUTAGE, [event.chf_id]))
             except WorkflowAlreadyStartedError:
                 pass
             return
         try:
-            await self.client.get_workflow_handle(wf_id).signal(PowerOutageWorkflow.restored)
+            await self.client.get_workflow_handle(wf_id).signal(POWER_RESTORED_SIGNAL)
         except RPCError:
             pass  # the watch already ended (AD1 sent): nothing more to say on restoration
 
@@ -378,11 +383,9 @@ class DccService(Processing):
             pending = s.exec(select(PendingJoin).where(PendingJoin.chf_id == alert.device_id)).all()
             to_wake = [p.request_id for p in pending if p.device_id in joined]
         assert self.client is not None
-        from dccsim.workflows import DccServiceRequestWorkflow
-
         for request_id in to_wake:
             handle = self.client.get_workflow_handle(dcc_workflow_id(request_id))
-            await handle.signal(DccServiceRequestWorkflow.cs14_received)
+            await handle.signal(CS14_RECEIVED_SIGNAL)
 
 
 def _aware(moment: datetime) -> datetime:

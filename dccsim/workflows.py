@@ -20,8 +20,9 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from dccflow.messages import GbcsResponse
     from dccsim.activities import DccActivities, FailureInput, JoinOutcomeInput, RequestStep
+    from dccsim.intake import DccWorkItem
     from dccsim.processing import CommandResult
-    from dccsim.service import DccWorkItem
+    from dccsim.workflow_starts import CS14_RECEIVED_SIGNAL, DCC_SERVICE_REQUEST_WORKFLOW
 
 
 def _step(item: DccWorkItem) -> dict:
@@ -33,13 +34,13 @@ _LAST_RESORT = dict(start_to_close_timeout=timedelta(seconds=60),
                     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=60)))
 
 
-@workflow.defn(name="DccServiceRequest")
+@workflow.defn(name=DCC_SERVICE_REQUEST_WORKFLOW)
 class DccServiceRequestWorkflow:
     def __init__(self) -> None:
         self._cs14_confirmed = False
         self._late_response: GbcsResponse | None = None
 
-    @workflow.signal
+    @workflow.signal(name=CS14_RECEIVED_SIGNAL)
     def cs14_received(self) -> None:
         self._cs14_confirmed = True
 

@@ -27,13 +27,13 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import INITIAL_STATUS
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER, SUPPLIER_B, Party
-from dccflow.scenarios.premises import BLOCK_SIZE, install_code, premises_ids, seed_block_start
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
 from dccsim.smki import PKI_EPOCH
 from devices.anchors import AnchorIds
 from devices.faults import check_fault, selected
 from devices.hub import DEFAULT_SUB_GHZ
 from devices.models import DeviceState, default_row
+from devices.premises import BLOCK_SIZE, install_code, premises_ids, seed_block_start
 
 _D = DeviceType
 CHUNK = 10_000

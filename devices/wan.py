@@ -38,6 +38,11 @@ from devices.fleet import Fleet
 
 log = logging.getLogger(__name__)
 
+#: the device workflows the SM WAN starts (``devices.workflows``), by type name: that module imports the
+#: activities, which wrap this SM WAN. The names are fixed: the recorded histories name them.
+WAN_DELIVERY_WORKFLOW = "WanDelivery"
+DEVICE_TIMER_WORKFLOW = "DeviceTimer"
+
 
 class DccWanInterface(Protocol):
     """What the DCC exposes towards devices. It may also offer ``on_chf_power_event(event: PowerEvent)``
@@ -83,10 +88,8 @@ class SmWan:
         if not route.reachable:
             return WanDelivery(status="undeliverable")
         if route.delay_seconds:
-            from devices.workflows import WanDeliveryWorkflow
-
             wf_id = wan_delivery_workflow_id(command)
-            await self._start(WanDeliveryWorkflow.run, DelayedCommand(
+            await self._start(WAN_DELIVERY_WORKFLOW, DelayedCommand(
                 command=command, delay_seconds=route.delay_seconds, reply_to=reply_to), wf_id)
             return WanDelivery(status="in-transit", delay_seconds=route.delay_seconds, workflow_id=wf_id)
         return WanDelivery(status="responded", response=await self._execute(command, at))
@@ -149,10 +152,8 @@ class SmWan:
             await self.dcc.receive_device_alert(alert)
         for event in effects.power_events:
             await self._power_event(event)
-        from devices.workflows import DeviceTimerWorkflow
-
         for timer in effects.timers:
-            await self._start(DeviceTimerWorkflow.run, timer, timer.workflow_id)
+            await self._start(DEVICE_TIMER_WORKFLOW, timer, timer.workflow_id)
 
     async def _power_event(self, event: PowerEvent) -> None:
         handler = getattr(self.dcc, "on_chf_power_event", None)
@@ -162,9 +163,9 @@ class SmWan:
             return
         await handler(event)
 
-    async def _start(self, run, arg, workflow_id: str) -> None:
+    async def _start(self, workflow_type: str, arg, workflow_id: str) -> None:
         try:
-            await self.client.start_workflow(run, arg, id=workflow_id, task_queue=DEVICE_TASK_QUEUE,
+            await self.client.start_workflow(workflow_type, arg, id=workflow_id, task_queue=DEVICE_TASK_QUEUE,
                                              id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                                              search_attributes=_search_attributes(arg))
         except WorkflowAlreadyStartedError:

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from devices.activities import DeviceActivities
     from devices.effects import DeviceTimer, HanJoinStart
-    from devices.wan import DelayedCommand
+    from devices.wan import DEVICE_TIMER_WORKFLOW, WAN_DELIVERY_WORKFLOW, DelayedCommand
 
 _ACTIVITY = dict(start_to_close_timeout=timedelta(seconds=60),
                  retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=10)))
@@ -29,7 +29,7 @@ class HanJoinWorkflow:
         await workflow.execute_activity_method(DeviceActivities.device_complete_han_join, join, **_ACTIVITY)
 
 
-@workflow.defn(name="DeviceTimer")
+@workflow.defn(name=DEVICE_TIMER_WORKFLOW)
 class DeviceTimerWorkflow:
     @workflow.run
     async def run(self, timer: DeviceTimer) -> None:
@@ -37,7 +37,7 @@ class DeviceTimerWorkflow:
         await workflow.execute_activity_method(DeviceActivities.device_timer_fired, timer, **_ACTIVITY)
 
 
-@workflow.defn(name="WanDelivery")
+@workflow.defn(name=WAN_DELIVERY_WORKFLOW)
 class WanDeliveryWorkflow:
     """A command on a slow SM WAN: it reaches the device after the delay; the device's response is signalled
     to the workflow waiting for it, if any (``devices.wan`` module docstring)."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dccflow.config import Settings
-from dccflow.embedded import start_time_skipping
-from dccflow.runtime import Runtime, register_search_attributes
+from dccflow_app.embedded import start_time_skipping
+from dccflow_app.runtime import Runtime, register_search_attributes
 
 
 class Stack:

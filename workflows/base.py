@@ -28,7 +28,7 @@ SEND_TIMEOUT = timedelta(seconds=60)
 #: times the 30 s Target Response Time of an on-demand Service Request (SEC H3.14(b)). A DCC User Interface that
 #: accepts nothing for that long is down: the process ends in its failure branch (``ServiceRequestFailed``) for
 #: the User to raise an Incident (BAD 7.9.1, SEC H9), rather than resending forever. Business rejections and
-#: configuration or programming errors are never retried (``dccflow.activity_errors``).
+#: configuration or programming errors are never retried (``dccflow_app.activity_errors``).
 SEND_MAX_ATTEMPTS = 10
 SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
                          maximum_attempts=SEND_MAX_ATTEMPTS,

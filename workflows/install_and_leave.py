@@ -49,6 +49,7 @@ from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.install_and_leave_plan as plan
     from activities.duis_client import ServiceRequestSpec
     from activities.hht import CollectedAlert, HhtActivities, LocalCommand, LocalResponse
     from activities.installer import InstallerActivities
@@ -56,7 +57,6 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.domain.calendar import working_day_deadline
     from dccflow.messages import InboundMessage
     from dccflow.parties import DCC_ID
-    from workflows import install_and_leave_plan as plan
     from workflows.base import (
         Deadline,
         ProcessResult,
@@ -67,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         supplier_cell_replacement,
     )
     from workflows.han_device_join import JoinRequest
+    from workflows.install_and_leave_plan import InstallLeavePremises
     from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 
 INSTALLER_TIMEOUT = timedelta(minutes=10)
@@ -75,30 +76,6 @@ INSTALLER_TIMEOUT = timedelta(minutes=10)
 PATCH_ESME_BEFORE_CH = "esme-fitted-before-ch"
 #: the Device Alerts returned by SRV 8.13 (BAD 7.2.2.6.4)
 RETURNED_ALERTS = frozenset({DeviceAlert.CHF_DEVICE_LOG_CHANGED, DeviceAlert.GPF_DEVICE_LOG_CHANGED})
-
-
-class InstallLeavePremises(BaseModel):
-    """The premises of a reactive Install and Leave: the CH, the ESME, for dual fuel the GSME, optionally a PPMID,
-    and the HHT the installer brings (a Type 2 Device on the SMI, added to the CHF Device Log first, BAD
-    7.2.2.6.2)."""
-
-    premises_id: str
-    chf_id: str
-    gpf_id: str
-    esme_id: str
-    esme_install_code: str
-    mpan: str
-    ppmid_id: str | None = None
-    ppmid_install_code: str | None = None
-    hht_id: str
-    hht_install_code: str
-    #: dual fuel (the Gas Supplier's, ``InstallAndLeaveInput.gas_supplier_id``)
-    gsme_id: str | None = None
-    gsme_install_code: str | None = None
-    mprn: str | None = None
-    #: meter Device ID -> whose certificate its Supplier cell holds when not the Supplier's own: the DCC's
-    #: (``DCC_ID``) or another MPID's User ID (as ``workflows.install_commission.ElectricityPremises``)
-    supplier_cell_holders: dict[str, str] = Field(default_factory=dict)
 
 
 class SiteConditions(BaseModel):

@@ -1,11 +1,13 @@
 """What Install and Leave (BAD 7.2.2) asks of the DCC and the HHT for a premises, as pure functions of the
 premises and the Suppliers' User IDs (``workflows.install_and_leave``): the Devices fitted, the CHF Device Log
 additions, the CS02b Commands for the Supplier cells, the joins of BAD Table 5, and which Devices the CHF's last
-CS14 shows joined."""
+CS14 shows joined; and the premises itself (:class:`InstallLeavePremises`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.gbcs import parse_returned
@@ -13,7 +15,30 @@ from workflows.han_device_join import HanDevice, JoinRequest, join_plan
 
 if TYPE_CHECKING:
     from activities.hht import CollectedAlert
-    from workflows.install_and_leave import InstallLeavePremises
+
+
+class InstallLeavePremises(BaseModel):
+    """The premises of a reactive Install and Leave: the CH, the ESME, for dual fuel the GSME, optionally a PPMID,
+    and the HHT the installer brings (a Type 2 Device on the SMI, added to the CHF Device Log first, BAD
+    7.2.2.6.2)."""
+
+    premises_id: str
+    chf_id: str
+    gpf_id: str
+    esme_id: str
+    esme_install_code: str
+    mpan: str
+    ppmid_id: str | None = None
+    ppmid_install_code: str | None = None
+    hht_id: str
+    hht_install_code: str
+    #: dual fuel (the Gas Supplier's, ``InstallAndLeaveInput.gas_supplier_id``)
+    gsme_id: str | None = None
+    gsme_install_code: str | None = None
+    mprn: str | None = None
+    #: meter Device ID -> whose certificate its Supplier cell holds when not the Supplier's own: the DCC's
+    #: (``DCC_ID``) or another MPID's User ID (as ``workflows.install_commission.ElectricityPremises``)
+    supplier_cell_holders: dict[str, str] = Field(default_factory=dict)
 
 
 def fitted(p: InstallLeavePremises) -> list[str]:

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import overload
 
-from dccflow.domain import _bank_holidays
+import dccflow.domain._bank_holidays as _bank_holidays
 
 HOLIDAY_COUNTRY = "GB"
 HOLIDAY_SUBDIVISION = "ENG"  # England; England and Wales share the same bank holidays

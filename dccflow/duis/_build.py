@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
-from dccflow.duis import _ids
+import dccflow.duis._ids as _ids
 from dccflow.duis.messages import build_request
 from dccflow.duis.schema import DuisError, validate
 from dccflow.duis.srv import srv_spec

@@ -12,8 +12,8 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
+import dccflow.duis.schema as _schema
 from dccflow.domain.ids import eui64_key, normalise_eui64
-from dccflow.duis import schema as _schema
 from dccflow.duis._ids import check_message_id, make_message_id, split_message_id
 from dccflow.duis.leaves import element_kinds
 from dccflow.duis.schema import NS_DS, NS_SR, SCHEMA_VERSION, DuisConfigError, DuisError, DuisSchemaError

@@ -22,8 +22,8 @@ from typing import Any, Literal
 from lxml import etree
 from pydantic import BaseModel
 
-from dccflow.duis import _ids
-from dccflow.duis import schema as _schema
+import dccflow.duis._ids as _ids
+import dccflow.duis.schema as _schema
 from dccflow.duis.messages import is_signed
 from dccflow.duis.response_codes import NOT_SUPPORTED_CODE, RESPONSE_CODES, describe_response_code
 from dccflow.duis.schema import NS_DS, NS_SR, SCHEMA_VERSION, DuisError, DuisSchemaError

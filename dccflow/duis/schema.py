@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from dccflow.duis import schema_location
+import dccflow.duis.schema_location as schema_location
 
 NS_SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 NS_DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -27,7 +27,8 @@ HANDLERS: dict[str, Handler] = {h.srv: h for h in (
     DevicePrenotification(), ReadInventory(), RequestWanMatrix(), UpdateInventory(),
     ChInstallSuccess(), ChInstallNoSmWan(), ChFaultReturn(), ChNoFaultReturn(),
     IssueSecurityCredentials(), UpdateDeviceCertificate(), UpdateCellCertificate("6.15.1"),
-    UpdateCellCertificate("6.21"), ReturnLocalCommandResponse(),
+    UpdateCellCertificate("6.21"),
 )}
+HANDLERS[ReturnLocalCommandResponse.srv] = ReturnLocalCommandResponse(HANDLERS)
 
 __all__ = ["HANDLERS", "Ctx", "Handler", "Notice", "Outcome", "UpdateHanDeviceLog"]

@@ -25,6 +25,9 @@ from dccsim.inventory import Inventory, Registration
 from dccsim.models import SmiDevice
 from dccsim.rejections import PROCESSING_CODES, Check, ServiceRequestRejected
 
+#: CommandVariants whose Command is returned to the User for local delivery only (DUIS CommandVariant table)
+LOCAL_DELIVERY_VARIANTS = frozenset({2, 6})
+
 
 @dataclass
 class Notice:
@@ -82,8 +85,6 @@ class Ctx:
     @property
     def local_delivery(self) -> bool:
         """The Command is for local delivery (CommandVariant 2 or 6, BAD 7.2.2.6.2): it never crosses the SM WAN."""
-        from dccsim.handlers.local_response import LOCAL_DELIVERY_VARIANTS
-
         return self.request.header.command_variant in LOCAL_DELIVERY_VARIANTS
 
     @property

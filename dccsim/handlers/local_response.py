@@ -21,6 +21,7 @@ What a returned item does, by kind:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from dccflow.domain.alerts import DeviceAlert
@@ -32,13 +33,11 @@ from dccflow.duis.schema import secure_parse
 from dccflow.duis.tree import parse_datetime
 from dccflow.gbcs import GbcsError, parse_returned
 from dccflow.messages import GbcsResponse
-from dccsim.handlers.base import Ctx, Outcome, reject, status_of
+from dccsim.handlers.base import Ctx, Handler, Outcome, reject, status_of
 from dccsim.handlers.nondevice import NonDeviceHandler
 from dccsim.models import LatestCs14, RequestLogEntry
 from dccsim.rejections import Check
 
-#: CommandVariants whose Command is returned to the User for local delivery only (DUIS CommandVariant table)
-LOCAL_DELIVERY_VARIANTS = frozenset({2, 6})
 #: request-log stages: the Command went back to the User for local delivery; its Response came back by 8.13
 LOCAL_COMMAND_RETURNED = "local_command_returned"
 LOCAL_RESPONSE_RETURNED = "local_response_returned"
@@ -52,7 +51,13 @@ def _aware(moment: datetime) -> datetime:
 
 
 class ReturnLocalCommandResponse(NonDeviceHandler):
+    """SRV 8.13. A returned Response is applied by the handler of the original request's SRV, looked up in the
+    registry it is given (``dccsim.handlers.HANDLERS``, which holds this handler too)."""
+
     srv = "8.13"
+
+    def __init__(self, handlers: Mapping[str, Handler]):
+        self.handlers = handlers
 
     @staticmethod
     def _returned(ctx: Ctx) -> tuple[str, dict]:
@@ -92,10 +97,7 @@ class ReturnLocalCommandResponse(NonDeviceHandler):
         kind, data = self._returned(ctx)
         return self._response(ctx, data) if kind == "response" else self._alert(ctx, data)
 
-    @staticmethod
-    def _response(ctx: Ctx, data: dict) -> Outcome:
-        from dccsim.handlers import HANDLERS  # the registry imports this module
-
+    def _response(self, ctx: Ctx, data: dict) -> Outcome:
         entry = ReturnLocalCommandResponse._original(ctx)
         if entry.stage == LOCAL_RESPONSE_RETURNED:
             return Outcome(detail=f"the Response to {entry.request_id} was already returned")
@@ -103,7 +105,7 @@ class ReturnLocalCommandResponse(NonDeviceHandler):
                        definition=lookup_srv(entry.srv), role=ctx.role)
         response = GbcsResponse(use_case=data["use_case"], device_id=data["device_id"], success=data["success"],
                                 params=data["params"])
-        applied = HANDLERS[entry.srv].apply(original, response)
+        applied = self.handlers[entry.srv].apply(original, response)
         entry.stage = LOCAL_RESPONSE_RETURNED
         entry.device_response = {"response": response.model_dump(mode="json"), "delivered": False, "local": True,
                                  "returned_by": ctx.request_id}

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dccflow.cli import app
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import shared_dir
 from dccflow.security.pki import KeyUsageKind, create_issuing_ca, create_root, issue_organisation_certificate
+from dccflow_app.cli import app
 
 runner = CliRunner()
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)

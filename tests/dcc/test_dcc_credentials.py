@@ -21,14 +21,14 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
 from dccflow.gbcs import csr_from_service_response
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
-from dccflow.scenarios.premises import premises_ids
-from dccflow.scenarios.runner import run_scenario
 from dccflow.security.pki import KeyUsageKind, entity_id_of
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.inventory import Inventory
 from dccsim.models import RequestLogEntry
 from dccsim.post_commissioning import incomplete_steps
 from devices.anchors import RESOLVER
 from devices.models import DeviceKeyPair
+from devices.premises import premises_ids
 
 ELEC = SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]
 ED = ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR]

@@ -34,8 +34,8 @@ from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import build_request, to_bytes
 from dccflow.duis.schema import duis_schema, secure_parse
 from dccflow.gbcs import REQUEST_BODY, sign_payload
-from dccflow.scenarios.runner import run_scenario
 from dccflow.security.xmldsig import sign
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.inventory import Inventory
 from dccsim.models import RequestLogEntry
 from dccsim.records import ServiceLevelRecord

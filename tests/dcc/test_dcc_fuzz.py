@@ -46,10 +46,10 @@ from lxml import etree
 from dccflow.config import Settings
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.schema import NS_DS, shared_dir
-from dccflow.embedded import start_time_skipping
 from dccflow.parties import DCC_ID
-from dccflow.runtime import Runtime, register_search_attributes
 from dccflow.security.xmldsig import SignatureError, sign
+from dccflow_app.embedded import start_time_skipping
+from dccflow_app.runtime import Runtime, register_search_attributes
 from dccsim.rejections import PROCESSING_CODES
 
 EXAMPLES = int(os.environ.get("DCCFLOW_FUZZ_EXAMPLES", "1000"))

@@ -18,8 +18,7 @@ from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
 from dccflow.parties import SUPPLIER
-from dccflow.scenarios.premises import install_code, premises_ids
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.handlers.join import JOIN_COMMANDS
 from dccsim.inventory import Inventory
 from dccsim.models import RegistrationData, RequestLogEntry, SmiDevice, SmiStatusChange
@@ -27,6 +26,7 @@ from dccsim.rejections import PROCESSING_CODES
 from devices.anchors import AnchorIds
 from devices.builder import FleetSpec, _Rows
 from devices.models import DeviceState
+from devices.premises import install_code, premises_ids
 
 ELEC = SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]
 GAS = SUPPLIER.user_ids[UserRole.GAS_SUPPLIER]

@@ -11,7 +11,7 @@ from sqlmodel import select
 from dccflow.audit import evaluate
 from dccflow.db import session_scope
 from dccflow.events import ProcessEvent
-from dccflow.scenarios.audit import read_dcc_records
+from dccflow_app.scenarios.audit import read_dcc_records
 from dccsim.models import SmiStatusChange
 from dccsim.post_commissioning_duties import duty_workflow_id
 from dccsim.records import DccIncident, DccPostCommissioningDuty

@@ -8,7 +8,7 @@ from datetime import timedelta
 from lxml import etree
 
 from dccflow.duis.schema import duis_schema
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.power import power_outage_workflow_id
 
 

@@ -7,7 +7,7 @@ import re
 
 from typer.testing import CliRunner
 
-from dccflow.cli import app
+from dccflow_app.cli import app
 
 runner = CliRunner()
 

@@ -88,7 +88,7 @@ class Site:
         return connected
 
     def whitelist(self, device_id: str, device_type: str, install_code: str | None = None):
-        from dccflow.scenarios.premises import install_code as code_of
+        from devices.premises import install_code as code_of
 
         return self.send("CCS01", self.ids.chf_id, device_id=device_id, device_type=device_type,
                          install_code=install_code or code_of(device_id))
@@ -138,8 +138,8 @@ def smki_cert_by_id(site: Site, cert_id: int):
 def add_device(site: Site, device_type: str, device_id: str) -> str:
     """A device the builder does not make (HCALCS, CAD), with its cells as its procurer fills them."""
     from dccflow.domain.devices import DeviceType
-    from dccflow.scenarios.premises import install_code
     from devices.anchors import AnchorIds
+    from devices.premises import install_code
 
     cells = AnchorIds(site.engine).manufacture(DeviceType(device_type), supplier_id=IS, network_operator_id=None)
     with session_scope(site.engine) as s:

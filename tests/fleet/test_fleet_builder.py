@@ -9,14 +9,14 @@ from cryptography import x509
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from dccflow.cli import app
 from dccflow.config import Settings
 from dccflow.db import get_engine
 from dccflow.domain.mpxn import validate_mpan, validate_mprn
-from dccflow.scenarios.premises import BLOCK_SIZE, seed_block_start
+from dccflow_app.cli import app
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange, SmkiCertificate
 from devices.faults import parse_fault_option, selected
 from devices.models import DeviceState
+from devices.premises import BLOCK_SIZE, seed_block_start
 
 runner = CliRunner()
 

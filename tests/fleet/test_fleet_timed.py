@@ -14,7 +14,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from dccflow.db import session_scope
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.messages import GbcsCommand, GbcsResponse
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage
 from devices.builder import build_premises
 from devices.wan import ReplyTo

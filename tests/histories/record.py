@@ -34,9 +34,9 @@ CASES = {
 
 async def main() -> None:
     from dccflow.config import Settings
-    from dccflow.embedded import start_time_skipping
-    from dccflow.runtime import Runtime, register_search_attributes
-    from dccflow.scenarios.runner import run_scenario
+    from dccflow_app.embedded import start_time_skipping
+    from dccflow_app.runtime import Runtime, register_search_attributes
+    from dccflow_app.scenarios.runner import run_scenario
 
     for name, (scenario, faults) in CASES.items():
         if (HERE / f"{name}.json").exists() and "--all" not in sys.argv:

@@ -6,15 +6,18 @@ import json
 
 from typer.testing import CliRunner
 
-from dccflow.cli import app
+from dccflow_app.cli import app
 
 runner = CliRunner()
 
 
 def test_scenarios_lists_one_line_each():
+    from dccflow_app.scenarios.catalogue import SCENARIOS
+
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("install-commission-electricity ")
+    names = [line.split("  ", 1)[0] for line in result.stdout.splitlines()]
+    assert names == sorted(SCENARIOS) and "install-commission-electricity" in names  # one line each, by name
 
 
 def test_unknown_scenario_and_fault_are_named():

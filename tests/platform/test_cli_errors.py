@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 from dccflow.config import Settings
-from dccflow.embedded import start_dev_server
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.embedded import start_dev_server
+from dccflow_app.scenarios.runner import run_scenario
 from worker import run_workers
 
-CLI = [sys.executable, "-m", "dccflow.cli"]
+CLI = [sys.executable, "-m", "dccflow_app.cli"]
 
 
 def _free_port() -> int:

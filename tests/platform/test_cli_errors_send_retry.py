@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from activities.http_transport import DccUnavailable
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from workflows.base import SEND_MAX_ATTEMPTS
 
 

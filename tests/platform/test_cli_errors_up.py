@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from dccflow.preflight import ServerProblem, check_server_is_ours
+from dccflow_app.preflight import ServerProblem, check_server_is_ours
 
-CLI = [sys.executable, "-m", "dccflow.cli"]
+CLI = [sys.executable, "-m", "dccflow_app.cli"]
 
 
 def _free_port() -> int:

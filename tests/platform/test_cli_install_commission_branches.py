@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from dccflow.cli import app
+from dccflow_app.cli import app
 
 runner = CliRunner()
 

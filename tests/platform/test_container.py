@@ -175,7 +175,7 @@ async def test_the_health_check_is_healthy_only_while_this_hosts_workers_poll(tm
     import socket
 
     from dccflow.config import Settings
-    from dccflow.embedded import start_dev_server
+    from dccflow_app.embedded import start_dev_server
     from worker import run_workers
 
     def free_port() -> int:
@@ -185,7 +185,7 @@ async def test_the_health_check_is_healthy_only_while_this_hosts_workers_poll(tm
 
     async def doctor(*args: str) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "dccflow.cli", "doctor", *args, cwd=tmp_path,
+            sys.executable, "-m", "dccflow_app.cli", "doctor", *args, cwd=tmp_path,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         out, _ = await asyncio.wait_for(proc.communicate(), 120)
         return proc.returncode, out.decode()

@@ -10,8 +10,8 @@ import socket
 from temporalio.client import WorkflowExecutionStatus
 
 from dccflow.config import Settings
-from dccflow.embedded import start_dev_server
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.embedded import start_dev_server
+from dccflow_app.scenarios.runner import run_scenario
 from worker import run_workers
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from typer.testing import CliRunner
 
-from dccflow.cli import app
+from dccflow_app.cli import app
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "240"}

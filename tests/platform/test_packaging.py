@@ -1,5 +1,6 @@
 """The built wheel is a working dccflow (issue 11: ``pip install .`` gave a ``dccflow`` that crashed with
-``ModuleNotFoundError: dccflow.scenarios``, because pyproject.toml listed the packages by hand).
+``ModuleNotFoundError: dccflow.scenarios``, because pyproject.toml listed the packages by hand; the package is
+``dccflow_app.scenarios`` since).
 
 The wheel is built from a copy of the checkout (so nothing is left in the working tree), its file list is
 compared with the checkout's modules and data files, and it is then installed on its own (``--target``) and run
@@ -61,13 +62,13 @@ def test_the_wheel_holds_every_module_and_data_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = _project_files()
     # the ones the issue found missing, and the data files read at run time, are among those checked
-    assert {"dccflow/scenarios/catalogue.py", "dccsim/handlers/nondevice.py"} <= expected
+    assert {"dccflow_app/scenarios/catalogue.py", "dccsim/handlers/nondevice.py"} <= expected
     assert {"bpmn/install_commission.bpmn", "bpmn/install_and_leave.bpmn"} <= expected
     missing = sorted(expected - names)
     assert not missing, f"files of the checkout missing from {wheel.name}: {missing}"
     assert not [n for n in names if n.startswith(("tests/", "bench/")) or "__pycache__" in n]
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "dccflow = dccflow.cli:app" in zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "dccflow = dccflow_app.cli:app" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
 @pytest.fixture(scope="module")
@@ -100,17 +101,17 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_the_installed_wheel_runs_outside_the_checkout(installed) -> None:
-    where = installed("-c", "import bpmn, dccflow, dccflow.scenarios.runner, dccsim.handlers.nondevice;"
+    where = installed("-c", "import bpmn, dccflow, dccflow_app.scenarios.runner, dccsim.handlers.nondevice;"
                       "print(dccflow.__file__); print(len(bpmn.step_ids('install_commission')))")
     assert where.returncode == 0, where.stderr
     module_file, step_count = where.stdout.split()
     assert Path(module_file).is_relative_to(installed.target)
     assert int(step_count) > 10  # the BPMN model shipped in the wheel is read
 
-    listed = installed("-m", "dccflow.cli", "scenarios")
+    listed = installed("-m", "dccflow_app.cli", "scenarios")
     assert listed.returncode == 0, listed.stderr
     assert "install-commission-electricity" in listed.stdout
-    report = installed("-m", "dccflow.cli", "dcc", "report", "--data-dir", str(installed.elsewhere))
+    report = installed("-m", "dccflow_app.cli", "dcc", "report", "--data-dir", str(installed.elsewhere))
     assert "ModuleNotFoundError" not in report.stderr + report.stdout
     assert "no dccflow database" in report.stdout + report.stderr
 
@@ -118,16 +119,16 @@ def test_the_installed_wheel_runs_outside_the_checkout(installed) -> None:
 def test_the_installed_wheel_says_how_to_get_the_schema_and_uses_the_recorded_folder(installed) -> None:
     from dccflow.duis.schema import schema_dir
 
-    doctor = installed("-m", "dccflow.cli", "doctor")
+    doctor = installed("-m", "dccflow_app.cli", "doctor")
     assert doctor.returncode == 1
     problem = doctor.stderr.strip()
     assert "dccflow setup schema PATH" in problem and "DCCFLOW_DUIS_SCHEMA_DIR" in problem
     assert "Traceback" not in problem
     sample = next(p for p in sorted((schema_dir().parent / "samples").iterdir()) if p.suffix.lower() == ".xml")
-    assert installed("-m", "dccflow.cli", "duis", "check", str(sample)).returncode != 0
+    assert installed("-m", "dccflow_app.cli", "duis", "check", str(sample)).returncode != 0
 
-    setup = installed("-m", "dccflow.cli", "setup", "schema", str(schema_dir()))
+    setup = installed("-m", "dccflow_app.cli", "setup", "schema", str(schema_dir()))
     assert setup.returncode == 0, setup.stderr
-    assert installed("-m", "dccflow.cli", "doctor").returncode == 0
-    checked = installed("-m", "dccflow.cli", "duis", "check", str(sample))
+    assert installed("-m", "dccflow_app.cli", "doctor").returncode == 0
+    checked = installed("-m", "dccflow_app.cli", "duis", "check", str(sample))
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dccflow.cli import app
+from dccflow_app.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 

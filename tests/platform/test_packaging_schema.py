@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dccflow.cli import app
 from dccflow.duis import schema as duis_schema
 from dccflow.duis.schema import ENV_SCHEMA_DIR, ENV_SHARED_DIR, DuisConfigError, schema_dir
 from dccflow.duis.schema_location import ENV_CONFIG_FILE, SCHEMA_FILES
+from dccflow_app.cli import app
 
 REAL_SCHEMA = schema_dir()  # the shared folder beside the checkout (or $DCCFLOW_SHARED_DIR) while collecting
 runner = CliRunner()

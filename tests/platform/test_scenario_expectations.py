@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from dccflow.cli import app
-from dccflow.scenarios.catalogue import SCENARIOS
-from dccflow.scenarios.expectations import RunFacts, describe, judge
+from dccflow_app.cli import app
+from dccflow_app.scenarios.catalogue import SCENARIOS
+from dccflow_app.scenarios.expectations import RunFacts, describe, judge
 
 runner = CliRunner()
 NO_WAN = SCENARIOS["install-and-leave-no-wan"]

@@ -16,18 +16,18 @@ from sqlmodel import select
 from temporalio.api.common.v1 import Payloads
 from visibility_support import secrets_in, stored_history
 
-from dccflow.codec import ENCODING, SecretsCodec, load_key
-from dccflow.codec_server import codec_app
 from dccflow.config import Settings
 from dccflow.db import get_engine, session_scope
 from dccflow.domain.ids import normalise_eui64
 from dccflow.duis.messages import request_from_element
 from dccflow.duis.schema import secure_parse
-from dccflow.embedded import connect, start_dev_server
-from dccflow.scenarios.premises import install_code
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.codec import ENCODING, SecretsCodec, load_key
+from dccflow_app.codec_server import codec_app
+from dccflow_app.embedded import connect, start_dev_server
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import RequestLogEntry
 from dccsim.processing import dcc_workflow_id
+from devices.premises import install_code
 from worker import run_workers
 
 

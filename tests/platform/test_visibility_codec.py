@@ -1,4 +1,4 @@
-"""The payload codec (``dccflow.codec``): secrets encrypted, everything else and older histories passed through,
+"""The payload codec (``dccflow_app.codec``): secrets encrypted, everything else and older histories passed through,
 the key's sources and their errors; and the child workflows tagged with the devices they concern."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from visibility_support import secrets_in, stored_history
 
-from dccflow.codec import ENCODING, KEY_ENV, SecretsCodec, data_converter, is_sensitive, load_key, new_key_text
 from dccflow.config import USER_TASK_QUEUE, ConfigurationError
 from dccflow.db import session_scope
-from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.codec import ENCODING, KEY_ENV, SecretsCodec, data_converter, is_sensitive, load_key, new_key_text
+from dccflow_app.scenarios.harness import HarnessActivities, ScenarioRequest
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import RequestLogEntry
 from dccsim.power import power_outage_workflow_id
 from workflows import USER_WORKFLOWS
@@ -149,7 +149,7 @@ async def test_dccflow_ups_codec_endpoint_answers_the_web_ui_by_either_loopback_
     from google.protobuf import json_format
     from temporalio.api.common.v1 import Payloads
 
-    from dccflow.codec_server import start_codec_endpoint
+    from dccflow_app.codec_server import start_codec_endpoint
 
     monkeypatch.delenv(KEY_ENV, raising=False)
     with socket.socket() as s:

@@ -61,7 +61,7 @@ async def late_install_report(stack, delay: timedelta = timedelta(days=9)):
     """An electricity Install and Commission whose Supplier sends SRV 8.14.1 ``delay`` after the installer's
     confirmation: (the premises, the process result)."""
     from dccflow.config import USER_TASK_QUEUE
-    from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
+    from dccflow_app.scenarios.harness import HarnessActivities, ScenarioRequest
     from workflows.install_commission import (
         InstallCommissionInput,
         InstallCommissionWorkflow,

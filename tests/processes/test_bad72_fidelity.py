@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from dccflow.db import session_scope
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.gpf_device_log import gpf_device_log_to_restore
 from dccsim.models import GpfDeviceLogBackup
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from dccflow.db import session_scope
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.post_commissioning_reports import PANEL, compile_day
 from dccsim.records import DccPcReport
 

@@ -3,7 +3,7 @@ joining it to the commissioned GSME (AC 4.10), which Enrols the gas SMS (SEC H5.
 
 from __future__ import annotations
 
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 
 GAS_SUPPLIER = "90-B3-D5-1F-30-01-00-01"
 GAS_TRANSPORTER = "90-B3-D5-1F-30-03-00-00"
@@ -26,7 +26,7 @@ async def test_dual_fuel_commissions_all_four_devices(stack):
 
 
 async def test_gas_meter_join_timeout_leaves_gas_unenrolled(stack):
-    from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
+    from dccflow_app.scenarios.harness import HarnessActivities, ScenarioRequest
 
     premises = await HarnessActivities(stack.runtime).scenario_provision(
         ScenarioRequest(scenario="install-commission-dual-fuel"))

@@ -12,12 +12,12 @@ from sqlmodel import select
 from temporalio.service import RPCError
 from typer.testing import CliRunner
 
-from dccflow.cli import app
 from dccflow.db import session_scope
 from dccflow.domain.calendar import working_day_deadline
 from dccflow.duis.messages import request_from_element
 from dccflow.duis.schema import secure_parse
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.cli import app
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage, RequestLogEntry, SmiDevice, SmiStatusChange
 from dccsim.processing import dcc_workflow_id
 from dccsim.records import ChAssetRecord
@@ -144,7 +144,7 @@ async def test_no_wan_ends_after_the_wait_limit_with_devices_installed_not_commi
 
 async def test_late_install_no_sm_wan_report_breaches_the_three_working_day_obligation(stack):
     from dccflow.config import USER_TASK_QUEUE
-    from dccflow.scenarios.install_leave import InstallLeaveActivities
+    from dccflow_app.scenarios.install_leave import InstallLeaveActivities
     from workflows.install_and_leave import (
         InstallAndLeaveInput,
         InstallAndLeaveWorkflow,
@@ -178,7 +178,7 @@ async def test_install_and_leave_takes_over_where_install_and_commission_found_n
     """BAD 7.2.2.6: Install and Commission ends at 'end_install_and_leave'; the Supplier decides to Install and
     Leave and starts it for the CH already fitted: the 3 Working Days run from that installation."""
     from dccflow.config import USER_TASK_QUEUE
-    from dccflow.scenarios.install_leave import InstallLeaveActivities
+    from dccflow_app.scenarios.install_leave import InstallLeaveActivities
     from workflows.install_and_leave import (
         InstallAndLeaveInput,
         InstallAndLeaveWorkflow,

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from activities.store import UserOutboxEntry
 from dccflow.db import session_scope
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import DeliveredMessage, RequestLogEntry, SmiStatusChange
 
 

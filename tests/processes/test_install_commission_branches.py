@@ -10,8 +10,8 @@ from sqlmodel import select
 from dccflow.db import session_scope
 from dccflow.domain.roles import UserRole
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
-from dccflow.scenarios.runner import run_scenario
 from dccflow.security.pki import entity_id_of
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.models import RequestLogEntry
 from devices.anchors import RESOLVER
 

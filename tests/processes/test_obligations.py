@@ -14,7 +14,7 @@ from dccflow.audit import CHECKS, DccRecords, cites, evaluate
 from dccflow.domain.calendar import working_day_deadline
 from dccflow.domain.obligations import REGISTER, Judged
 from dccflow.events import ObligationOutcome, ProcessEvent
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 
 _HEADER = re.compile(r"^(7\.2(?:\.\d+)+) \S")
 _CLAUSE = re.compile(r"^(?:Section )?([A-Z]?\d+(?:\.\d+)*)\s*(\([a-z]\))?$")
@@ -212,7 +212,7 @@ async def test_gas_only_install_is_judged_on_the_gas_sms_alone(stack):
 
 
 async def test_late_install_report_is_a_breach_with_its_times(stack):
-    from dccflow.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
 
     premises, result = await late_install_report(stack, timedelta(days=9))
     verdicts = await AuditActivities(stack.runtime).scenario_audit(AuditRequest(
@@ -224,7 +224,7 @@ async def test_late_install_report_is_a_breach_with_its_times(stack):
 
 
 def test_cli_prints_the_verdicts(tmp_path):
-    from dccflow.cli import app
+    from dccflow_app.cli import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["run", "post-commissioning-met", "--json", "--data-dir", str(tmp_path / "j")])

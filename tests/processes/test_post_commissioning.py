@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 
 
 def _at(report, bpmn_id):

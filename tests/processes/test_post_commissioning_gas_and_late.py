@@ -11,7 +11,7 @@ from dccflow.audit import evaluate
 from dccflow.audit_records import DccRecords, DeviceRec, DutyRec, PcInfoRec, RequestRec, SmiChangeRec
 from dccflow.db import session_scope
 from dccflow.events import ProcessEvent
-from dccflow.scenarios.runner import run_scenario
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.post_commissioning import PostCommissioningInfo
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dccflow.config import USER_TASK_QUEUE
-from dccflow.scenarios.harness import HarnessActivities, ScenarioRequest
+from dccflow_app.scenarios.harness import HarnessActivities, ScenarioRequest
 from workflows.install_commission import (
     InstallCommissionInput,
     InstallCommissionWorkflow,

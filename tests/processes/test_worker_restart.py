@@ -36,10 +36,10 @@ from dccflow.config import USER_TASK_QUEUE, Settings
 from dccflow.db import get_engine, session_scope
 from dccflow.duis.messages import request_from_element
 from dccflow.duis.schema import secure_parse
-from dccflow.embedded import start_time_skipping
 from dccflow.events import ProcessEvent
-from dccflow.runtime import Runtime, register_search_attributes
-from dccflow.scenarios.harness import ScenarioRequest, ScenarioWorkflow
+from dccflow_app.embedded import start_time_skipping
+from dccflow_app.runtime import Runtime, register_search_attributes
+from dccflow_app.scenarios.harness import ScenarioRequest, ScenarioWorkflow
 from dccsim.models import RequestLogEntry
 from dccsim.processing import dcc_workflow_id
 from dccsim.records import RejectedRequest

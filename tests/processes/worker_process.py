@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from dccflow.config import Settings  # noqa: E402
-from dccflow.embedded import connect  # noqa: E402
-from dccflow.runtime import Runtime  # noqa: E402
+from dccflow_app.embedded import connect  # noqa: E402
+from dccflow_app.runtime import Runtime  # noqa: E402
 
 
 async def main(address: str, data_dir: str) -> None:

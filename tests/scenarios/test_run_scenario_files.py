@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dccflow import cli
-from dccflow.cli import app
+from dccflow_app import cli
+from dccflow_app.cli import app
 
-LIBRARY = Path(__file__).resolve().parents[2] / "dccflow" / "scenarios" / "library"
+LIBRARY = Path(__file__).resolve().parents[2] / "dccflow_app" / "scenarios" / "library"
 runner = CliRunner()
 
 

@@ -11,20 +11,20 @@ import jsonschema
 import pytest
 import yaml
 
-from dccflow.scenarios.catalogue import SCENARIOS
-from dccflow.scenarios.durations import NotADuration, Unit, parse_duration
-from dccflow.scenarios.loader import ScenarioFileError, library, load_file, load_text
-from dccflow.scenarios.spec import SCHEMA_PATH, schema_text
-from dccflow.scenarios.spec_checks import order_problem
-from dccflow.scenarios.to_catalogue import NotACatalogueScenario, to_catalogue_scenario
+from dccflow_app.scenarios.catalogue import SCENARIOS
+from dccflow_app.scenarios.durations import NotADuration, Unit, parse_duration
+from dccflow_app.scenarios.loader import ScenarioFileError, library, load_file, load_text
+from dccflow_app.scenarios.spec import SCHEMA_PATH, schema_text
+from dccflow_app.scenarios.spec_checks import order_problem
+from dccflow_app.scenarios.to_catalogue import NotACatalogueScenario, to_catalogue_scenario
 
-LIBRARY = Path(__file__).resolve().parents[2] / "dccflow" / "scenarios" / "library"
+LIBRARY = Path(__file__).resolve().parents[2] / "dccflow_app" / "scenarios" / "library"
 FILES = sorted(LIBRARY.glob("*.yaml"))
 
 
 def test_the_published_schema_is_the_models_schema() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
-        "scenario.schema.json is out of date: dccflow scenario schema > dccflow/scenarios/scenario.schema.json")
+        "scenario.schema.json is out of date: dccflow scenario schema > dccflow_app/scenarios/scenario.schema.json")
     jsonschema.Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 

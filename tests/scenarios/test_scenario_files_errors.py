@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dccflow.cli import app
-from dccflow.scenarios.loader import ScenarioFileError, load_file, load_text
-from dccflow.scenarios.spec import SCHEMA_PATH
+from dccflow_app.cli import app
+from dccflow_app.scenarios.loader import ScenarioFileError, load_file, load_text
+from dccflow_app.scenarios.spec import SCHEMA_PATH
 from devices.faults import FAULTS
 
 runner = CliRunner()

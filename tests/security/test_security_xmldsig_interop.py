@@ -25,8 +25,8 @@ from security_support import SAMPLE_FILES, SHARED_DIR, load_unsigned
 from signxml.exceptions import InvalidDigest, InvalidSignature
 from typer.testing import CliRunner
 
-from dccflow.cli import app
 from dccflow.security import Credential, SignatureError, sign, verify
+from dccflow_app.cli import app
 
 INTEROP = SHARED_DIR / "duis" / "interop"
 UNSIGNED = INTEROP / "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"

@@ -13,7 +13,7 @@ from transport_support import AT, SUPPLIER_ID, ch_install_success, put_chf_on_sm
 
 from dccflow.db import session_scope
 from dccflow.duis.responses import parse_response
-from dccflow.http_stack import LoopbackServer
+from dccflow_app.http_stack import LoopbackServer
 from dccsim.http_api import SERVICE_REQUEST_PATH, SIM_TIME_AUTH_HEADER, SIM_TIME_HEADER, SimClock, create_dcc_app
 from dccsim.models import RequestLogEntry
 from dccsim.records import RejectedRequest

@@ -13,9 +13,9 @@ from dccflow.db import session_scope
 from dccflow.duis.responses import parse_response
 from dccflow.duis.schema import secure_parse
 from dccflow.parties import DCC_ID
-from dccflow.scenarios.runner import run_scenario
 from dccflow.security.pki import entity_id_of
 from dccflow.security.xmldsig import verify
+from dccflow_app.scenarios.runner import run_scenario
 from dccsim.endpoints import HttpDelivery
 from dccsim.http_api import REASON_HEADER, SERVICE_REQUEST_PATH
 from dccsim.models import DeliveredMessage, RequestLogEntry

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from dccflow.config import Settings
-from dccflow.http_stack import LoopbackServer, base_url
+from dccflow_app.http_stack import LoopbackServer, base_url
 
 
 def test_transport_and_ports_come_from_the_environment(monkeypatch, tmp_path):

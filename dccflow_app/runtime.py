@@ -4,7 +4,7 @@ separate worker processes at scale without code changes.
 
 The User side and the DCC talk through the DCC User Interface only: by method call (``inprocess``, the default)
 or over HTTP (``DCCFLOW_DCC_TRANSPORT=http``: both ends served on loopback by this process, see
-``dccflow.http_stack``). ``Runtime.serving()`` starts whatever the chosen transport needs, then the workers."""
+``dccflow_app.http_stack``). ``Runtime.serving()`` starts whatever the chosen transport needs, then the workers."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ from activities.hht import hht_activities
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
 from activities.smki_client import SmkiClient
-from dccflow.activity_errors import NonRetryableErrors
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
-from dccflow.db import get_engine
 from dccflow.parties import DCC_ID
-from dccflow.scenarios.audit import AuditActivities
-from dccflow.scenarios.harness import HarnessActivities, ScenarioWorkflow
-from dccflow.scenarios.install_leave import install_leave_activities
 from dccflow.search import SEARCH_ATTRIBUTES
+from dccflow_app.activity_errors import NonRetryableErrors
+from dccflow_app.database import open_database
+from dccflow_app.scenarios.audit import AuditActivities
+from dccflow_app.scenarios.harness import HarnessActivities, ScenarioWorkflow
+from dccflow_app.scenarios.install_leave import install_leave_activities
 from dccsim.activities import DccActivities
 from dccsim.outbound import Outbound
 from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
@@ -47,7 +47,7 @@ from devices.workflows import DEVICE_WORKFLOWS
 from workflows import USER_WORKFLOWS
 
 if TYPE_CHECKING:
-    from dccflow.http_stack import HttpInterfaces
+    from dccflow_app.http_stack import HttpInterfaces
 
 #: the workflows each system's worker runs, by task queue
 WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow],
@@ -60,7 +60,7 @@ class Runtime:
     def __init__(self, settings: Settings, client: Client):
         self.settings = settings
         self.client = client
-        self.engine = get_engine(settings.db_url)
+        self.engine = open_database(settings.db_url)
         self.smki = SmkiRepository(self.engine)
         self.smki.ensure_authorities(DCC_ID)
         self.keys = UserKeyStore(self.engine)
@@ -73,7 +73,7 @@ class Runtime:
         self.inbox = UserInbox(self.engine, client, self.smki.find)
         self.http: HttpInterfaces | None = None
         if settings.dcc_transport == "http":
-            from dccflow.http_stack import HttpInterfaces
+            from dccflow_app.http_stack import HttpInterfaces
 
             self.http = HttpInterfaces(engine=self.engine, dcc=self.dcc, inbox=self.inbox, host=settings.http_host,
                                        dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
@@ -89,7 +89,7 @@ class Runtime:
 
     def workers(self, **options) -> list[Worker]:
         """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``).
-        Configuration and programming errors in activities are never retried (``dccflow.activity_errors``)."""
+        Configuration and programming errors in activities are never retried (``dccflow_app.activity_errors``)."""
         options["interceptors"] = [NonRetryableErrors(), *options.get("interceptors", ())]
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)

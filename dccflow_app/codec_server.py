@@ -1,10 +1,10 @@
-"""The codec endpoint the Temporal Web UI calls to show encrypted payloads decoded (``dccflow.codec``).
+"""The codec endpoint the Temporal Web UI calls to show encrypted payloads decoded (``dccflow_app.codec``).
 
 The UI POSTs ``{"payloads": [...]}`` (Temporal's JSON form of ``Payloads``) to ``<endpoint>/decode`` from the
 user's browser and shows what comes back; ``/encode`` does the reverse (used by the UI to send signals). The
 endpoint holds the codec key, so it listens on loopback only and answers CORS only for the Web UI's origin.
 ``dccflow up`` serves it on the UI port + 1 and starts the UI with ``--ui-codec-endpoint`` pointing at it;
-``python -m dccflow.codec serve --data-dir D --port P`` serves it for a Temporal server of your own.
+``python -m dccflow_app.codec_cli serve --data-dir D --port P`` serves it for a Temporal server of your own.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from fastapi import FastAPI, Request, Response
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
-from dccflow.codec import SecretsCodec
 from dccflow.config import ConfigurationError
-from dccflow.http_stack import LoopbackServer
+from dccflow_app.codec import SecretsCodec, load_key
+from dccflow_app.http_stack import LoopbackServer
 
 _CORS_HEADERS = "content-type,x-namespace,authorization"
 
@@ -88,8 +88,6 @@ async def serve_forever(key: bytes, port: int, ui_origin: str) -> None:  # pragm
 async def start_codec_endpoint(data_dir, ui_port: int, host: str = "127.0.0.1") -> LoopbackServer:
     """``dccflow up``: the codec endpoint on ``ui_port + 1`` with the stack's key, for the UI on ``ui_port``
     (opened as 127.0.0.1 or localhost); the caller stops it (``await server.stop()``)."""
-    from dccflow.codec import load_key
-
     key = load_key(data_dir, create=True)
     origins = [f"http://{h}:{ui_port}" for h in dict.fromkeys((host, "127.0.0.1", "localhost"))]
     server = LoopbackServer(codec_app(SecretsCodec(key), origins), host=host, port=ui_port + 1)

@@ -18,8 +18,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from dccflow.codec import data_converter, ephemeral_data_converter, load_key
 from dccflow.search import SEARCH_ATTRIBUTES
+from dccflow_app.codec import data_converter, ephemeral_data_converter, load_key
+from dccflow_app.server_checks import check_ports_free, check_server_is_ours
 
 
 def quiet_sdk_logs() -> None:
@@ -65,7 +66,7 @@ def _child_stderr_to(path: str):
 
 async def start_time_skipping(log_file: str = os.devnull, *, data_dir: Path | None = None,
                               encrypt_secrets: bool = True) -> WorkflowEnvironment:
-    """Payloads carrying secrets are encrypted (``dccflow.codec``) with ``DCCFLOW_CODEC_KEY``, else the key in
+    """Payloads carrying secrets are encrypted (``dccflow_app.codec``) with ``DCCFLOW_CODEC_KEY``, else the key in
     ``<data_dir>/codec.key`` (for workers in other processes), else a key held in memory: this server's history
     ends with it. ``encrypt_secrets=False``: plain payloads (recording the replay fixtures in tests/histories)."""
     quiet_sdk_logs()
@@ -83,9 +84,8 @@ async def start_time_skipping(log_file: str = os.devnull, *, data_dir: Path | No
 async def start_dev_server(data_dir: Path, *, port: int = 7233, ui_port: int = 8233,
                            codec_endpoint: str | None = None) -> WorkflowEnvironment:
     """Payloads carrying secrets are encrypted with ``DCCFLOW_CODEC_KEY`` or the key in ``<data_dir>/codec.key``
-    (made on first start, mode 0600); ``codec_endpoint``: where the Web UI decodes them (``dccflow.codec_server``)."""
-    from dccflow.preflight import check_ports_free, check_server_is_ours
-
+    (made on first start, mode 0600); ``codec_endpoint``: where the Web UI decodes them
+    (``dccflow_app.codec_server``)."""
     # the SDK reports a server ready as soon as something answers on the port: check the ports are free first
     check_ports_free([("Temporal frontend (gRPC)", port), ("Temporal Web UI", ui_port)])
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -112,7 +112,7 @@ async def connect(address: str, namespace: str = "default", *, data_dir: Path | 
                   create_key: bool = False) -> Client:
     """A client whose codec key is ``DCCFLOW_CODEC_KEY`` or ``<data_dir>/codec.key`` (default data directory:
     ``$DCCFLOW_DATA_DIR`` or ``.dccflow``, as ``dccflow up``'s); ``create_key``: make that file if missing
-    (workers). Without a key, readable payloads pass and a secret is neither sent nor read (``dccflow.codec``)."""
+    (workers). Without a key, readable payloads pass and a secret is neither sent nor read (``dccflow_app.codec``)."""
     from dccflow.config import Settings
 
     quiet_sdk_logs()

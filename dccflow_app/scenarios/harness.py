@@ -13,18 +13,25 @@ with workflow.unsafe.imports_passed_through():
     # passed through: the sandbox would otherwise import SQLAlchemy afresh for every Scenario workflow (~0.2 s)
     from sqlmodel import func, select
 
-    from dccflow.audit import Verdict
     from dccflow.clock import activity_now
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
-    from dccflow.events import ObligationOutcome, ProcessEvent
     from dccflow.parties import DCC_ID, ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
-    from dccflow.scenarios.audit import AuditActivities, AuditRequest
-    from dccflow.scenarios.catalogue import Scenario, get_scenario
-    from dccflow.scenarios.expectations import Difference, RunFacts, judge, verdicts_by_obligation
-    from dccflow.scenarios.install_leave import run_install_and_leave
-    from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
+    from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow_app.scenarios.catalogue import Scenario, get_scenario
+    from dccflow_app.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
+    from dccflow_app.scenarios.install_leave import run_install_and_leave
+    from dccflow_app.scenarios.report import (
+        AlertSeen,
+        DeviceStatus,
+        HanDeviceSeen,
+        PostCommissioningSeen,
+        ScenarioReport,
+        Snapshot,
+        other_mpid,
+    )
+    from devices.premises import install_code
     from workflows.han_device_join import HanDevice
     from workflows.install_commission import (
         ElectricityPremises,
@@ -36,12 +43,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.post_commissioning import RoutineRequest
 
 
-def _other_mpid(device_type: str) -> str:
-    """The Supplier's other MPID (User ID) for a meter: its gas one on an ESME, its electricity one on a GSME."""
-    role = UserRole.IMPORT_SUPPLIER if device_type == "GSME" else UserRole.GAS_SUPPLIER
-    return SUPPLIER.user_ids[role]
-
-
 class ScenarioRequest(BaseModel):
     scenario: str
     faults: list[str] = Field(default_factory=list)
@@ -50,62 +51,6 @@ class ScenarioRequest(BaseModel):
 
     def resolved(self) -> Scenario:
         return self.definition or get_scenario(self.scenario)
-
-
-class DeviceStatus(BaseModel):
-    device_id: str
-    device_type: str
-    #: None for a Type 2 Device (IHD, CAD: no SMI Status, AC 2.9)
-    smi_status: str | None
-    #: the Smart Meter or GPF the SMI Associates the Device with (joined devices)
-    associated_with: str | None = None
-
-
-class AlertSeen(BaseModel):
-    code: str
-    device_id: str | None
-    recipient: str
-
-
-class Snapshot(BaseModel):
-    devices: list[DeviceStatus]
-    dcc_alerts: list[AlertSeen]
-
-
-class PostCommissioningSeen(BaseModel):
-    device_id: str
-    outcome: str
-    end: str
-    reason: str
-
-
-class HanDeviceSeen(BaseModel):
-    """A PPMID, IHD, HCALCS or CAD of an Install and Commission: joined, not joined (N25) or failed, and why."""
-
-    device_id: str
-    device_type: str
-    outcome: str
-    reason: str
-
-
-class ScenarioReport(BaseModel):
-    scenario: str
-    faults: list[str]
-    workflow_id: str
-    result: str
-    end: str
-    reason: str
-    #: the run met the scenario's declared expectation (``differences`` lists each part it did not)
-    expected_end_reached: bool
-    differences: list[Difference] = []
-    devices: list[DeviceStatus]
-    dcc_alerts: list[AlertSeen]
-    events: list[ProcessEvent]
-    obligations: list[ObligationOutcome]
-    #: the obligations audit: a verdict per entry of the BAD 7.2 obligation register (dccflow.audit)
-    regulation: list[Verdict] = []
-    post_commissioning: list[PostCommissioningSeen] = []
-    han_devices: list[HanDeviceSeen] = []
 
 
 class HarnessActivities:
@@ -128,7 +73,7 @@ class HarnessActivities:
         scenario = req.resolved()
         dual_fuel, gas_only = scenario.dual_fuel, scenario.gas_only
         han = set(scenario.han_devices)
-        cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype) for dtype, holder in scenario.supplier_cells}
+        cells = {dtype: "DCC" if holder == "DCC" else other_mpid(dtype) for dtype, holder in scenario.supplier_cells}
         ids = build_premises(self.rt.engine, number, at, supplier=SUPPLIER, dual_fuel=dual_fuel, gas_only=gas_only,
                              ppmid="PPMID" in han, ihd="IHD" in han, hcalcs="HCALCS" in han, cad="CAD" in han,
                              supplier_cells=cells)

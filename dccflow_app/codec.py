@@ -11,8 +11,8 @@ readable payloads) is passed through unchanged on decode, so recorded histories 
 
 The key: ``DCCFLOW_CODEC_KEY`` (32 bytes as 64 hex digits or URL-safe base64; the same on every worker and
 client of one Temporal namespace), else the file ``codec.key`` in the data directory, created with mode 0600 on
-first use. ``python -m dccflow.codec key`` prints a new key. The Web UI decodes through the codec endpoint
-(``dccflow.codec_server``; ``dccflow up`` serves it and points the UI at it).
+first use. ``python -m dccflow_app.codec_cli key`` prints a new key. The Web UI decodes through the codec endpoint
+(``dccflow_app.codec_server``; ``dccflow up`` serves it and points the UI at it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import os
 import stat
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def parse_key(text: str, source: str) -> bytes:
         key = b""
     if len(key) != 32:
         raise ConfigurationError(f"{source} must be a 32-byte key as 64 hex digits or URL-safe base64 "
-                                 f"(make one with: python -m dccflow.codec key)")
+                                 f"(make one with: python -m dccflow_app.codec_cli key)")
     return key
 
 
@@ -168,31 +167,3 @@ def ephemeral_data_converter() -> DataConverter:
     """For a server whose history dies with this process (the time-skipping server): ``DCCFLOW_CODEC_KEY`` or a
     fresh random key held in memory only."""
     return data_converter(load_key(None, create=False) or os.urandom(32))
-
-
-def main(argv: list[str]) -> int:  # pragma: no cover - thin command line
-    usage = "usage: python -m dccflow.codec key | serve [--data-dir D] [--port 8234] [--ui-origin URL]"
-    if argv[:1] == ["key"]:
-        print(new_key_text())
-        return 0
-    if argv[:1] == ["serve"]:
-        import asyncio
-
-        from dccflow.codec_server import serve_forever
-
-        opts = dict(zip(argv[1::2], argv[2::2], strict=False))
-        data_dir = Path(opts.get("--data-dir", os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve()
-        key = load_key(data_dir, create=False)
-        if key is None:
-            print(f"no codec key: set {KEY_ENV} or give the stack's --data-dir (no {data_dir / KEY_FILE})",
-                  file=sys.stderr)
-            return 2
-        asyncio.run(serve_forever(key, int(opts.get("--port", "8234")),
-                                  opts.get("--ui-origin", "http://127.0.0.1:8233")))
-        return 0
-    print(usage, file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))

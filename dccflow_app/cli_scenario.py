@@ -1,9 +1,9 @@
-"""``dccflow scenario …``: scenario files (``dccflow.scenarios.spec``).
+"""``dccflow scenario …``: scenario files (``dccflow_app.scenarios.spec``).
 
 * ``check FILE|FOLDER...``: validate without running; each problem on its own line as
   ``FILE:LINE:COLUMN: PATH: MESSAGE``; exit 2 if any file has one (a folder: its ``*.yaml`` / ``*.yml`` files).
 * ``schema``: print the JSON Schema of a scenario file (the one published as
-  ``dccflow/scenarios/scenario.schema.json``).
+  ``dccflow_app/scenarios/scenario.schema.json``).
 * ``new NAME [-o FILE] [--force]``: write a commented starting file (``NAME.yaml``) that validates.
 """
 
@@ -95,7 +95,7 @@ def check(
     """Validate scenario files without running them.
 
     Exit 0 if every file is valid, 2 if any is not; each problem on its own line: FILE:LINE:COLUMN: PATH: MESSAGE."""
-    from dccflow.scenarios.loader import ScenarioFileError, load_file  # here: `dccflow --help` stays quick
+    from dccflow_app.scenarios.loader import ScenarioFileError, load_file  # here: `dccflow --help` stays quick
 
     bad = 0
     files = _files(paths)
@@ -120,7 +120,7 @@ def check(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a scenario file (for editors: `dccflow scenario schema > scenario.schema.json`)."""
-    from dccflow.scenarios.spec import schema_text
+    from dccflow_app.scenarios.spec import schema_text
 
     typer.echo(schema_text(), nl=False)
 

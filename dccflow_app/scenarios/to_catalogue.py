@@ -1,4 +1,4 @@
-"""A scenario file as today's catalogue entry (``dccflow.scenarios.catalogue.Scenario``), so that the catalogue can
+"""A scenario file as today's catalogue entry (``dccflow_app.scenarios.catalogue.Scenario``), so that the catalogue can
 be read from the library files with no change in what ``dccflow run`` does.
 
 Today's harness runs one process on one premises of the simulator's Parties, so only such a file translates: an
@@ -11,7 +11,7 @@ Rules of the translation (each a field of ``Scenario``):
 
 * ``dual_fuel``: the premises has an ESME and a GSME; ``gas_only``: a GSME and no ESME.
 * ``han_devices``: the PPMID, IHD, HCALCS and CAD of an Install and Commission, in the file's order. Install and
-  Leave fits a PPMID and the installer's HHT itself (``dccflow.scenarios.install_leave``), so its file must have
+  Leave fits a PPMID and the installer's HHT itself (``dccflow_app.scenarios.install_leave``), so its file must have
   exactly these besides the meters and the CH, and ``han_devices`` stays empty.
 * ``device_faults`` and ``supplier_cells``: by Device Type, in the file's order.
 * ``post_commissioning_start_day``: the post_commissioning step's day (today's harness counts it from
@@ -21,9 +21,9 @@ Rules of the translation (each a field of ``Scenario``):
 
 from __future__ import annotations
 
-from dccflow.scenarios.durations import Duration, Unit
-from dccflow.scenarios.scenario import Scenario
-from dccflow.scenarios.spec import Parties, ScenarioFile
+from dccflow_app.scenarios.durations import Duration, Unit
+from dccflow_app.scenarios.scenario import Scenario
+from dccflow_app.scenarios.spec import Parties, ScenarioFile
 
 _HAN = ("PPMID", "IHD", "HCALCS", "CAD")
 _MAIN = ("install_commission", "install_and_leave")

@@ -1,11 +1,11 @@
-"""Read a scenario file: YAML to :class:`dccflow.scenarios.spec.ScenarioFile`, or every problem in it, one line
+"""Read a scenario file: YAML to :class:`dccflow_app.scenarios.spec.ScenarioFile`, or every problem in it, one line
 each, naming the file, the line and column, and the field path::
 
     my.yaml:14:9: timeline[3].at: "3 wrking days" is not a duration (write 0 or N minutes|hours|days|...)
 
 Lines and columns count from 1; list positions in a path from 0 (``timeline[0]`` is the first step). The YAML is
 composed into nodes first, so every value keeps its position; it is then checked by the pydantic models (shapes
-and types) and by ``dccflow.scenarios.spec_checks`` (what needs the whole file). A file with a problem gives no
+and types) and by ``dccflow_app.scenarios.spec_checks`` (what needs the whole file). A file with a problem gives no
 model: :class:`ScenarioFileError` carries the problems, sorted by position.
 """
 
@@ -19,8 +19,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dccflow.scenarios.spec import EVENTS, PLANNED, PROCESSES, STEP_MODELS, ScenarioFile
-from dccflow.scenarios.spec_checks import check
+from dccflow_app.scenarios.spec import EVENTS, PLANNED, PROCESSES, STEP_MODELS, ScenarioFile
+from dccflow_app.scenarios.spec_checks import check
 
 Path_ = tuple[str | int, ...]
 

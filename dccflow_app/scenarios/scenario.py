@@ -1,5 +1,5 @@
-"""A scenario as the single-process harness runs it (``dccflow.scenarios.harness``): the premises' options, the
-faults it accepts, and what it expects. Built from a scenario file by ``dccflow.scenarios.to_catalogue``."""
+"""A scenario as the single-process harness runs it (``dccflow_app.scenarios.harness``): the premises' options, the
+faults it accepts, and what it expects. Built from a scenario file by ``dccflow_app.scenarios.to_catalogue``."""
 
 from __future__ import annotations
 

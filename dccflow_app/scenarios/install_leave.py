@@ -1,5 +1,5 @@
 """Scenarios of Install and Leave (BAD 7.2.2): the premises it needs and the run, for the scenario harness
-(``dccflow.scenarios.harness`` dispatches here for scenarios whose ``process`` is ``install_and_leave``).
+(``dccflow_app.scenarios.harness`` dispatches here for scenarios whose ``process`` is ``install_and_leave``).
 
 The premises: CH (CHF, GPF), ESME, for a ``dual_fuel`` scenario a GSME (the Gas Supplier's), and a PPMID
 pre-notified 'pending' on the SMI, Registration Data for the MPAN (and MPRN),
@@ -20,12 +20,13 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.config import USER_TASK_QUEUE
     from dccflow.domain.roles import UserRole
     from dccflow.parties import DCC_ID, SUPPLIER
-    from dccflow.scenarios.audit import AuditActivities, AuditRequest
-    from dccflow.scenarios.catalogue import Scenario
-    from dccflow.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
-    from dccflow.scenarios.premises import install_code
     from dccflow.search import process_search_attributes
+    from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
+    from dccflow_app.scenarios.catalogue import Scenario
+    from dccflow_app.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
+    from dccflow_app.scenarios.report import ScenarioReport, Snapshot, other_mpid
     from devices.faults import parse_fault
+    from devices.premises import install_code
     from workflows.install_and_leave import (
         InstallAndLeaveInput,
         InstallAndLeaveWorkflow,
@@ -44,19 +45,17 @@ class InstallLeaveActivities:
     async def scenario_provision_install_leave(self, scenario: str, faults: list[str],
                                                definition: Scenario | None = None) -> InstallLeavePremises:
         from dccflow.db import session_scope
-        from dccflow.scenarios.catalogue import get_scenario
+        from dccflow_app.scenarios.catalogue import get_scenario
         from devices.builder import build_premises
         from devices.models import DeviceState
 
         with session_scope(self.rt.engine) as s:
             number = s.exec(select(func.count()).select_from(DeviceState)
                             .where(DeviceState.device_type == "CHF")).one() + 1
-        from dccflow.scenarios.harness import _other_mpid
-
         chosen = definition or get_scenario(scenario)
         dual_fuel = chosen.dual_fuel
         # what the procurer put in the meters' Supplier cells (BAD Table 4), as for Install and Commission
-        cells = {dtype: "DCC" if holder == "DCC" else _other_mpid(dtype)
+        cells = {dtype: "DCC" if holder == "DCC" else other_mpid(dtype)
                  for dtype, holder in chosen.supplier_cells}
         ids = build_premises(self.rt.engine, number, activity_now(), supplier=SUPPLIER, ppmid=True, cad=True,
                              dual_fuel=dual_fuel, supplier_cells=cells)
@@ -79,8 +78,6 @@ class InstallLeaveActivities:
 async def run_install_and_leave(req, scenario, on_child):
     """The Scenario workflow's run for Install and Leave (workflow code): provision, the process as a child
     workflow ``install-leave-<CHF id>``, then the snapshot and the obligations audit, as for Install and Commission."""
-    from dccflow.scenarios.harness import ScenarioReport, Snapshot
-
     premises: InstallLeavePremises = await workflow.execute_activity_method(
         InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults, req.definition],
         **_ACT)

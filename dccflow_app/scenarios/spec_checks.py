@@ -3,7 +3,7 @@ devices, each reference to a device, the timeline's order, the faults (by the fl
 ``devices.faults.parse_fault``, so there is one list of faults), the Parties, the actors, Service Reference
 Variants, response codes and obligation ids.
 
-:func:`check` returns ``(path, message, about_the_key)`` for each problem; ``dccflow.scenarios.loader`` adds the
+:func:`check` returns ``(path, message, about_the_key)`` for each problem; ``dccflow_app.scenarios.loader`` adds the
 file, line and column.
 """
 
@@ -18,8 +18,8 @@ from dccflow.domain.obligations import BY_ID
 from dccflow.domain.service_requests import CATALOGUE
 from dccflow.duis.response_codes import RESPONSE_CODES
 from dccflow.parties import PARTIES
-from dccflow.scenarios.durations import Duration, may_precede, surely_precedes
-from dccflow.scenarios.spec import PROCESSES, ROLES, ScenarioFile
+from dccflow_app.scenarios.durations import Duration, may_precede, surely_precedes
+from dccflow_app.scenarios.spec import PROCESSES, ROLES, ScenarioFile
 from devices.catalogue import CELLS
 from devices.faults import check_fault, parse_fault
 

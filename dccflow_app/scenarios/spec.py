@@ -2,7 +2,7 @@
 template), a ``timeline`` of steps at durations from the start (each a BAD process started by its actor, or an
 event of the world) and what the run must show (``expect``).
 
-The models check each value's shape; ``dccflow.scenarios.loader`` reads the YAML, keeps each value's line and
+The models check each value's shape; ``dccflow_app.scenarios.loader`` reads the YAML, keeps each value's line and
 column, and adds the checks that need the whole file (a step naming a device the premises lacks, a step earlier
 than the one before it, a fault that does not exist or does not apply to that device). The published JSON
 Schema (``scenario.schema.json`` beside this module) is :func:`json_schema`; ``dccflow scenario schema`` prints it.
@@ -34,7 +34,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole, UserRole
 from dccflow.domain.smi import SmiStatus
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER
-from dccflow.scenarios.durations import PATTERN, USAGE, Duration, parse_duration
+from dccflow_app.scenarios.durations import PATTERN, USAGE, Duration, parse_duration
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
 SCHEMA_ID = "urn:dccflow:scenario"
@@ -44,7 +44,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
-#: a duration from the scenario's start (``dccflow.scenarios.durations``): ``0``, ``3 working days``, ``30 days``
+#: a duration from the scenario's start (``dccflow_app.scenarios.durations``): ``0``, ``3 working days``, ``30 days``
 At = Annotated[
     Duration,
     BeforeValidator(parse_duration),

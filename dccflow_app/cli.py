@@ -17,7 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dccflow.scenarios.catalogue import SCENARIOS, UnknownScenario
+from dccflow_app.scenarios.catalogue import SCENARIOS, UnknownScenario
 from devices.faults import UnknownFault, fault_usage
 
 app = typer.Typer(help="GB smart metering business processes as durable Temporal workflows.",
@@ -26,19 +26,19 @@ console = Console(stderr=True)
 
 
 def _subcommands() -> None:
-    from dccflow.cli_duis import app as duis_app
+    from dccflow_app.cli_duis import app as duis_app
     from dccsim.cli import app as dcc_app
     from devices.cli import app as fleet_app
 
     app.add_typer(duis_app, name="duis")
     app.add_typer(dcc_app, name="dcc")
     app.add_typer(fleet_app, name="fleet")
-    from dccflow.cli_setup import app as setup_app
-    from dccflow.cli_setup import doctor
+    from dccflow_app.cli_setup import app as setup_app
+    from dccflow_app.cli_setup import doctor
 
     app.add_typer(setup_app, name="setup")
     app.command()(doctor)
-    from dccflow.cli_scenario import app as scenario_app
+    from dccflow_app.cli_scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario")
 
@@ -50,7 +50,7 @@ out = Console()
 @app.command()
 def scenarios() -> None:
     """List the scenarios: what each runs, what it expects (exit 0 when a run meets it), the faults it accepts."""
-    from dccflow.scenarios.expectations import describe
+    from dccflow_app.scenarios.expectations import describe
 
     for s in SCENARIOS.values():
         faults = f" [faults: {fault_usage(s.faults)}]" if s.faults else ""
@@ -124,11 +124,11 @@ def _print_report(report) -> None:
 async def _run(name: str, faults: list[str], address: str | None, data_dir: Path | None,
                as_json: bool, wait_workers: float = 10, definition=None) -> int:
     from dccflow.config import Settings, check_configuration
-    from dccflow.embedded import start_time_skipping
-    from dccflow.preflight import connect_to, wait_for_workers
-    from dccflow.runtime import register_search_attributes
-    from dccflow.scenarios.runner import run_scenario, validate_request
-    from worker import run_workers
+    from dccflow_app.embedded import start_time_skipping
+    from dccflow_app.preflight import connect_to, wait_for_workers
+    from dccflow_app.runtime import register_search_attributes
+    from dccflow_app.scenarios.runner import run_scenario, validate_request
+    from dccflow_app.worker import run_workers
 
     validate_request(name, faults, definition)
     # the SDK warns when a cancelled activity (a slow-wan delivery) has already finished: nothing for a user
@@ -216,7 +216,7 @@ def run(
     from temporalio.client import WorkflowFailureError
 
     from dccflow.config import ConfigurationError
-    from dccflow.preflight import ServerProblem
+    from dccflow_app.preflight import ServerProblem
 
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
     name = definition.name if definition is not None else scenario
@@ -237,9 +237,9 @@ def _names_a_file(argument: str) -> bool:
 
 def _scenario_file(path: str):
     """The scenario of a user's file, or exit 2 with each problem on its own line (FILE:LINE:COLUMN: PATH: …)."""
-    from dccflow.scenarios.catalogue import scenario_from_file
-    from dccflow.scenarios.loader import ScenarioFileError
-    from dccflow.scenarios.to_catalogue import NotACatalogueScenario
+    from dccflow_app.scenarios.catalogue import scenario_from_file
+    from dccflow_app.scenarios.loader import ScenarioFileError
+    from dccflow_app.scenarios.to_catalogue import NotACatalogueScenario
 
     try:
         return scenario_from_file(path)
@@ -276,7 +276,7 @@ def up(
     """Start the embedded stack in the foreground: Temporal dev server (SQLite, Web UI), workers, DCC.
     Exit 2 with one line if the configuration is unusable or a port is in use."""
     from dccflow.config import ConfigurationError
-    from dccflow.preflight import ServerProblem
+    from dccflow_app.preflight import ServerProblem
 
     try:
         code = asyncio.run(_up((data_dir or Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve(),
@@ -288,11 +288,11 @@ def up(
 
 
 async def _up(data_dir: Path, port: int, ui_port: int) -> int:
-    from dccflow.codec_server import start_codec_endpoint
     from dccflow.config import Settings, check_configuration
-    from dccflow.embedded import start_dev_server
-    from dccflow.preflight import check_ports_free
-    from worker import run_workers
+    from dccflow_app.codec_server import start_codec_endpoint
+    from dccflow_app.embedded import start_dev_server
+    from dccflow_app.preflight import check_ports_free
+    from dccflow_app.worker import run_workers
 
     settings = Settings(data_dir=data_dir)
     check_configuration(settings)  # once, before any server or worker starts
@@ -331,7 +331,7 @@ async def _up(data_dir: Path, port: int, ui_port: int) -> int:
 async def _watch_server(port: int, stop: asyncio.Event, every: float = 5) -> str | None:
     """Stop the workers if the Temporal server this command started is gone: they must never go on with a
     server another command starts on the port later."""
-    from dccflow.preflight import ServerProblem, check_server_is_ours
+    from dccflow_app.preflight import ServerProblem, check_server_is_ours
 
     while not stop.is_set():
         await asyncio.sleep(every)

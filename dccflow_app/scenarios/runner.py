@@ -10,8 +10,8 @@ from temporalio.client import Client
 
 from dccflow.config import USER_TASK_QUEUE
 from dccflow.events import ProcessEvent
-from dccflow.scenarios.catalogue import Scenario, get_scenario
-from dccflow.scenarios.harness import ScenarioReport, ScenarioRequest, ScenarioWorkflow
+from dccflow_app.scenarios.catalogue import Scenario, get_scenario
+from dccflow_app.scenarios.harness import ScenarioReport, ScenarioRequest, ScenarioWorkflow
 from devices.faults import fault_usage, parse_fault
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from dccflow.scenarios.catalogue import Scenario
+from dccflow_app.scenarios.catalogue import Scenario
 
 
 class Difference(BaseModel, frozen=True):

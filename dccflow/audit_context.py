@@ -1,0 +1,71 @@
+"""What every check of the obligations audit shares (:mod:`dccflow.audit`, :mod:`dccflow.audit_post_commissioning`):
+the :class:`Verdict`, the context a check judges (:class:`AuditContext`) and how references and deadlines are
+matched and computed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from dccflow.audit_records import DccRecords
+from dccflow.domain.calendar import working_day_deadline
+from dccflow.domain.obligations import Obligation, TimeRule
+from dccflow.events import ProcessEvent
+
+Outcome = Literal["met", "breached", "not applicable", "not assessed"]
+
+
+class Verdict(BaseModel):
+    obligation: str
+    bad_step: str
+    actor: str
+    ref: str
+    summary: str
+    judged: str
+    verdict: Outcome
+    due: datetime | None = None
+    actual: datetime | None = None
+    device_id: str | None = None
+    detail: str = ""
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+def cites(refs: Iterable[str], wanted: Iterable[str]) -> bool:
+    """Whether any ref is one of ``wanted`` or a sub-section of one ("BAD 7.2.2" covers "BAD 7.2.2.6.1",
+    "SEC H5.1" covers "SEC H5.1(a)")."""
+    wanted = tuple(wanted)
+    return any(r == w or (r.startswith(w) and r[len(w)] in ".( ") for r in refs for w in wanted)
+
+
+def due_after(start: datetime, rule: TimeRule) -> datetime:
+    if rule.unit == "working days":
+        return working_day_deadline(start, rule.amount)
+    if rule.unit == "days":
+        return start + timedelta(days=rule.amount)
+    return start + timedelta(seconds=rule.amount)
+
+
+class AuditContext:
+    def __init__(self, o: Obligation, events: list[ProcessEvent], triggers: list[ProcessEvent], rec: DccRecords):
+        self.o, self.events, self.triggers, self.rec = o, events, triggers, rec
+        self.end = max((e.at for e in events), default=None)
+
+    def v(self, verdict: Outcome, *, due=None, actual=None, device_id=None, detail: str = "") -> Verdict:
+        o = self.o
+        return Verdict(obligation=o.id, bad_step=o.bad_step, actor=o.actor, ref=o.ref, summary=o.summary,
+                       judged=o.judged.value, verdict=verdict, due=due, actual=actual, device_id=device_id,
+                       detail=detail)
+
+    def devices(self, types: Iterable[str] | None = None) -> list[tuple[str, ProcessEvent]]:
+        """The Devices the triggering steps were about (first step per Device), of ``types`` if given."""
+        seen: dict[str, ProcessEvent] = {}
+        for e in self.triggers:
+            if e.device_id and e.device_id not in seen and (types is None or self.rec.type_of(e.device_id) in types):
+                seen[e.device_id] = e
+        return list(seen.items())
+
+    def not_reached(self, what: str) -> Verdict:
+        return self.v("not applicable", detail=what)

@@ -1,0 +1,75 @@
+"""What a Scenario workflow reports (:class:`ScenarioReport`) and the snapshot of the SMI it reads at the end
+(:class:`Snapshot`), shared by the scenario harness (``dccflow_app.scenarios.harness``) and the Install and Leave
+run (``dccflow_app.scenarios.install_leave``); and the Supplier's other MPID both provision with."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from dccflow.audit import Verdict
+from dccflow.domain.roles import UserRole
+from dccflow.events import ObligationOutcome, ProcessEvent
+from dccflow.parties import SUPPLIER
+from dccflow_app.scenarios.expectations import Difference
+
+
+def other_mpid(device_type: str) -> str:
+    """The Supplier's other MPID (User ID) for a meter: its gas one on an ESME, its electricity one on a GSME."""
+    role = UserRole.IMPORT_SUPPLIER if device_type == "GSME" else UserRole.GAS_SUPPLIER
+    return SUPPLIER.user_ids[role]
+
+
+class DeviceStatus(BaseModel):
+    device_id: str
+    device_type: str
+    #: None for a Type 2 Device (IHD, CAD: no SMI Status, AC 2.9)
+    smi_status: str | None
+    #: the Smart Meter or GPF the SMI Associates the Device with (joined devices)
+    associated_with: str | None = None
+
+
+class AlertSeen(BaseModel):
+    code: str
+    device_id: str | None
+    recipient: str
+
+
+class Snapshot(BaseModel):
+    devices: list[DeviceStatus]
+    dcc_alerts: list[AlertSeen]
+
+
+class PostCommissioningSeen(BaseModel):
+    device_id: str
+    outcome: str
+    end: str
+    reason: str
+
+
+class HanDeviceSeen(BaseModel):
+    """A PPMID, IHD, HCALCS or CAD of an Install and Commission: joined, not joined (N25) or failed, and why."""
+
+    device_id: str
+    device_type: str
+    outcome: str
+    reason: str
+
+
+class ScenarioReport(BaseModel):
+    scenario: str
+    faults: list[str]
+    workflow_id: str
+    result: str
+    end: str
+    reason: str
+    #: the run met the scenario's declared expectation (``differences`` lists each part it did not)
+    expected_end_reached: bool
+    differences: list[Difference] = []
+    devices: list[DeviceStatus]
+    dcc_alerts: list[AlertSeen]
+    events: list[ProcessEvent]
+    obligations: list[ObligationOutcome]
+    #: the obligations audit: a verdict per entry of the BAD 7.2 obligation register (dccflow.audit)
+    regulation: list[Verdict] = []
+    post_commissioning: list[PostCommissioningSeen] = []
+    han_devices: list[HanDeviceSeen] = []
