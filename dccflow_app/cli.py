@@ -152,11 +152,11 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
         settings = Settings(data_dir=data_dir)
         try:
             check_configuration(settings)  # once, before any server or worker starts
+            env = await start_time_skipping()  # a missing [embedded] extra is a ConfigurationError too
         except BaseException:
             if tmp is not None:
                 tmp.cleanup()
             raise
-        env = await start_time_skipping()
         try:
             await register_search_attributes(env.client)
             stop = asyncio.Event()

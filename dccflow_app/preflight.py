@@ -22,7 +22,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE
+from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, ConfigurationError
 from dccflow_app.embedded import connect
 from dccflow_app.server_checks import ServerProblem, check_ports_free, check_server_is_ours
 
@@ -47,6 +47,8 @@ async def connect_to(address: str, namespace: str = "default", timeout: float = 
         return await asyncio.wait_for(connect(address, namespace), timeout)
     except TimeoutError:
         raise ServerProblem(f"cannot reach a Temporal server at {address}: no answer within {timeout:g} s") from None
+    except ConfigurationError:  # ours (e.g. the codec key), not the server's: say what it is
+        raise
     except Exception as exc:  # noqa: BLE001 - the SDK raises RuntimeError/ValueError with a long Rust chain
         raise ServerProblem(f"cannot reach a Temporal server at {address}: {_reason(exc)}") from None
 

