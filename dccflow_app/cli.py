@@ -74,6 +74,7 @@ def _report_json(report) -> dict:
         "regulation": [v.model_dump(mode="json") for v in report.regulation],
         "post_commissioning": [pc.model_dump() for pc in report.post_commissioning],
         "han_devices": [h.model_dump() for h in report.han_devices],
+        "world_events": [w.model_dump(mode="json") for w in report.world_events],
     }
 
 
@@ -113,6 +114,10 @@ def _print_report(report) -> None:
         out.print(f"Post Commissioning Obligations for {pc.device_id}: {pc.outcome} ({pc.end}) {pc.reason}")
     for h in report.han_devices:
         out.print(f"{h.device_type} {h.device_id}: {h.outcome}")
+    for w in report.world_events:
+        fault = f" {w.fault}" if w.fault else ""
+        out.print(f"World event {w.at:%Y-%m-%d %H:%M}: {w.event}{fault} on the {w.device_type} {w.device_id}",
+                  highlight=False, markup=False)
     if report.reason:
         out.print(report.reason)
     if report.differences:
@@ -247,8 +252,9 @@ def _scenario_file(path: str):
         for problem in exc.problems:
             console.print(str(problem), markup=False, soft_wrap=True, highlight=False)
     except NotACatalogueScenario as exc:
-        _error(f"{path}: {exc}; `dccflow run` runs one process on one premises today (timelines of several "
-               "processes and events come with the lifecycle runner)")
+        _error(f"{path}: {exc}; `dccflow run` runs today: one premises, an install_commission or "
+               "install_and_leave at 0, then post_commissioning and service_request steps, and the events "
+               "fault_on, fault_off, ch_off_wan, ch_on_wan")
     raise typer.Exit(2)
 
 

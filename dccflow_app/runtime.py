@@ -32,6 +32,7 @@ from dccflow_app.database import open_database
 from dccflow_app.scenarios.audit import AuditActivities
 from dccflow_app.scenarios.harness import HarnessActivities, ScenarioWorkflow
 from dccflow_app.scenarios.install_leave import install_leave_activities
+from dccflow_app.scenarios.world_events import WorldEventActivities
 from dccsim.activities import DccActivities
 from dccsim.outbound import Outbound
 from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
@@ -100,6 +101,7 @@ class Runtime:
                                installer.installer_install_communications_hub,
                                installer.installer_install_device,
                                harness.scenario_provision, harness.scenario_snapshot,
+                               WorldEventActivities(self).scenario_world_event,
                                AuditActivities(self).scenario_audit,
                                *hht_activities(self.wan), *install_leave_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],

@@ -4,6 +4,7 @@ every preflight check raises, :class:`ServerProblem`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Iterable
@@ -59,9 +60,13 @@ def _children_listening(port: int) -> list[int] | None:
             if ppid != me:
                 continue
             fds = stat.parent / "fd"
-            links = {os.readlink(fds / fd) for fd in os.listdir(fds)}
+            names = os.listdir(fds)
         except (OSError, ValueError, IndexError):
             continue
+        links = set()
+        for fd in names:  # one at a time: a busy server opens and closes files meanwhile
+            with contextlib.suppress(OSError):
+                links.add(os.readlink(fds / fd))
         if any(f"socket:[{inode}]" in links for inode in inodes):
             owners.append(int(stat.parent.name))
     return owners

@@ -87,6 +87,19 @@ class Fleet:
                 dev.wan_connected = False
         return FleetEffects()
 
+    def set_sm_wan(self, chf_id: str, *, connected: bool, at: datetime) -> None:
+        """The CH loses the SM WAN, or regains it (then it takes network time again, as when it first connects);
+        a CH that is not installed, has no power or has a WAN or CH fault stays off the SM WAN."""
+        with session_scope(self.engine) as s:
+            chf = self._get(s, chf_id)
+            if chf.device_type != "CHF":
+                raise ValueError(f"{chf_id} is a {chf.device_type}, not a CHF: only a CH is on the SM WAN")
+            chf.wan_connected = connected and chf.installed and chf.power_lost_at is None and not (
+                {"no-wan", "wan-after", "ch-fault"} & set(chf.faults))
+            if chf.wan_connected:
+                chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
+            s.add(chf)
+
     def clear_fault(self, device_id: str, fault: str) -> None:
         with session_scope(self.engine) as s:
             dev = self._get(s, device_id)

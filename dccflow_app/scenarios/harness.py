@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         Snapshot,
         other_mpid,
     )
+    from dccflow_app.scenarios.world_events import run_world_events
     from devices.premises import install_code
     from workflows.han_device_join import HanDevice
     from workflows.install_commission import (
@@ -132,13 +133,14 @@ class ScenarioWorkflow:
     @workflow.run
     async def run(self, req: ScenarioRequest) -> ScenarioReport:
         scenario = req.resolved()
+        start = workflow.now()  # the scenario's timeline counts from here
         if scenario.process == "install_and_leave":  # BAD 7.2.2: its own premises and process
             return await run_install_and_leave(req, scenario, self._set_child)
         premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)
         self._child_id = install_commission_workflow_id(premises.chf_id)
         device_ids = [d for d in (premises.chf_id, premises.gpf_id, premises.esme_id, premises.gsme_id) if d]
         device_ids += [d.device_id for d in premises.han_devices]
-        result = await workflow.execute_child_workflow(
+        child = await workflow.start_child_workflow(
             InstallCommissionWorkflow.run,
             InstallCommissionInput(premises=premises,
                                    supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
@@ -151,6 +153,10 @@ class ScenarioWorkflow:
             id=self._child_id, task_queue=USER_TASK_QUEUE,
             search_attributes=process_search_attributes(
                 scenario.process, device_ids, [m for m in (premises.mpan, premises.mprn) if m]))
+        by_type = {"CHF": premises.chf_id, "GPF": premises.gpf_id, "ESME": premises.esme_id,
+                   "GSME": premises.gsme_id, **{d.device_type: d.device_id for d in premises.han_devices}}
+        world = await run_world_events(scenario.events, start, {t: d for t, d in by_type.items() if d})
+        result = await child
         snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, device_ids, **_ACT)
         statuses = {d.device_type: d.smi_status for d in snap.devices}
         events = sorted([*result.events, *(e for pc in result.post_commissioning for e in pc.events)],
@@ -168,7 +174,7 @@ class ScenarioWorkflow:
             end=result.end, reason=result.reason, expected_end_reached=not differences, differences=differences,
             devices=snap.devices,
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
-            regulation=regulation,
+            regulation=regulation, world_events=world,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
                                                       end=pc.end, reason=pc.reason)
                                 for pc in result.post_commissioning],

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow_app.scenarios.catalogue import Scenario
     from dccflow_app.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
     from dccflow_app.scenarios.report import ScenarioReport, Snapshot, other_mpid
+    from dccflow_app.scenarios.world_events import run_world_events
     from devices.faults import parse_fault
     from devices.premises import install_code
     from workflows.install_and_leave import (
@@ -78,6 +79,7 @@ class InstallLeaveActivities:
 async def run_install_and_leave(req, scenario, on_child):
     """The Scenario workflow's run for Install and Leave (workflow code): provision, the process as a child
     workflow ``install-leave-<CHF id>``, then the snapshot and the obligations audit, as for Install and Commission."""
+    start = workflow.now()  # the scenario's timeline counts from here
     premises: InstallLeavePremises = await workflow.execute_activity_method(
         InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults, req.definition],
         **_ACT)
@@ -86,12 +88,16 @@ async def run_install_and_leave(req, scenario, on_child):
     device_ids = [premises.chf_id, premises.gpf_id, premises.esme_id,
                   *(d for d in (premises.ppmid_id, premises.gsme_id) if d)]
     mpxns = [premises.mpan, *([premises.mprn] if premises.mprn else [])]
-    result = await workflow.execute_child_workflow(
+    child = await workflow.start_child_workflow(
         InstallAndLeaveWorkflow.run,
         InstallAndLeaveInput(premises=premises, supplier_id=SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER],
                              gas_supplier_id=SUPPLIER.user_ids[UserRole.GAS_SUPPLIER] if premises.gsme_id else None),
         id=child_id, task_queue=USER_TASK_QUEUE,
         search_attributes=process_search_attributes(scenario.process, device_ids, mpxns))
+    by_type = {"CHF": premises.chf_id, "GPF": premises.gpf_id, "ESME": premises.esme_id, "PPMID": premises.ppmid_id,
+               "GSME": premises.gsme_id, "HHT": premises.hht_id}
+    world = await run_world_events(scenario.events, start, {t: d for t, d in by_type.items() if d})
+    result = await child
     snap = await workflow.execute_activity("scenario_snapshot", device_ids, result_type=Snapshot, **_ACT)
     regulation = await workflow.execute_activity_method(
         AuditActivities.scenario_audit,
@@ -106,7 +112,7 @@ async def run_install_and_leave(req, scenario, on_child):
         scenario=req.scenario, faults=req.faults, workflow_id=child_id, result=result.outcome, end=result.end,
         reason=result.reason, expected_end_reached=not differences, differences=differences, devices=snap.devices,
         dcc_alerts=snap.dcc_alerts,
-        events=result.events, obligations=result.obligations, regulation=regulation)
+        events=result.events, obligations=result.obligations, regulation=regulation, world_events=world)
 
 
 def install_leave_activities(runtime) -> list:

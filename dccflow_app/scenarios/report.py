@@ -11,6 +11,7 @@ from dccflow.domain.roles import UserRole
 from dccflow.events import ObligationOutcome, ProcessEvent
 from dccflow.parties import SUPPLIER
 from dccflow_app.scenarios.expectations import Difference
+from dccflow_app.scenarios.world_events import WorldEventApplied
 
 
 def other_mpid(device_type: str) -> str:
@@ -73,3 +74,5 @@ class ScenarioReport(BaseModel):
     regulation: list[Verdict] = []
     post_commissioning: list[PostCommissioningSeen] = []
     han_devices: list[HanDeviceSeen] = []
+    #: the world events of the scenario's timeline, as carried out (``dccflow_app.scenarios.world_events``)
+    world_events: list[WorldEventApplied] = []

@@ -7,6 +7,18 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from dccflow_app.scenarios.durations import Duration
+
+
+class WorldEvent(BaseModel, frozen=True):
+    """Something that happens to a premises' Device at a time on the scenario's timeline, outside any process: a
+    fault switched on or off (``dccflow fleet faults``), the CH losing or regaining the SM WAN."""
+
+    at: Duration
+    event: Literal["fault_on", "fault_off", "ch_off_wan", "ch_on_wan"]
+    device_type: str
+    fault: str | None = None
+
 
 class Scenario(BaseModel, frozen=True):
     name: str
@@ -39,3 +51,5 @@ class Scenario(BaseModel, frozen=True):
     supplier_cells: tuple[tuple[str, str], ...] = ()
     #: HAN devices whose join the scenario expects to fail (reported, the SMS stays Enrolled)
     expected_not_joined: tuple[str, ...] = ()
+    #: world events on the timeline, in time order (each at its time, on a durable timer, while the process runs)
+    events: tuple[WorldEvent, ...] = ()

@@ -22,10 +22,12 @@ Rules of the translation (each a field of ``Scenario``):
 from __future__ import annotations
 
 from dccflow_app.scenarios.durations import Duration, Unit
-from dccflow_app.scenarios.scenario import Scenario
+from dccflow_app.scenarios.scenario import Scenario, WorldEvent
 from dccflow_app.scenarios.spec import Parties, ScenarioFile
 
 _HAN = ("PPMID", "IHD", "HCALCS", "CAD")
+#: the world events the harness carries out (``dccflow_app.scenarios.world_events``)
+_RUNNABLE_EVENTS = ("fault_on", "fault_off", "ch_off_wan", "ch_on_wan")
 _MAIN = ("install_commission", "install_and_leave")
 
 
@@ -53,8 +55,9 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
         if getattr(spec.expect, field):
             misfits.append(f"expect.{field}")
     events = [s for s in spec.timeline if not hasattr(s, "process")]
-    if events:
-        misfits.append(f"events ({', '.join(s.event for s in events)})")
+    not_yet = [s.event for s in events if s.event not in _RUNNABLE_EVENTS]
+    if not_yet:
+        misfits.append(f"events ({', '.join(not_yet)})")
     main, *rest = [s for s in spec.timeline if hasattr(s, "process")] or [None]
     if main is None or main.process not in _MAIN or not main.at.is_zero:
         misfits.append("a first step other than install_commission or install_and_leave at 0")
@@ -116,5 +119,25 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
         device_faults=tuple((d.type, f) for d in devices.values() for f in d.faults),
         supplier_cells=tuple((d.type, d.supplier_cell) for d in devices.values() if d.supplier_cell),
         expected_not_joined=tuple(type_of[n] for n in ending.not_joined),
+        events=_world_events(events, type_of),
         **plan,
     )
+
+
+def _world_events(steps, type_of: dict[str, str]) -> tuple[WorldEvent, ...]:
+    """The file's events as the harness runs them, in time order; ``ch_off_wan`` with ``for`` is followed by its
+    ``ch_on_wan`` (then both times must be fixed lengths: minutes, hours, days or weeks)."""
+    out = []
+    for step in steps:
+        fault = getattr(step, "fault", None)
+        out.append(WorldEvent(at=step.at, event=step.event, device_type=type_of[step.device], fault=fault))
+        if step.event == "ch_off_wan" and step.for_ is not None:
+            start, length = step.at.fixed(), step.for_.fixed()
+            if start is None or length is None:
+                raise NotACatalogueScenario(f"ch_off_wan at {step.at} for {step.for_}: 'at' and 'for' must be "
+                                            f"minutes, hours, days or weeks (or add a ch_on_wan step)")
+            back = Duration(count=int((start + length).total_seconds() // 60), unit=Unit.MINUTES)
+            out.append(WorldEvent(at=back, event="ch_on_wan", device_type=type_of[step.device]))
+    if all(e.at.fixed() is not None for e in out):
+        out.sort(key=lambda e: e.at.fixed())
+    return tuple(out)

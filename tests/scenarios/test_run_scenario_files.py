@@ -52,13 +52,42 @@ def test_an_invalid_file_exits_2_naming_line_column_and_field(tmp_path: Path) ->
                                      "(write 0 or N minutes|hours|days|working days|weeks|years)")
 
 
-def test_a_file_with_a_world_event_is_refused_until_the_lifecycle_runner(tmp_path: Path) -> None:
+def test_a_file_with_an_event_not_runnable_yet_exits_2_naming_it(tmp_path: Path) -> None:
     path = _user_copy(tmp_path, "install-commission-electricity", "with-event",
-                      ("timeline:\n", "timeline:\n  - at: 0\n    event: fault_on\n    device: esme\n"
-                                      "    fault: join-delay:30\n"))
+                      ("timeline:\n", "timeline:\n  - at: 0\n    event: cpl_change\n    device: esme\n"
+                                      "    change: removed\n"))
     result = runner.invoke(app, ["run", str(path)])
     assert result.exit_code == 2
-    assert "events (fault_on)" in result.output and "lifecycle runner" in result.output
+    assert "events (cpl_change)" in result.output and "fault_on, fault_off, ch_off_wan, ch_on_wan" in result.output
+
+
+def test_world_events_change_the_fleet_at_their_time(tmp_path: Path) -> None:
+    # the CH loses the SM WAN on day 3 and never regains it; the gas meter gets a fault on day 4
+    path = _user_copy(tmp_path, "install-commission-dual-fuel", "wan-lost",
+                      ("expect:\n", "  - at: 3 days\n    event: ch_off_wan\n    device: chf\n"
+                                    "  - at: 4 days\n    event: fault_on\n    device: gsme\n    fault: join-timeout\n"
+                                    "expect:\n"))
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["run", str(path), "--json", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    start = min(e["at"] for e in report["events"])
+    days = [(w["event"], w["device_type"], round((_t(w["at"]) - _t(start)).total_seconds() / 86400))
+            for w in report["world_events"]]
+    assert days == [("ch_off_wan", "CHF", 3), ("fault_on", "GSME", 4)]
+    from dccflow.config import Settings
+    from dccflow.db import get_engine
+    from devices.fleet import Fleet
+
+    fleet = Fleet(get_engine(Settings(data_dir=data).db_url))
+    ids = {d["device_type"]: d["device_id"] for d in report["devices"]}
+    assert not fleet.get(ids["CHF"]).wan_connected and "join-timeout" in fleet.get(ids["GSME"]).faults
+
+
+def _t(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @pytest.mark.parametrize("name", ["install-commission-join-timeout-one-device", "post-commissioning-missed"])
