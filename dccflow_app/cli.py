@@ -75,6 +75,7 @@ def _report_json(report) -> dict:
         "post_commissioning": [pc.model_dump() for pc in report.post_commissioning],
         "han_devices": [h.model_dump() for h in report.han_devices],
         "world_events": [w.model_dump(mode="json") for w in report.world_events],
+        "refusals": [r.model_dump() for r in report.refusals],
     }
 
 

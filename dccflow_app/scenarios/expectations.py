@@ -43,6 +43,9 @@ class RunFacts(BaseModel, frozen=True):
     verdicts: dict[str, tuple[str, ...]] = {}
     post_commissioning: frozenset[str] = frozenset()  # outcomes of the Post Commissioning children
     not_joined: tuple[str, ...] = ()  # Device Types of HAN devices reported not joined
+    cells: dict[str, dict[str, str]] = {}  # Device Type → cell → holder (User ID or "DCC")
+    alerts: frozenset[tuple[str, str | None, str]] = frozenset()  # (code, Device Type, recipient)
+    refusals: frozenset[tuple[str, str, str, str | None]] = frozenset()  # (SRV, sender, code, Device Type)
 
 
 def _verdict(rows: Iterable[str]) -> str:
@@ -86,11 +89,36 @@ def judge(scenario: Scenario, facts: RunFacts, faults: Iterable[str] = ()) -> li
         differences.append(Difference(what="Post Commissioning Obligations",
                                       expected=scenario.expected_post_commissioning,
                                       actual=", ".join(sorted(facts.post_commissioning)) or "none"))
+    for device_type, cell, holder in scenario.expected_cells:
+        actual = facts.cells.get(device_type, {}).get(cell)
+        if actual != holder:
+            differences.append(Difference(what=f"{device_type} {cell} cell", expected=holder,
+                                          actual=actual or "empty"))
+    for code, device_type, recipient in scenario.expected_alerts:
+        if not any(c == code and r == recipient and (device_type is None or d == device_type)
+                   for c, d, r in facts.alerts):
+            on = f" on the {device_type}" if device_type else ""
+            differences.append(Difference(what=f"DCC Alert {code}{on} to {recipient}", expected="delivered",
+                                          actual="not delivered"))
+    for srv, sender, code, device_type in scenario.expected_refusals:
+        if not any(r[:3] == (srv, sender, code) and (device_type is None or r[3] == device_type)
+                   for r in facts.refusals):
+            on = f" to the {device_type}" if device_type else ""
+            differences.append(Difference(what=f"SRV {srv} from {sender}{on}", expected=f"refused {code}",
+                                          actual="not refused so"))
     if sorted(facts.not_joined) != sorted(scenario.expected_not_joined):
         differences.append(Difference(what="HAN devices not joined",
                                       expected=", ".join(sorted(scenario.expected_not_joined)) or "none",
                                       actual=", ".join(sorted(facts.not_joined)) or "none"))
     return differences
+
+
+def snapshot_facts(snap) -> dict:
+    """The cells, DCC Alerts and refusals of a run's snapshot (``report.Snapshot``), by Device Type."""
+    type_of = {d.device_id: d.device_type for d in snap.devices}
+    return dict(cells={d.device_type: d.cells for d in snap.devices},
+                alerts=frozenset((a.code, type_of.get(a.device_id), a.recipient) for a in snap.dcc_alerts),
+                refusals=frozenset((r.srv, r.sender, r.code, type_of.get(r.target)) for r in snap.refusals))
 
 
 def verdicts_by_obligation(regulation: Iterable) -> dict[str, tuple[str, ...]]:

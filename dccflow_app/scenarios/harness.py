@@ -20,13 +20,14 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.search import process_search_attributes
     from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
     from dccflow_app.scenarios.catalogue import Scenario, get_scenario
-    from dccflow_app.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
+    from dccflow_app.scenarios.expectations import RunFacts, judge, snapshot_facts, verdicts_by_obligation
     from dccflow_app.scenarios.install_leave import run_install_and_leave
     from dccflow_app.scenarios.report import (
         AlertSeen,
         DeviceStatus,
         HanDeviceSeen,
         PostCommissioningSeen,
+        RefusalSeen,
         ScenarioReport,
         Snapshot,
         other_mpid,
@@ -102,6 +103,7 @@ class HarnessActivities:
     async def scenario_snapshot(self, device_ids: list[str]) -> Snapshot:
         from dccflow.db import session_scope
         from dccsim.models import SmiDevice
+        from dccsim.records import RejectedRequest
 
         with session_scope(self.rt.engine) as s:
             rows = s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(device_ids))).all()
@@ -110,9 +112,37 @@ class HarnessActivities:
                                            smi_status=r.smi_status, associated_with=r.associated_with)
                               for r in rows),
                              key=lambda d: order[d.device_id])
+            cells = _cell_holders(s, device_ids)
+            refused = [RefusalSeen(srv=r.srv, sender=r.originator, code=r.code, target=_target(r.request_id))
+                       for r in s.exec(select(RejectedRequest).order_by(RejectedRequest.id))
+                       if _target(r.request_id) in device_ids]
+        devices = [d.model_copy(update={"cells": cells.get(d.device_id, {})}) for d in devices]
         alerts = [AlertSeen(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient)
                   for m in self.rt.outbound.sent(device_ids=device_ids) if m.kind == "dcc_alert"]
-        return Snapshot(devices=devices, dcc_alerts=alerts)
+        return Snapshot(devices=devices, dcc_alerts=alerts, refusals=refused)
+
+
+def _target(request_id: str | None) -> str | None:
+    parts = (request_id or "").split(":")
+    return parts[1] if len(parts) == 3 else None
+
+
+def _cell_holders(s, device_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Each Device's trust anchor cells as whose certificate they hold: a User ID, or "DCC" for the DCC's own."""
+    from dccflow.parties import USERS
+    from dccflow.security.certinfo import entity_id_of
+    from devices.anchors import CertResolver
+    from devices.models import DeviceState
+
+    resolver, holders = CertResolver(), {}
+    for dev in s.exec(select(DeviceState).where(DeviceState.device_id.in_(device_ids))):
+        cells = {}
+        for cell, value in (dev.anchors or {}).items():
+            cert = resolver.cert(s, value)
+            owner = entity_id_of(cert) if cert is not None else None
+            cells[cell] = owner if owner in USERS else "DCC"
+        holders[dev.device_id] = cells
+    return holders
 
 
 _ACT = dict(start_to_close_timeout=timedelta(seconds=60))
@@ -168,13 +198,14 @@ class ScenarioWorkflow:
             result=result.outcome, end=result.end, statuses=statuses,
             event_ids=frozenset(e.bpmn_id for e in events), verdicts=verdicts_by_obligation(regulation),
             post_commissioning=frozenset(pc.outcome for pc in result.post_commissioning),
-            not_joined=tuple(h.device_type for h in result.han_devices if h.outcome != "joined")), req.faults)
+            not_joined=tuple(h.device_type for h in result.han_devices if h.outcome != "joined"),
+            **snapshot_facts(snap)), req.faults)
         return ScenarioReport(
             scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
             end=result.end, reason=result.reason, expected_end_reached=not differences, differences=differences,
             devices=snap.devices,
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
-            regulation=regulation, world_events=world,
+            regulation=regulation, world_events=world, refusals=snap.refusals,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
                                                       end=pc.end, reason=pc.reason)
                                 for pc in result.post_commissioning],

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.search import process_search_attributes
     from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
     from dccflow_app.scenarios.catalogue import Scenario
-    from dccflow_app.scenarios.expectations import RunFacts, judge, verdicts_by_obligation
+    from dccflow_app.scenarios.expectations import RunFacts, judge, snapshot_facts, verdicts_by_obligation
     from dccflow_app.scenarios.report import ScenarioReport, Snapshot, other_mpid
     from dccflow_app.scenarios.world_events import run_world_events
     from devices.faults import parse_fault
@@ -106,13 +106,14 @@ async def run_install_and_leave(req, scenario, on_child):
     statuses = {d.device_type: d.smi_status for d in snap.devices}
     differences = judge(scenario, RunFacts(
         result=result.outcome, end=result.end, statuses=statuses,
-        event_ids=frozenset(e.bpmn_id for e in result.events), verdicts=verdicts_by_obligation(regulation)),
-        req.faults)
+        event_ids=frozenset(e.bpmn_id for e in result.events), verdicts=verdicts_by_obligation(regulation),
+        **snapshot_facts(snap)), req.faults)
     return ScenarioReport(
         scenario=req.scenario, faults=req.faults, workflow_id=child_id, result=result.outcome, end=result.end,
         reason=result.reason, expected_end_reached=not differences, differences=differences, devices=snap.devices,
         dcc_alerts=snap.dcc_alerts,
-        events=result.events, obligations=result.obligations, regulation=regulation, world_events=world)
+        events=result.events, obligations=result.obligations, regulation=regulation, world_events=world,
+        refusals=snap.refusals)
 
 
 def install_leave_activities(runtime) -> list:

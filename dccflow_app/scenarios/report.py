@@ -27,6 +27,17 @@ class DeviceStatus(BaseModel):
     smi_status: str | None
     #: the Smart Meter or GPF the SMI Associates the Device with (joined devices)
     associated_with: str | None = None
+    #: trust anchor cells (BAD 7.2.1.5 Table 4): cell → the User ID whose certificate it holds, or "DCC"
+    cells: dict[str, str] = {}
+
+
+class RefusalSeen(BaseModel):
+    """A Service Request the DCC refused (its rejection log, AB 6.3)."""
+
+    srv: str | None
+    sender: str | None
+    code: str | None
+    target: str | None
 
 
 class AlertSeen(BaseModel):
@@ -38,6 +49,7 @@ class AlertSeen(BaseModel):
 class Snapshot(BaseModel):
     devices: list[DeviceStatus]
     dcc_alerts: list[AlertSeen]
+    refusals: list[RefusalSeen] = []
 
 
 class PostCommissioningSeen(BaseModel):
@@ -76,3 +88,4 @@ class ScenarioReport(BaseModel):
     han_devices: list[HanDeviceSeen] = []
     #: the world events of the scenario's timeline, as carried out (``dccflow_app.scenarios.world_events``)
     world_events: list[WorldEventApplied] = []
+    refusals: list[RefusalSeen] = []

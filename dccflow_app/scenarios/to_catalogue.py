@@ -21,6 +21,8 @@ Rules of the translation (each a field of ``Scenario``):
 
 from __future__ import annotations
 
+from dccflow.domain.roles import UserRole
+from dccflow.parties import PARTIES
 from dccflow_app.scenarios.durations import Duration, Unit
 from dccflow_app.scenarios.scenario import Scenario, WorldEvent
 from dccflow_app.scenarios.spec import Parties, ScenarioFile
@@ -51,9 +53,6 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
         misfits.append("a fleet")
     if spec.parties != Parties():
         misfits.append("Parties other than the simulator's defaults")
-    for field in ("trust_anchors", "dcc_alerts", "refusals"):
-        if getattr(spec.expect, field):
-            misfits.append(f"expect.{field}")
     events = [s for s in spec.timeline if not hasattr(s, "process")]
     not_yet = [s.event for s in events if s.event not in _RUNNABLE_EVENTS]
     if not_yet:
@@ -120,8 +119,21 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
         supplier_cells=tuple((d.type, d.supplier_cell) for d in devices.values() if d.supplier_cell),
         expected_not_joined=tuple(type_of[n] for n in ending.not_joined),
         events=_world_events(events, type_of),
+        expected_cells=tuple((type_of[c.device], c.cell, _holder(spec.parties, c.holder))
+                             for c in spec.expect.trust_anchors),
+        expected_alerts=tuple((a.code, type_of[a.device] if a.device else None, _holder(spec.parties, a.to))
+                              for a in spec.expect.dcc_alerts),
+        expected_refusals=tuple((r.srv, _holder(spec.parties, r.by), r.code, type_of[r.device] if r.device else None)
+                                for r in spec.expect.refusals),
         **plan,
     )
+
+
+def _holder(parties: Parties, role: str) -> str:
+    """The User ID a role names in this file's Parties (SEC H1), or "DCC"."""
+    if role == "DCC":
+        return "DCC"
+    return PARTIES[getattr(parties, role)].user_ids[UserRole[role.upper()]]
 
 
 def _world_events(steps, type_of: dict[str, str]) -> tuple[WorldEvent, ...]:

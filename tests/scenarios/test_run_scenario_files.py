@@ -99,3 +99,60 @@ def test_human_output_fits_80_columns(name: str, tmp_path: Path, monkeypatch) ->
     assert max(len(line) for line in lines) <= 80
     assert not [line for line in lines if "…" in line]  # nothing cut short: the essentials, --json the rest
     assert any("end_sms_enrolled" in line for line in lines)
+
+
+CELLS_AND_ALERTS = """name: cells-and-alerts
+description: Dual-fuel install with a DCC certificate in the ESME's Supplier cell (handed over by SRV 6.21).
+premises:
+  devices:
+    chf: {type: CHF}
+    gpf: {type: GPF}
+    esme: {type: ESME, supplier_cell: DCC}
+    gsme: {type: GSME}
+timeline:
+  - at: 0
+    process: install_commission
+expect:
+  processes:
+    install_commission: {end: end_sms_enrolled, result: completed}
+  trust_anchors:
+    - {device: esme, cell: Supplier, holder: import_supplier}
+    - {device: esme, cell: Network Operator, holder: electricity_distributor}
+    - {device: esme, cell: Access Control Broker, holder: DCC}
+  dcc_alerts:
+    - {code: N24, device: esme, to: import_supplier}
+    - {code: N16, device: esme, to: electricity_distributor}
+"""
+
+
+def test_trust_anchor_and_alert_expectations_are_judged(tmp_path: Path) -> None:
+    path = tmp_path / "cells-and-alerts.yaml"
+    path.write_text(CELLS_AND_ALERTS, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path), "--json", "--data-dir", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    esme = next(d for d in report["devices"] if d["device_type"] == "ESME")
+    assert esme["cells"]["Supplier"] == "90-B3-D5-1F-30-01-00-00"  # the DCC's certificate handed over (6.21)
+    wrong = CELLS_AND_ALERTS.replace("cell: Supplier, holder: import_supplier", "cell: Supplier, holder: DCC")
+    wrong = wrong.replace("{code: N16, device: esme", "{code: N25, device: esme")
+    path.write_text(wrong, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path), "--data-dir", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert "ESME Supplier cell: expected DCC, got 90-B3-D5-1F-30-01-00-00" in result.output
+    assert "DCC Alert N25 on the ESME to 90-B3-D5-1F-30-02-00-00: expected delivered, got not delivered" in \
+        result.output
+
+
+def test_refusal_expectations_are_judged() -> None:
+    from dccflow_app.scenarios.catalogue import SCENARIOS
+    from dccflow_app.scenarios.expectations import RunFacts, judge
+
+    scenario = SCENARIOS["install-commission-electricity"].model_copy(
+        update={"expected_refusals": (("6.20.1", "90-B3-D5-1F-30-01-00-01", "E4", "ESME"),)})
+    facts = dict(result="completed", end="end_sms_enrolled",
+                 statuses={"CHF": "commissioned", "ESME": "commissioned"}, event_ids=frozenset())
+    refused = RunFacts(**facts, refusals=frozenset({("6.20.1", "90-B3-D5-1F-30-01-00-01", "E4", "ESME")}))
+    assert judge(scenario, refused) == []
+    other_code = RunFacts(**facts, refusals=frozenset({("6.20.1", "90-B3-D5-1F-30-01-00-01", "E5", "ESME")}))
+    assert [str(d) for d in judge(scenario, other_code)] == [
+        "SRV 6.20.1 from 90-B3-D5-1F-30-01-00-01 to the ESME: expected refused E4, got not refused so"]
