@@ -94,10 +94,10 @@ class Fleet:
             chf = self._get(s, chf_id)
             if chf.device_type != "CHF":
                 raise ValueError(f"{chf_id} is a {chf.device_type}, not a CHF: only a CH is on the SM WAN")
-            chf.wan_connected = connected and chf.installed and chf.power_lost_at is None and not (
-                {"no-wan", "wan-after", "ch-fault"} & set(chf.faults))
-            if chf.wan_connected:
-                chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
+            if connected and chf.installed and chf.power_lost_at is None:
+                hub.rejoin_sm_wan(chf, at)
+            else:
+                chf.wan_connected = False
             s.add(chf)
 
     def clear_fault(self, device_id: str, fault: str) -> None:

@@ -96,13 +96,22 @@ def power_restore(s: Session, chf: DeviceState, at: datetime) -> FleetEffects:
             if dev.device_type == DeviceType.ESME:
                 effects.alerts.append(DeviceAlertEvent(device_id=dev.device_id, alert_code=code, at=at,
                                                        detail={"outage_started_at": _aware(started).isoformat()}))
-    chf.wan_connected = not {"no-wan", "wan-after", "ch-fault"} & set(chf.faults)
-    if chf.wan_connected:
-        chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
+    rejoin_sm_wan(chf, at)
     s.add(chf)
     effects.power_events.append(PowerEvent(chf_id=chf.device_id, state="restored", at=at,
                                            outage_started_at=started))
     return effects
+
+
+#: faults that keep a CH off the SM WAN
+OFF_WAN_FAULTS = frozenset({"no-wan", "wan-after", "ch-fault"})
+
+
+def rejoin_sm_wan(chf: DeviceState, at: datetime) -> None:
+    """A powered CH back on the SM WAN unless a fault keeps it off; on it, it takes network time again."""
+    chf.wan_connected = not OFF_WAN_FAULTS & set(chf.faults)
+    if chf.wan_connected:
+        chf.network_time_synced, chf.clock, chf.clock_set_at = True, at, at
 
 
 def _fire_power_loss(s: Session, timer: DeviceTimer, at: datetime) -> FleetEffects:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from process_support import assert_valid_and_signed, run_messages
 from sqlmodel import select
 
 from dccflow.audit import evaluate
@@ -61,6 +62,9 @@ async def test_gsme_and_gpf_meet_their_obligations_with_the_gpf_network_operator
     assert set(no_cell) == {ids["ESME"], gpf} and all(v.verdict == "met" for v in no_cell.values())
     assert no_cell[ids["ESME"]].actual - _at(report, "commission_device") < timedelta(days=1)
     assert timedelta(days=2) <= no_cell[gpf].actual - _at(report, "join_gsme_to_gpf") < timedelta(days=3)
+    # every DUIS message (the GPF's 6.21 handovers, 6.17, 6.15.2 and their responses included): schema-valid, and
+    # its signature verified by signxml and by DCC's own signing tool
+    assert_valid_and_signed(run_messages(stack.runtime.engine), stack.runtime.smki)
 
 
 async def test_steps_completed_on_day_9_breach_ac_5_2_and_restrict_the_supplier_from_day_7(stack):
