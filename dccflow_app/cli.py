@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -350,8 +351,20 @@ async def _watch_server(port: int, stop: asyncio.Event, every: float = 5) -> str
     return None
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The ``dccflow`` console command. Once the command has finished and its output is flushed, the process
+    exits at once: the Temporal SDK's native threads may otherwise still hold a client while the interpreter
+    finalizes, which aborts the process (SIGABRT) after a correct run and loses its exit code."""
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

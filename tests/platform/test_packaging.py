@@ -68,7 +68,7 @@ def test_the_wheel_holds_every_module_and_data_file(wheel: Path) -> None:
     assert not missing, f"files of the checkout missing from {wheel.name}: {missing}"
     assert not [n for n in names if n.startswith(("tests/", "bench/")) or "__pycache__" in n]
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "dccflow = dccflow_app.cli:app" in zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "dccflow = dccflow_app.cli:main" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
 @pytest.fixture(scope="module")
