@@ -1,5 +1,7 @@
 """Service Request composition: which typed DUIS builder makes the body for each Service Reference
 Variant a workflow asks for. Workflow parameters are JSON values, so date-times arrive as ISO strings.
+SRV 6.23 (CoS, BAD 7.7.1.5.4) takes ``certificate_of`` too (the Gaining Supplier), with ``import_mpxn`` and
+``supplier_floor_seq_number``.
 
 Security-credential requests (BAD 7.7.2.5): SRV 6.17 takes ``{"credential_type": "Digital Signature"}``, 6.15.2
 ``{"device_certificate": <base64 DER>}``. SRV 6.15.1 and 6.21 take ``{"remote_party_role": "Supplier" |
@@ -17,13 +19,20 @@ from lxml import etree
 
 from dccflow.duis import requests as duis
 from dccflow.duis import requests_credentials as creds
+from dccflow.duis import requests_supplier as supplier
 
 BUILDERS: dict[str, Callable[..., etree._Element]] = {
     "8.14.1": duis.communications_hub_status_update_install_success,
     "8.14.2": duis.communications_hub_status_update_install_no_sm_wan,
     "8.14.3": duis.communications_hub_status_update_fault_return,
     "8.14.4": duis.communications_hub_status_update_no_fault_return,
-    "8.11": duis.update_han_device_log_add,
+    "8.11": lambda request_type="Add", **kw: (duis.update_han_device_log_remove if request_type == "Remove"
+                                              else duis.update_han_device_log_add)(**kw),  # CCS02 / CCS01
+    "8.3": duis.decommission_device,
+    "8.8.1": duis.unjoin_service_critical,
+    "8.8.2": duis.unjoin_service_non_critical,
+    "8.12.1": duis.restore_han_device_log,
+    "8.12.2": duis.restore_gpf_device_log,
     "8.1.1": duis.commission_device,
     "12.2": duis.device_pre_notification,
     "8.2": duis.read_inventory,
@@ -37,16 +46,26 @@ BUILDERS: dict[str, Callable[..., etree._Element]] = {
     "6.15.2": creds.update_security_credentials_device,
     "6.15.1": creds.update_security_credentials_krp,
     "6.21": creds.request_handover_of_dcc_controlled_device,
+    "6.23": creds.update_security_credentials_cos,
+    "3.4": supplier.update_supplier_name,
+    "1.1.1": supplier.update_import_tariff_single_rate,
+    "6.24.1": creds.retrieve_device_security_credentials_krp,
+    "6.24.2": creds.retrieve_device_security_credentials_device,
+    # BAD 7.5.3 Manage Firmware
+    "11.1": duis.update_firmware,
+    "11.2": duis.read_firmware_version,
+    "11.3": duis.activate_firmware,
 }
 
 #: User ID → (its Digital Signing Organisation Certificate, the certification path), DER
 CertificateResolver = Callable[[str], tuple[bytes, list[bytes]]]
 #: SRVs whose ``certificate_of`` parameter is resolved into the builder's certificate arguments
-_PLACES_CERTIFICATE = frozenset({"6.15.1", "6.21"})
+_PLACES_CERTIFICATE = frozenset({"6.15.1", "6.21", "6.23"})
 
 
-class NoBuilder(LookupError):
-    pass
+class NoBuilder(LookupError, NotImplementedError):
+    """dccflow cannot compose the SRV: never retried (``dccflow_app.activity_errors``); a process may report the
+    step as not supported (e.g. BAD 7.7.1.5.5-6 after a Change of Supplier)."""
 
 
 def compose_request(srv: str, request_id: str, params: dict,

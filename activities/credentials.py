@@ -31,6 +31,10 @@ class UserKeyStore:
             s.add(UserCredentialRow(user_id=user_id, role_code=role_code, key_pem=cred.key_pem(),
                                     cert_pem=cred.cert_pem()))
 
+    def forget(self, user_id: str) -> None:
+        """Read ``user_id``'s credential afresh next time (it was replaced: an Organisation Certificate rollover)."""
+        self._cache.pop((user_id, ""), None)
+
     def has(self, user_id: str) -> bool:
         try:
             self.get(user_id)

@@ -44,7 +44,7 @@ from dccflow.duis.schema import DuisError, secure_parse, validate
 from dccflow.gbcs import correlate, sign_payload
 from dccflow.messages import InboundMessage
 from dccflow.parties import DCC_ID, party_of
-from dccflow.security.pki import CertificateError, entity_id_of
+from dccflow.security.pki import CertificateError, Credential, entity_id_of
 from dccflow.security.xmldsig import SignatureError, sign, verify
 from dccsim.service import SubmitReply
 
@@ -59,6 +59,8 @@ LOCAL_SIGNED_PRE_COMMAND_VARIANT = 6
 #: a Non-Critical request whose Command is for local delivery only (CV 2)
 LOCAL_COMMAND_VARIANT = 2
 
+#: (signer's User ID, target Device) → the credential whose certificate the Device's cell holds, when not current
+CommandKey = Callable[[str, str], Credential | None]
 #: (certificate, at) → None, raising CertificateError: the SMKI 'Confirm Validity' (AB 3.1(b))
 ConfirmValidity = Callable[[x509.Certificate, datetime], None]
 
@@ -113,8 +115,12 @@ class PreCommandRefused(ValueError):
 class DuisClient:
     def __init__(self, engine: Engine, keys: UserKeyStore, inbox: UserInbox, transport: DccTransport, *,
                  confirm_validity: ConfirmValidity | None = None,
-                 certificate_resolver: CertificateResolver | None = None):
+                 certificate_resolver: CertificateResolver | None = None,
+                 command_key: CommandKey | None = None):
         self.engine = engine
+        #: the key a Command to a Device must be signed with when the Device still holds a previous Organisation
+        #: Certificate of the signer (``activities.org_cert_rollover``); None: the signer's current key
+        self.command_key = command_key
         #: resolves ``certificate_of`` in SRV 6.15.1 / 6.21 parameters (``activities.compose``)
         self.certificate_resolver = certificate_resolver
         self.keys = keys
@@ -233,6 +239,8 @@ class DuisClient:
             if party_of(command_signer) is None or party_of(command_signer) != party_of(header.originator):
                 raise PreCommandRefused(f"{command_signer} is not a User ID of {header.originator}'s Party")
             signer = self.keys.get(command_signer)
+        if self.command_key is not None:
+            signer = self.command_key(command_signer or header.originator, header.target) or signer
         signed = sign_payload(payload, signer.key)
         element = build_request(
             request_id=header.request_id, service_reference_variant=header.service_reference_variant,

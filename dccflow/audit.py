@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from dccflow.audit_context import AuditContext, Outcome, Verdict, cites, due_after
+from dccflow.audit_cos import cos
+from dccflow.audit_life import order, restore_alert
+from dccflow.audit_msc import msc
 from dccflow.audit_post_commissioning import (
     dcc_duty,
     dcc_incident,
@@ -24,6 +27,7 @@ from dccflow.audit_post_commissioning import (
 )
 from dccflow.audit_records import DccRecords, DeviceRec
 from dccflow.domain.obligations import JOINABLE, REGISTER, Judged, Obligation, TimeRule
+from dccflow.domain.smi import RESTORATION
 from dccflow.events import ObligationOutcome, ProcessEvent
 
 #: re-exported: the audit's results and helpers, as its callers know them
@@ -86,7 +90,8 @@ def _anchor_commissioned_at_join(c: AuditContext, device_id: str, anchors: list[
 
 def _smi_guard(c: AuditContext) -> list[Verdict]:
     p = c.o.params
-    changes = [ch for ch in c.rec.smi_changes if ch.to_status in p["to"] and c.rec.type_of(ch.device_id) in p["types"]]
+    changes = [ch for ch in c.rec.smi_changes if ch.to_status in p["to"] and c.rec.type_of(ch.device_id) in p["types"]
+               and not ch.reason.startswith(RESTORATION)]  # a return from 'suspended' (AC 7.3) is no transition here
     if not changes:
         return [c.not_reached(f"no {'/'.join(p['types'])} became {' / '.join(p['to'])}")]
     out = []
@@ -98,11 +103,10 @@ def _smi_guard(c: AuditContext) -> list[Verdict]:
             faults.append(f"was '{ch.from_status}'")
         if p.get("listed") and ch.from_status is None:
             faults.append("was not on the SMI")
-        if p.get("chf_first"):
-            chf = (c.rec.device(ch.device_id) or DeviceRec(device_id="", device_type="")).chf_id or next(
-                (d.device_id for d in c.rec.devices if d.device_type == "CHF"), None)
-            chf_at = c.rec.first_change(chf, ["commissioned"]) if chf else None
-            if chf_at is None or chf_at.at > ch.at:
+        if p.get("chf_first"):  # its CHF then: the one it is on, or one it was on before a CH replacement
+            own = (c.rec.device(ch.device_id) or DeviceRec(device_id="", device_type="")).chf_id
+            chfs = [own, *(d.device_id for d in c.rec.devices if d.device_type == "CHF" and d.device_id != own)]
+            if not any(c.rec.status_at(chf, ch.at) == "commissioned" for chf in chfs if chf):
                 faults.append("its CHF was not yet commissioned")
         out.append(c.v("breached" if faults else "met", actual=ch.at, device_id=ch.device_id,
                        detail="; ".join(faults) or f"SMI {ch.from_status} → {ch.to_status}"))
@@ -111,23 +115,23 @@ def _smi_guard(c: AuditContext) -> list[Verdict]:
 
 def _dcc_alert(c: AuditContext) -> list[Verdict]:
     code, types = c.o.params["code"], c.o.params.get("types")
-    targets = [d for d, _ in c.devices(types)]
+    targets = c.devices(types)
     if not targets:
         if types:
             return [c.not_reached(f"no {'/'.join(types)} in the steps citing {', '.join(c.o.applies_when)}")]
-        targets = [None]
+        targets = [(None, None)]
     out = []
-    for device_id in targets:
+    for device_id, event in targets:
         alert = next((a for a in c.rec.alerts if a.code == code and device_id in (None, a.device_id)), None)
         faults = [] if alert else [f"no DCC Alert {code} sent"]
-        if c.o.params.get("mpxn_recorded"):  # AC 4.3(b): the MPxN on the SMI as well as the Alert
-            dev = c.rec.device(device_id)
-            if dev is None or not dev.mpxn:
-                faults.append("no MPxN recorded on the SMI")
+        # AC 4.3(b): the MPxN on the SMI as well as the Alert, when the step was taken (a later decommissioning
+        # removes it, AD 3.8.100.5(b))
+        mpxn = c.rec.link_at(device_id, "mpxn", event.at) if c.o.params.get("mpxn_recorded") else None
+        if c.o.params.get("mpxn_recorded") and not mpxn:
+            faults.append("no MPxN recorded on the SMI")
         out.append(c.v("breached", device_id=device_id, detail="; ".join(faults)) if faults else
                    c.v("met", actual=alert.at, device_id=device_id, detail=f"{code} to {alert.recipient}"
-                       + (f"; MPxN {c.rec.device(device_id).mpxn} on the SMI"
-                          if c.o.params.get("mpxn_recorded") else "")))
+                       + (f"; MPxN {mpxn} on the SMI" if mpxn else "")))
     return out
 
 
@@ -138,8 +142,8 @@ def _associated(c: AuditContext) -> list[Verdict]:
         return [c.not_reached("no Device in the steps")]
     out = []
     for device_id, event in targets:
-        dev = c.rec.device(device_id)
-        value = getattr(dev, field) if dev else None
+        # what the SMI held when the step was taken (AC 4.3(a)): a later decommissioning ends the Association
+        value = c.rec.link_at(device_id, field, event.at)
         out.append(c.v("met", actual=event.at, device_id=device_id, detail=f"Associated with {value}") if value
                    else c.v("breached", device_id=device_id, detail="not Associated on the SMI"))
     return out
@@ -193,8 +197,11 @@ def _enrolment(c: AuditContext) -> list[Verdict]:
             continue
         if not any(d.device_type in types for d in c.rec.devices):
             continue  # no such fuel at these premises (e.g. gas only, the CH on a hot-shoe)
-        changes = [c.rec.first_change(d.device_id, ["commissioned"]) for d in c.rec.devices if d.device_type in types]
-        if len(changes) == len(types) and all(changes):
+        # per type the first commissioned (a replaced CH brings a second GPF, BAD 7.6.1)
+        changes = [min((ch for d in c.rec.devices if d.device_type == t
+                        if (ch := c.rec.first_change(d.device_id, ["commissioned"]))), key=lambda ch: ch.at,
+                       default=None) for t in types]
+        if all(changes):
             out.append(c.v("met", actual=max(ch.at for ch in changes), detail=f"{fuel} SMS Enrolled"))
         else:
             out.append(c.v("breached", detail=f"{fuel} SMS claimed Enrolled but not all of "
@@ -270,7 +277,7 @@ CHECKS: dict[str, Callable[[AuditContext], list[Verdict]]] = {
     "join_guard": _join_guard, "ch_asset": _ch_asset, "pc_info": _pc_info,
     "supplier_restriction": supplier_restriction, "dcc_duty": dcc_duty, "dcc_incident": dcc_incident,
     "pc_daily": pc_daily, "pc_monthly": pc_monthly, "pc_confidential": pc_confidential, "pc_step": pc_step,
-    "service_level": _service_level,
+    "service_level": _service_level, "cos": cos, "order": order, "restore_alert": restore_alert, "msc": msc,
 }
 
 

@@ -16,7 +16,8 @@ def supplier_restriction(c: AuditContext) -> list[Verdict]:
     commissioning, the 5.2(b) / 5.2(c) steps are missing (limb (a); the Network Operator cell, 5.2(a), does not
     count), and (ii) from 14 days after commissioning, when the DCC failed its AC 5.3 interrogation and the Supplier
     did not interrogate the Device itself (SRV 6.24.x) by then (limb (b)). Judged from the DCC's records: the SMI
-    status history, the Post Commissioning Information, its duties and the requests it received."""
+    status history, the Post Commissioning Information, its duties and the requests it received from the Device's
+    Responsible Supplier when each was sent (before and after a Change of Supplier alike)."""
     out = []
     exempt = set(c.rec.exempt_srvs)
     for dev in c.rec.devices:
@@ -38,7 +39,7 @@ def supplier_restriction(c: AuditContext) -> list[Verdict]:
             continue
         sent = [r for r in c.rec.requests if r.target == dev.device_id and r.srv not in exempt
                 and any(a <= r.at and (b is None or r.at < b) for a, b, _ in windows)
-                and (dev.responsible_supplier is None or r.originator == dev.responsible_supplier)]
+                and c.rec.responsible_supplier_at(dev.device_id, r.at) in (None, r.originator)]
         window = "; ".join(f"{why}: restricted from {a:%Y-%m-%d %H:%M} " +
                            (f"to {b:%Y-%m-%d %H:%M}" if b else "to the end of the run") for a, b, why in windows)
         out.append(c.v("breached", due=first, actual=sent[0].at, device_id=dev.device_id,
@@ -176,7 +177,9 @@ def _pc_days(c: AuditContext, dev: DeviceRec) -> list[tuple[str, datetime, list[
 
 def pc_daily(c: AuditContext) -> list[Verdict]:
     """AC 5.5 (``kind`` daily-information: the day's listing) or AC 5.9 (daily-supplier: each Supplier's report of
-    its listed Devices other than CHFs, available for 30 days)."""
+    its listed Devices other than CHFs, available for 30 days). Each day's report is due to the Device's Responsible
+    Supplier at that day's end (AC 5.7(d)), from the SMI links and Registration Data as they were then — not at the
+    end of the run, after a CH replacement, a decommissioning or a Change of Supplier changed them."""
     kind = c.o.params["kind"]
     out = []
     for dev in (d for d in c.rec.devices if d.device_type in _PC_SUBJECTS):
@@ -185,17 +188,25 @@ def pc_daily(c: AuditContext) -> list[Verdict]:
             continue
         days = _pc_days(c, dev)
         listed = [(day, end, limbs) for day, end, limbs in days if limbs]
+        # AC 5.9: the day's report goes to the Responsible Supplier then; a day with none (a GPF whose CH serves no
+        # gas meter) has nobody to report to
+        to = {day: c.rec.responsible_supplier_at(dev.device_id, end) for day, end, _ in listed} \
+            if kind == "daily-supplier" else {}
+        if to:
+            listed = [x for x in listed if to[x[0]]]
         if not listed:
             out.append(c.v("not applicable" if days else "not assessed", device_id=dev.device_id,
-                           detail="never listed under AC 5.6" if days else
+                           detail=("never listed under AC 5.6" if not to else
+                                   "no Responsible Supplier on the days it was listed") if days else
                            "the run ended before a day ended 7 days after commissioning"))
             continue
         faults = []
         for day, end, _limbs in listed:
             report = next((r for r in c.rec.pc_reports if r.kind == kind and r.period == day and (
-                kind != "daily-supplier" or r.recipient == dev.responsible_supplier)), None)
+                kind != "daily-supplier" or r.recipient == to[day])), None)
             if report is None or dev.device_id not in report.device_ids:
-                faults.append(f"{day}: {'no report' if report is None else 'not in the report'}")
+                faults.append(f"{day}: {'no report' if report is None else 'not in the report'}"
+                              + (f" to {to[day]}" if to else ""))
             elif kind == "daily-supplier" and (report.available_until is None or
                                                report.available_until < end + timedelta(days=30)):
                 faults.append(f"{day}: not available for 30 days")
@@ -205,8 +216,8 @@ def pc_daily(c: AuditContext) -> list[Verdict]:
                                    None),
                        detail="; ".join(faults) if faults else
                        f"listed ({', '.join(first[2])}) and reported on each of {len(listed)} days "
-                       f"{first[0]}…{last[0]}" + (f" to {dev.responsible_supplier}" if kind == "daily-supplier"
-                                                  else "")))
+                       f"{first[0]}…{last[0]}" + (f" to {', '.join(dict.fromkeys(to[d] for d, _, _ in listed))}"
+                                                  if to else "")))
     return out or [c.not_reached("no CHF, GPF or Smart Meter commissioned")]
 
 

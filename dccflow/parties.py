@@ -27,6 +27,9 @@ class Party(BaseModel, frozen=True):
     name: str
     smki_role: SmkiRoleCode
     user_ids: dict[UserRole, str]
+    #: the telephone number a Supplier's Smart Meters show beside its name (SRV 3.4 'Update Supplier Name', BAD
+    #: 7.5.1.5.2, 7.7.1.5.5; DUIS: up to 18 digits and spaces, the name up to 15 printable characters)
+    telephone: str = "0800 000 0000"
 
     def user(self, role: UserRole) -> DccUser:
         return DccUser(user_id=self.user_ids[role], role=role, party=self.key)
@@ -38,14 +41,21 @@ class Party(BaseModel, frozen=True):
 
 
 SUPPLIER = Party(
-    key="supplier-a", name="Supplier A", smki_role=SmkiRoleCode.SUPPLIER,
+    key="supplier-a", telephone="0800 100 0001", name="Supplier A", smki_role=SmkiRoleCode.SUPPLIER,
     user_ids={UserRole.IMPORT_SUPPLIER: "90-B3-D5-1F-30-01-00-00",
               UserRole.GAS_SUPPLIER: "90-B3-D5-1F-30-01-00-01"},
 )
 SUPPLIER_B = Party(
-    key="supplier-b", name="Supplier B", smki_role=SmkiRoleCode.SUPPLIER,
+    key="supplier-b", telephone="0800 200 0002", name="Supplier B", smki_role=SmkiRoleCode.SUPPLIER,
     user_ids={UserRole.IMPORT_SUPPLIER: "90-B3-D5-1F-30-04-00-00",
               UserRole.GAS_SUPPLIER: "90-B3-D5-1F-30-04-00-01"},
+)
+#: a third Supplier: a second Gaining Supplier in a Change of Supplier scenario (BAD 7.7.1), e.g. for the gas of a
+#: dual-fuel premises whose electricity goes to Supplier B
+SUPPLIER_C = Party(
+    key="supplier-c", telephone="0800 300 0003", name="Supplier C", smki_role=SmkiRoleCode.SUPPLIER,
+    user_ids={UserRole.IMPORT_SUPPLIER: "90-B3-D5-1F-30-05-00-00",
+              UserRole.GAS_SUPPLIER: "90-B3-D5-1F-30-05-00-01"},
 )
 ELECTRICITY_DISTRIBUTOR = Party(
     key="distributor-a", name="Electricity Distributor A", smki_role=SmkiRoleCode.NETWORK_OPERATOR,
@@ -56,7 +66,8 @@ GAS_TRANSPORTER = Party(
     user_ids={UserRole.GAS_TRANSPORTER: "90-B3-D5-1F-30-03-00-00"},
 )
 
-PARTIES: dict[str, Party] = {p.key: p for p in (SUPPLIER, SUPPLIER_B, ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER)}
+PARTIES: dict[str, Party] = {p.key: p for p in (SUPPLIER, SUPPLIER_B, SUPPLIER_C, ELECTRICITY_DISTRIBUTOR,
+                                               GAS_TRANSPORTER)}
 
 #: Every User ID the DCC has admitted, with its User Role (SEC H1).
 USERS: dict[str, DccUser] = {

@@ -42,6 +42,9 @@ def _subcommands() -> None:
     from dccflow_app.cli_scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario")
+    from dccflow_app.cli_campaign import app as campaign_app
+
+    app.add_typer(campaign_app, name="campaign")
 
 
 _subcommands()
@@ -77,6 +80,7 @@ def _report_json(report) -> dict:
         "han_devices": [h.model_dump() for h in report.han_devices],
         "world_events": [w.model_dump(mode="json") for w in report.world_events],
         "refusals": [r.model_dump() for r in report.refusals],
+        "processes": [p.model_dump(mode="json") for p in report.processes],
     }
 
 
@@ -86,7 +90,7 @@ def _print_report(report) -> None:
     timeline.add_column("at", no_wrap=True)
     timeline.add_column("step (BPMN id)", no_wrap=True)
     timeline.add_column("actor", no_wrap=True)
-    for e in report.events:
+    for e in sorted([*report.events, *(e for p in report.processes for e in p.events)], key=lambda e: e.at):
         timeline.add_row(f"{e.at:%m-%d %H:%M}", e.bpmn_id, e.actor)
     out.print(timeline)
     table = Table(title=f"result: {report.result} ({report.end})", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -118,8 +122,12 @@ def _print_report(report) -> None:
         out.print(f"{h.device_type} {h.device_id}: {h.outcome}")
     for w in report.world_events:
         fault = f" {w.fault}" if w.fault else ""
-        out.print(f"World event {w.at:%Y-%m-%d %H:%M}: {w.event}{fault} on the {w.device_type} {w.device_id}",
-                  highlight=False, markup=False)
+        where = f"on the {w.device_type} {w.device_id}" if w.device_id else f"for {w.mpxn}: {w.supplier_id}"
+        if w.event == "key_compromise":  # BAD 7.7.2.5.4
+            where = f"of {w.user_id}: Organisation Certificate {', '.join(w.serials or [])} revoked"
+        out.print(f"World event {w.at:%Y-%m-%d %H:%M}: {w.event}{fault} {where}", highlight=False, markup=False)
+    for p in report.processes:
+        out.print(f"{p.step_id} ({p.process}): {p.result} ({p.end}) {p.reason}", highlight=False, markup=False)
     if report.reason:
         out.print(report.reason)
     if report.differences:
@@ -225,6 +233,8 @@ def run(
     from dccflow.config import ConfigurationError
     from dccflow_app.preflight import ServerProblem
 
+    if (code := _fleet_run(scenario, address, data_dir, as_json)) is not None:
+        raise typer.Exit(code)
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
     name = definition.name if definition is not None else scenario
     try:
@@ -236,6 +246,29 @@ def run(
         _error(f"{_root_cause(exc)} (workflow failed)")
         raise typer.Exit(1) from None
     raise typer.Exit(code)
+
+
+def _fleet_run(scenario: str, address: str | None, data_dir: Path | None, as_json: bool) -> int | None:
+    """A fleet scenario's exit code (``dccflow_app.scenarios.fleet_run``), or None: not a fleet scenario."""
+    from dccflow.config import ConfigurationError
+    from dccflow_app.scenarios import fleet_run
+    from dccflow_app.scenarios.loader import ScenarioFileError
+
+    try:
+        spec = fleet_run.fleet_scenario(scenario)
+    except ScenarioFileError:
+        return None  # reported by the scenario file's own path
+    if spec is None:
+        return None
+    if address is not None:
+        _error(f"{spec.name}: a fleet scenario builds its fleet in the embedded run's database; on a server of your "
+               "own use `dccflow fleet create --in-service` and `dccflow campaign rollover --address`")
+        return 2
+    try:
+        return asyncio.run(fleet_run.run_fleet(spec, data_dir, as_json, console))
+    except (ValueError, ConfigurationError) as exc:
+        _error(exc)
+        return 2
 
 
 def _names_a_file(argument: str) -> bool:
@@ -256,7 +289,8 @@ def _scenario_file(path: str):
     except NotACatalogueScenario as exc:
         _error(f"{path}: {exc}; `dccflow run` runs today: one premises, an install_commission or "
                "install_and_leave at 0, then post_commissioning and service_request steps, and the events "
-               "fault_on, fault_off, ch_off_wan, ch_on_wan")
+               "fault_on, fault_off, ch_off_wan, ch_on_wan, registration_data_change, key_compromise (an "
+               "Organisation Certificate)")
     raise typer.Exit(2)
 
 

@@ -18,11 +18,14 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.ch_replacement import ch_replacement_activities
 from activities.credentials import UserKeyStore
 from activities.duis_client import DuisClient, InProcessTransport
+from activities.firmware import firmware_activities
 from activities.hht import hht_activities
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
+from activities.org_cert_rollover import PreviousKeys, rollover_activities
 from activities.smki_client import SmkiClient
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.parties import DCC_ID
@@ -32,14 +35,17 @@ from dccflow_app.database import open_database
 from dccflow_app.scenarios.audit import AuditActivities
 from dccflow_app.scenarios.harness import HarnessActivities, ScenarioWorkflow
 from dccflow_app.scenarios.install_leave import install_leave_activities
+from dccflow_app.scenarios.processes import follow_on_workflows
 from dccflow_app.scenarios.world_events import WorldEventActivities
 from dccsim.activities import DccActivities
+from dccsim.ch_firmware import ChFirmwareActivities, DccChFirmwareUpgradeWorkflow
+from dccsim.life_workflows import LIFE_WORKFLOWS, DccLifeActivities
 from dccsim.outbound import Outbound
 from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
 from dccsim.post_commissioning_workflow import DccPostCommissioningReportingWorkflow, DccPostCommissioningWorkflow
 from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
-from dccsim.smki import SmkiRepository
+from dccsim.smki import OcaActivities, SmkiRepository
 from dccsim.workflows import DccServiceRequestWorkflow
 from devices.activities import device_activities
 from devices.fleet import Fleet
@@ -51,9 +57,11 @@ if TYPE_CHECKING:
     from dccflow_app.http_stack import HttpInterfaces
 
 #: the workflows each system's worker runs, by task queue
-WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow],
+WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow,
+                               *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
              DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow, DccPostCommissioningWorkflow,
-                              DccPostCommissioningReportingWorkflow],
+                              DccPostCommissioningReportingWorkflow, *LIFE_WORKFLOWS,
+                              DccChFirmwareUpgradeWorkflow],
              DEVICE_TASK_QUEUE: DEVICE_WORKFLOWS}
 
 
@@ -85,7 +93,8 @@ class Runtime:
             transport = InProcessTransport(self.dcc)
         self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
                                       confirm_validity=self.smki.confirm_validity,
-                                      certificate_resolver=self.smki.organisation_certificate_der)
+                                      certificate_resolver=self.smki.organisation_certificate_der,
+                                      command_key=PreviousKeys(self.engine).command_key)
         self.smki_client = SmkiClient(self.smki)
 
     def workers(self, **options) -> list[Worker]:
@@ -103,10 +112,15 @@ class Runtime:
                                harness.scenario_provision, harness.scenario_snapshot,
                                WorldEventActivities(self).scenario_world_event,
                                AuditActivities(self).scenario_audit,
-                               *hht_activities(self.wan), *install_leave_activities(self)], **options),
+                               *hht_activities(self.wan), *install_leave_activities(self),
+                               *rollover_activities(self), *ch_replacement_activities(self),
+                               *firmware_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
                    activities=[*_methods(DccActivities(self.dcc)),
-                               *_methods(PostCommissioningDutyActivities(self.dcc))], **options),
+                               *_methods(PostCommissioningDutyActivities(self.dcc)),
+                               *_methods(DccLifeActivities(self.dcc)),
+                               *_methods(ChFirmwareActivities(self.dcc)),
+                               *_methods(OcaActivities(self.smki))], **options),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
                    activities=device_activities(self.wan), **options),
         ]

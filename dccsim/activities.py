@@ -41,6 +41,10 @@ class DccActivities:
         return await self.dcc.recheck_at_execution(step.request_id, activity_now())
 
     @activity.defn
+    async def dcc_cos_party(self, step: RequestStep) -> str | None:
+        return await self.dcc.cos_party_step(step.request_id, activity_now())
+
+    @activity.defn
     async def dcc_send_command(self, step: RequestStep) -> CommandResult:
         return await self.dcc.send_command(step.request_id, activity_now())
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from lxml import etree
 
 from dccflow.duis.responses import build_dcc_alert, n16_device_identity_confirmation, update_han_device_log_result
+from dccsim.life_alerts import LIFE_ALERT_BUILDERS
 
 Builder = Callable[[str, str, datetime, str | None, dict], etree._Element]
 
@@ -37,6 +38,23 @@ def _command_failure(code: str, device_id: str, at: datetime, request_id: str | 
                            alert=("CommandFailure", {"CommandRequestID": request_id, "DeviceID": device_id}))
 
 
+def _device_cos(code: str, device_id: str, at: datetime, request_id: str | None, data: dict) -> etree._Element:
+    # N27 'Device CoS' to the Losing Supplier (BAD 7.7.1.5.4; AD 3.8.75.4(a)): DUIS ChangeOfSupplier/
+    # DeviceChangeOfSupplier{DeviceID, DeviceType, MPxNs}
+    return build_dcc_alert(alert_code=code, at=at, request_id=request_id, alert=("ChangeOfSupplier", {
+        "DeviceChangeOfSupplier": {"DeviceID": device_id, "DeviceType": data["device_type"],
+                                   "MPxNs": {"ImportMPxN": data["mpxn"]}}}))
+
+
+def _security_credentials_updated(code: str, device_id: str, at: datetime, request_id: str | None,
+                                  data: dict) -> etree._Element:
+    # N42 'Security Credentials updated on the Device' to the User whose certificate was placed (BAD 7.7.2.5.5-6;
+    # AD 3.8.66.4, 3.8.73.4): DUIS SecurityCredentialsUpdated{DeviceID, RemotePartyRole, Certificates}
+    return build_dcc_alert(alert_code=code, at=at, request_id=request_id, alert=("SecurityCredentialsUpdated", {
+        "DeviceID": device_id, "RemotePartyRole": data["remote_party_role"],
+        "Certificates": {"CertificateType": data["certificate_type"], "CertificateHash": data["certificate_hash"]}}))
+
+
 def quarantine_notice(code: str, device_id: str, at: datetime, request_id: str | None,
                       data: dict) -> etree._Element:
     # AB 12.2: the User is notified of the quarantine; DUIS QuarantinedRequest/<breach>{RequestID, EventRef}
@@ -51,6 +69,14 @@ def _power_outage(code: str, device_id: str, at: datetime, request_id: str | Non
         "CommsHubDeviceID": device_id, "StartDateTime": datetime.fromisoformat(data["start"]), "MPxN": data["mpxn"]}))
 
 
+def _firmware_distribution(code: str, device_id: str, at: datetime, request_id: str | None,
+                           data: dict) -> etree._Element:
+    # N18-N23 (BAD 7.5.3.6.2; dccsim.handlers.firmware): DUIS FirmwareDistributionFailure{UpdateFirmwareRequestID,
+    # MeterIDs}, the 11.1 and the Devices it concerns (DECISION: DUIS has no other shape naming an 11.1)
+    return build_dcc_alert(alert_code=code, at=at, request_id=request_id, alert=("FirmwareDistributionFailure", {
+        "UpdateFirmwareRequestID": request_id, "MeterIDs": data.get("meter_ids") or device_id}))
+
+
 ALERT_BUILDERS: dict[str, Builder] = {
     "AD1": _power_outage,
     "N7": _command_failure,
@@ -59,6 +85,15 @@ ALERT_BUILDERS: dict[str, Builder] = {
     "N16": _n16,
     "N24": _han_log_result(True),
     "N25": _han_log_result(False),
+    **LIFE_ALERT_BUILDERS,  # decommissioning, removal, Device Log restore, suspension (BAD 7.6, 7.1.2)
+    # Transitional CoS (BAD 7.7.1.5.4; AD 3.8.75.4): N26 names the 6.23 that failed the CoS Party's access control,
+    # N38 the Losing Supplier's cancelled future-dated request, N17 the deleted Schedule
+    "N26": _command_failure,
+    "N27": _device_cos,
+    "N42": _security_credentials_updated,  # BAD 7.7.2.5.5-6 (dccsim.handlers.credentials)
+    "N17": LIFE_ALERT_BUILDERS["N6"],
+    "N38": LIFE_ALERT_BUILDERS["N33"],
+    **dict.fromkeys(("N18", "N19", "N20", "N21", "N22", "N23"), _firmware_distribution),  # BAD 7.5.3.6.2
 }
 
 

@@ -7,6 +7,7 @@ simulator's and says so.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -68,3 +69,16 @@ class DccConfig(BaseModel):
     #: how long the DCC waits for a Device's Response to an on-demand Command before N13: the final retry
     #: boundary of BAD Table 13, the on-demand TRT plus 60 minutes (digest 06 §F.3)
     device_response_wait: timedelta = timedelta(seconds=30) + timedelta(minutes=60)
+    # -- the end of a Device's life (BAD 7.6; SEC H6; ``dccsim.orphans``, ``dccsim.suspension``) ------------------
+    #: SEC H6.6 / BAD 7.6.1.6.8: the Devices of a decommissioned CHF's Smart Metering Systems may stay if a
+    #: replacement CHF is Commissioned "within a reasonable period"; else they are decommissioned. The period (and
+    #: when it starts) is stated nowhere (digest 04 §0.2, §K 7): the simulator's value, from the CHF's 8.3.
+    reasonable_period_chf_replacement: timedelta = timedelta(days=28)
+    #: who decommissions them when the period passes: "dcc" (BAD 7.6.1.6.8: "The DCC sets the SMI Status ... to
+    #: 'Decommissioned'") or "rs" (SEC H6.2: only a Responsible Supplier may; the DCC only records who is left)
+    orphan_decommission_actor: Literal["dcc", "rs"] = "dcc"
+    #: BAD 7.1.2.4.3: "within 24 hours of receiving the CPL extract" the DCC suspends every Device of a removed Device
+    #: Model and sends N28 (SEC H6.10, H6.11); a durable deadline from receipt
+    suspension_deadline: timedelta = timedelta(hours=24)
+    #: when, after receiving an extract, the DCC works through it (0: at once); within ``suspension_deadline``
+    cpl_processing_delay: timedelta = timedelta(0)

@@ -36,7 +36,7 @@ from dccflow.gbcs import GBCS_VERSION, local_command_payload
 from dccflow.security.xmldsig import sign
 from dccsim import servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
-from dccsim.handlers import Ctx, Outcome
+from dccsim.handlers import HANDLERS, Ctx, Outcome
 from dccsim.handlers.base import LOCAL_DELIVERY_VARIANTS
 from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED
 from dccsim.models import DeliveredMessage, RequestLogEntry, insert_new
@@ -66,6 +66,9 @@ class DccWorkItem(BaseModel):
     attempts: int = 8
     #: how long to wait for a Device's Response on a slow SM WAN before N13 (``DccConfig.device_response_wait``)
     device_response_wait: timedelta = timedelta(minutes=60, seconds=30)
+    #: the Command is the CoS Party's Signed Pre-Command (SRV 6.23; AB 8): the workflow's ``dcc_cos_party`` step
+    #: makes it, at the execution time of a future-dated request (``dccsim.handlers.cos``)
+    cos_party: bool = False
 
 
 @dataclass
@@ -112,7 +115,9 @@ class Intake:
         entry = RequestLogEntry(request_id=header.request_id, originator=header.originator, target=header.target,
                                 counter=header.counter, srv=checked.definition.srv,
                                 processing=checked.definition.processing.value, digest=checked.digest,
-                                received_at=self.at, xml=xml, execution_at=ctx.execution_at)
+                                received_at=self.at, xml=xml,
+                                execution_at=None if getattr(checked.handler, "device_future_dated", False)
+                                else ctx.execution_at)
         if checked.definition.processing is SrProcessing.NON_DEVICE:
             return self._non_device(checked, ctx, entry)  # logged once complete: one INSERT
         self.s.add(entry)
@@ -138,9 +143,11 @@ class Intake:
 
     @staticmethod
     def _work_item(entry: RequestLogEntry, config: DccConfig) -> DccWorkItem:
+        handler = HANDLERS.get(entry.srv)
         return DccWorkItem(request_id=entry.request_id, srv=entry.srv, processing=SrProcessing(entry.processing),
                            execute_at=_aware(entry.execution_at), attempts=config.step_attempts,
-                           device_response_wait=config.device_response_wait)
+                           device_response_wait=config.device_response_wait,
+                           cos_party=handler is not None and handler.signed_by_cos_party)
 
     # -- Non-Device (AB 16.1) -----------------------------------------------------------------------------
     def _non_device(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
@@ -167,9 +174,10 @@ class Intake:
         insert_new(self.s, entry)
         servicelevels.record(self.s, NON_DEVICE, entry.request_id, started_at=self.at, stopped_at=self.at,
                              srv=entry.srv, user_id=entry.originator, new=True)
-        notices = [self.outbound.dcc_alert(self.s, key=f"{entry.request_id}:{n.alert_code}:{n.device_id}",
+        notices = [self.outbound.dcc_alert(self.s, key=n.key(entry.request_id),
                                            recipient=n.recipient, alert_code=n.alert_code, device_id=n.device_id,
-                                           at=self.at, request_id=entry.request_id, data=n.data)
+                                           at=self.at, request_id=entry.request_id if n.names_request else None,
+                                           data=n.data)
                    for n in outcome.notices]
         return Accepted(reply=reply_for(row.xml, outcome.detail, code=outcome.response_code), deliver=notices)
 

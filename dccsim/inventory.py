@@ -12,7 +12,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
-from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
+from dccsim.models import RegistrationData, SmiDevice, SmiLinkChange, SmiStatusChange
 from dccsim.records import ChAssetRecord
 
 DETAIL_FIELDS = ("manufacturer", "model", "smets_chts_version", "firmware_version", "esme_variant")
@@ -73,6 +73,17 @@ class Inventory:
         self.s.add(dev)
         self.s.add(SmiStatusChange(device_id=dev.device_id, from_status=current.value, to_status=new.value,
                                    at=at, reason=reason))
+
+    def relink(self, dev: SmiDevice, field: str, value: str | None, at: datetime, reason: str) -> None:
+        """Set one of the Device's SMI links (``chf_id``, ``associated_with``, ``mpxn``) and keep the change in the
+        link history (:class:`dccsim.models.SmiLinkChange`), as :meth:`set_status` keeps the status history."""
+        old = getattr(dev, field)
+        if old == value:
+            return
+        setattr(dev, field, value)
+        self.s.add(dev)
+        self.s.add(SmiLinkChange(device_id=dev.device_id, field=field, from_value=old, to_value=value, at=at,
+                                 reason=reason))
 
     def remove(self, device_id: str) -> None:
         """Delete a Device's SMI record (AD 3.8.101.4.2); its status history is kept for audit."""

@@ -51,6 +51,23 @@ class SmiStatusChange(SQLModel, table=True):
     reason: str
 
 
+class SmiLinkChange(SQLModel, table=True):
+    """A change of one of a Device's SMI links (``field``: ``chf_id``, ``associated_with``, ``mpxn``): the CHF it is
+    Associated with (AC 4.3(a)), the Meter / GPF it is joined to, its MPxN (AC 4.3(b)), ended by decommissioning
+    (H6.4(b), AD 3.8.100.5(b)) or moved by a CH replacement (8.12.x). With the status history, what the SMI held
+    at any past moment (``dccflow.audit_records.DccRecords.link_at``)."""
+
+    __tablename__ = "smi_link_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(index=True)
+    field: str
+    from_value: str | None
+    to_value: str | None
+    at: datetime
+    reason: str
+
+
 class RegistrationData(SQLModel, table=True):
     """Registration Data for a Metering Point (BAD 7.8.1; SEC E2.1, E2.2): who is, was or will be registered,
     from when until when (``effective_to`` exclusive, ``None``: open-ended), and where the Metering Point is."""
@@ -76,7 +93,8 @@ class RequestLogEntry(SQLModel, table=True):
 
     Stages: ``pre_command_sent`` (Critical, awaiting the Signed Pre-Command), ``accepted``, ``quarantined``,
     ``waiting_execution`` (future-dated), ``command_sent``, ``responded``, ``completed``, ``failed``,
-    ``deleted`` (a quarantined item the User deleted).
+    ``deleted`` (a quarantined item the User deleted), ``cancelled`` (a future-dated request cancelled before its
+    execution time by a decommissioning, a suspension or a Change of Supplier, ``dccsim.pending_work``).
     """
 
     __tablename__ = "dcc_request_log"
@@ -198,4 +216,5 @@ def insert_values(session: Session, model: type[SQLModel], values: dict) -> None
     session.connection().execute(model.__table__.insert(), {k: v for k, v in values.items() if v is not None})
 
 
+from dccsim import life_records as _life_records  # noqa: E402, F401 - CPL, suspension and H6.6 records
 from dccsim import records as _records  # noqa: E402, F401 - registers the DCC's other tables

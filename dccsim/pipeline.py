@@ -266,12 +266,13 @@ def _verify_command_signature(signed: bytes, cert: x509.Certificate,
                               session: Session) -> tuple[bytes, str, x509.Certificate]:
     """The GBCS Payload's signature, by the sender's key or — a Supplier with several MPIDs replacing another
     MPID's certificate on a Device (BAD 7.2.1.6.9) — by a current Digital Signing Organisation Certificate of
-    another User ID of the sender's Party. Returns the payload, the signature and the signer's certificate."""
+    another User ID of the sender's Party, or another of the sender's own (a Device still holding its previous
+    certificate after a rollover, BAD 7.7.2.5.6). Returns the payload, the signature and the signer's certificate."""
     try:
         return (*verify_signed(signed, cert.public_key()), cert)
     except GbcsError:
         user = USERS.get(entity_id_of(cert) or "")
-        others = [u for u, d in USERS.items() if user is not None and d.party == user.party and u != user.user_id]
+        others = [u for u, d in USERS.items() if user is not None and d.party == user.party]
         if not others:
             raise
     pems = session.scalars(select(SmkiCertificate.pem).where(

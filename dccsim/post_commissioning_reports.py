@@ -108,10 +108,17 @@ def _limbs(s: Session, dev: SmiDevice) -> list[str]:
 
 
 def _responsible(s: Session, dev: SmiDevice, at: datetime) -> str | None:
+    """AC 5.7(d): the Device's Responsible Supplier at ``at`` — the Supplier registered for a Metering Point of the
+    Device's own fuel: the Import Supplier for an ESME, the Gas Supplier for a GSME and for a GPF (a GPF belongs to
+    a gas SMS only, SEC H5.1(b); "the GS (the Responsible Supplier for that GPF)", digest 04 §B.3 step 6, AB 10.5).
+    A GPF is linked to every MPxN of its CH's meters: without the fuel, a dual-fuel CH with different Import and
+    Gas Suppliers (after a Change of Supplier, a CH replacement) would report the GPF to whichever MPxN sorted
+    first. DECISION: a GPF whose CH serves no gas meter any more (its GSME decommissioned) has none."""
     registration = Registration(s)
+    fuel = DeviceType(dev.device_type).fuel
     for mpxn in sorted(Inventory(s).linked_mpxns(dev)):
         row = registration.at(mpxn, at)
-        if row is not None:
+        if row is not None and (fuel is None or row.fuel == fuel.value):
             return row.supplier_id
     return None
 

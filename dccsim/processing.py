@@ -69,9 +69,9 @@ class Processing:
         return entry, Ctx(session=s, request=request, at=at, definition=definition, role=user.role if user else None)
 
     def _notices(self, s: Session, request_id: str, notices: list[Notice], at: datetime) -> list[DeliveredMessage]:
-        return [self.outbound.dcc_alert(s, key=f"{request_id}:{n.alert_code}:{n.device_id}", recipient=n.recipient,
+        return [self.outbound.dcc_alert(s, key=n.key(request_id), recipient=n.recipient,
                                         alert_code=n.alert_code, device_id=n.device_id, at=at,
-                                        request_id=request_id, data=n.data)
+                                        request_id=request_id if n.names_request else None, data=n.data)
                 for n in notices]
 
     # -- future-dated requests held by the DCC (BAD 7.8.5.4.1; digest 06 §F.2) ---------------------------
@@ -80,8 +80,8 @@ class Processing:
         not, N7 to the User and the Command is not sent."""
         with session_scope(self.engine) as s:
             entry, ctx = self._ctx(s, request_id, at)
-            if entry.stage != "accepted":
-                return entry.stage != "failed"
+            if entry.stage != "accepted":  # 'cancelled': by a decommissioning or a suspension (dccsim.pending_work)
+                return entry.stage not in ("failed", "cancelled")
             handler = HANDLERS[entry.srv]
             try:
                 check_eligible_user(ctx, handler, self.config)
@@ -97,6 +97,29 @@ class Processing:
         await self.outbound.deliver(rows)
         return False
 
+    # -- 'CoS Update Security Credentials': the CoS Party (AB 8; dccsim.handlers.cos) ------------------------
+    async def cos_party_step(self, request_id: str, at: datetime) -> str | None:
+        """Forward the SR to the CoS Party, check its Signed Pre-Command. ``None``: send the Command; else what
+        ended the request: N26 to the sender (AB 8.3), or a rejection Service Response (AB 8.6(c))."""
+        from dccsim.handlers.cos import run_cos_party
+
+        with session_scope(self.engine) as s:
+            entry, ctx = self._ctx(s, request_id, at)
+            if entry.stage == "cancelled":
+                return "cancelled"
+            outcome = run_cos_party(ctx, entry.xml, self.smki, self.cos_party)  # a retry finds what was decided
+            if outcome.stopped is None:
+                return None
+            first = entry.stage not in ("completed", "failed")
+            entry.stage, entry.completed_at = "failed", entry.completed_at if not first else at
+            rows = self._notices(s, request_id, outcome.notices or [], at)
+            if outcome.response_code is not None:
+                entry.response_code = outcome.response_code
+                rows.append(self._service_response(s, entry, outcome.response_code, at, new=first))
+            s.add(entry)
+        await self.outbound.deliver(rows)
+        return outcome.stopped
+
     # -- the Command (AB 13) -------------------------------------------------------------------------------
     async def send_command(self, request_id: str, at: datetime) -> CommandResult:
         with session_scope(self.engine) as s:
@@ -105,13 +128,18 @@ class Processing:
                 stored = entry.device_response or {}
                 return CommandResult(response=GbcsResponse(**stored["response"]) if stored.get("response") else None,
                                      delivered=stored.get("delivered", True))
-            if not self._deliverable(ctx):  # AB 13.2(a)
+            # 11.1: one Command per listed Device (dccsim.handlers.firmware)
+            distribution = HANDLERS[entry.srv].distributor(ctx)
+            if distribution is None and not self._deliverable(ctx):  # AB 13.2(a)
                 entry.device_response = {"response": None, "delivered": False}
                 s.add(entry)
                 return CommandResult(response=None, delivered=False)
-            command = self._signed_command(entry, s) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
+            if distribution is None:
+                command = self._signed_command(entry, s) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
             entry.stage = "command_sent"
             s.add(entry)
+        if distribution is not None:
+            return CommandResult(response=await distribution.send(self, request_id, at))
         assert self.wan is not None
         from devices.wan import ReplyTo
 

@@ -33,6 +33,7 @@ class Check(StrEnum):
     FUTURE_DATED = "S3: execution date-time"  # SEC H3.12
     REPLAY = "anti-replay (RequestID counter)"
     SIGNED_PRE_COMMAND = "Signed Pre-Command does not match its Pre-Command"  # AB 7.1(a), (c); AB 3.2
+    COS_REQUEST = "G: CoS certificates are the sender's, MPxN Associated with the Device"  # AB 6.1(g)
     NOT_SUPPORTED = "not supported by the simulated DCC"
     REPLY_TOO_LARGE = "the reply would exceed the message size limit"  # dccflow.duis.schema.MAX_MESSAGE_BYTES
     INTERNAL = "DCC Systems failure while processing"
@@ -58,6 +59,7 @@ REJECTION_CODES: dict[Check, str | None] = {
     Check.FUTURE_DATED: "E31",  # simulator's choice
     Check.REPLAY: "E40",  # simulator's choice
     Check.SIGNED_PRE_COMMAND: "E41",  # simulator's choice
+    Check.COS_REQUEST: "E062302",  # 6.23-specific error 02; meaning not stated, simulator's choice
     Check.NOT_SUPPORTED: NOT_SUPPORTED_CODE,  # E13, see dccflow.duis.response_codes
     Check.REPLY_TOO_LARGE: "E42",  # simulator's choice: the sources state no size limit; the User sends less
     Check.INTERNAL: "E1000",  # simulator's choice: the DCC could not finish; the User may raise an Incident
@@ -71,6 +73,10 @@ PROCESSING_CODES: dict[str, str] = {
     "internal": "E1000",  # as Check.INTERNAL
     "inventory_not_found": "E080201",  # 8.2-specific error 01; meaning not stated, simulator's choice
     "wan_matrix_unknown_address": "E120101",  # 12.1-specific error 01; meaning not stated, simulator's choice
+    # the DCC rejected the CoS Party's Signed Pre-Command (AB 8.4, 8.6(c)); 6.23-specific error 01, simulator's choice
+    "cos_spc_rejected": "E062301",
+    # 11.1 stopped by the DCC's image checks (N18-N21, BAD 7.5.3.6.2); 11.1-specific error 01, simulator's choice
+    "firmware_rejected": "E110101",
 }
 
 

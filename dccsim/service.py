@@ -28,6 +28,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DCC_TASK_QUEUE
 from dccflow.db import session_scope
+from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import request_from_element, to_bytes
@@ -37,10 +38,12 @@ from dccflow.messages import DeviceAlertEvent, GbcsCommand
 from dccflow.security.xmldsig import sign
 from dccsim import tad
 from dccsim.config import DccConfig
+from dccsim.cos_party import CosParty
 from dccsim.gpf_device_log import keep_gcs62
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
+from dccsim.orphans import start_orphan_watches
 from dccsim.outbound import Outbound
 from dccsim.post_commissioning_duties import PostCommissioningDuties
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
@@ -84,6 +87,8 @@ class DccService(Processing):
         self.wan: WanGateway | None = None
         #: the DCC's own post-commissioning duties (AC 5.1, 5.3, 5.12), one durable workflow per Device
         self.pc_duties = PostCommissioningDuties(engine, smki)
+        #: the DCC acting as the CoS Party, with its own key (SEC Appendix AB 8; BAD 7.7.1.4)
+        self.cos_party = CosParty(smki)
         self._background: set[asyncio.Task] = set()
         for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
             index.create(engine, checkfirst=True)  # created before lack them
@@ -162,6 +167,7 @@ class DccService(Processing):
         await self._follow_up(accepted)
         if accepted.start is None and accepted.reply.outcome == "accepted":  # 8.4 and 8.13 may commission
             await self.start_post_commissioning_duties()
+            await start_orphan_watches(self)  # an 8.3 of a CHF (SEC H6.6)
         return accepted.reply
 
     def _take(self, xml: bytes, at: datetime) -> Accepted:
@@ -358,6 +364,12 @@ class DccService(Processing):
             with session_scope(self.engine) as s:
                 keep_gcs62(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
             return
+        if alert.alert_code == FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE and alert.detail.get("success"):
+            # the meter activated a future-dated CS06: the SMI records the version, N29 if that restores it
+            # (BAD 7.5.3.6.3; dccsim.suspension.firmware_activated)
+            from dccsim.suspension import deliver_firmware_restore
+
+            await deliver_firmware_restore(self, alert.device_id, str(alert.detail["firmware_version"]), alert.at)
         # other Device Alerts go to the Responsible Supplier of the device (BAD 7.2.1.6.7)
         with session_scope(self.engine) as s:
             dev = Inventory(s).find(alert.device_id)

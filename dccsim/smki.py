@@ -11,12 +11,21 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from pydantic import BaseModel
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import JSON, Column, Field, Session, SQLModel, select
+from temporalio import activity
 
+from dccflow.clock import activity_now
 from dccflow.db import session_scope
+from dccflow.domain.credentials import (
+    DEVICE_CERTIFICATE_LIMITS,
+    DeviceCertificateLimits,
+    check_device_certificate_count,
+)
+from dccflow.parties import USERS
 from dccflow.security.pki import (
     CertificateError,
     Credential,
@@ -50,6 +59,39 @@ class SmkiAuthorityKey(SQLModel, table=True):
     name: str = Field(primary_key=True)
     key_pem: bytes
     cert_pem: bytes
+
+
+class SmkiRevocationRequest(SQLModel, table=True):
+    """The OCA's log of Certificate Revocation Requests (BAD 7.7.2.5.4; SEC Appendix B 4.9.3, 4.9.5): whose
+    Organisation Certificates, why, when the request came and when the OCA revoked them (REV-03, REV-08)."""
+
+    __tablename__ = "smki_revocation_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(index=True)
+    reason: str = ""
+    requested_at: datetime
+    revoked_at: datetime
+    #: the serials this request revoked (none when all were revoked already: revocation is permanent)
+    serials: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class SmkiCsrRecord(SQLModel, table=True):
+    """The SMKI's log of Device CSRs (BAD 7.7.2.5.3; SEC Appendix M 2.3.1.7-2.3.1.9): the CSR, the Device
+    Certificates already Issued for the Device ID when it was checked, and the outcome (issued with the serial,
+    or refused with the reason) — what the DC-02, DC-04, DC-06 audit checks read."""
+
+    __tablename__ = "smki_csr_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(index=True)
+    usage: str
+    at: datetime
+    csr_der: bytes = b""
+    issued_before: int | None = None
+    outcome: str  # "issued" | "refused"
+    reason: str = ""
+    serial: str | None = None
 
 
 def _cert_row(cert: x509.Certificate, *, is_ca: bool = False) -> SmkiCertificate:
@@ -154,6 +196,31 @@ class SmkiRepository:
             row.revoked_at = at
             s.add(row)
 
+    def revoke_organisation_certificates(self, entity_id: str, at: datetime, *, requested_at: datetime | None = None,
+                                         reason: str = "") -> list[str]:
+        """'Revoke Organisation Certificate' (BAD 7.7.2.5.4): the OCA revokes every Organisation Certificate of
+        the subject ``entity_id`` (a User ID) not yet revoked, from ``at``, and the Organisation CRL (the
+        repository's ``revoked_at``) shows it; from then on the DCC's Confirm Validity refuses a request signed
+        with one (AB 6.1(e)). Permanent: a revoked certificate is never reinstated, and revoking again keeps the
+        first revocation time (SEC Appendix D 8.2.1; REV-10). A request that revokes something is logged with its time
+        (``requested_at``, default ``at``) and the revocation's (:class:`SmkiRevocationRequest`). Returns the serials
+        revoked by this call."""
+        if entity_id not in USERS:  # SEC Appendix D 8.1: no CRR for a Device Certificate (REV-12)
+            raise ValueError(f"{entity_id} is not a DCC User: only Organisation Certificates are revoked "
+                             "(Device Certificates cannot be, BAD 7.7.2.5.4)")
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(SmkiCertificate).where(
+                SmkiCertificate.subject_entity_id == entity_id, SmkiCertificate.is_ca == False,  # noqa: E712
+                SmkiCertificate.revoked_at == None)).all()  # noqa: E711
+            for row in rows:
+                row.revoked_at = at
+                s.add(row)
+            serials = [row.serial for row in rows]
+            if serials:  # a retry, or a request finding all revoked already, changes nothing and is not logged again
+                s.add(SmkiRevocationRequest(user_id=entity_id, reason=reason, requested_at=requested_at or at,
+                                            revoked_at=at, serials=serials))
+            return serials
+
     def revoked_serials(self, at: datetime) -> set[int]:
         with session_scope(self.engine) as s:
             rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.revoked_at != None)).all()  # noqa: E711
@@ -191,29 +258,37 @@ class SmkiRepository:
 
     # -- Device Certificates and Organisation Certificates by subject (BAD 7.7.2.5.3, 7.7.2.5.5-6) ------------
     #: BAD 7.7.2.5.3: the DCC checks that fewer than 100 Device Certificates have been issued for the Device ID
-    MAX_DEVICE_CERTIFICATES = 100
+    #: (``dccflow.domain.credentials.DEVICE_CERTIFICATE_LIMITS``; a repository may be given other limits)
+    limits: DeviceCertificateLimits = DEVICE_CERTIFICATE_LIMITS
 
     def issue_device_certificate(self, csr_der: bytes, device_id: str, usage: KeyUsageKind,
                                  at: datetime) -> x509.Certificate:
         """'Obtain Device Certificate' (BAD 7.7.2.5.3): verify the Device CSR, check the per-Device limit, issue
         the Device Certificate with the issuing CA and lodge it in the SMKI Repository. Raises
-        ``CertificateError`` (format, signature, content) or ``ValueError`` (limit reached)."""
+        ``CertificateError`` (format, signature, content) or ``DeviceCertificateLimitReached`` (a ``ValueError``)."""
         ca = self._authority("ca")
         if ca is None:
             raise RuntimeError("the SMKI has not been initialised")
+        log = SmkiCsrRecord(device_id=device_id, usage=usage.value, at=at, csr_der=csr_der, outcome="refused")
         try:
-            csr = x509.load_der_x509_csr(csr_der)
-        except ValueError as exc:
-            raise CertificateError("bad csr", f"unreadable Device CSR: {exc}") from exc
-        with session_scope(self.engine) as s:
-            issued = len(s.exec(select(SmkiCertificate.id).where(
-                SmkiCertificate.subject_entity_id == device_id, SmkiCertificate.is_ca == False)).all())  # noqa: E712
-        if issued >= self.MAX_DEVICE_CERTIFICATES:
-            raise ValueError(f"{issued} Device Certificates have already been issued for {device_id} "
-                             f"(BAD 7.7.2.5.3: fewer than {self.MAX_DEVICE_CERTIFICATES})")
-        cert = issue_device_certificate(ca, csr, device_id=device_id, usage=usage, not_before=at)
+            try:
+                csr = x509.load_der_x509_csr(csr_der)
+            except ValueError as exc:
+                raise CertificateError("bad csr", f"unreadable Device CSR: {exc}") from exc
+            with session_scope(self.engine) as s:
+                log.issued_before = len(s.exec(select(SmkiCertificate.id).where(
+                    SmkiCertificate.subject_entity_id == device_id, SmkiCertificate.is_ca == False)).all())  # noqa: E712
+            check_device_certificate_count(device_id, log.issued_before, self.limits)  # DeviceCertificateLimitReached
+            cert = issue_device_certificate(ca, csr, device_id=device_id, usage=usage, not_before=at)
+        except (CertificateError, ValueError) as exc:
+            log.reason = str(exc)
+            with session_scope(self.engine) as s:  # the refusal is logged (M 2.3.1.7(a)(ii)); nothing is lodged
+                s.add(log)
+            raise
+        log.outcome, log.serial = "issued", str(cert.serial_number)
         with session_scope(self.engine) as s:
             s.add(_cert_row(cert))
+            s.add(log)
         return cert
 
     def organisation_certificate(self, entity_id: str,
@@ -241,3 +316,33 @@ class SmkiRepository:
             raise LookupError(f"the SMKI Repository holds no Digital Signing Organisation Certificate of {entity_id}")
         der = serialization.Encoding.DER
         return cert.public_bytes(der), [c.public_bytes(der) for c in self.certification_path()]
+
+
+class OrganisationCertificateRevocation(BaseModel):
+    """A Certificate Revocation Request the OCA accepts (BAD 7.7.2.5.4): the User ID whose Organisation
+    Certificates are revoked, and why (SEC Appendix B 4.9.1: key compromise, no longer eligible)."""
+
+    user_id: str
+    reason: str = "key compromise (SEC Appendix B 4.9.1(A)(i))"
+
+
+class RevocationDone(BaseModel):
+    user_id: str
+    serials: list[str]
+    at: datetime
+
+
+class OcaActivities:
+    """The DCC as Organisation Certification Authority: revocation as an operation a process or a scenario's world
+    event (``key_compromise``) calls."""
+
+    def __init__(self, smki: SmkiRepository):
+        self.smki = smki
+
+    @activity.defn
+    async def smki_revoke_organisation_certificate(self, req: OrganisationCertificateRevocation) -> RevocationDone:
+        """Revoke ``req.user_id``'s Organisation Certificates now (idempotent: a retry revokes nothing more and
+        keeps the first revocation time)."""
+        at = activity_now()
+        serials = self.smki.revoke_organisation_certificates(req.user_id, at, reason=req.reason)
+        return RevocationDone(user_id=req.user_id, serials=serials, at=at)

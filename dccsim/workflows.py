@@ -1,9 +1,11 @@
 """The DCC's own durable processing of one accepted Device request (BAD 7.8.4.4.1–2, 7.8.5).
 
 A future-dated request held by the DCC waits (a durable timer) until its execution time and is re-checked
-then (N7 if the User is no longer eligible). Then: send the Command over the SM WAN, apply the Device's
-Response, answer the User; for 'Update HAN Device Log' adds, wait for the CHF's confirming CS14 for the Join
-Time Period plus the network allowance, then send N24 or N25 (SEC AD 3.8.109.4).
+then (N7 if the User is no longer eligible). A 'CoS Update Security Credentials' request (SRV 6.23) goes to the
+CoS Party instead, at once or at its execution time (AB 8, 14.2; ``dccsim.handlers.cos``). Then: send the
+Command over the SM WAN, apply the Device's Response, answer the User; for 'Update HAN Device Log' adds, wait
+for the CHF's confirming CS14 for the Join Time Period plus the network allowance, then send N24 or N25 (SEC AD
+3.8.109.4).
 
 A step that keeps failing does not leave the request hanging: after its retries the User gets a signed error
 Service Response (``dcc_fail_request``).
@@ -64,8 +66,14 @@ class DccServiceRequestWorkflow:
             delay = (item.execute_at - workflow.now()).total_seconds()
             if delay > 0:
                 await workflow.sleep(timedelta(seconds=delay))
-            if not await workflow.execute_activity_method(DccActivities.dcc_recheck_at_execution, step, **_step(item)):
+            # a CoS request's access control at execution is the CoS Party's (AB 8.1(b); dccsim.handlers.cos)
+            if not item.cos_party and not await workflow.execute_activity_method(
+                    DccActivities.dcc_recheck_at_execution, step, **_step(item)):
                 return "N7"
+        if item.cos_party:  # AB 8.1-8.6: N26 or a rejected Signed Pre-Command end it here
+            stopped = await workflow.execute_activity_method(DccActivities.dcc_cos_party, step, **_step(item))
+            if stopped is not None:
+                return stopped
         sent = await workflow.execute_activity_method(DccActivities.dcc_send_command, step, **_step(item))
         if sent.in_transit:  # wait for the Response up to the final retry boundary, then N13 (BAD Table 13)
             try:

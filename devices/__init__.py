@@ -12,6 +12,6 @@ Contract for the DCC side (details in the module docstrings named):
   from that originator; the same command again gets the same outcome (a retransmission, not a replay).
 * Use cases and their params: ``devices.han`` (CCS01/CCS02, CS03A1/A2/B/C, CS04AC/B, CS07), ``devices.meter``
   (ECS70/GCS28, ECS39a/GCS41, ECS42-45/GCS32/33/39, CS08/ECS52/GCS38), ``devices.security`` (CS02b/c/d),
-  ``devices.firmware`` (UpdateFirmware, CS06), ``devices.hub`` (DBCH01/03/04).
+  ``devices.firmware`` (UpdateFirmware, CS06), ``devices.hub`` (DBCH01/03/04), ``devices.restore`` (CCS03, GCS59).
 * Device → DCC: ``receive_device_alert(DeviceAlertEvent)``; optionally ``on_chf_power_event(PowerEvent)``.
 """

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
-from dccflow.domain.smi import INITIAL_STATUS
+from dccflow.domain.smi import INITIAL_STATUS, SmiStatus
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER, SUPPLIER_B, Party
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
 from dccsim.smki import PKI_EPOCH
@@ -63,6 +63,10 @@ class FleetSpec(BaseModel):
     faults: list[tuple[str, Any, float]] = Field(default_factory=list)
     #: first premises number (default: the seed's block)
     first_number: int | None = None
+    #: the SMS are already in service: fitted, the CH on the SM WAN, the HAN joined and the Type 1 Devices
+    #: 'commissioned' on the SMI, linked to their MPxNs (a Supplier's installed estate, e.g. for BAD 7.7.2 campaigns).
+    #: Their SMI status history (and so the DCC's post-commissioning duties, SEC AC 5) predates the run: not written
+    in_service: bool = False
 
     @property
     def start(self) -> int:
@@ -131,15 +135,20 @@ class _Rows:
                               install_code=install_code(dev), anchors=self.cells(dtype, supplier), faults=faults)
             if dtype == _D.CHF and dual_band:
                 row.update(dual_band=True, sub_ghz=DEFAULT_SUB_GHZ)
+            status, mpxn = INITIAL_STATUS[dtype], None
+            if spec.in_service:
+                mpxn = {_D.ESME: ids.mpan, _D.GSME: ids.mprn, _D.GPF: ids.mprn}.get(dtype)
+                row.update(installed=True, wan_connected=dtype == _D.CHF, han_joined=dtype != _D.CHF,
+                           mpxn=mpxn if dtype != _D.GPF else None)
+                status = SmiStatus.COMMISSIONED if status is not None else None
             devices.append(row)
-            status = INITIAL_STATUS[dtype]
             # Type 2 Devices have no SMI Status (AC 2.9); a fleet does not pre-notify them, scenario premises do
             if status is not None or spec.prenotify_type2:
                 smi.append({"device_id": dev, "device_type": dtype.value,
                             "smi_status": status.value if status is not None else None,
-                            "chf_id": chf, "associated_with": None, "mpxn": None, "ch_install_state": None,
+                            "chf_id": chf, "associated_with": None, "mpxn": mpxn, "ch_install_state": None,
                             "status_changed_at": at})
-                if status is not None:
+                if status is not None and not spec.in_service:  # in service: its history predates the run
                     changes.append({"device_id": dev, "from_status": None, "to_status": status.value, "at": at,
                                     "reason": "pre-notified (fleet build; BAD 7.1.1.6.2)"})
         registrations = [] if spec.gas_only else [
@@ -164,6 +173,7 @@ def _write(engine: Engine, devices: list, smi: list, changes: list, registration
         conn.execute(insert(DeviceState.__table__), devices)
         if smi:
             conn.execute(insert(SmiDevice.__table__), smi)
+        if changes:
             conn.execute(insert(SmiStatusChange.__table__), changes)
         conn.execute(insert(RegistrationData.__table__), registrations)
 

@@ -43,7 +43,7 @@ CELLS: Mapping[DeviceType, tuple[RemotePartyRole, ...]] = MappingProxyType({
     _D.ESME: (_R.ROOT, _R.RECOVERY, _R.SUPPLIER, _R.NETWORK_OPERATOR, _R.ACCESS_CONTROL_BROKER,
               _R.TRANSITIONAL_COS),
     _D.GSME: (_R.ROOT, _R.RECOVERY, _R.SUPPLIER, _R.ACCESS_CONTROL_BROKER, _R.TRANSITIONAL_COS),
-    _D.HCALCS: (_R.ROOT, _R.RECOVERY, _R.SUPPLIER, _R.ACCESS_CONTROL_BROKER),
+    _D.HCALCS: (_R.ROOT, _R.RECOVERY, _R.SUPPLIER, _R.ACCESS_CONTROL_BROKER, _R.TRANSITIONAL_COS),  # Table 11 row 10
     _D.PPMID: (), _D.IHD: (), _D.CAD: (),
 })
 
@@ -81,13 +81,15 @@ ENTITLED_TO_REPLACE: Mapping[RemotePartyRole, frozenset[RemotePartyRole]] = Mapp
 #: Critical Commands: the cell whose certificate must have signed them, per Device Type. From the SRVs the
 #: BAD processes as Critical: 8.1.1 (ECS70/GCS28), 8.7.1 (CS03A1, CS03C on the GSME, CS03A2 on an
 #: HCALCS), 8.8.1 (CS04AC on meters and HCALCS), 11.3 (CS06), 6.17 (CS02c), 6.15.2 (CS02d), 7.1-7.3
-#: (ECS42/ECS43/ECS44, GCS32/GCS39). Firmware images are signed by the Supplier (BAD 7.5.3.6.2, GBCS 11.2.5)
-#: and CH images by the WAN Provider (BAD 7.5.3.6.5). CS02b is checked by ``ENTITLED_TO_REPLACE`` instead.
+#: (ECS42/ECS43/ECS44, GCS32/GCS39), 1.1.1 (ECS01a/GCS01a). Firmware images are signed by the Supplier (BAD
+#: 7.5.3.6.2, GBCS 11.2.5) and CH images by the WAN Provider (BAD 7.5.3.6.5). CS02b is checked by
+#: ``ENTITLED_TO_REPLACE`` instead.
 _METER_CRITICAL = ("CS03A1", "CS04AC", "CS06", "CS02c", "CS02d", "UpdateFirmware")
 SIGNED_BY: Mapping[DeviceType, Mapping[str, RemotePartyRole]] = MappingProxyType({
-    _D.ESME: MappingProxyType({uc: _R.SUPPLIER for uc in (*_METER_CRITICAL, "ECS70", "ECS42", "ECS43", "ECS44")}),
+    _D.ESME: MappingProxyType({uc: _R.SUPPLIER for uc in (*_METER_CRITICAL, "ECS70", "ECS42", "ECS43", "ECS44",
+                                                          "ECS01a")}),
     _D.GSME: MappingProxyType({uc: _R.SUPPLIER for uc in (*_METER_CRITICAL, "GCS28", "CS03C", "GCS32",
-                                                          "GCS39")}),
+                                                          "GCS39", "GCS01a")}),
     _D.GPF: MappingProxyType({uc: _R.SUPPLIER for uc in ("CS02c", "CS02d")}),
     _D.HCALCS: MappingProxyType({uc: _R.SUPPLIER for uc in ("CS03A2", "CS04AC")}),
     # CH credentials are the DCC's duty (BAD 7.2.3): signed with its ACB key; CH firmware by the WAN Provider
@@ -145,6 +147,9 @@ FIRMWARE_TRANSITIONS: Mapping[tuple[str, str], str] = MappingProxyType({
 FIRMWARE_CANCEL_YEAR = 3000
 #: How long the meter's Zigbee OTA download from the CH takes once the CH has buffered the image.
 OTA_DOWNLOAD_SECONDS = 600
+#: DECISION: the effective Zigbee OTA throughput over the SM HAN (octets per second; digest 03 §F.14 "realistic:
+#: one download per meter over the HAN"): a 750 kB image takes about 50 minutes, a small one the minimum above.
+OTA_BYTES_PER_SECOND = 250
 
 # -- timing ------------------------------------------------------------------------------------------------
 #: How long a powered device takes to find the SM HAN, authenticate with its install code and finish CBKE.

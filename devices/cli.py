@@ -41,6 +41,8 @@ def create(
     supplier_b: Annotated[float, typer.Option(help="share of premises supplied by Supplier B (0-1)")] = 0.0,
     fault: Annotated[list[str] | None, typer.Option(
         "--fault", help="NAME[:PARAM][=RATE], e.g. join-timeout=0.01, slow-wan:30=0.05 (repeatable)")] = None,
+    in_service: Annotated[bool, typer.Option("--in-service", help="installed and commissioned already, the CH on the "
+                                             "SM WAN (a Supplier's estate, e.g. for `dccflow campaign`)")] = False,
 ) -> None:
     """Create SMS premises: CH (CHF+GPF) and meters, MPxNs, Registration Data, SMI pre-notification and
     trust anchor cells (BAD 7.2.1.5)."""
@@ -52,7 +54,7 @@ def create(
     try:
         faults = [parse_fault_option(f) for f in fault or []]
         spec = FleetSpec(sms=sms, dual_fuel=dual_fuel, seed=seed, ppmid=ppmid, ihd=ihd, dual_band_share=dual_band,
-                         supplier_b_share=supplier_b, faults=faults)
+                         supplier_b_share=supplier_b, faults=faults, in_service=in_service)
     except (UnknownFault, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None

@@ -105,6 +105,19 @@ FAULTS: dict[str, FaultSpec] = {
                         "minutes, BAD 7.5.6.5.2). Starts at once on a powered CH, else when the CH is powered.",
         ),
         FaultSpec(
+            name="reject-cos", applies_to=("ESME", "GSME", "GPF", "HCALCS"), param="count",
+            description="The device refuses the next N CS02b 'Update Security Credentials' Commands signed by the "
+                        "Transitional CoS party (all, if N is not given) with a failure Response: its cells stay "
+                        "as they are (BAD 7.7.1.5.4).",
+        ),
+        FaultSpec(
+            name="cs14-lost", applies_to=_HAN, param="count", default=2,
+            description="The next N CS14 'CHF Device Log Changed' alerts the CHF raises about this device (its "
+                        "addition to the CHF Device Log, its join; default 2) are lost on the SM WAN: the device is "
+                        "on the SM HAN but the DCC's recorded Device Log misses it (AC 8.1), so its 8.11 gets N25 "
+                        "and a CH replacement restores a stale log (BAD 7.6.1, digest 04 §B.7 item 5).",
+        ),
+        FaultSpec(
             name="ch-fault", applies_to=("CHF",),
             description="The CH is faulty: no SM WAN and no SM HAN, nothing reaches or leaves its devices "
                         "(to be returned with SRV 8.14.3, BAD 7.6.1).",
@@ -133,6 +146,18 @@ def selected(seed: int, fault: str, device_id: str, rate: float) -> bool:
         return True
     digest = hashlib.sha256(f"{seed}|{fault}|{device_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def use_counted(faults: dict, name: str) -> tuple[dict, bool]:
+    """A counted fault (``reject-cos[:N]``, ``cs14-lost[:N]``) acting once: (the faults left, whether it acted).
+    ``True`` as the count: it always acts; a count used up removes the fault."""
+    if name not in faults:
+        return faults, False
+    left = faults[name]
+    if left is True:
+        return faults, True
+    left = int(left) - 1
+    return ({k: v for k, v in faults.items() if k != name} if left <= 0 else {**faults, name: left}), True
 
 
 def fault_usage(names: tuple[str, ...] | list[str]) -> str:

@@ -13,13 +13,16 @@ activates on download (DECISION, inferred from DUIS; BAD v2.0 is silent on PPMID
 from __future__ import annotations
 
 import base64
-import hashlib
+import math
 from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DeviceAlert
 from dccflow.domain.devices import DeviceType
+from dccflow.firmware_image import manufacturer_hash
+from dccflow.firmware_image import parse as parse_image
+from dccflow.firmware_image import verify as verify_image
 from dccflow.messages import DeviceAlertEvent
 from devices.anchors import RESOLVER
 from devices.catalogue import (
@@ -28,6 +31,7 @@ from devices.catalogue import (
     FW_IDLE,
     FW_SCHEDULED,
     FW_STORED,
+    OTA_BYTES_PER_SECOND,
     OTA_DOWNLOAD_SECONDS,
     SIGNED_BY,
 )
@@ -39,7 +43,23 @@ _D = DeviceType
 
 
 def image_hash(image: bytes) -> str:
-    return hashlib.sha256(image).hexdigest().upper()
+    """The Hash of the Manufacturer Image part (BAD 7.5.3.6.2-3; ``dccflow.firmware_image``)."""
+    return manufacturer_hash(image)
+
+
+def ota_download_seconds(size: int) -> int:
+    """How long the Zigbee OTA pull of ``size`` octets from the CH takes (never less than the fixed minimum)."""
+    return max(OTA_DOWNLOAD_SECONDS, math.ceil(size / OTA_BYTES_PER_SECOND))
+
+
+def _supplier_signature_ok(ctx: CommandCtx, image: bytes, cert) -> bool:
+    """GBCS 11.2.5: the Supplier's signature inside the Firmware Image (the DCC distributing an 11.1 image) or,
+    for a Command the signer signed itself (tests, the DCC's own CH upgrade), the Command's signature."""
+    parsed = parse_image(image)
+    if ctx.command.signature is None and parsed is not None and parsed.signature is not None:
+        return cert is not None and verify_image(parsed.signed_part, parsed.signature, cert.public_key())
+    outcome, _ = check_signature(ctx.command, [cert] if cert else [])
+    return outcome is SignatureCheck.OK
 
 
 def _flip(image: bytes) -> bytes:
@@ -65,8 +85,7 @@ def update_firmware(ctx: CommandCtx):
     signature_ok = True
     if cell is not None:
         cert = RESOLVER.cert(ctx.session, dev.anchors.get(cell.value))
-        outcome, _ = check_signature(ctx.command, [cert] if cert else [])
-        signature_ok = outcome is SignatureCheck.OK and "refuse-signature" not in dev.faults
+        signature_ok = _supplier_signature_ok(ctx, image, cert) and "refuse-signature" not in dev.faults
     old = ctx.session.get(DeviceFirmwareImage, dev.device_id)
     if old is not None:
         ctx.session.delete(old)
@@ -77,7 +96,7 @@ def update_firmware(ctx: CommandCtx):
     dev.firmware_state = FW_DOWNLOADING
     dev.firmware_job = {"token": token, "version": version, "signature_ok": signature_ok}
     ctx.save()
-    ctx.effects.timers.append(_timer("firmware-download", dev, OTA_DOWNLOAD_SECONDS, token))
+    ctx.effects.timers.append(_timer("firmware-download", dev, ota_download_seconds(len(image)), token))
     return ctx.ok(stage="image buffered at the CH", firmware_version=version, image_hash=declared)
 
 

@@ -16,6 +16,7 @@ from devices import keys
 from devices.anchors import RESOLVER
 from devices.catalogue import DEFAULT_JOIN_DELAY_SECONDS, LOG_CAPACITY
 from devices.effects import CommandCtx, DeviceTimer, FleetEffects
+from devices.faults import use_counted
 from devices.models import DeviceState
 
 _D = DeviceType
@@ -33,6 +34,16 @@ def cs14(chf: DeviceState, at: datetime) -> DeviceAlertEvent:
     """CS14 'CHF Device Log Changed' (0x8F12) with the whole Device Log (BAD 7.2.1.6.7)."""
     return DeviceAlertEvent(device_id=chf.device_id, alert_code=DeviceAlert.CHF_DEVICE_LOG_CHANGED, at=at,
                             device_log=public_log(chf.device_log))
+
+
+def cs14_about(chf: DeviceState, dev: DeviceState | None, at: datetime) -> list[DeviceAlertEvent]:
+    """The CS14 the CHF raises when ``dev``'s entry changes — none if the ``cs14-lost`` fault of ``dev`` loses it on
+    the SM WAN (counted down; the caller saves ``dev``): the DCC's record of the log then misses the change."""
+    if dev is not None:
+        dev.faults, lost = use_counted(dev.faults, "cs14-lost")
+        if lost:
+            return []
+    return [cs14(chf, at)]
 
 
 def gcs62(gpf: DeviceState, at: datetime) -> DeviceAlertEvent:
@@ -83,11 +94,22 @@ def ccs01_add_device(ctx: CommandCtx):
              "link_key": keys.link_key(ctx.params.get("install_code") or "").hex()}
     chf.device_log = _with_entry(chf.device_log, entry)
     ctx.save()
-    ctx.effects.alerts.append(cs14(chf, ctx.at))
     joiner = ctx.other(device_id)
+    if joiner is not None and _han_gone(ctx, joiner, chf):
+        # its CH was replaced (BAD 7.6.1, §B.7 item 5): the device looks for a SM HAN again and finds this one
+        joiner.chf_id, joiner.han_joined = chf.device_id, False
+    ctx.effects.alerts.extend(cs14_about(chf, joiner, ctx.at))
+    if joiner is not None:
+        ctx.save(joiner)
     if joiner is not None and joiner.installed and not joiner.han_joined:
         ctx.effects.timers.extend(join_attempt(joiner, chf.device_id, ctx.at))
     return ctx.ok()
+
+
+def _han_gone(ctx: CommandCtx, dev: DeviceState, chf: DeviceState) -> bool:
+    """``dev`` is fitted at ``chf``'s premises but the CH whose HAN it was on is no longer up."""
+    return (dev.installed and dev.premises_id == chf.premises_id and dev.chf_id not in (None, chf.device_id)
+            and not hub_up(ctx.other(dev.chf_id)))
 
 
 def ccs02_remove_device(ctx: CommandCtx):
@@ -124,9 +146,9 @@ def complete_join(s: Session, chf_id: str, device_id: str, at: datetime) -> Flee
     chf.links = {**chf.links, device_id: {"key_id": chf_key, "at": at.isoformat()}}
     dev.links = {**dev.links, chf_id: {"key_id": dev_key, "at": at.isoformat()}}
     dev.han_joined = True
+    effects.alerts.extend(cs14_about(chf, dev, at))
     s.add(chf)
     s.add(dev)
-    effects.alerts.append(cs14(chf, at))
     dtype = DeviceType(dev.device_type)
     if dtype == _D.GSME:
         _create_mirror(s, chf_id, dev, at)

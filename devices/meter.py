@@ -1,5 +1,6 @@
-"""Smart Meter behaviour: clock (ECS70/GCS28), MPxN for display (ECS39a/GCS41), supply (BAD 7.5.4: ECS42-45,
-GCS32/33/39) and reading the firmware version (CS08, ECS52/GCS38)."""
+"""Smart Meter behaviour: clock (ECS70/GCS28), MPxN for display (ECS39a/GCS41), Supplier contact details
+(ECS16/GCS44), the tariff (ECS01a/GCS01a), supply (BAD 7.5.4: ECS42-45, GCS32/33/39) and reading the firmware
+version (CS08, ECS52/GCS38)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,28 @@ def set_mpxn(ctx: CommandCtx):
     ctx.device.mpxn = mpxn
     ctx.save()
     return ctx.ok(mpxn=mpxn)
+
+
+def write_supplier_contact(ctx: CommandCtx):
+    """ECS16 / GCS44 'Write Supplier Contact Details' (SRV 3.4; BAD 7.5.1.5.2): the Supplier name and telephone
+    number on the Meter's User Interface."""
+    name, phone = ctx.params.get("supplier_name"), ctx.params.get("supplier_telephone_number")
+    if not name or not phone:
+        return ctx.fail("no Supplier name or telephone number given")
+    ctx.device.supplier_name, ctx.device.supplier_telephone = str(name), str(phone)
+    ctx.save()
+    return ctx.ok(supplier_name=ctx.device.supplier_name, supplier_telephone_number=ctx.device.supplier_telephone)
+
+
+def update_import_tariff(ctx: CommandCtx):
+    """ECS01a / GCS01a 'Update Import Tariff (Primary Element)' (SRV 1.1.1, Critical: signed by the Supplier cell's
+    holder, checked before this runs; BAD 7.3.1.6.3): the Meter keeps the tariff it is given."""
+    tariff = ctx.params.get("tariff")
+    if not isinstance(tariff, dict) or not tariff.get("prices"):
+        return ctx.fail("no tariff given")
+    ctx.device.tariff = {**tariff, "set_at": ctx.at.isoformat()}
+    ctx.save()
+    return ctx.ok(tariff=ctx.device.tariff)
 
 
 def _set_supply(meter: DeviceState, state: str, *, locked: bool, cause: str | None) -> None:
@@ -126,6 +149,10 @@ _METERS = frozenset({_D.ESME, _D.GSME})
 HANDLERS = {
     "ECS70": (frozenset({_D.ESME}), set_clock),
     "GCS28": (frozenset({_D.GSME}), set_clock),
+    "ECS01a": (frozenset({_D.ESME}), update_import_tariff),
+    "GCS01a": (frozenset({_D.GSME}), update_import_tariff),
+    "ECS16": (frozenset({_D.ESME}), write_supplier_contact),
+    "GCS44": (frozenset({_D.GSME}), write_supplier_contact),
     "ECS39a": (frozenset({_D.ESME}), set_mpxn),
     "GCS41": (frozenset({_D.GSME}), set_mpxn),
     "ECS44": (frozenset({_D.ESME}), arm_supply),

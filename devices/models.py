@@ -61,6 +61,19 @@ class DeviceState(SQLModel, table=True):
     mirror: dict = Field(default_factory=dict, sa_column=Column(JSON))
     #: CBKE results: peer device id -> {"key_id": fingerprint of the shared key, "at": iso time}
     links: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # -- Smart Meters at Change of Supplier (BAD 7.7.1.5.4; devices.cos_effects) --------------------------------
+    #: the Supplier name the Meter shows (set from the Organisation Certificate a CoS places; SRV 3.4 later)
+    supplier_name: str | None = None
+    #: the Supplier telephone number the Meter shows (SRV 3.4: ECS16 / GCS44)
+    supplier_telephone: str | None = None
+    #: the Import Tariff (Primary Element) set by ECS01a / GCS01a (SRV 1.1.1): currency, standing charge, prices
+    tariff: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    #: cumulative registers, name -> value (the readings a Billing Data Log entry records)
+    registers: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    #: the Tariff Block Counter Matrix: rows of block counters per tariff (ESME 8 x 4, GSME 1 x 4)
+    tariff_block_counters: list = Field(default_factory=list, sa_column=Column(JSON))
+    #: the Billing Data Log: entries {"at", "event", "registers", "tariff_block_counters", ...}
+    billing_data_log: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class DeviceKeyPair(SQLModel, table=True):
@@ -112,7 +125,8 @@ def default_row(**values) -> dict:
         "clock": None, "faults": {}, "power_lost_at": None, "clock_set_at": None, "anchors": {},
         "counters": {}, "supply_state": None, "supply_locked": False, "supply_cause": None,
         "firmware_state": "IDLE", "firmware_job": {}, "mpxn": None, "dual_band": False, "sub_ghz": {},
-        "mirror": {}, "links": {},
+        "mirror": {}, "links": {}, "supplier_name": None, "supplier_telephone": None, "tariff": {}, "registers": {},
+        "tariff_block_counters": [], "billing_data_log": [],
     }
     row.update(values)
     return row

@@ -9,6 +9,7 @@ import base64
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.domain.devices import DeviceType
@@ -19,8 +20,8 @@ from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of, k
 from devices import keys
 from devices.anchors import RESOLVER, check_placeable, decode_cert, encode_cert
 from devices.catalogue import CELLS, ENTITLED_TO_REPLACE
+from devices.cos_effects import meter_change_of_supplier, refused_by_fault
 from devices.effects import CommandCtx
-from devices.firmware import cancel_scheduled
 from devices.signing import SignatureCheck, check_signature
 
 _D = DeviceType
@@ -79,6 +80,10 @@ def cs02b_update_security_credentials(ctx: CommandCtx):
     signer = authenticate(ctx, entitled)
     if signer is None:
         return ctx.fail(refusal_reason(ctx, entitled))
+    cos = signer == RemotePartyRole.TRANSITIONAL_COS  # SRV 6.23 (BAD 7.7.1.5.4)
+    if cos and refused_by_fault(dev):
+        ctx.save()
+        return ctx.fail("the Device refused the Transitional CoS party's Command (fault reject-cos)")
     root = cell_cert(ctx, RemotePartyRole.ROOT)
     try:
         new = decode_cert(ctx.params["certificate"])
@@ -90,12 +95,12 @@ def cs02b_update_security_credentials(ctx: CommandCtx):
         return ctx.fail(f"certificate refused for the {cell.value} cell: {exc}")
     old = cell_cert(ctx, cell)
     dev.anchors = {**dev.anchors, cell.value: encode_cert(new)}
-    if cell == RemotePartyRole.SUPPLIER and DeviceType(dev.device_type).is_meter:
-        # future-dated activations of the losing Supplier never execute (BAD 7.7.1.5.4)
-        cancel_scheduled(dev, "Supplier credentials replaced (BAD 7.7.1.5.4)")
+    # a Change of Supplier's Meter effects (supplier name, Billing Data Log, Tariff Block Counter Matrix, future
+    # activations never executed): only when the Transitional CoS party replaced the Supplier cell
+    notes = meter_change_of_supplier(ctx, new) if cos and cell == RemotePartyRole.SUPPLIER else {}
     ctx.save()
-    notes = {"ignored": "key agreement certificates (cells not modelled)"} \
-        if ctx.params.get("key_agreement_certificate") else {}
+    if ctx.params.get("key_agreement_certificate"):
+        notes["ignored"] = "key agreement certificates (cells not modelled)"
     return ctx.ok(remote_party_role=cell.value, signed_by=signer.value, new_serial=str(new.serial_number),
                   replaced_serial=str(old.serial_number) if old else None, **notes)
 
@@ -147,19 +152,31 @@ def cs02d_update_device_certificate(ctx: CommandCtx):
 
 def cs02e_provide_security_credentials(ctx: CommandCtx):
     """CS02e 'Provide Security Credentials Details': what each trust anchor cell holds (subject entity id, issuer,
-    serial; None for an empty cell). The DCC's interrogation of the Recovery cell (SEC Appendix AC 5.3)."""
+    serial; None for an empty cell). The DCC's interrogation of the Recovery cell (SEC Appendix AC 5.3). Asked for
+    a key usage (SRV 6.24.2 'Retrieve Device Security Credentials (Device)', BAD 7.7.2.5.10), also the Device's
+    own current Device Certificate for it (``device_certificate``, base64 DER). CS02a (SRV 6.24.1) answers with
+    the cells named (``remote_party_roles``; all if none)."""
+    named = {str(r) for r in ctx.params.get("remote_party_roles") or ()}
     cells = {}
     for role in CELLS[DeviceType(ctx.device.device_type)]:
+        if named and role.value not in named:
+            continue
         cert = cell_cert(ctx, role)
         cells[role.value] = None if cert is None else {
             "subject_entity_id": entity_id_of(cert), "issuer": cert.issuer.rfc4514_string(),
             "serial": str(cert.serial_number)}
-    return ctx.ok(cells=cells)
+    usage = ctx.params.get("key_usage")
+    if usage is None:
+        return ctx.ok(cells=cells)
+    own = keys.device_certificate(ctx.session, ctx.device.device_id, KeyUsageKind(usage), ctx.at)
+    return ctx.ok(cells=cells, key_usage=usage, serial=str(own.serial_number),
+                  device_certificate=base64.b64encode(own.public_bytes(Encoding.DER)).decode())
 
 
 _CREDENTIALED = frozenset(d for d, cells in CELLS.items() if cells)
 HANDLERS = {
     "CS02e": (_CREDENTIALED, cs02e_provide_security_credentials),
+    "CS02a": (frozenset({_D.ESME, _D.GSME, _D.GPF, _D.HCALCS}), cs02e_provide_security_credentials),
     "CS02b": (_CREDENTIALED, cs02b_update_security_credentials),
     "CS02c": (frozenset({_D.ESME, _D.GSME, _D.GPF, _D.CHF}), cs02c_issue_security_credentials),
     "CS02d": (frozenset({_D.ESME, _D.GSME, _D.GPF, _D.CHF}), cs02d_update_device_certificate),

@@ -19,18 +19,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.duis_client import ServiceRequestSpec
-    from activities.smki_client import DeviceCertificateRequest, SmkiClient
-    from dccflow.gbcs import csr_from_service_response
+    from dccflow.domain.credentials import DIGITAL_SIGNATURE, NETWORK_OPERATOR_CELL, SUPPLIER_CELL
     from workflows.base import Deadline, ProcessResult, ProcessWorkflow, ServiceRequestFailed
+    from workflows.credentials import cell_request, regenerate_device_credentials, replace_cell_certificate
     from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 
 #: SEC Appendix AC 5.2 and BAD 7.2.3.5.7
 OBLIGATION_PERIOD = timedelta(days=7)
 RESTRICTION_AFTER = timedelta(days=14)
-#: DUIS values (duis-5.4.xsd CredentialType, RemotePartyRole)
-DIGITAL_SIGNATURE = "Digital Signature"
-SUPPLIER_CELL = "Supplier"
-NETWORK_OPERATOR_CELL = "NetworkOperator"
 #: workflow.patched id: the Gas Supplier hands over the GPF's Supplier cell (it holds the DCC's ACB certificate,
 #: BAD 7.2.1.5 Table 4 (b)) before the Critical 6.17 and 6.15.2, which the GPF checks against that cell
 PATCH_GPF_SUPPLIER_HANDOVER = "gpf-supplier-cell-handover"
@@ -128,42 +124,29 @@ class PostCommissioningWorkflow(ProcessWorkflow):
         # the GPF comes from the DCC with its ACB certificate in the Supplier cell (BAD 7.2.1.5 Table 4 (b)): the
         # Gas Supplier takes it over (SRV 6.21, BAD 7.7.2.5.5) so that the GPF accepts its Critical Commands
         if inp.device_type == "GPF" and workflow.patched(PATCH_GPF_SUPPLIER_HANDOVER):
-            await self.service_request(self._spec(
-                "request_handover_supplier_cell", "6.21",
-                {"remote_party_role": SUPPLIER_CELL, "certificate_of": inp.supplier_id}), inp.response_timeout)
-            self.record("request_handover_supplier_cell", device_id=inp.device_id,
-                        detail=f"the DCC's ACB certificate replaced by {inp.supplier_id}'s")
-        # 7.2.3.5.2 — the Device generates a new key pair and returns its CSR
-        issued = await self.service_request(self._spec(
-            "issue_security_credentials", "6.17", {"credential_type": DIGITAL_SIGNATURE}), inp.response_timeout)
-        self.record("issue_security_credentials", device_id=inp.device_id)
-        # 7.2.3.5.3 — the SMKI issues the Device Certificate for that CSR
-        certificate = await workflow.execute_activity_method(
-            SmkiClient.smki_request_device_certificate,
-            DeviceCertificateRequest(device_id=inp.device_id, csr=csr_from_service_response(issued.body),
-                                     user_id=inp.supplier_id),
-            start_to_close_timeout=timedelta(seconds=60))
-        self.record("obtain_device_certificate", device_id=inp.device_id)
-        # 7.2.3.5.4 — store it on the Device
-        await self.service_request(self._spec(
-            "update_security_credentials_device", "6.15.2", {"device_certificate": certificate}),
-            inp.response_timeout)
-        self.record("update_security_credentials_device", device_id=inp.device_id)
+            await replace_cell_certificate(self, self._cell_request(
+                "request_handover_supplier_cell", "6.21", SUPPLIER_CELL, inp.supplier_id), inp.response_timeout,
+                detail=f"the DCC's ACB certificate replaced by {inp.supplier_id}'s")
+        # 7.2.3.5.2-4 — the Device generates a new key pair and returns its CSR (6.17), the SMKI issues the Device
+        # Certificate for it, the Device stores it (6.15.2): BAD 7.7.2.5.7, 7.7.2.5.3, 7.7.2.5.8
+        await regenerate_device_credentials(self, user_id=inp.supplier_id, device_id=inp.device_id,
+                                            timeout=inp.response_timeout, credential_type=DIGITAL_SIGNATURE)
         # 7.2.3.5.5 — the Network Operator cell must hold the registered ED's / GT's certificate. An ESME has the
         # Distributor's from manufacture (BAD Table 4 (a)); a GPF holds the DCC's ACB certificate, handed over
         # with 'Request Handover of DCC Controlled Device' (SRV 6.21, BAD 7.7.2.5.5)
         if inp.device_type == "GPF" and inp.network_operator_id:
-            await self.service_request(self._spec(
-                "update_network_operator_certificate", "6.21",
-                {"remote_party_role": NETWORK_OPERATOR_CELL, "certificate_of": inp.network_operator_id}),
+            await replace_cell_certificate(self, self._cell_request(
+                "update_network_operator_certificate", "6.21", NETWORK_OPERATOR_CELL, inp.network_operator_id),
                 inp.response_timeout)
-            self.record("update_network_operator_certificate", device_id=inp.device_id)
-        # 7.2.3.5.6 — Meters: replace an Organisation Certificate (the same one may be used)
+        # 7.2.3.5.6 — Meters: replace an Organisation Certificate (the same one may be used; SRV 6.15.1, BAD 7.7.2.5.6)
         if inp.device_type in ("ESME", "GSME"):
-            await self.service_request(self._spec(
-                "replace_organisation_certificate", "6.15.1",
-                {"remote_party_role": SUPPLIER_CELL, "certificate_of": inp.supplier_id}), inp.response_timeout)
-            self.record("replace_organisation_certificate", device_id=inp.device_id)
+            await replace_cell_certificate(self, self._cell_request(
+                "replace_organisation_certificate", "6.15.1", SUPPLIER_CELL, inp.supplier_id), inp.response_timeout)
+
+    def _cell_request(self, step: str, srv: Literal["6.21", "6.15.1"], cell: str,
+                      certificate_of: str) -> ServiceRequestSpec:
+        return cell_request(step, srv, user_id=self.inp.supplier_id, device_id=self.inp.device_id, cell=cell,
+                            certificate_of=certificate_of)
 
     async def _routine_request(self) -> None:
         rr = self.inp.routine_request

@@ -151,10 +151,38 @@ _DCC_TITLES: dict[DccAlert, str] = {
 }
 
 _DCC_DESCRIPTIONS: dict[DccAlert, str] = {
+    DccAlert.N1: (
+        "an ESME is decommissioned (SRV 8.3): to the Electricity Distributor and, where the meter has an Export MPAN, "
+        "its Export Supplier (AD 3.8.100.5(d); AC 9.1; BAD 7.6.2.5.5)"
+    ),
+    DccAlert.N2: "a GSME is decommissioned (SRV 8.3): to the Gas Transporter (AD 3.8.100.5(d); AC 9.1)",
+    DccAlert.N6: (
+        "sent to the owner of each DCC Schedule deleted because its Device (a CHF: its GPF) is decommissioned "
+        "(AD 3.8.100.5(e), (f))"
+    ),
+    DccAlert.N9: (
+        "a CHF (and its GPF) is decommissioned: to every Responsible Supplier and Network Party of the SMSs it "
+        "served but the sender (AB 10.3; SEC H6.4(c))"
+    ),
     DccAlert.N16: "a Smart Meter's MPxN association is recorded or changed (AC 4.3(b); AD 3.8.101.4.4e)",
     DccAlert.N24: "second CS14 from the CHF within the join timeout after 'Update HAN Device Log' (8.11)",
     DccAlert.N25: "no second CS14 from the CHF within the join timeout after 'Update HAN Device Log' (8.11)",
     DccAlert.N28: "a Device Model is removed from the CPL (SEC H6.10; AC 9.1, 9.2)",
+    DccAlert.N29: (
+        "a suspended Device is restored to its prior status: its Model is back on the CPL or new firmware put it "
+        "there (AC 7.3; BAD 7.1.2.4.4)"
+    ),
+    DccAlert.N30: (
+        "SRV 8.12.1 restored a CHF Device Log: to every Responsible Supplier for the CHF but the sender (AB 10.4)"
+    ),
+    DccAlert.N31: (
+        "SRV 8.12.2 restored a GPF Device Log, sent by other than the Gas Supplier: to the Gas Supplier (AB 10.5; "
+        "AD 3.6.3.4 says every other Responsible Supplier for the CHF, BAD 7.6.1.7)"
+    ),
+    DccAlert.N33: (
+        "sent to the sender of each Future Dated (DSP) request cancelled because its Device (other than a CHF) is "
+        "decommissioned (AD 3.8.100.5(g))"
+    ),
     DccAlert.N34: (
         "sent to the sender of each Future Dated (DSP) request for the GPF cancelled when its CHF is "
         "Decommissioned (AD 3.8.100.5(h))"
@@ -162,6 +190,15 @@ _DCC_DESCRIPTIONS: dict[DccAlert, str] = {
     DccAlert.N36: (
         "sent to the sender of each Future Dated (DSP) request cancelled when a CHF is Withdrawn "
         "(AD 3.8.101.4.3cii.2)"
+    ),
+    DccAlert.N40: "sent to the creator of each DCC Schedule deleted because its Device is suspended (BAD 7.1.2.4.3)",
+    DccAlert.N41: (
+        "sent to the sender of each Future Dated (DSP) request cancelled because its Device is suspended "
+        "(BAD 7.1.2.4.3)"
+    ),
+    DccAlert.N43: (
+        "SRV 8.11 removed a PPMID joined to an ESME and a GSME: to every Responsible Supplier for the CHF but the "
+        "sender (BAD 7.6.2.5.4; contested by 'no additional DCC Alerts', l.3685)"
     ),
     DccAlert.N37: (
         "sent to the owner of each DSP Schedule deleted when a CHF is Withdrawn (AD 3.8.101.4.3cii.1)"

@@ -23,61 +23,10 @@ The summaries are ours; the Code's own words are in the BAD (../shared/reference
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
-
-from pydantic import BaseModel, Field
-
-
-class Judged(StrEnum):
-    TIMED = "timed"
-    PERFORMED = "performed"
-    NOT_ASSESSABLE = "not assessable"
-
-
-class TimeRule(BaseModel, frozen=True):
-    amount: int
-    unit: Literal["working days", "days", "seconds"]
-    #: what starts and what stops the clock, in words
-    start: str
-    stop: str
-    #: a workflow Deadline outcome for this obligation carries one of these refs
-    deadline_refs: tuple[str, ...] = ()
-    #: fallback from the process events: the first event citing ``from_refs`` starts the clock, the first later
-    #: event (same device, if both have one) citing ``to_refs`` stops it
-    from_refs: tuple[str, ...] = ()
-    to_refs: tuple[str, ...] = ()
-
-
-class Obligation(BaseModel, frozen=True):
-    id: str
-    #: the BAD process step the governance table groups the row under ("7.2.1.6.6"; "7.2.3" for the area)
-    bad_step: str
-    actor: str
-    #: "SEC Appendix I", "SEC Appendix AC", "SEC Appendix AD", "SEC" (main body), or "BAD" (process text)
-    document: str
-    clause: str
-    summary: str
-    judged: Judged
-    applies_when: tuple[str, ...] = ()
-    #: name of the evaluator's check (dccflow.audit.CHECKS) and its parameters
-    check: str | None = None
-    params: dict = Field(default_factory=dict)
-    timing: TimeRule | None = None
-    why: str = ""
-    #: the same duty under other clause numbers the table prints (DUIS v1.1 numbering, as printed)
-    also: tuple[str, ...] = ()
-    #: "table": a governance-table row; "text": the BAD's process text; "service level": SEC H3.14
-    source: Literal["table", "text", "service level"] = "table"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.document} {self.clause}"
-
-    @property
-    def refs(self) -> tuple[str, ...]:
-        return (self.ref, *self.also)
-
+from dccflow.domain.obligation_model import Judged, Obligation, TimeRule
+from dccflow.domain.obligations_cos import COS_REGISTER
+from dccflow.domain.obligations_life import LIFE_REGISTER
+from dccflow.domain.obligations_msc import MSC_REGISTER
 
 _P, _T, _N = Judged.PERFORMED, Judged.TIMED, Judged.NOT_ASSESSABLE
 AC, AD, AI = "SEC Appendix AC", "SEC Appendix AD", "SEC Appendix I"
@@ -374,6 +323,14 @@ REGISTER: tuple[Obligation, ...] = (
       timing=TimeRule(amount=60, unit="seconds", start="event raising the Alert", stop="Alert delivered")),
 )
 
+REGISTER = (*REGISTER, *COS_REGISTER)  # BAD 7.7.1 Transitional Change of Supplier
+REGISTER = (*REGISTER, *MSC_REGISTER)  # BAD 7.7.2 Manage Security Credentials
 BY_ID: dict[str, Obligation] = {o.id: o for o in REGISTER}
 if len(BY_ID) != len(REGISTER):  # pragma: no cover - a data error
+    raise ValueError("duplicate obligation ids")
+#: what the scenario audit judges: this register and BAD 7.6 / SEC H6's (``obligations_life``, digest 04's rows, kept
+#: apart from the governance-table rows above)
+AUDIT_REGISTER = (*REGISTER, *LIFE_REGISTER)
+AUDIT_BY_ID: dict[str, Obligation] = {o.id: o for o in AUDIT_REGISTER}
+if len(AUDIT_BY_ID) != len(AUDIT_REGISTER):  # pragma: no cover - a data error
     raise ValueError("duplicate obligation ids")

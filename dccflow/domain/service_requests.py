@@ -144,6 +144,12 @@ _ENTRIES: tuple[ServiceRequestDef, ...] = (
     # --- Configure / read (BAD 7.3-7.5; roles from BAD Tables 6-9 as collected in spec digest 03) ---
     _sr("3.2", "Restrict Access for Change of Tenancy", _NC, SUPPLIERS, "RestrictAccessForChangeOfTenancy",
         ("ECS12", "GCS09"), "BAD 7.5.2.5.1; SEC H3.17 (the Responsible Supplier)"),
+    # 1.1.1: Critical, IS / GS (digest 03 SRV table); the Gaining Supplier's tariff after a CoS (BAD 7.7.1.5.6)
+    _sr("1.1.1", "Update Import Tariff (Primary Element)", _C, {_IS, _GS}, "UpdateImportTariffPrimaryElement",
+        ("ECS01a", "GCS01a"), "BAD 7.3.1.6.3, 7.7.1.5.6"),
+    # 3.4: "the Supplier" (BAD 7.5.1.5.2); the Gaining Supplier after a CoS (BAD 7.7.1.5.5)
+    _sr("3.4", "Update Supplier Name", _NC, SUPPLIERS, "UpdateSupplierName", ("ECS16", "GCS44"),
+        "BAD 7.5.1.5.2, 7.7.1.5.5"),
     _sr("4.1.1", "Read Instantaneous Import Registers", _NC, {_IS, _GS, _ED, _GT},
         "ReadInstantaneousImportRegisters", ("ECS17b", "GCS13a"), "BAD 7.4.1.6.2 (Table 8)"),
     _sr("6.20.1", "Set Device Configuration (Import MPxN)", _NC, SUPPLIERS,
@@ -167,6 +173,13 @@ _ENTRIES: tuple[ServiceRequestDef, ...] = (
     # 6.23 is sent by the Gaining Supplier; the DCC (CoS Party) signs the Command (BAD 7.7.1.5.4).
     _sr("6.23", "Update Security Credentials (CoS)", _NC, SUPPLIERS, "UpdateSecurityCredentialsCoS",
         ("CS02b",), "BAD 7.7.1.5.4"),
+    # 6.24.x: BAD 7.7.2.5.10, the process in 7.4.1.6.2 (Table 8): 6.24.1 → CS02a for IS, GS, ED, GT; 6.24.2 →
+    # CS02e for IS, GS (digest 05 §C.10), Critical as the DUIS XSD's Command Variants (4-7) have it. Also the
+    # Supplier's own interrogation of SEC Appendix AC 5.13(b).
+    _sr("6.24.1", "Retrieve Device Security Credentials (KRP)", _NC, SUPPLIERS | {_ED, _GT},
+        "RetrieveDeviceSecurityCredentialsKRP", ("CS02a",), "BAD 7.7.2.5.10, 7.4.1.6.2 (Table 8)"),
+    _sr("6.24.2", "Retrieve Device Security Credentials (Device)", _C, SUPPLIERS,
+        "RetrieveDeviceSecurityCredentialsDevice", ("CS02e",), "BAD 7.7.2.5.10, 7.4.1.6.2 (Table 8)"),
     # --- Install, commission, join (BAD 7.2) ---
     _sr("8.1.1", "Commission Device", _C, SUPPLIERS, "CommissionDeviceSynchroniseClock", ("ECS70", "GCS28"),
         "BAD 7.2.1.6.10; SEC Appendix AC 4.11-4.13", allowed=(4, 5)),

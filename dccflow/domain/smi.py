@@ -95,6 +95,10 @@ _DUIS_NAMES: dict[SmiStatus, str] = {
 _FROM_DUIS: dict[str, SmiStatus] = {v: k for k, v in _DUIS_NAMES.items()}
 
 _S = SmiStatus
+
+#: How the SMI history names a return to the status held before a suspension (SEC Appendix AC 7.3): such a change
+#: to 'commissioned' restores a status, it is no commissioning (the audit's AC 4.12 guard passes it by)
+RESTORATION = "AC 7.3 restoration"
 _D = DeviceType
 _METERS = frozenset({_D.ESME, _D.GSME})
 _TYPE1 = frozenset({_D.PPMID, _D.HCALCS})

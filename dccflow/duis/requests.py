@@ -304,6 +304,8 @@ def set_device_configuration_import_mpxn(
 from dccflow.duis.requests_credentials import (  # noqa: E402
     issue_security_credentials,
     request_handover_of_dcc_controlled_device,
+    retrieve_device_security_credentials_device,
+    retrieve_device_security_credentials_krp,
     update_security_credentials_cos,
     update_security_credentials_device,
     update_security_credentials_krp,
@@ -345,6 +347,8 @@ __all__ = [
     "request_wan_matrix",
     "restore_gpf_device_log",
     "restore_han_device_log",
+    "retrieve_device_security_credentials_device",
+    "retrieve_device_security_credentials_krp",
     "return_local_command_response",
     "set_device_configuration_import_mpxn",
     "unjoin_service_critical",

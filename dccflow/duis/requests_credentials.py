@@ -1,4 +1,4 @@
-"""Typed builders for the security-credential Service Requests (6.15.1, 6.15.2, 6.17, 6.21, 6.23).
+"""Typed builders for the security-credential Service Requests (6.15.1, 6.15.2, 6.17, 6.21, 6.23, 6.24.1, 6.24.2).
 
 Certificates are base64 text (``str``) or raw DER (``bytes``, which are base64-encoded here).
 See :mod:`dccflow.duis.requests` for the conventions shared by every builder.
@@ -17,6 +17,8 @@ from dccflow.duis.schema import DuisError
 __all__ = [
     "issue_security_credentials",
     "request_handover_of_dcc_controlled_device",
+    "retrieve_device_security_credentials_device",
+    "retrieve_device_security_credentials_krp",
     "update_security_credentials_cos",
     "update_security_credentials_device",
     "update_security_credentials_krp",
@@ -151,3 +153,22 @@ def update_security_credentials_cos(
         "ImportMPxN": import_mpxn,
     }
     return build_srv("6.23", request_id=request_id, body=body, command_variant=command_variant)
+
+
+def retrieve_device_security_credentials_krp(
+    *, request_id: str, remote_party_roles: Sequence[RemotePartyRole], command_variant: int | None = None
+) -> etree._Element:
+    """SRV 6.24.1 'Retrieve Device Security Credentials (KRP)' - the certificates in the named cells (CS02a)."""
+    roles = [remote_party_roles] if isinstance(remote_party_roles, str) else list(remote_party_roles)
+    if not 1 <= len(roles) <= 7:
+        raise DuisError("retrieve_device_security_credentials_krp names 1 to 7 remote party roles")
+    return build_srv("6.24.1", request_id=request_id, body={"RemotePartyRole": roles},
+                     command_variant=command_variant)
+
+
+def retrieve_device_security_credentials_device(
+    *, request_id: str, credential_type: CredentialType, command_variant: int | None = None
+) -> etree._Element:
+    """SRV 6.24.2 'Retrieve Device Security Credentials (Device)' - the Device's own certificate (CS02e)."""
+    return build_srv("6.24.2", request_id=request_id, body={"CredentialType": credential_type},
+                     command_variant=command_variant)

@@ -61,12 +61,16 @@ SRV_TABLE: dict[str, SrvSpec] = _table(
     ("8.8.2", "Unjoin Service (Non-Critical)", "UnjoinServiceNonCritical", 1),
     ("8.9", "Read Device Log", "ReadDeviceLog", 1),
     ("6.20.1", "Set Device Configuration (Import MPxN)", "SetDeviceConfigurationImportMPxN", 1),
+    ("3.4", "Update Supplier Name", "UpdateSupplierName", 1),
+    ("1.1.1", "Update Import Tariff (Primary Element)", "UpdateImportTariffPrimaryElement", 4),
     # --- security credentials
     ("6.21", "Request Handover of DCC Controlled Device", "RequestHandoverOfDCCControlledDevice", 1),
     ("6.15.1", "Update Security Credentials (KRP)", "UpdateSecurityCredentialsKRP", 4),
     ("6.15.2", "Update Security Credentials (Device)", "UpdateSecurityCredentialsDevice", 4),
     ("6.17", "Issue Security Credentials", "IssueSecurityCredentials", 4),
     ("6.23", "Update Security Credentials (CoS)", "UpdateSecurityCredentialsCoS", 1),
+    ("6.24.1", "Retrieve Device Security Credentials (KRP)", "RetrieveDeviceSecurityCredentialsKRP", 1),
+    ("6.24.2", "Retrieve Device Security Credentials (Device)", "RetrieveDeviceSecurityCredentialsDevice", 4),
     # --- inventory, replacement, local delivery
     ("8.3", "Decommission Device", "DecommissionDevice", 8),
     ("8.4", "Update Inventory", "UpdateInventory", 8),

@@ -16,17 +16,22 @@ from dccflow.audit import Verdict, evaluate
 from dccflow.audit_records import (
     AlertRec,
     ChAssetRec,
+    CosRec,
     DccRecords,
     DeviceRec,
     DutyRec,
     IncidentRec,
+    LinkChangeRec,
     PcInfoRec,
     PcReportRec,
+    RegistrationRec,
     RequestRec,
     ServiceLevelRec,
     SmiChangeRec,
 )
+from dccflow.domain.obligations import AUDIT_REGISTER
 from dccflow.events import ObligationOutcome, ProcessEvent
+from dccflow_app.scenarios.audit_smki import placed_for, smki_records
 
 
 class AuditRequest(BaseModel):
@@ -45,6 +50,7 @@ _JTP = re.compile(rb"JoinTimePeriod>\s*(\d+)\s*<")
 def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     """What the DCC holds about these Devices (and the Non-Device requests that name them)."""
     from dccflow.db import session_scope
+    from dccflow.domain.devices import DeviceType
     from dccflow.parties import DCC_ID
     from dccsim.config import TARGETS
     from dccsim.handlers.device import UpdateHanDeviceLog
@@ -53,8 +59,10 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
         DeliveredMessage,
         GpfDeviceLogBackup,
         LatestCs14,
+        RegistrationData,
         RequestLogEntry,
         SmiDevice,
+        SmiLinkChange,
         SmiStatusChange,
     )
     from dccsim.post_commissioning import (
@@ -78,16 +86,21 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
         inventory, registration = Inventory(s), Registration(s)
         devices = []
         for d in s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(ids))):
-            # the latest registration of each MPxN the Device is linked to
-            regs = [(registration.rows(m) or [None])[-1] for m in sorted(inventory.linked_mpxns(d))] \
-                if d.device_type in ("ESME", "GSME", "GPF") else []
+            # the latest registration of each MPxN of the Device's fuel it is linked to (a GPF: the gas one, AC 5.7(d))
+            fuel = DeviceType(d.device_type).fuel if d.device_type in ("ESME", "GSME", "GPF") else None
+            regs = [r for m in sorted(inventory.linked_mpxns(d)) if (r := (registration.rows(m) or [None])[-1])
+                    and r.fuel == fuel] if fuel else []
             devices.append(DeviceRec(device_id=d.device_id, device_type=d.device_type, smi_status=d.smi_status,
                                      chf_id=d.chf_id, associated_with=d.associated_with, mpxn=d.mpxn,
                                      responsible_supplier=next((r.supplier_id for r in regs if r), None)))
         changes = [SmiChangeRec(device_id=c.device_id, from_status=c.from_status, to_status=c.to_status,
-                                at=_utc(c.at))
+                                at=_utc(c.at), reason=c.reason)
                    for c in s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id.in_(ids))
                                    .order_by(SmiStatusChange.id))]
+        links = [LinkChangeRec(device_id=c.device_id, field=c.field, from_value=c.from_value, to_value=c.to_value,
+                               at=_utc(c.at))
+                 for c in s.exec(select(SmiLinkChange).where(SmiLinkChange.device_id.in_(ids))
+                                 .order_by(SmiLinkChange.id))]
         delivered = list(s.exec(select(DeliveredMessage).where(DeliveredMessage.device_id.in_(ids))
                                 .order_by(DeliveredMessage.id)))
         alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=_utc(m.at),
@@ -102,9 +115,12 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
             requests.append(RequestRec(request_id=e.request_id, originator=e.originator, target=e.target, srv=e.srv,
                                        at=_utc(e.received_at), completed_at=_utc(e.completed_at),
                                        response_code=e.response_code,
-                                       join_time_period=int(jtp.group(1)) if jtp else None))
+                                       join_time_period=int(jtp.group(1)) if jtp else None,
+                                       placed_for=placed_for(e.srv, e.xml)))
         for r in s.exec(select(RejectedRequest).order_by(RejectedRequest.id)):
             target = next((d for d in sorted(ids) if d in (r.reason or "")), None)
+            if target is None:  # the RequestID names it (originator:target:counter), e.g. an E1 refusal (AB 6.1(e))
+                target = next((d for d in (r.request_id or "").split(":")[1:2] if d in ids), None)
             if target is not None:
                 requests.append(RequestRec(request_id=r.request_id, originator=r.originator, target=target,
                                            srv=r.srv, at=_utc(r.at), response_code=r.code, rejected=True))
@@ -114,7 +130,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                   target_seconds=r.target_seconds, elapsed_seconds=r.elapsed_seconds)
                   for r in s.exec(select(ServiceLevelRecord).where(ServiceLevelRecord.ref.in_(refs)))]
         assets = [ChAssetRec(chf_id=a.chf_id, srv=a.srv, at=_utc(a.at), incident_ref=a.incident_ref,
-                             details=a.details or {})
+                             mpxn=a.mpxn, details=a.details or {})
                   for a in s.exec(select(ChAssetRecord).where(ChAssetRecord.chf_id.in_(ids))
                                   .order_by(ChAssetRecord.id))]
         pc = [PcInfoRec(device_id=p.device_id, keys_regenerated_at=_utc(p.keys_regenerated_at),
@@ -140,7 +156,16 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                            marking=r.marking, device_ids=listed))
         gpf_logs = {row.gpf_id: _utc(row.at) for row in s.exec(select(GpfDeviceLogBackup)
                                                                  .where(GpfDeviceLogBackup.gpf_id.in_(ids)))}
-    return DccRecords(devices=devices, smi_changes=changes, alerts=alerts,
+        mpxns = ({d.mpxn for d in devices} | {a.mpxn for a in assets}
+                 | {v for c in links if c.field == "mpxn" for v in (c.from_value, c.to_value)}) - {None}
+        registrations = [RegistrationRec(mpxn=r.mpxn, fuel=r.fuel, supplier_id=r.supplier_id,
+                                         effective_from=_utc(r.effective_from), effective_to=_utc(r.effective_to))
+                         for r in s.exec(select(RegistrationData).where(RegistrationData.mpxn.in_(mpxns))
+                                         .order_by(RegistrationData.effective_from, RegistrationData.id))]
+        cos = _cos_records(s, ids)
+        smki = smki_records(s, ids)
+    return DccRecords(devices=devices, smi_changes=changes, link_changes=links, registrations=registrations,
+                      alerts=alerts,
                       requests=sorted(requests, key=lambda r: r.at),
                       service_levels=levels, ch_assets=assets, pc_info=pc, device_logs=logs,
                       gpf_device_logs=gpf_logs, dcc_duties=duties, incidents=incidents,
@@ -149,7 +174,43 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                       exempt_srvs=sorted(ALLOWED_WHILE_INCOMPLETE),
                       restriction_after_days=RESTRICTION_AFTER.days,
                       obligation_period_days=OBLIGATION_PERIOD.days,
-                      restricting_steps={t.value: list(steps) for t, steps in RESTRICTING_STEPS.items()})
+                      restricting_steps={t.value: list(steps) for t, steps in RESTRICTING_STEPS.items()}, cos=cos,
+                      smki=smki)
+
+
+def _cos_records(s, ids: set[str]) -> list[CosRec]:
+    """The DCC's and the CoS Party's record of each SRV 6.23 for these Devices (BAD 7.7.1.5.4; dccsim.cos_party)."""
+    from dccflow.domain.ids import eui64_key
+    from dccsim.cos_party import CosRecord
+    from dccsim.models import RequestLogEntry
+    from dccsim.schedules import DccSchedule
+
+    out = []
+    for r in s.exec(select(CosRecord).where(CosRecord.device_id.in_(ids))):
+        entry = s.get(RequestLogEntry, r.request_id)
+        loser, cos_at = r.losing_supplier, _utc(r.n27_at)
+        left_schedules, left_requests = [], []
+        if loser is not None and cos_at is not None:
+            left_schedules = [x.schedule_id for x in s.exec(select(DccSchedule).where(
+                DccSchedule.device_id == r.device_id, DccSchedule.owner == loser, DccSchedule.status == "active"))
+                if _utc(x.created_at) < cos_at]
+            left_requests = [e.request_id for e in s.exec(select(RequestLogEntry).where(
+                RequestLogEntry.originator == loser, RequestLogEntry.execution_at != None))  # noqa: E711
+                if eui64_key(e.target) == r.device_id and _utc(e.received_at) < cos_at
+                and _utc(e.execution_at) > cos_at and e.stage != "cancelled"]
+        times = {k: _utc(getattr(r, k)) for k in ("execution_at", "forwarded_at", "cos_checked_at", "spc_checked_at",
+                                                   "command_sent_at", "n27_at")}
+        out.append(CosRec(request_id=r.request_id, sender=r.sender, device_id=r.device_id, **times,
+                          forward_signer=r.forward_signer, cos_outcome=r.cos_outcome, cos_reason=r.cos_reason,
+                          spc_signer=r.spc_signer, spc_outcome=r.spc_outcome, spc_failed_check=r.spc_failed_check,
+                          cos_party_notified=r.cos_party_notified, losing_supplier=r.losing_supplier,
+                          cancelled_schedules=list(r.cancelled_schedules or []),
+                          cancelled_requests=list(r.cancelled_requests or []),
+                          uncancelled_schedules=left_schedules, uncancelled_requests=left_requests,
+                          received_at=_utc(entry.received_at) if entry else None,
+                          response_code=entry.response_code if entry else None,
+                          completed_at=_utc(entry.completed_at) if entry else None))
+    return sorted(out, key=lambda c: c.received_at or c.forwarded_at or datetime.min.replace(tzinfo=UTC))
 
 
 class AuditActivities:
@@ -159,4 +220,5 @@ class AuditActivities:
     @activity.defn
     async def scenario_audit(self, req: AuditRequest) -> list[Verdict]:
         """The verdicts for a finished process (BAD 7.2 governance tables; see dccflow.domain.obligations)."""
-        return evaluate(req.events, req.outcomes, read_dcc_records(self.rt.engine, req.device_ids))
+        return evaluate(req.events, req.outcomes, read_dcc_records(self.rt.engine, req.device_ids),
+                        AUDIT_REGISTER)

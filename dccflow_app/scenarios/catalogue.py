@@ -16,7 +16,8 @@ def _built_in() -> dict[str, Scenario]:
     from dccflow_app.scenarios.loader import library
     from dccflow_app.scenarios.to_catalogue import to_catalogue_scenario
 
-    return {name: to_catalogue_scenario(spec) for name, spec in library().items()}
+    # fleet scenarios run apart (``dccflow_app.scenarios.fleet_run``)
+    return {name: to_catalogue_scenario(spec) for name, spec in library().items() if spec.fleet is None}
 
 
 SCENARIOS: dict[str, Scenario] = _built_in()

@@ -46,6 +46,8 @@ class RunFacts(BaseModel, frozen=True):
     cells: dict[str, dict[str, str]] = {}  # Device Type → cell → holder (User ID or "DCC")
     alerts: frozenset[tuple[str, str | None, str]] = frozenset()  # (code, Device Type, recipient)
     refusals: frozenset[tuple[str, str, str, str | None]] = frozenset()  # (SRV, sender, code, Device Type)
+    #: follow-on processes by step id: (result, end, outcome)
+    follow_on: dict[str, tuple[str, str, str | None]] = {}
 
 
 def _verdict(rows: Iterable[str]) -> str:
@@ -106,11 +108,47 @@ def judge(scenario: Scenario, facts: RunFacts, faults: Iterable[str] = ()) -> li
             on = f" to the {device_type}" if device_type else ""
             differences.append(Difference(what=f"SRV {srv} from {sender}{on}", expected=f"refused {code}",
                                           actual="not refused so"))
+    differences += _follow_on_differences(scenario, facts)
+    for device_type, cells in sorted(facts.cells.items()):
+        for cell, holder in cells.items():
+            if holder in scenario.unexpected_cell_holders:
+                differences.append(Difference(what=f"{device_type} {cell} cell", expected=f"not {holder}",
+                                              actual=holder))
     if sorted(facts.not_joined) != sorted(scenario.expected_not_joined):
         differences.append(Difference(what="HAN devices not joined",
                                       expected=", ".join(sorted(scenario.expected_not_joined)) or "none",
                                       actual=", ".join(sorted(facts.not_joined)) or "none"))
     return differences
+
+
+def _follow_on_differences(scenario: Scenario, facts: RunFacts) -> list[Difference]:
+    """Each follow-on process step against what its ``expect.processes`` entry declares."""
+    differences = []
+    for step in scenario.follow_on:
+        seen = facts.follow_on.get(step.step_id)
+        if seen is None:
+            differences.append(Difference(what=f"{step.step_id} ({step.process})", expected="run",
+                                          actual="not started"))
+            continue
+        result, end, outcome = seen
+        if (step.expected_end is not None and end != step.expected_end) or \
+                (step.expected_result is not None and result != step.expected_result):
+            differences.append(Difference(what=f"{step.step_id} end",
+                                          expected=f"{step.expected_end or 'any'} ({step.expected_result or 'any'})",
+                                          actual=f"{end} ({result})"))
+        if step.expected_outcome is not None and outcome != step.expected_outcome:
+            differences.append(Difference(what=f"{step.step_id} outcome", expected=step.expected_outcome,
+                                          actual=outcome or "none"))
+    return differences
+
+
+def follow_on_facts(seen: Iterable) -> dict[str, tuple[str, str, str | None]]:
+    """The follow-on processes of a run (``processes.FollowOnSeen``) as the judge reads them."""
+    return {s.step_id: (s.result, s.end, s.outcome) for s in seen}
+
+
+def follow_on_event_ids(seen: Iterable) -> frozenset[str]:
+    return frozenset(e.bpmn_id for s in seen for e in s.events)
 
 
 def snapshot_facts(snap) -> dict:
@@ -138,4 +176,5 @@ def describe(scenario: Scenario) -> str:
         parts.append(f"post-commissioning {scenario.expected_post_commissioning}")
     if scenario.expected_not_joined:
         parts.append(f"not joined: {', '.join(scenario.expected_not_joined)}")
+    parts += [f"then {step.step_id} ends {step.expected_end}" for step in scenario.follow_on if step.expected_end]
     return "; ".join(parts)

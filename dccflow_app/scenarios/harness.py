@@ -1,6 +1,7 @@
 """The scenario harness: sets up premises as the prerequisites of a process require (devices pre-notified on
-the SMI, registration data, the devices at hand), runs the BAD process as a child workflow, and reports
-what a user would check: the process result, every device's SMI status and the DCC Alerts sent."""
+the SMI, registration data, the devices at hand), runs the main BAD process (the install) as a child workflow and,
+on the timeline, world events and follow-on processes (``dccflow_app.scenarios.lifecycle``), and reports what a
+user would check: each process's result, every device's SMI status and cells, and the DCC Alerts sent."""
 
 from __future__ import annotations
 
@@ -20,8 +21,17 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.search import process_search_attributes
     from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
     from dccflow_app.scenarios.catalogue import Scenario, get_scenario
-    from dccflow_app.scenarios.expectations import RunFacts, judge, snapshot_facts, verdicts_by_obligation
+    from dccflow_app.scenarios.expectations import (
+        RunFacts,
+        follow_on_event_ids,
+        follow_on_facts,
+        judge,
+        snapshot_facts,
+        verdicts_by_obligation,
+    )
     from dccflow_app.scenarios.install_leave import run_install_and_leave
+    from dccflow_app.scenarios.lifecycle import Timeline, audited, run_timeline
+    from dccflow_app.scenarios.processes import FollowOnPremises, added_devices
     from dccflow_app.scenarios.report import (
         AlertSeen,
         DeviceStatus,
@@ -32,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
         Snapshot,
         other_mpid,
     )
-    from dccflow_app.scenarios.world_events import run_world_events
     from devices.premises import install_code
     from workflows.han_device_join import HanDevice
     from workflows.install_commission import (
@@ -152,20 +161,29 @@ _ACT = dict(start_to_close_timeout=timedelta(seconds=60))
 class ScenarioWorkflow:
     def __init__(self) -> None:
         self._child_id: str | None = None
+        self._timeline: Timeline | None = None
 
     @workflow.query
     def process_workflow_id(self) -> str | None:
         return self._child_id
 
+    @workflow.query
+    def follow_on_workflow_ids(self) -> list[str]:
+        """The follow-on processes started so far (``dccflow_app.scenarios.lifecycle``)."""
+        return list(self._timeline.workflow_ids) if self._timeline else []
+
     def _set_child(self, workflow_id: str) -> None:
         self._child_id = workflow_id
+
+    def _set_timeline(self, timeline: Timeline) -> None:
+        self._timeline = timeline
 
     @workflow.run
     async def run(self, req: ScenarioRequest) -> ScenarioReport:
         scenario = req.resolved()
         start = workflow.now()  # the scenario's timeline counts from here
         if scenario.process == "install_and_leave":  # BAD 7.2.2: its own premises and process
-            return await run_install_and_leave(req, scenario, self._set_child)
+            return await run_install_and_leave(req, scenario, self._set_child, self._set_timeline)
         premises = await workflow.execute_activity_method(HarnessActivities.scenario_provision, req, **_ACT)
         self._child_id = install_commission_workflow_id(premises.chf_id)
         device_ids = [d for d in (premises.chf_id, premises.gpf_id, premises.esme_id, premises.gsme_id) if d]
@@ -185,27 +203,37 @@ class ScenarioWorkflow:
                 scenario.process, device_ids, [m for m in (premises.mpan, premises.mprn) if m]))
         by_type = {"CHF": premises.chf_id, "GPF": premises.gpf_id, "ESME": premises.esme_id,
                    "GSME": premises.gsme_id, **{d.device_type: d.device_id for d in premises.han_devices}}
-        world = await run_world_events(scenario.events, start, {t: d for t, d in by_type.items() if d})
+        world, follow_on = await run_timeline(
+            scenario, start, FollowOnPremises(premises_id=premises.premises_id,
+                                              devices={t: d for t, d in by_type.items() if d},
+                                              mpan=premises.mpan, mprn=premises.mprn), on_start=self._set_timeline)
         result = await child
-        snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, device_ids, **_ACT)
-        statuses = {d.device_type: d.smi_status for d in snap.devices}
+        # the report shows the Devices follow-on processes added too (e.g. a replacement CH); the expectations by
+        # Device Type are the premises' own Devices'
+        added = added_devices(follow_on, device_ids)
+        snap = await workflow.execute_activity_method(HarnessActivities.scenario_snapshot, [*device_ids, *added],
+                                                      **_ACT)
+        own = snap.model_copy(update={"devices": [d for d in snap.devices if d.device_id in device_ids]})
+        statuses = {d.device_type: d.smi_status for d in own.devices}
         events = sorted([*result.events, *(e for pc in result.post_commissioning for e in pc.events)],
                         key=lambda e: e.at)
         regulation = await workflow.execute_activity_method(
             AuditActivities.scenario_audit,
-            AuditRequest(events=events, outcomes=result.obligations, device_ids=device_ids), **_ACT)
+            AuditRequest(**audited(events, result.obligations, follow_on), device_ids=[*device_ids, *added]),
+            **_ACT)
         differences = judge(scenario, RunFacts(
             result=result.outcome, end=result.end, statuses=statuses,
-            event_ids=frozenset(e.bpmn_id for e in events), verdicts=verdicts_by_obligation(regulation),
+            event_ids=frozenset(e.bpmn_id for e in events) | follow_on_event_ids(follow_on),
+            verdicts=verdicts_by_obligation(regulation),
             post_commissioning=frozenset(pc.outcome for pc in result.post_commissioning),
             not_joined=tuple(h.device_type for h in result.han_devices if h.outcome != "joined"),
-            **snapshot_facts(snap)), req.faults)
+            follow_on=follow_on_facts(follow_on), **snapshot_facts(own)), req.faults)
         return ScenarioReport(
             scenario=req.scenario, faults=req.faults, workflow_id=self._child_id, result=result.outcome,
             end=result.end, reason=result.reason, expected_end_reached=not differences, differences=differences,
             devices=snap.devices,
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
-            regulation=regulation, world_events=world, refusals=snap.refusals,
+            regulation=regulation, world_events=world, refusals=snap.refusals, processes=follow_on,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
                                                       end=pc.end, reason=pc.reason)
                                 for pc in result.post_commissioning],

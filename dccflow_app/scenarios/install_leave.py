@@ -23,9 +23,17 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.search import process_search_attributes
     from dccflow_app.scenarios.audit import AuditActivities, AuditRequest
     from dccflow_app.scenarios.catalogue import Scenario
-    from dccflow_app.scenarios.expectations import RunFacts, judge, snapshot_facts, verdicts_by_obligation
+    from dccflow_app.scenarios.expectations import (
+        RunFacts,
+        follow_on_event_ids,
+        follow_on_facts,
+        judge,
+        snapshot_facts,
+        verdicts_by_obligation,
+    )
+    from dccflow_app.scenarios.lifecycle import audited, run_timeline
+    from dccflow_app.scenarios.processes import FollowOnPremises, added_devices
     from dccflow_app.scenarios.report import ScenarioReport, Snapshot, other_mpid
-    from dccflow_app.scenarios.world_events import run_world_events
     from devices.faults import parse_fault
     from devices.premises import install_code
     from workflows.install_and_leave import (
@@ -76,9 +84,10 @@ class InstallLeaveActivities:
                if dual_fuel else {}))
 
 
-async def run_install_and_leave(req, scenario, on_child):
+async def run_install_and_leave(req, scenario, on_child, on_timeline=None):
     """The Scenario workflow's run for Install and Leave (workflow code): provision, the process as a child
-    workflow ``install-leave-<CHF id>``, then the snapshot and the obligations audit, as for Install and Commission."""
+    workflow ``install-leave-<CHF id>`` and the timeline (``lifecycle``), then the snapshot and the obligations
+    audit, as for Install and Commission."""
     start = workflow.now()  # the scenario's timeline counts from here
     premises: InstallLeavePremises = await workflow.execute_activity_method(
         InstallLeaveActivities.scenario_provision_install_leave, args=[req.scenario, req.faults, req.definition],
@@ -96,24 +105,31 @@ async def run_install_and_leave(req, scenario, on_child):
         search_attributes=process_search_attributes(scenario.process, device_ids, mpxns))
     by_type = {"CHF": premises.chf_id, "GPF": premises.gpf_id, "ESME": premises.esme_id, "PPMID": premises.ppmid_id,
                "GSME": premises.gsme_id, "HHT": premises.hht_id}
-    world = await run_world_events(scenario.events, start, {t: d for t, d in by_type.items() if d})
+    world, follow_on = await run_timeline(
+        scenario, start, FollowOnPremises(premises_id=premises.premises_id,
+                                          devices={t: d for t, d in by_type.items() if d},
+                                          mpan=premises.mpan, mprn=premises.mprn), on_start=on_timeline)
     result = await child
-    snap = await workflow.execute_activity("scenario_snapshot", device_ids, result_type=Snapshot, **_ACT)
+    added = added_devices(follow_on, device_ids)  # e.g. a replacement CH: in the report, not in the expectations
+    snap = await workflow.execute_activity("scenario_snapshot", [*device_ids, *added], result_type=Snapshot, **_ACT)
+    own = snap.model_copy(update={"devices": [d for d in snap.devices if d.device_id in device_ids]})
     regulation = await workflow.execute_activity_method(
         AuditActivities.scenario_audit,
-        AuditRequest(events=result.events, outcomes=result.obligations, device_ids=[*device_ids, premises.hht_id]),
+        AuditRequest(**audited(result.events, result.obligations, follow_on),
+                     device_ids=[*device_ids, premises.hht_id, *added]),
         **_ACT)
-    statuses = {d.device_type: d.smi_status for d in snap.devices}
+    statuses = {d.device_type: d.smi_status for d in own.devices}
     differences = judge(scenario, RunFacts(
         result=result.outcome, end=result.end, statuses=statuses,
-        event_ids=frozenset(e.bpmn_id for e in result.events), verdicts=verdicts_by_obligation(regulation),
-        **snapshot_facts(snap)), req.faults)
+        event_ids=frozenset(e.bpmn_id for e in result.events) | follow_on_event_ids(follow_on),
+        verdicts=verdicts_by_obligation(regulation), follow_on=follow_on_facts(follow_on),
+        **snapshot_facts(own)), req.faults)
     return ScenarioReport(
         scenario=req.scenario, faults=req.faults, workflow_id=child_id, result=result.outcome, end=result.end,
         reason=result.reason, expected_end_reached=not differences, differences=differences, devices=snap.devices,
         dcc_alerts=snap.dcc_alerts,
         events=result.events, obligations=result.obligations, regulation=regulation, world_events=world,
-        refusals=snap.refusals)
+        refusals=snap.refusals, processes=follow_on)
 
 
 def install_leave_activities(runtime) -> list:

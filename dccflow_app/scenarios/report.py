@@ -11,6 +11,7 @@ from dccflow.domain.roles import UserRole
 from dccflow.events import ObligationOutcome, ProcessEvent
 from dccflow.parties import SUPPLIER
 from dccflow_app.scenarios.expectations import Difference
+from dccflow_app.scenarios.processes import FollowOnSeen
 from dccflow_app.scenarios.world_events import WorldEventApplied
 
 
@@ -89,3 +90,5 @@ class ScenarioReport(BaseModel):
     #: the world events of the scenario's timeline, as carried out (``dccflow_app.scenarios.world_events``)
     world_events: list[WorldEventApplied] = []
     refusals: list[RefusalSeen] = []
+    #: the follow-on processes of the timeline (``dccflow_app.scenarios.processes``), in the order they started
+    processes: list[FollowOnSeen] = []

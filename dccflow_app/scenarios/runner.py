@@ -39,6 +39,7 @@ async def run_scenario(client: Client, name: str, faults: list[str] | None = Non
     result = asyncio.ensure_future(handle.result())
     seen = 0
     child = None
+    follow_seen: dict[str, int] = {}  # follow-on workflow id → events shown
     while not result.done():
         await asyncio.wait([result], timeout=poll_seconds)
         if on_event is None or result.done():
@@ -52,10 +53,19 @@ async def run_scenario(client: Client, name: str, faults: list[str] | None = Non
                 for event in events[seen:]:
                     on_event(event)
                 seen = len(events)
+            for follow_id in await handle.query(ScenarioWorkflow.follow_on_workflow_ids):
+                events = await client.get_workflow_handle(follow_id).query("process_events",
+                                                                           result_type=list[ProcessEvent])
+                for event in events[follow_seen.get(follow_id, 0):]:
+                    on_event(event)
+                follow_seen[follow_id] = len(events)
         except Exception:  # noqa: BLE001 - progress is best effort; the result is what counts
             pass
     report = result.result()
     if on_event is not None:
         for event in report.events[seen:]:
             on_event(event)
+        for process in report.processes:
+            for event in process.events[follow_seen.get(process.workflow_id, 0):]:
+                on_event(event)
     return report

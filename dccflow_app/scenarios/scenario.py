@@ -11,13 +11,44 @@ from dccflow_app.scenarios.durations import Duration
 
 
 class WorldEvent(BaseModel, frozen=True):
-    """Something that happens to a premises' Device at a time on the scenario's timeline, outside any process: a
-    fault switched on or off (``dccflow fleet faults``), the CH losing or regaining the SM WAN."""
+    """Something that happens at a time on the scenario's timeline, outside any process: to a premises' Device (a
+    fault switched on or off, ``dccflow fleet faults``; the CH losing or regaining the SM WAN) or to its
+    Registration Data (a new Supplier or Network Operator for the MPAN or MPRN, by party key)."""
 
     at: Duration
-    event: Literal["fault_on", "fault_off", "ch_off_wan", "ch_on_wan"]
-    device_type: str
+    event: Literal["fault_on", "fault_off", "ch_off_wan", "ch_on_wan", "registration_data_change", "key_compromise",
+                   "cpl_change", "ch_firmware_upgrade"]
+    device_type: str | None = None
     fault: str | None = None
+    #: registration_data_change: the fuel whose Metering Point changes, the new parties (party keys) and when the
+    #: change takes effect, from the scenario's start (None: at the event's time)
+    fuel: Literal["electricity", "gas"] | None = None
+    supplier: str | None = None
+    network_operator: str | None = None
+    effective: Duration | None = None
+    #: key_compromise: the User ID whose Organisation Certificates the OCA revokes (BAD 7.7.2.5.4)
+    user_id: str | None = None
+    #: cpl_change: the Device Model of ``device_type`` 'removed' from or 'added' back to the CPL (a version, or all)
+    change: Literal["removed", "added"] | None = None
+    firmware_version: str | None = None
+    #: ch_firmware_upgrade: no 7-day notice wait (SEC AB 5.2's security exception)
+    security_urgent: bool = False
+
+
+class FollowOn(BaseModel, frozen=True):
+    """A process step after the main install process: a child workflow of the scenario started at its time (a
+    durable timer from the scenario's start), built and judged through ``dccflow_app.scenarios.processes``."""
+
+    step_id: str
+    process: str
+    at: Duration
+    #: the role that starts it (``spec.RoleName``)
+    actor: str
+    #: the step's ``with:`` parameters as JSON (``spec.PROCESSES[process].params`` reads them back)
+    params: dict = {}
+    expected_end: str | None = None
+    expected_result: Literal["completed", "failed"] | None = None
+    expected_outcome: str | None = None
 
 
 class Scenario(BaseModel, frozen=True):
@@ -59,3 +90,7 @@ class Scenario(BaseModel, frozen=True):
     expected_refusals: tuple[tuple[str, str, str, str | None], ...] = ()
     #: world events on the timeline, in time order (each at its time, on a durable timer, while the process runs)
     events: tuple[WorldEvent, ...] = ()
+    #: process steps after the main process, in timeline order (``dccflow_app.scenarios.processes``)
+    follow_on: tuple[FollowOn, ...] = ()
+    #: User IDs whose certificate no trust anchor cell of the premises may hold at the end (e.g. a Losing Supplier)
+    unexpected_cell_holders: tuple[str, ...] = ()

@@ -142,6 +142,53 @@ class ServiceRequestParams(_Strict):
     params: dict[str, Any] = {}
 
 
+#: a Party of the simulator by its key (``dccflow.parties.PARTIES``, e.g. ``supplier-b``)
+PartyKey = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)+$", description="a party key, e.g. supplier-b")]
+
+
+class ChangeOfSupplierParams(_Strict):
+    """Transitional Change of Supplier (BAD 7.7.1): the Gaining Supplier replaces the Supplier certificates of the
+    SMS's Devices of one fuel (SRV 6.23), then updates the Supplier name and the tariff (BAD 7.7.1.5.5-6)."""
+
+    supplier: PartyKey
+    """The Gaining Supplier (party key); it acts in the step's actor role (import_supplier: electricity)."""
+    fuel: Literal["electricity", "gas"] | None = None
+    """The fuel whose Devices change (default: gas for a gas_supplier actor, else electricity)."""
+    execution: At | None = None
+    """Future-dated: the ExecutionDateTime of each SRV 6.23, from the scenario's start (absent: on demand)."""
+    device_retries: int = Field(default=1, ge=0, le=5)
+    """How often the Gaining Supplier resends a 6.23 a Device failed (a decision: the BAD is silent)."""
+    tariff: bool = True
+    """Whether the Gaining Supplier then updates the Supplier name and the tariff (SRV 3.4, BAD 7.7.1.5.5-6)."""
+
+
+#: the Device a credential process acts on, by its Device Type (``gpf`` or ``GPF``: a premises has one of each)
+CredentialDevice = Annotated[Literal["ESME", "GSME", "GPF", "HCALCS"],
+                             BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                             WithJsonSchema({"enum": [c(t) for t in ("ESME", "GSME", "GPF", "HCALCS")
+                                                      for c in (str.lower, str.upper)],
+                                             "description": "the Device by its Device Type (esme or ESME …)"})]
+
+
+class CellReplacementParams(_Strict):
+    """Request Handover (SRV 6.21, BAD 7.7.2.5.5) or Update Security Credentials (KRP) (SRV 6.15.1, BAD 7.7.2.5.6):
+    whose Organisation Certificate goes into a trust anchor cell of a Device."""
+
+    device: CredentialDevice
+    """The Device, by its Device Type (esme, gsme, gpf, hcalcs)."""
+    cell: Literal["Supplier", "NetworkOperator"] = "Supplier"
+    certificate_of: RoleName | None = None
+    """Whose certificate is placed (a role of the file's Parties; default: the step's actor)."""
+
+
+class DeviceCredentialRegenerationParams(_Strict):
+    """Issue Security Credentials and Update Security Credentials (Device) (SRV 6.17 → Device CSR → SMKI → SRV
+    6.15.2, BAD 7.7.2.5.7-8), for each credential type in turn."""
+
+    device: CredentialDevice
+    credential_types: list[Literal["Key Agreement", "Digital Signature"]] = ["Key Agreement", "Digital Signature"]
+
+
 class ProcessInfo(BaseModel, frozen=True):
     name: str
     bad: str
@@ -149,6 +196,87 @@ class ProcessInfo(BaseModel, frozen=True):
     actors: tuple[str, ...]
     """Who may start it (the first is the default actor)."""
     params: type[BaseModel] | None = None
+
+
+class OrgCertRolloverParams(_Strict):
+    """A Supplier's new Organisation Certificate into the Supplier cell of every Device it serves (a fleet's)."""
+
+    concurrency: int = Field(default=50, ge=1)
+    """Devices in flight at once."""
+
+
+#: a Device an end-of-life process acts on, by its Device Type (``esme`` or ``ESME``: a premises has one of each)
+LifeDevice = Annotated[Literal["CHF", "GPF", "ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD"],
+                       BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                       WithJsonSchema({"enum": [c(t) for t in ("CHF", "GPF", "ESME", "GSME", "PPMID", "HCALCS", "IHD",
+                                                               "CAD") for c in (str.lower, str.upper)],
+                                       "description": "the Device by its Device Type (chf or CHF …)"})]
+
+
+class UnjoinParams(_Strict):
+    """One unjoin (digest 04 §C.3): ``target`` removes ``other`` from its Device Log."""
+
+    srv: Literal["8.8.1", "8.8.2"]
+    target: LifeDevice
+    other: LifeDevice
+    by: RoleName | None = None
+    """Who sends it (default: the step's actor)."""
+
+
+class DecommissionParams(_Strict):
+    """Remove and Decommission Device (BAD 7.6.2): optional unjoins (8.8.1 / 8.8.2), an optional 8.11 Remove from the
+    CHF Device Log, then 'Decommission Device' (SRV 8.3)."""
+
+    device: LifeDevice
+    unjoins: list[UnjoinParams] = []
+    remove_from_chf: bool = False
+    """Take the Device off the CHF Device Log first (SRV 8.11 Remove, BAD 7.6.2.5.4)."""
+    watch_orphans: At | None = None
+    """A CHF: how long the Supplier then waits for the DCC's H6.6 decommissioning of the SMS's other Devices."""
+
+
+class ReplaceCommunicationsHubParams(_Strict):
+    """Replace Communications Hub (BAD 7.6.1): the new CH fitted, both Device Logs restored (8.12.1, 8.12.2), the
+    GSME moved to the new GPF, the old CH decommissioned (8.3) and returned (8.14.3 / 8.14.4)."""
+
+    new_ch_faults: list[FaultText] = []
+    """Faults the replacement CH arrives with (``no-wan``: it never reaches the SM WAN)."""
+    ch_return: Literal["fault", "no_fault"] = "fault"
+    """How the old CH goes back: SRV 8.14.3 Fault Return or 8.14.4 No Fault Return."""
+
+
+class MeterExchangeParams(_Strict):
+    """A meter exchange on the same CH (BAD 7.6, 7.6.2, 7.2.1): the old meter off the CHF Device Log and
+    decommissioned (8.11 Remove, 8.3), the new one added, commissioned and given the MPxN (8.11, 8.1.1, 6.20.1)."""
+
+    device: Annotated[Literal["ESME"], BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                      WithJsonSchema({"enum": ["esme", "ESME"], "description": "the meter exchanged"})] = "ESME"
+
+
+class FirmwareUpgradeParams(_Strict):
+    """Manage Firmware (BAD 7.5.3): the Supplier's checks (S1-S4), 'Update Firmware' (11.1), the meter's receipt
+    (0x8F72 / 0x8F1C), 'Activate Firmware' (11.3, CS06) at once or future-dated (0x00CA), 'Read Firmware Version'
+    (11.2)."""
+
+    device: Annotated[Literal["ESME", "GSME"], BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                      WithJsonSchema({"enum": ["esme", "ESME", "gsme", "GSME"],
+                                      "description": "the Smart Meter upgraded"})] = "ESME"
+    to_version: str = "2.0.0"
+    """The Firmware Version of the release (1-8 characters, DUIS FirmwareVersion)."""
+    image_size: int = 4096
+    """The Manufacturer Image's size in octets (its download over the HAN takes longer the larger it is)."""
+    on_cpl: bool = True
+    """The manufacturer has the release put on the CPL first (BAD 7.5.3.5); false: it is not listed."""
+    activate_after: At | None = None
+    """A future-dated activation (the CS06's execution date-time) this long after it is sent; none: at once."""
+
+
+class DeviceReuseParams(_Strict):
+    """Re-use of a decommissioned meter (AD 3.8.101.5, AC 7.1): 12.2 back to 'pending', then Install and Commission's
+    steps on the premises' CH."""
+
+    device: Annotated[Literal["ESME"], BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                      WithJsonSchema({"enum": ["esme", "ESME"], "description": "the meter re-used"})] = "ESME"
 
 
 _SUPPLIERS = ("import_supplier", "gas_supplier")
@@ -161,15 +289,31 @@ PROCESSES: dict[str, ProcessInfo] = {p.name: p for p in (
                 actors=_SUPPLIERS, params=PostCommissioningParams),
     ProcessInfo(name="service_request", bad="BAD 7.8.4", title="a single Service Request", actors=tuple(ROLES),
                 params=ServiceRequestParams),
+    ProcessInfo(name="change_of_supplier", bad="BAD 7.7.1", title="Transitional Change of Supplier",
+                actors=_SUPPLIERS, params=ChangeOfSupplierParams),
+    ProcessInfo(name="request_handover", bad="BAD 7.7.2.5.5", title="Request Handover of DCC Controlled Device",
+                actors=_SUPPLIERS, params=CellReplacementParams),
+    ProcessInfo(name="update_security_credentials_krp", bad="BAD 7.7.2.5.6", title="Update Security Credentials (KRP)",
+                actors=tuple(ROLES), params=CellReplacementParams),
+    ProcessInfo(name="device_credential_regeneration", bad="BAD 7.7.2.5.7-8",
+                title="Issue Security Credentials and Update Security Credentials (Device)", actors=_SUPPLIERS,
+                params=DeviceCredentialRegenerationParams),
+    ProcessInfo(name="org_cert_rollover", bad="BAD 7.7.2.5.6", title="Organisation Certificate rollover campaign",
+                actors=_SUPPLIERS, params=OrgCertRolloverParams),
+    ProcessInfo(name="replace_communications_hub", bad="BAD 7.6.1", title="Replace Communications Hub",
+                actors=_SUPPLIERS, params=ReplaceCommunicationsHubParams),
+    # any role may start it: the DCC refuses an 8.3 from anyone but the Responsible Supplier (SEC H6.5)
+    ProcessInfo(name="decommission", bad="BAD 7.6.2", title="Remove and Decommission Device", actors=tuple(ROLES),
+                params=DecommissionParams),
+    ProcessInfo(name="meter_exchange", bad="BAD 7.6.2", title="Meter exchange (Remove and Decommission, then Install "
+                "and Commission)", actors=("import_supplier",), params=MeterExchangeParams),
+    ProcessInfo(name="device_reuse", bad="BAD 7.6.2", title="Re-use of a decommissioned Device (AD 3.8.101.5)",
+                actors=("import_supplier",), params=DeviceReuseParams),
+    ProcessInfo(name="firmware_upgrade", bad="BAD 7.5.3", title="Manage Firmware", actors=_SUPPLIERS,
+                params=FirmwareUpgradeParams),
 )}
 #: processes of the BAD a step will start once dccflow runs them (a file naming one is told it is not yet there)
 PLANNED: dict[str, ProcessInfo] = {p.name: p for p in (
-    ProcessInfo(name="change_of_supplier", bad="BAD 7.7.1", title="Transitional Change of Supplier",
-                actors=_SUPPLIERS),
-    ProcessInfo(name="replace_communications_hub", bad="BAD 7.6.1", title="Replace Communications Hub",
-                actors=_SUPPLIERS),
-    ProcessInfo(name="decommission", bad="BAD 7.6.2", title="Remove and Decommission Device", actors=_SUPPLIERS),
-    ProcessInfo(name="firmware_upgrade", bad="BAD 7.5.3", title="Manage Firmware", actors=_SUPPLIERS),
     ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery", actors=_SUPPLIERS),
 )}
 
@@ -199,12 +343,15 @@ ProcessStep = Annotated[Union[tuple(_PROCESS_STEPS)], Field(discriminator="proce
 
 class RegistrationDataChange(_StepBase):
     """Registration Data of the premises' MPAN (electricity) or MPRN (gas) change: a new Supplier or Network
-    Operator (by party key)."""
+    Operator (by party key), from ``effective`` (or the event's time)."""
 
     event: Literal["registration_data_change"]
     fuel: Literal["electricity", "gas"]
     supplier: str | None = None
     network_operator: str | None = None
+    effective: At | None = None
+    """When the new registration takes effect, from the scenario's start (absent: at the event's time); later than
+    ``at`` when the registration is recorded ahead of the CoS date, as in real life."""
 
 
 class FaultOn(_StepBase):
@@ -253,9 +400,20 @@ class KeyCompromise(_StepBase):
     certificate: Literal["organisation", "device"] = "organisation"
 
 
-EventStep = Annotated[RegistrationDataChange | FaultOn | FaultOff | ChOffWan | ChOnWan | CplChange | KeyCompromise,
-                      Field(discriminator="event")]
-_EVENT_STEPS = (RegistrationDataChange, FaultOn, FaultOff, ChOffWan, ChOnWan, CplChange, KeyCompromise)
+class ChFirmwareUpgrade(_StepBase):
+    """The DCC upgrades the premises' Communications Hub firmware itself (BAD 7.5.3.6.5; SEC AB 5.1-5.2): the
+    release put on the CPL, the image sent to the CHF signed by the WAN Provider, the relevant Users told, and
+    CS06 at least 7 days later (at once when security-urgent)."""
+
+    event: Literal["ch_firmware_upgrade"]
+    firmware_version: str
+    security_urgent: bool = False
+
+
+EventStep = Annotated[RegistrationDataChange | FaultOn | FaultOff | ChOffWan | ChOnWan | CplChange | KeyCompromise
+                      | ChFirmwareUpgrade, Field(discriminator="event")]
+_EVENT_STEPS = (RegistrationDataChange, FaultOn, FaultOff, ChOffWan, ChOnWan, CplChange, KeyCompromise,
+                ChFirmwareUpgrade)
 EVENTS: tuple[str, ...] = tuple(get_args(m.model_fields["event"].annotation)[0] for m in _EVENT_STEPS)
 #: the model of a step by its process or event name
 STEP_MODELS: dict[str, type[_StepBase]] = {**dict(zip(PROCESSES, _PROCESS_STEPS, strict=True)),
@@ -294,14 +452,16 @@ class ProcessExpectation(_Strict):
 class CellExpectation(_Strict):
     device: DeviceName
     cell: CellName
-    holder: RoleName | Literal["DCC"]
-    """``DCC`` or the role whose Party's certificate the cell holds."""
+    holder: RoleName | Literal["DCC"] | PartyKey
+    """``DCC``, the role whose Party's certificate the cell holds, or a Party by key (its User ID for the Device's
+    fuel: gas on a GSME or GPF, else electricity)."""
 
 
 class AlertExpectation(_Strict):
     code: AlertCode
     device: DeviceName | None = None
-    to: RoleName
+    to: RoleName | PartyKey
+    """The recipient: a role of the file's Parties, or a Party by key (its User ID for the Device's fuel)."""
 
 
 class Refusal(_Strict):
@@ -322,6 +482,9 @@ class Expect(_Strict):
     statuses: dict[DeviceName, StatusName] = {}
     """SMI status of each device at the end, by device name."""
     trust_anchors: list[CellExpectation] = []
+    not_in_cells: list[RoleName | PartyKey] = []
+    """Roles or Parties (by key: each of its User IDs) whose certificate no trust anchor cell of any device may hold
+    at the end (e.g. the Losing Supplier after a Change of Supplier)."""
     dcc_alerts: list[AlertExpectation] = []
     verdicts: dict[str, Verdict] = {}
     """Verdicts of the obligations audit by obligation id (``dccflow.domain.obligations``)."""

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from dccflow.domain.obligations import BY_ID
+from dccflow.domain.obligations import AUDIT_BY_ID as BY_ID
 from dccflow.domain.service_requests import CATALOGUE
 from dccflow.duis.response_codes import RESPONSE_CODES
 from dccflow.parties import PARTIES
@@ -159,6 +159,8 @@ def _timeline(m: ScenarioFile, device_ref, types) -> Iterator[Found]:
                     yield (*here, "with", "srv"), f'"{step.with_.srv}" is not a Service Reference Variant of ' \
                                                   f'the catalogue{_did_you_mean(step.with_.srv, CATALOGUE)}', False
                 yield from device_ref((*here, "with", "device"), step.with_.device)
+            if process == "change_of_supplier":
+                yield from _change_of_supplier(step, here, types)
             continue
         event = step.event
         if event in ("fault_on", "fault_off"):
@@ -179,11 +181,38 @@ def _timeline(m: ScenarioFile, device_ref, types) -> Iterator[Found]:
             meter = "ESME" if step.fuel == "electricity" else "GSME"
             if meter not in types.values():
                 yield (*here, "fuel"), f"the premises has no {meter}, so no {step.fuel} supply", False
+            if step.effective is not None and (why := order_problem(step.effective, step.at)) is not None:
+                yield (*here, "effective"), f"{why} (at)", False
             for field in ("supplier", "network_operator"):
                 key = getattr(step, field)
                 if key is not None and key not in PARTIES:
                     yield (*here, field), f'"{key}" is not a party of the simulator (parties: ' \
                                           f'{_names(PARTIES)})', False
+
+
+def _change_of_supplier(step, here, types) -> Iterator[Found]:
+    """A Change of Supplier step (BAD 7.7.1): a Gaining Supplier of the simulator, a fuel the premises has, an
+    execution time not before the step."""
+    params = step.with_
+    party = PARTIES.get(params.supplier)
+    if party is None:
+        yield (*here, "with", "supplier"), f'"{params.supplier}" is not a party of the simulator (parties: ' \
+                                           f'{_names(PARTIES)})', False
+    fuel = params.fuel or ("gas" if step.actor == "gas_supplier" else "electricity")
+    meter = "ESME" if fuel == "electricity" else "GSME"
+    if meter not in types.values():
+        yield (*here, "with", "fuel"), f"the premises has no {meter}, so no {fuel} supply", False
+    role = ROLES["gas_supplier" if fuel == "gas" else "import_supplier"]
+    if party is not None and role not in party.user_ids:
+        yield (*here, "with", "supplier"), f'"{params.supplier}" ({party.name}) is not a {role.value}', False
+    if params.execution is not None and (why := order_problem(params.execution, step.at)) is not None:
+        yield (*here, "with", "execution"), f"{why} (at)", False
+
+
+def _party_key(path, who: str) -> Iterator[Found]:
+    """A holder or recipient written as a party key names a Party of the simulator."""
+    if who != "DCC" and who not in ROLES and who not in PARTIES:
+        yield path, f'"{who}" is not a role nor a party of the simulator (parties: {_names(PARTIES)})', False
 
 
 def _expect(m: ScenarioFile, data, device_ref, types) -> Iterator[Found]:
@@ -204,12 +233,16 @@ def _expect(m: ScenarioFile, data, device_ref, types) -> Iterator[Found]:
     for j, cell in enumerate(e.trust_anchors):
         path = ("expect", "trust_anchors", j)
         yield from device_ref((*path, "device"), cell.device)
+        yield from _party_key((*path, "holder"), cell.holder)
         kind = types.get(cell.device)
         if kind is not None and kind != "HHT" and cell.cell not in {c.value for c in CELLS[kind]}:
             yield (*path, "cell"), f"the {kind} has no {cell.cell} cell (its cells: " \
                                    f"{_names(c.value for c in CELLS[kind])})", False
     for j, alert in enumerate(e.dcc_alerts):
         yield from device_ref(("expect", "dcc_alerts", j, "device"), alert.device)
+        yield from _party_key(("expect", "dcc_alerts", j, "to"), alert.to)
+    for j, who in enumerate(e.not_in_cells):
+        yield from _party_key(("expect", "not_in_cells", j), who)
     for obligation in e.verdicts:
         if obligation not in BY_ID:
             yield ("expect", "verdicts", obligation), (f'"{obligation}" is not an obligation of the register '

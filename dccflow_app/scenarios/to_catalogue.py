@@ -1,11 +1,12 @@
 """A scenario file as today's catalogue entry (``dccflow_app.scenarios.catalogue.Scenario``), so that the catalogue can
 be read from the library files with no change in what ``dccflow run`` does.
 
-Today's harness runs one process on one premises of the simulator's Parties, so only such a file translates: an
-``install_commission`` or ``install_and_leave`` step at ``0``, then optionally a ``post_commissioning`` step and a
-``service_request`` (the Supplier's routine request, SRV 6.20.1) at whole days. Anything else (a fleet, events,
-another Party, expectations of cells, alerts or refusals) needs the lifecycle runner and is refused with
-:class:`NotACatalogueScenario` naming what does not fit.
+The harness runs one premises of the simulator's Parties: an ``install_commission`` or ``install_and_leave`` step at
+``0``, then optionally a ``post_commissioning`` step and a ``service_request`` (the Supplier's routine request, SRV
+6.20.1) at whole days, and any number of follow-on process steps (``FOLLOW_ON``: each run through
+``dccflow_app.scenarios.processes``) and runnable world events at their times. Anything else (a fleet, events not
+runnable yet, another Party for the file's roles) is refused with :class:`NotACatalogueScenario` naming what does
+not fit.
 
 Rules of the translation (each a field of ``Scenario``):
 
@@ -17,6 +18,9 @@ Rules of the translation (each a field of ``Scenario``):
 * ``post_commissioning_start_day``: the post_commissioning step's day (today's harness counts it from
   commissioning, minutes after the start); ``steps: never`` is ``post_commissioning_never``.
 * ``expected_events``: the ``steps`` of each entry of ``expect.processes``, in the order written.
+* ``follow_on``: each follow-on step with its ``with:`` parameters as JSON and its ``expect.processes`` entry.
+* a holder or recipient written as a party key (``supplier-b``) is that Party's User ID for the Device's fuel (gas
+  on a GSME or GPF, else electricity); ``not_in_cells`` roles are their User IDs, party keys all of theirs.
 """
 
 from __future__ import annotations
@@ -24,13 +28,22 @@ from __future__ import annotations
 from dccflow.domain.roles import UserRole
 from dccflow.parties import PARTIES
 from dccflow_app.scenarios.durations import Duration, Unit
-from dccflow_app.scenarios.scenario import Scenario, WorldEvent
-from dccflow_app.scenarios.spec import Parties, ScenarioFile
+from dccflow_app.scenarios.processes import REGISTRY
+from dccflow_app.scenarios.scenario import FollowOn, Scenario, WorldEvent
+from dccflow_app.scenarios.spec import PROCESSES, ROLES, Parties, ScenarioFile
 
 _HAN = ("PPMID", "IHD", "HCALCS", "CAD")
 #: the world events the harness carries out (``dccflow_app.scenarios.world_events``)
-_RUNNABLE_EVENTS = ("fault_on", "fault_off", "ch_off_wan", "ch_on_wan")
+_RUNNABLE_EVENTS = ("fault_on", "fault_off", "ch_off_wan", "ch_on_wan", "registration_data_change", "key_compromise",
+                    "cpl_change", "ch_firmware_upgrade")
 _MAIN = ("install_commission", "install_and_leave")
+#: processes the main process runs itself (its Post Commissioning children, their routine request)
+_WITHIN_MAIN = ("post_commissioning", "service_request")
+#: processes a timeline step starts as a child of the scenario after the main one: those of the registry
+#: (``dccflow_app.scenarios.processes``); a process of ``spec.PROCESSES`` not there yet is refused by name
+FOLLOW_ON = tuple(name for name in PROCESSES if name in REGISTRY and name not in _MAIN + _WITHIN_MAIN)
+#: Device Types on the gas side of a premises: a Party's Gas Supplier / Gas Transporter User ID applies to them
+_GAS_DEVICES = ("GSME", "GPF")
 
 
 class NotACatalogueScenario(ValueError):
@@ -60,8 +73,14 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
     main, *rest = [s for s in spec.timeline if hasattr(s, "process")] or [None]
     if main is None or main.process not in _MAIN or not main.at.is_zero:
         misfits.append("a first step other than install_commission or install_and_leave at 0")
+    follow_on = [s for s in rest if s.process in FOLLOW_ON]
+    rest = [s for s in rest if s.process not in FOLLOW_ON]
     kinds = [s.process for s in rest]
-    if any(k not in ("post_commissioning", "service_request") for k in kinds) or len(set(kinds)) != len(kinds):
+    not_run = [k for k in kinds if k not in _WITHIN_MAIN]
+    if not_run:
+        misfits.append(f"the steps {', '.join(not_run)} (not run after the install yet; "
+                       f"follow-on processes: {', '.join(FOLLOW_ON)})")
+    elif len(set(kinds)) != len(kinds):
         misfits.append(f"the steps {', '.join(kinds)} (at most one post_commissioning and one service_request)")
     if misfits:
         raise NotACatalogueScenario(f"{name}: not a single-process scenario of today's harness: {'; '.join(misfits)}")
@@ -98,7 +117,9 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
     ending = expected.get(main_id)
     if ending is None or ending.end is None:
         raise NotACatalogueScenario(f"{name}: expect.processes.{main_id}.end is required")
-    outcomes = {e.outcome for step_id, e in expected.items() if step_id != main_id and e.outcome}
+    follow_ids = {spec.step_id(s) for s in follow_on}
+    outcomes = {e.outcome for step_id, e in expected.items()
+                if step_id != main_id and step_id not in follow_ids and e.outcome}
     if len(outcomes) > 1:
         raise NotACatalogueScenario(f"{name}: one Post Commissioning outcome, not {', '.join(sorted(outcomes))}")
     return Scenario(
@@ -118,29 +139,73 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
         device_faults=tuple((d.type, f) for d in devices.values() for f in d.faults),
         supplier_cells=tuple((d.type, d.supplier_cell) for d in devices.values() if d.supplier_cell),
         expected_not_joined=tuple(type_of[n] for n in ending.not_joined),
-        events=_world_events(events, type_of),
-        expected_cells=tuple((type_of[c.device], c.cell, _holder(spec.parties, c.holder))
+        events=_world_events(events, type_of, spec.parties),
+        expected_cells=tuple((type_of[c.device], c.cell, _holder(spec.parties, c.holder, type_of[c.device]))
                              for c in spec.expect.trust_anchors),
-        expected_alerts=tuple((a.code, type_of[a.device] if a.device else None, _holder(spec.parties, a.to))
+        expected_alerts=tuple((a.code, type_of[a.device] if a.device else None,
+                               _holder(spec.parties, a.to, type_of[a.device] if a.device else None))
                               for a in spec.expect.dcc_alerts),
+        follow_on=tuple(_follow_on(spec, s) for s in follow_on),
+        unexpected_cell_holders=tuple(u for who in spec.expect.not_in_cells for u in _user_ids(spec.parties, who)),
         expected_refusals=tuple((r.srv, _holder(spec.parties, r.by), r.code, type_of[r.device] if r.device else None)
                                 for r in spec.expect.refusals),
         **plan,
     )
 
 
-def _holder(parties: Parties, role: str) -> str:
-    """The User ID a role names in this file's Parties (SEC H1), or "DCC"."""
-    if role == "DCC":
+def _holder(parties: Parties, who: str, device_type: str | None = None) -> str:
+    """The User ID a role names in this file's Parties (SEC H1), "DCC", or a Party's (by key) for the Device's fuel."""
+    if who == "DCC":
         return "DCC"
-    return PARTIES[getattr(parties, role)].user_ids[UserRole[role.upper()]]
+    if who in ROLES:
+        return PARTIES[getattr(parties, who)].user_ids[UserRole[who.upper()]]
+    ids = PARTIES[who].user_ids
+    gas = device_type in _GAS_DEVICES
+    for role in (UserRole.GAS_SUPPLIER, UserRole.GAS_TRANSPORTER) if gas else \
+            (UserRole.IMPORT_SUPPLIER, UserRole.ELECTRICITY_DISTRIBUTOR):
+        if role in ids:
+            return ids[role]
+    return next(iter(ids.values()))
 
 
-def _world_events(steps, type_of: dict[str, str]) -> tuple[WorldEvent, ...]:
+def _user_ids(parties: Parties, who: str) -> tuple[str, ...]:
+    """A role's User ID in this file's Parties, or every User ID of a Party (by key)."""
+    return (_holder(parties, who),) if who in ROLES else tuple(PARTIES[who].user_ids.values())
+
+
+def _follow_on(spec: ScenarioFile, step) -> FollowOn:
+    expected = spec.expect.processes.get(spec.step_id(step))
+    return FollowOn(step_id=spec.step_id(step), process=step.process, at=step.at,
+                    actor=step.actor or PROCESSES[step.process].actors[0],
+                    params=step.with_.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                    expected_end=expected.end if expected else None,
+                    expected_result=expected.result if expected else None,
+                    expected_outcome=expected.outcome if expected else None)
+
+
+def _world_events(steps, type_of: dict[str, str], parties: Parties) -> tuple[WorldEvent, ...]:
     """The file's events as the harness runs them, in time order; ``ch_off_wan`` with ``for`` is followed by its
     ``ch_on_wan`` (then both times must be fixed lengths: minutes, hours, days or weeks)."""
     out = []
     for step in steps:
+        if step.event == "registration_data_change":
+            out.append(WorldEvent(at=step.at, event=step.event, fuel=step.fuel, supplier=step.supplier,
+                                  network_operator=step.network_operator, effective=step.effective))
+            continue
+        if step.event == "key_compromise":  # BAD 7.7.2.5.4: the OCA revokes the role's Organisation Certificates
+            if step.certificate != "organisation" or step.party == "DCC":
+                raise NotACatalogueScenario("key_compromise of a Device's or the DCC's key needs SMKI Recovery "
+                                            "(BAD 7.7.3), which dccflow does not run yet")
+            out.append(WorldEvent(at=step.at, event=step.event, user_id=_holder(parties, step.party)))
+            continue
+        if step.event == "ch_firmware_upgrade":  # BAD 7.5.3.6.5: the DCC's own CH upgrade (dccsim.ch_firmware)
+            out.append(WorldEvent(at=step.at, event=step.event, device_type="CHF",
+                                  firmware_version=step.firmware_version, security_urgent=step.security_urgent))
+            continue
+        if step.event == "cpl_change":  # SEC H6.10: the device's Model off (or back on) the CPL
+            out.append(WorldEvent(at=step.at, event=step.event, device_type=type_of[step.device], change=step.change,
+                                  firmware_version=step.firmware_version))
+            continue
         fault = getattr(step, "fault", None)
         out.append(WorldEvent(at=step.at, event=step.event, device_type=type_of[step.device], fault=fault))
         if step.event == "ch_off_wan" and step.for_ is not None:

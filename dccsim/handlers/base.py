@@ -19,7 +19,7 @@ from dccflow.domain.service_requests import ServiceRequestDef
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import DuisRequest
 from dccflow.duis.tree import parse_datetime
-from dccflow.gbcs import REQUEST_BODY
+from dccflow.gbcs import REQUEST_BODY, response_payload
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import SmiDevice
@@ -37,6 +37,16 @@ class Notice:
     recipient: str
     device_id: str
     data: dict = field(default_factory=dict)
+    #: ``False``: the alert names no RequestID (N27, N17 go to the Losing Supplier, who did not send the request
+    #: being processed; a RequestID routes a message to its sender's process)
+    names_request: bool = True
+    #: tells apart notices of one request with the same code and Device (N1 to the ED and the ES; one N33 per
+    #: cancelled request): part of the delivery key, which is otherwise that of the first such notice
+    tag: str = ""
+
+    def key(self, request_id: str) -> str:
+        """The delivery key: a retried step never sends the notice twice (``dccsim.outbound``)."""
+        return f"{request_id}:{self.alert_code}:{self.device_id}" + (f":{self.tag}" if self.tag else "")
 
 
 @dataclass
@@ -125,6 +135,11 @@ class Handler:
     srv: str
     #: GBCS use case per target Device Type; empty for Non-Device requests
     use_cases: dict[DeviceType, str] = {}
+    #: the Command is signed by the CoS Party after its checks (SEC Appendix AB 8; ``dccsim.handlers.cos``)
+    signed_by_cos_party: bool = False
+    #: the ExecutionDateTime is the Device's (it stores the Command, e.g. CS06 for 11.3, BAD 7.5.3.6.3): the DCC
+    #: sends the Command at once instead of holding the request (the DSP pattern)
+    device_future_dated: bool = False
 
     # -- which Device the generic checks look at ------------------------------------------------------
     def status_device(self, ctx: Ctx) -> str | None:
@@ -144,15 +159,22 @@ class Handler:
         pass
 
     # -- Device requests ---------------------------------------------------------------------------------
+    def use_case(self, ctx: Ctx) -> str:
+        """The GBCS use case of the Command: by the target's Device Type unless the request says more."""
+        return self.use_cases[DeviceType(ctx.inventory.get(ctx.target).device_type)]
+
     def command(self, ctx: Ctx) -> GbcsCommand:
-        dev = ctx.inventory.get(ctx.target)
-        use_case = self.use_cases[DeviceType(dev.device_type)]
         params = {**self.command_params(ctx), REQUEST_BODY: ctx.body}
-        return GbcsCommand(use_case=use_case, target=ctx.target, originator=ctx.originator,
+        return GbcsCommand(use_case=self.use_case(ctx), target=ctx.target, originator=ctx.originator,
                            request_id=ctx.request_id, counter=ctx.request.header.counter, params=params)
 
     def command_params(self, ctx: Ctx) -> dict:
         return {}
+
+    def distributor(self, ctx: Ctx):
+        """Requests the DCC carries out as several Commands (11.1 'Update Firmware'): what to send, with an
+        async ``send(dcc, request_id, at) -> GbcsResponse`` (``dccsim.handlers.firmware``); ``None``: one Command."""
+        return None
 
     def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
         return Outcome()
@@ -168,3 +190,24 @@ def failed(response: GbcsResponse | None) -> Outcome | None:
         return None
     return Outcome(response_code=PROCESSING_CODES["device_failure"],
                    detail=response.reason if response else "no response")
+
+
+def gbcs_payload(response: GbcsResponse) -> tuple[str, str]:
+    """The Device's Response, returned to the User in ``ResponseMessage/GBCSPayload``
+    (``dccflow.gbcs.parse_response_payload``)."""
+    return "GBCSPayload", response_payload(response.use_case, response.device_id, response.success, response.params)
+
+
+class ReadHandler(Handler):
+    """A request that only reads the Device: nothing changes on it or in the DCC's records; the Device's Response
+    goes back to the User in ``ResponseMessage/GBCSPayload``."""
+
+    def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
+        if (failure := failed(response)) is not None:
+            return failure
+        assert response is not None
+        return Outcome(payload=gbcs_payload(response), detail=self.read_detail(ctx, response))
+
+    def read_detail(self, ctx: Ctx, response: GbcsResponse) -> str:
+        """What the Service Response's log says was read."""
+        raise NotImplementedError

@@ -25,52 +25,60 @@ Successful executions update the Post Commissioning Information (``dccsim.post_c
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+from datetime import UTC
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlmodel import select
 
+from dccflow.domain.credentials import CELLS, CREDENTIAL_USAGE
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import RemotePartyRole, UserRole
-from dccflow.gbcs import response_payload
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
-from dccflow.security.pki import Credential, KeyUsageKind
+from dccflow.parties import USERS
+from dccflow.security.pki import Credential
 from dccsim import post_commissioning as pc
-from dccsim.handlers.base import Ctx, Handler, Outcome, failed, reject
+from dccsim.handlers.base import Ctx, Handler, Notice, Outcome, failed, gbcs_payload, reject
+from dccsim.models import SmkiCertificate
 from dccsim.rejections import Check
 from dccsim.smki import SmkiAuthorityKey
 
 _D = DeviceType
-#: DUIS CredentialType → the key usage of the key pair the Device regenerates
-CREDENTIAL_USAGE = {"Digital Signature": KeyUsageKind.DIGITAL_SIGNING, "Key Agreement": KeyUsageKind.KEY_AGREEMENT}
-#: DUIS RemotePartyRole values a 6.15.1 / 6.21 may target, and the cell
-CELLS = {"Supplier": RemotePartyRole.SUPPLIER, "NetworkOperator": RemotePartyRole.NETWORK_OPERATOR}
 #: the DCC's ACB key (``devices.anchors.DCC_ANCHOR_KEYS``)
 DCC_ACB_KEY = "dcc-acb"
 
 
-def _payload(response: GbcsResponse) -> tuple[str, str]:
-    return "GBCSPayload", response_payload(response.use_case, response.device_id, response.success, response.params)
+class ByCredentialType(Handler):
+    """A request naming a ``CredentialType`` (6.17, 6.24.2): the Command concerns the Device's key pair of that
+    key usage (``dccflow.domain.credentials.CREDENTIAL_USAGE``)."""
 
-
-class IssueSecurityCredentials(Handler):
-    """SRV 6.17 → CS02c (BAD 7.7.2.5.7). CH credentials are the DCC's own duty (AC 5.1): not via this SRV."""
-
-    srv = "6.17"
-    use_cases = {_D.ESME: "CS02c", _D.GSME: "CS02c", _D.GPF: "CS02c"}
+    def key_usage(self, ctx: Ctx) -> str:
+        return CREDENTIAL_USAGE[ctx.body["CredentialType"]].value
 
     def check(self, ctx: Ctx) -> None:
         if ctx.body.get("CredentialType") not in CREDENTIAL_USAGE:
             raise reject(Check.VERIFY, f"unknown CredentialType {ctx.body.get('CredentialType')!r}")
 
     def command_params(self, ctx: Ctx) -> dict:
-        return {"key_usage": CREDENTIAL_USAGE[ctx.body["CredentialType"]].value}
+        return {"key_usage": self.key_usage(ctx)}
+
+
+class IssueSecurityCredentials(ByCredentialType):
+    """SRV 6.17 → CS02c (BAD 7.7.2.5.7). CH credentials are the DCC's own duty (AC 5.1): not via this SRV."""
+
+    srv = "6.17"
+    use_cases = {_D.ESME: "CS02c", _D.GSME: "CS02c", _D.GPF: "CS02c"}
 
     def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
         if (failure := failed(response)) is not None:
             return failure
         assert response is not None
-        pc.record_keys_regenerated(ctx, CREDENTIAL_USAGE[ctx.body["CredentialType"]].value)
-        return Outcome(payload=_payload(response), detail=f"{ctx.target} generated a new key pair")
+        pc.record_keys_regenerated(ctx, self.key_usage(ctx))
+        return Outcome(payload=gbcs_payload(response), detail=f"{ctx.target} generated a new key pair")
 
 
 class UpdateDeviceCertificate(Handler):
@@ -118,6 +126,8 @@ class UpdateCellCertificate(Handler):
             raise reject(Check.DEVICE_TYPE, f"GSME {dev.device_id} has no Network Operator cell (BAD Table 4)")
         if not self._certificates(ctx).get("DigitalSigningCertificate"):
             raise reject(Check.NOT_SUPPORTED, "only Digital Signing certificates are simulated in trust anchor cells")
+        check_carried_certificates(ctx, self._certificates(ctx).values())
+
 
     def command_params(self, ctx: Ctx) -> dict:
         certs = self._certificates(ctx)
@@ -140,8 +150,10 @@ class UpdateCellCertificate(Handler):
     def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
         if (failure := failed(response)) is not None:
             return failure
-        owner = pc.record_cell_replaced(ctx, self._cell(ctx), self._certificates(ctx)["DigitalSigningCertificate"])
-        return Outcome(detail=f"{self._cell(ctx).value} cell of {ctx.target} holds {owner}'s certificate")
+        placed = self._certificates(ctx)["DigitalSigningCertificate"]
+        owner = pc.record_cell_replaced(ctx, self._cell(ctx), placed)
+        return Outcome(notices=credentials_updated_notices(ctx, self._cell(ctx), owner, placed),
+                       detail=f"{self._cell(ctx).value} cell of {ctx.target} holds {owner}'s certificate")
 
 
 def _signed(command: GbcsCommand, cred: Credential) -> GbcsCommand:
@@ -150,3 +162,36 @@ def _signed(command: GbcsCommand, cred: Credential) -> GbcsCommand:
     return command.model_copy(update={"signature": CommandSignature(
         signer_issuer=cred.cert.issuer.rfc4514_string(), signer_serial=str(cred.cert.serial_number),
         value_b64=base64.b64encode(value).decode())})
+
+
+def check_carried_certificates(ctx: Ctx, certificates) -> None:
+    """AB 6.1(j): Confirm Validity of each certificate a Service Request carries — a certificate the OCA has revoked
+    by now (BAD 7.7.2.5.4) is refused as check E (E1), before anything is sent to the Device. Path and expiry are
+    the Device's own Certification Path Validation (BAD 7.7.2.5.5-6)."""
+    for text in certificates:
+        if not isinstance(text, str) or not text:
+            continue
+        try:
+            cert = x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
+        except (ValueError, binascii.Error):
+            raise reject(Check.CERTIFICATE_VALIDITY, "a certificate in the request is not a DER X.509 certificate "
+                                                     "(AB 6.1(j))") from None
+        revoked = ctx.session.exec(select(SmkiCertificate.revoked_at).where(
+            SmkiCertificate.issuer == cert.issuer.rfc4514_string(),
+            SmkiCertificate.serial == str(cert.serial_number))).first()
+        if revoked is not None and (revoked if revoked.tzinfo else revoked.replace(tzinfo=UTC)) <= ctx.at:
+            raise reject(Check.CERTIFICATE_VALIDITY, f"the certificate #{cert.serial_number} the request places was "
+                                                     "revoked (AB 6.1(j); BAD 7.7.2.5.4)")
+
+
+def credentials_updated_notices(ctx: Ctx, cell: RemotePartyRole, owner: str | None, placed_b64: str) -> list[Notice]:
+    """N42 'Security Credentials updated on the Device' to the User whose certificate a successful 6.21 / 6.15.1
+    placed, when that User is not the sender (BAD 7.7.2.5.5-6 step 5; AD v2.0 3.8.66.4, 3.8.73.4; AB 15.3). A
+    placed Root certificate has no User to tell (AD "(or Root)"); only Digital Signing cells are simulated, so the
+    success is for all the certificates of the request."""
+    if owner is None or owner == ctx.originator or owner not in USERS:
+        return []
+    digest = hashlib.sha1(base64.b64decode(placed_b64)).digest()  # noqa: S324 - DUIS sr:SHA1 certificate hash
+    return [Notice("N42", owner, eui64_key(ctx.target), {
+        "remote_party_role": cell.duis_name, "certificate_type": "DigitalSigning",
+        "certificate_hash": base64.b64encode(digest).decode()})]

@@ -8,6 +8,7 @@ from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus
 from dccflow.messages import GbcsResponse
 from dccsim.handlers.base import Ctx, Handler, Notice, Outcome, failed, reject, status_of
+from dccsim.handlers.han_remove import REMOVE_USE_CASE, apply_remove, check_remove, remove_params
 from dccsim.rejections import Check
 
 #: the CHF statuses a Command for Local Delivery to it may find (Install and Leave, BAD 7.2.2.6.2)
@@ -25,7 +26,8 @@ def require_responsible_supplier(ctx: Ctx, mpxn: str, check: Check, clause: str)
 
 
 class UpdateHanDeviceLog(Handler):
-    """SRV 8.11 'Update HAN Device Log' → CCS01 to the CHF (BAD 7.2.1.6.7; AB 6.1(k); AD 3.8.109.4)."""
+    """SRV 8.11 'Update HAN Device Log' → CCS01 to the CHF (BAD 7.2.1.6.7; AB 6.1(k); AD 3.8.109.4); a Remove →
+    CCS02 (``dccsim.handlers.han_remove``)."""
 
     srv = "8.11"
     use_cases = {DeviceType.CHF: "CCS01"}
@@ -53,8 +55,8 @@ class UpdateHanDeviceLog(Handler):
             raise reject(Check.SMI_STATUS, f"CHF {chf.device_id} is '{chf.smi_status}'; a Command is delivered "
                                            "only to Devices with a Commissioned CHF (AB 13.2(a))")
         add = self._adding(ctx)
-        if add is None:
-            raise reject(Check.NOT_SUPPORTED, "only 'Add' is simulated for SRV 8.11")
+        if add is None:  # RequestType Remove → CCS02 (BAD 7.6.2.5.4)
+            return check_remove(ctx)
         joiner = ctx.device(ctx.body["DeviceID"])
         if DeviceType(joiner.device_type).is_meter:
             mpxn = add.get("ImportMPxN")
@@ -66,12 +68,19 @@ class UpdateHanDeviceLog(Handler):
             raise reject(Check.SMI_STATUS, f"{joiner.device_type} {joiner.device_id} is '{joiner.smi_status}': "
                                            "it cannot be added to a CHF Device Log")
 
+    def use_case(self, ctx: Ctx) -> str:
+        return super().use_case(ctx) if self._adding(ctx) is not None else REMOVE_USE_CASE
+
     def command_params(self, ctx: Ctx) -> dict:
+        if self._adding(ctx) is None:
+            return remove_params(ctx)
         joiner = ctx.inventory.get(ctx.body["DeviceID"])
         return {"device_id": joiner.device_id, "device_type": joiner.device_type,
                 "install_code": self._adding(ctx)["InstallCode"]}
 
     def apply(self, ctx: Ctx, response: GbcsResponse | None) -> Outcome:
+        if self._adding(ctx) is None:
+            return apply_remove(ctx, response)
         if (failure := failed(response)) is not None:
             return failure
         inv = ctx.inventory

@@ -146,8 +146,8 @@ class JoinService(Handler):
         # DECISION: the SMI keeps one Association per Device (SmiDevice.associated_with): the first Smart Meter
         # or GPF it is joined to; a PPMID joined to an ESME and then a GPF stays Associated with the ESME.
         if joiner.associated_with is None:
-            joiner.associated_with = anchor.device_id
-            ctx.session.add(joiner)
+            ctx.inventory.relink(joiner, "associated_with", anchor.device_id, ctx.at,
+                                 f"SRV {self.srv} {ctx.request_id}")
         jtype = DeviceType(joiner.device_type)
         if not jtype.has_smi_status:  # Type 2: Associate only (AC 4.8(c))
             return Outcome(detail=f"{joiner.device_id} Associated with {anchor.device_id} (AC 4.8(c))")

@@ -3,16 +3,19 @@ SM WAN, and a snapshot of everything a rejected request must leave unchanged."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
-from sqlmodel import select
+from sqlmodel import func, select
 
 from activities.compose import compose_request
-from activities.store import UserInboxEntry
+from activities.store import UserInboxEntry, UserOutboxEntry
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.service_requests import lookup_srv
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import DuisResponse, parse_response
@@ -21,7 +24,7 @@ from dccflow.messages import GbcsCommand, GbcsResponse
 from dccflow.security.xmldsig import sign
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import DeliveredMessage, RegistrationData, RequestLogEntry, SmiDevice, SmiStatusChange
-from dccsim.records import AnomalyCount, ChAssetRecord, QuarantinedItem
+from dccsim.records import AnomalyCount, ChAssetRecord, QuarantinedItem, RejectedRequest
 from dccsim.smki import PKI_EPOCH
 
 SUPPLIER_A = "90-B3-D5-1F-30-01-00-00"
@@ -149,8 +152,75 @@ def log_entry(rt, request_id: str) -> RequestLogEntry | None:
         return s.get(RequestLogEntry, request_id)
 
 
+def rejections(rt) -> list[RejectedRequest]:
+    """The DCC's audit of rejected requests, oldest first."""
+    with session_scope(rt.engine) as s:
+        return list(s.exec(select(RejectedRequest).order_by(RejectedRequest.id)))
+
+
 def request_id(user: str, target: str, counter: int) -> str:
     return f"{user}:{target}:{counter}"
+
+
+async def wait_for(predicate, timeout: float = 15.0):
+    """``predicate``'s first truthy value, polled while the DCC works asynchronously."""
+    for _ in range(int(timeout / 0.05)):
+        if (value := predicate()):
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def next_counter(rt, user: str) -> int:
+    """The User's next request counter: one above the highest in the DCC's request log."""
+    with session_scope(rt.engine) as s:
+        last = s.exec(select(func.max(RequestLogEntry.counter)).where(RequestLogEntry.originator == user)).one()
+    return (last or 0) + 1
+
+
+def built_request(rt, user: str, target: str, build: Callable[[str], etree._Element]) -> tuple[str, bytes]:
+    """The Service Request ``build(request_id)`` makes, with the User's next counter, signed by the User; its
+    RequestID and bytes."""
+    rid = request_id(user, target, next_counter(rt, user))
+    return rid, sign_as(rt, user, build(rid))
+
+
+def request(rt, user: str, srv: str, target: str, **params: Any) -> tuple[str, bytes]:
+    """A Service Request as the User's system composes it (``certificate_of`` placed from the SMKI Repository)."""
+    return built_request(rt, user, target,
+                         lambda rid: compose_request(srv, rid, params, rt.smki.organisation_certificate_der))
+
+
+async def accepted(rt, at: datetime, user: str, srv: str, target: str, **params: Any) -> DuisResponse:
+    """A composed request through the DCC's real pipeline (``submitted``)."""
+    return await submitted(rt, at, srv, *request(rt, user, srv, target, **params))
+
+
+async def submitted(rt, at: datetime, srv: str, rid: str, sr: bytes) -> DuisResponse:
+    """A signed request through the DCC's real pipeline (a Critical one with the User's Signed Pre-Command round
+    trip): its signed, schema-valid Service Response."""
+    reply = await rt.dcc.submit(sr, at)
+    assert reply.outcome == "accepted", reply
+    if lookup_srv(srv).is_critical:
+        entry = UserOutboxEntry(step_key="test", request_id=rid, workflow_id="test", srv=srv, xml=sr, created_at=at)
+        spc = rt.duis_client.signed_pre_command(entry, reply.xml, at)
+        assert (await rt.dcc.submit(spc, at)).outcome == "accepted"
+    (response,) = await wait_for(lambda: delivered(rt, kind="service_response", request_id=rid))
+    parsed = valid_and_signed_by_dcc(response.xml)
+    assert parsed.request_id == rid and parsed.service_reference_variant == srv
+    return parsed
+
+
+async def rejected_unchanged(rt, at: datetime, user: str, srv: str, target: str, code: str, **params: Any) -> str:
+    """A request the DCC rejects with ``code`` in a signed, schema-valid response, leaving everything as it was;
+    the reason it gives."""
+    before = dcc_state(rt)
+    _rid, sr = request(rt, user, srv, target, **params)
+    reply = await rt.dcc.submit(sr, at)
+    assert reply.outcome == "rejected" and reply.code == code, reply
+    assert valid_and_signed_by_dcc(reply.xml).response_code == code
+    assert dcc_state(rt) == before
+    return reply.reason
 
 
 

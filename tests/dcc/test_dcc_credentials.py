@@ -4,18 +4,14 @@ Post Commissioning Information and the 14-day restriction (BAD 7.2.3.5.7; AC 5.1
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from dcc_support import dcc_state, delivered, sign_as, valid_and_signed_by_dcc
-from sqlmodel import func, select
+from dcc_support import accepted, rejected_unchanged
 
-from activities.compose import compose_request
 from activities.smki_client import DeviceCertificateRequest
-from activities.store import UserOutboxEntry
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
@@ -24,7 +20,6 @@ from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
 from dccflow.security.pki import KeyUsageKind, entity_id_of
 from dccflow_app.scenarios.runner import run_scenario
 from dccsim.inventory import Inventory
-from dccsim.models import RequestLogEntry
 from dccsim.post_commissioning import incomplete_steps
 from devices.anchors import RESOLVER
 from devices.models import DeviceKeyPair
@@ -33,56 +28,15 @@ from devices.premises import premises_ids
 ELEC = SUPPLIER.user_ids[UserRole.IMPORT_SUPPLIER]
 ED = ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR]
 IDS = premises_ids(1)
-CRITICAL = {"6.17", "6.15.2", "6.15.1"}
-
-
-async def wait_for(predicate, timeout: float = 15.0):
-    for _ in range(int(timeout / 0.05)):
-        if (value := predicate()):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
-def next_counter(rt, user: str) -> int:
-    with session_scope(rt.engine) as s:
-        last = s.exec(select(func.max(RequestLogEntry.counter)).where(RequestLogEntry.originator == user)).one()
-    return (last or 0) + 1
-
-
-def request(rt, user: str, srv: str, target: str, **params) -> tuple[str, bytes]:
-    rid = f"{user}:{target}:{next_counter(rt, user)}"
-    element = compose_request(srv, rid, params, rt.smki.organisation_certificate_der)
-    return rid, sign_as(rt, user, element)
-
-
 async def send(stack, user: str, srv: str, target: str, **params):
-    """Through the real pipeline (with the Pre-Command round trip for a Critical request); the parsed, checked
-    Service Response."""
-    rt = stack.runtime
-    at = await stack.env.get_current_time()
-    rid, sr = request(rt, user, srv, target, **params)
-    reply = await rt.dcc.submit(sr, at)
-    assert reply.outcome == "accepted", reply
-    if srv in CRITICAL:
-        entry = UserOutboxEntry(step_key="test", request_id=rid, workflow_id="test", srv=srv, xml=sr, created_at=at)
-        spc = rt.duis_client.signed_pre_command(entry, reply.xml, at)
-        assert (await rt.dcc.submit(spc, at)).outcome == "accepted"
-    (response,) = await wait_for(lambda: delivered(rt, kind="service_response", request_id=rid))
-    parsed = valid_and_signed_by_dcc(response.xml)
-    assert parsed.request_id == rid and parsed.service_reference_variant == srv
-    return parsed
+    """Through the real pipeline at the test server's time (with the Pre-Command round trip for a Critical
+    request); the parsed, checked Service Response."""
+    return await accepted(stack.runtime, await stack.env.get_current_time(), user, srv, target, **params)
 
 
 async def rejected(stack, user: str, srv: str, target: str, code: str, **params) -> str:
-    rt = stack.runtime
-    before = dcc_state(rt)
-    _rid, sr = request(rt, user, srv, target, **params)
-    reply = await rt.dcc.submit(sr, await stack.env.get_current_time())
-    assert reply.outcome == "rejected" and reply.code == code, reply
-    assert valid_and_signed_by_dcc(reply.xml).response_code == code
-    assert dcc_state(rt) == before
-    return reply.reason
+    return await rejected_unchanged(stack.runtime, await stack.env.get_current_time(), user, srv, target, code,
+                                    **params)
 
 
 def incomplete(rt, device_id: str) -> list[str]:

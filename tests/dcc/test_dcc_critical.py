@@ -4,7 +4,6 @@ returns the Signed Pre-Command, and only then does a Command, carrying the User'
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 
@@ -23,6 +22,7 @@ from dcc_support import (
     sign_as,
     use_recording_wan,
     valid_and_signed_by_dcc,
+    wait_for,
 )
 from lxml import etree
 from sqlmodel import select
@@ -45,14 +45,6 @@ from devices.signing import SignatureCheck, check_signature
 def outbox_entry(xml: bytes) -> UserOutboxEntry:
     rid = secure_parse(xml).findtext("{*}Header/{*}RequestID")
     return UserOutboxEntry(step_key="test", request_id=rid, workflow_id="test", srv="8.1.1", xml=xml, created_at=now())
-
-
-async def wait_for(predicate, timeout: float = 10.0):
-    for _ in range(int(timeout / 0.05)):
-        if (value := predicate()):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 async def test_a_critical_request_completes_through_the_pre_command_round_trip(stack):

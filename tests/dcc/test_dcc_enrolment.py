@@ -4,13 +4,12 @@ through a join while its CHF is not commissioned (H5.2). A refused request chang
 
 from __future__ import annotations
 
-from dcc_support import dcc_state, sign_as, valid_and_signed_by_dcc
+from dcc_support import dcc_state, next_counter, sign_as, valid_and_signed_by_dcc
 from sqlmodel import select
 from test_dcc_join_and_configure import (
     GAS,
     IDS,
     electricity_sms,
-    next_counter,
     now,
     on_han,
     rejected,

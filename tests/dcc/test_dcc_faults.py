@@ -4,8 +4,6 @@ a Device that does not answer (DCC Alert N13, BAD Table 14)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from dcc_support import (
     CHF,
     DCC_ID_,
@@ -23,6 +21,7 @@ from dcc_support import (
     signed_request,
     use_recording_wan,
     valid_and_signed_by_dcc,
+    wait_for,
 )
 
 from dccflow.db import session_scope
@@ -34,14 +33,6 @@ from dccsim.handlers import HANDLERS
 from dccsim.inventory import Inventory
 
 
-async def settle(predicate, timeout: float = 30.0):
-    for _ in range(int(timeout / 0.05)):
-        if (value := predicate()):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 def new_esme(rt) -> None:
     with session_scope(rt.engine) as s:
         Inventory(s).add(NEW_ESME, DeviceType.ESME, SmiStatus.PENDING, now(), reason="test")
@@ -50,13 +41,12 @@ def new_esme(rt) -> None:
 async def test_an_srv_the_dcc_does_not_simulate_gets_a_signed_not_supported_answer(stack):
     rt = stack.runtime
     premises(rt)
-    element = duis.update_firmware(request_id=request_id(SUPPLIER_A, DCC_ID_, 1), firmware_image=b"\x00image",
-                                   firmware_version="0002012F", device_ids=[ESME])
+    element = duis.read_device_log(request_id=request_id(SUPPLIER_A, ESME, 1))  # SRV 8.9: no handler (yet)
     before = dcc_state(rt)
     reply = await rt.dcc.submit(sign_as(rt, SUPPLIER_A, element), now())
     assert (reply.outcome, reply.code) == ("rejected", "E13")
     answer = valid_and_signed_by_dcc(reply.xml)
-    assert (answer.response_code, answer.service_reference_variant) == ("E13", "11.1")
+    assert (answer.response_code, answer.service_reference_variant) == ("E13", "8.9")
     assert "not simulated" in reply.reason and dcc_state(rt) == before
 
 
@@ -106,7 +96,7 @@ async def test_a_fault_applying_the_device_response_becomes_an_error_service_res
     monkeypatch.setattr(HANDLERS["8.11"], "apply", broken)
     assert (await rt.dcc.submit(add_to_chf(rt), now())).code == "I99"
     rid = request_id(SUPPLIER_A, CHF, 11)
-    (response,) = await settle(lambda: delivered(rt, kind="service_response", request_id=rid))
+    (response,) = await wait_for(lambda: delivered(rt, kind="service_response", request_id=rid), timeout=30)
     assert valid_and_signed_by_dcc(response.xml).response_code == "E1000"
     assert log_entry(rt, rid).stage == "failed"
     with session_scope(rt.engine) as s:
@@ -126,7 +116,7 @@ async def test_a_step_that_keeps_failing_ends_with_an_error_service_response(sta
     rt.dcc.config.step_attempts = 2
     assert (await rt.dcc.submit(add_to_chf(rt), now())).code == "I99"
     rid = request_id(SUPPLIER_A, CHF, 11)
-    (response,) = await settle(lambda: delivered(rt, kind="service_response", request_id=rid), timeout=30)
+    (response,) = await wait_for(lambda: delivered(rt, kind="service_response", request_id=rid), timeout=30)
     assert valid_and_signed_by_dcc(response.xml).response_code == "E1000"
 
 
@@ -137,7 +127,7 @@ async def test_no_response_from_the_device_raises_n13(stack):
     wan = use_recording_wan(rt, answer=None)
     await rt.dcc.submit(add_to_chf(rt), now())
     rid = request_id(SUPPLIER_A, CHF, 11)
-    (alert,) = await settle(lambda: delivered(rt, kind="dcc_alert", request_id=rid))
+    (alert,) = await wait_for(lambda: delivered(rt, kind="dcc_alert", request_id=rid), timeout=30)
     parsed = valid_and_signed_by_dcc(alert.xml)
     assert parsed.dcc_alert_code == "N13" and parsed.body["DCCAlert"]["CommandFailure"] == {
         "CommandRequestID": rid, "DeviceID": CHF}

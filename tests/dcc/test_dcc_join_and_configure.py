@@ -4,16 +4,13 @@ the simulated fleet, after an electricity Install and Commission."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from dcc_support import dcc_state, delivered, sign_as, valid_and_signed_by_dcc
+from dcc_support import accepted, delivered, rejected_unchanged, wait_for
 from sqlalchemy import insert
-from sqlmodel import func, select
+from sqlmodel import select
 
-from activities.compose import compose_request
-from activities.store import UserOutboxEntry
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import UserRole
@@ -21,7 +18,7 @@ from dccflow.parties import SUPPLIER
 from dccflow_app.scenarios.runner import run_scenario
 from dccsim.handlers.join import JOIN_COMMANDS
 from dccsim.inventory import Inventory
-from dccsim.models import RegistrationData, RequestLogEntry, SmiDevice, SmiStatusChange
+from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
 from dccsim.rejections import PROCESSING_CODES
 from devices.anchors import AnchorIds
 from devices.builder import FleetSpec, _Rows
@@ -35,14 +32,6 @@ IDS = premises_ids(1)
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-async def wait_for(predicate, timeout: float = 15.0):
-    for _ in range(int(timeout / 0.05)):
-        if (value := predicate()):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 async def electricity_sms(stack, *, gas: bool = False) -> None:
@@ -65,31 +54,10 @@ async def electricity_sms(stack, *, gas: bool = False) -> None:
         Inventory(s).add(IDS.ihd_id, DeviceType.IHD, None, at, reason="test set-up (Type 2)")
 
 
-def next_counter(rt, user: str) -> int:
-    with session_scope(rt.engine) as s:
-        last = s.exec(select(func.max(RequestLogEntry.counter)).where(RequestLogEntry.originator == user)).one()
-    return (last or 0) + 1
-
-
-def request(rt, user: str, srv: str, target: str, **params) -> tuple[str, bytes]:
-    rid = f"{user}:{target}:{next_counter(rt, user)}"
-    return rid, sign_as(rt, user, compose_request(srv, rid, params))
-
-
 async def send(rt, user: str, srv: str, target: str, **params) -> str:
     """A request through the real pipeline (with the Pre-Command round trip for a Critical one); returns the
     code of the signed Service Response."""
-    rid, sr = request(rt, user, srv, target, **params)
-    reply = await rt.dcc.submit(sr, now())
-    assert reply.outcome == "accepted", reply
-    if srv in ("8.7.1", "8.1.1"):
-        entry = UserOutboxEntry(step_key="test", request_id=rid, workflow_id="test", srv=srv, xml=sr, created_at=now())
-        spc = rt.duis_client.signed_pre_command(entry, reply.xml, now())
-        assert (await rt.dcc.submit(spc, now())).outcome == "accepted"
-    (response,) = await wait_for(lambda: delivered(rt, kind="service_response", request_id=rid))
-    parsed = valid_and_signed_by_dcc(response.xml)
-    assert parsed.request_id == rid and parsed.service_reference_variant == srv
-    return parsed.response_code
+    return (await accepted(rt, now(), user, srv, target, **params)).response_code
 
 
 async def on_han(rt, user: str, device_id: str, mpxn: str | None = None) -> None:
@@ -119,12 +87,7 @@ def log_of(rt, device_id: str) -> dict[str, bool]:
 
 
 async def rejected(rt, user: str, srv: str, target: str, code: str, **params) -> None:
-    before = dcc_state(rt)
-    _rid, sr = request(rt, user, srv, target, **params)
-    reply = await rt.dcc.submit(sr, now())
-    assert reply.outcome == "rejected" and reply.code == code, reply
-    assert valid_and_signed_by_dcc(reply.xml).response_code == code
-    assert dcc_state(rt) == before
+    await rejected_unchanged(rt, now(), user, srv, target, code, **params)
 
 
 def test_join_table_follows_bad_text_where_table_5_disagrees():

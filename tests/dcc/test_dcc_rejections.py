@@ -19,13 +19,13 @@ from dcc_support import (
     delivered,
     now,
     premises,
+    rejections,
     request_id,
     sign_as,
     signed_request,
     use_recording_wan,
     valid_and_signed_by_dcc,
 )
-from sqlmodel import select
 
 from activities.compose import compose_request
 from dccflow.db import session_scope
@@ -36,13 +36,7 @@ from dccflow.duis.schema import MAX_MESSAGE_BYTES
 from dccflow.security.pki import KeyUsageKind, create_issuing_ca, create_root, issue_organisation_certificate
 from dccflow.security.xmldsig import sign
 from dccsim.inventory import Inventory
-from dccsim.records import RejectedRequest
 from dccsim.smki import PKI_EPOCH
-
-
-def rejections(rt) -> list[RejectedRequest]:
-    with session_scope(rt.engine) as s:
-        return list(s.exec(select(RejectedRequest).order_by(RejectedRequest.id)))
 
 
 async def refused(rt, xml: bytes, code: str | None):

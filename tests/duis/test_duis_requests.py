@@ -10,6 +10,7 @@ from lxml import etree
 
 from dccflow.duis import requests as rq
 from dccflow.duis.messages import build_request, make_request_id, parse_request, to_bytes
+from dccflow.duis.requests_supplier import update_import_tariff_single_rate, update_supplier_name
 from dccflow.duis.schema import NS_DS, DuisError, validate
 from dccflow.duis.srv import SRV_TABLE
 
@@ -110,6 +111,18 @@ ROUND_TRIPS: list[tuple[str, Callable[[], etree._Element], str, dict]] = [
         {"CredentialType": "Key Agreement"},
     ),
     (
+        "6.24.1 two cells",
+        lambda: rq.retrieve_device_security_credentials_krp(request_id=RID, remote_party_roles=["Supplier", "Root"]),
+        "6.24.1",
+        {"RemotePartyRole": ["Supplier", "Root"]},
+    ),
+    (
+        "6.24.2",
+        lambda: rq.retrieve_device_security_credentials_device(request_id=RID, credential_type="Digital Signature"),
+        "6.24.2",
+        {"CredentialType": "Digital Signature"},
+    ),
+    (
         "6.15.2 from DER bytes",
         lambda: rq.update_security_credentials_device(
             request_id=RID, device_certificate=b"\x30\x03\x02\x01\x01"
@@ -170,6 +183,20 @@ ROUND_TRIPS: list[tuple[str, Callable[[], etree._Element], str, dict]] = [
         lambda: rq.read_device_log(request_id=RID, read_security_details=True),
         "8.9",
         {"ReadSecurityDetails": {}},
+    ),
+    (
+        "3.4 supplier name",
+        lambda: update_supplier_name(request_id=RID, supplier_name="Supplier B", supplier_telephone_number="0800 1"),
+        "3.4",
+        {"SupplierName": "Supplier B", "SupplierTelephoneNumber": "0800 1"},
+    ),
+    (
+        "1.1.1 single rate",
+        lambda: update_import_tariff_single_rate(request_id=RID, standing_charge=2500, unit_price=24500),
+        "1.1.1",
+        {"PriceElements": {"ElectricityPriceElements": {
+            "StandingCharge": "2500", "StandingChargeScale": "-3", "PriceScale": "-3",
+            "TOUTariff": {"TOUPrice": {"@index": "1", "#text": "24500"}}}}},
     ),
 ]
 

@@ -119,11 +119,12 @@ def test_change_of_supplier_cancels_a_stored_activation(site):
     _distribute(site, site.ids.esme_id)
     _, effects = site.signed("CS06", site.ids.esme_id, firmware_hash=HASH,
                              execution_datetime=(site.now + timedelta(days=1)).isoformat())
-    cert = site.dcc(RemotePartyRole.ACCESS_CONTROL_BROKER).cert
+    # the Transitional CoS party places the Gaining Supplier's certificate (SRV 6.23; BAD 7.7.1.5.4)
+    cert = site.user(IS_B).cert
     der = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
     ca = base64.b64encode(site.ca().cert.public_bytes(serialization.Encoding.DER)).decode()
-    assert site.signed("CS02b", site.ids.esme_id, remote_party_role="Supplier", certificate=der,
-                       certification_path=[ca])[0].success
+    assert site.send("CS02b", site.ids.esme_id, originator=IS_B, signer=site.dcc(RemotePartyRole.TRANSITIONAL_COS),
+                     remote_party_role="Supplier", certificate=der, certification_path=[ca])[0].success
     assert site.fire(effects).alerts == []
     assert site.dev(site.ids.esme_id).firmware_version == "1.0.0"
 
@@ -142,3 +143,16 @@ def test_ppmid_firmware_activates_on_download(tmp_path):
 def test_firmware_state_changes_are_all_in_the_table():
     states = {s for pair in FIRMWARE_TRANSITIONS for s in pair}
     assert states == {"IDLE", "DOWNLOADING", "STORED_VERIFIED", "ACTIVATION_SCHEDULED"}
+
+
+def test_a_larger_image_takes_longer_to_download_over_the_han(site):
+    from dccflow.firmware_image import OtaHeader, build
+    from devices.catalogue import OTA_BYTES_PER_SECOND
+
+    big = build(OtaHeader(manufacturer="AB01", model="M", firmware_version="3.0"), b"\x5a" * 700_000)
+    response, effects = site.send("UpdateFirmware", site.ids.esme_id, originator=IS, signer=site.user(IS),
+                                  image_b64=base64.b64encode(big).decode(), firmware_version="3.0")
+    assert response.success
+    (timer,) = effects.timers
+    assert timer.delay_seconds == -(-len(big) // OTA_BYTES_PER_SECOND) > OTA_DOWNLOAD_SECONDS  # ~47 minutes
+    assert response.params["image_hash"] == hashlib.sha256(b"\x5a" * 700_000).hexdigest().upper()  # image part only

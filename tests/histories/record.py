@@ -29,6 +29,9 @@ CASES = {
     "install_and_leave_wan_after_3_days": ("install-and-leave-wan-after-3-days", []),
     "install_and_leave_dual_fuel": ("install-and-leave-dual-fuel", []),
     "install_and_leave_handover": ("install-and-leave-handover", []),
+    # Transitional Change of Supplier (BAD 7.7.1): the follow-on child of the scenario is recorded
+    "change_of_supplier_partial_cell_failure": ("cos-partial-cell-failure", []),
+    "change_of_supplier_future_dated_n26": ("cos-not-registered-n26", []),
 }
 
 
@@ -52,7 +55,8 @@ async def main() -> None:
                     report = await run_scenario(env.client, scenario, faults)
                     # the process workflow, or its Post Commissioning child when the scenario is about that
                     wf_id = (f"post-commissioning-{report.post_commissioning[0].device_id}"
-                             if name.startswith("post_commissioning") else report.workflow_id)
+                             if name.startswith("post_commissioning") else report.processes[0].workflow_id
+                             if name.startswith("change_of_supplier") else report.workflow_id)
                     history = await env.client.get_workflow_handle(wf_id).fetch_history()
             (HERE / f"{name}.json").write_text(history.to_json())
             print(f"{name}: {report.end}, {len(history.events)} events")

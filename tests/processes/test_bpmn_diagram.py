@@ -14,7 +14,10 @@ import pytest
 import bpmn
 from bpmn import layout
 
-MODELS = ("install_and_leave", "install_commission", "post_commissioning")
+MODELS = ("install_and_leave", "install_commission", "post_commissioning", "change_of_supplier",
+          "request_handover", "update_security_credentials_krp", "device_credential_regeneration",
+          "decommission", "replace_communications_hub", "meter_exchange",
+          "device_reuse", "firmware_upgrade")
 NS = {"bpmn": bpmn.BPMN_NS, "bpmndi": layout.BPMNDI_NS, "dc": layout.DC_NS, "di": layout.DI_NS}
 TOOLS = Path(__file__).parent.parent / "bpmn_tools"
 #: pinned version of the npm package bpmn-io's modeler uses to read BPMN XML

@@ -16,30 +16,34 @@ from dccflow.domain.obligations import REGISTER, Judged
 from dccflow.events import ObligationOutcome, ProcessEvent
 from dccflow_app.scenarios.runner import run_scenario
 
-_HEADER = re.compile(r"^(7\.2(?:\.\d+)+) \S")
+_HEADER = re.compile(r"^(7\.[27](?:\.\d+)+) \S")
 _CLAUSE = re.compile(r"^(?:Section )?([A-Z]?\d+(?:\.\d+)*)\s*(\([a-z]\))?$")
 
 
 def governance_rows(text: str) -> set[tuple[str, str]]:
-    """(BAD step, "SEC Appendix X clause") for every row of the 7.2.1.8, 7.2.2.9 and 7.2.3.7 tables, parsed from
-    the BAD's text (tab-separated: Actor, SEC Document, Clause, Text; step headings between the rows)."""
+    """(BAD step, "SEC Appendix X clause") for every row of the 7.2.1.8, 7.2.2.9, 7.2.3.7, 7.7.1.7 and 7.7.2.7 tables,
+    parsed from the BAD's text (tab-separated: Actor, SEC Document, Clause, Text; step headings between the rows). A
+    clause cell naming two clauses ("2.3.1.7 (a) and 2.6.1.7 (a)", Appendix M) is a row for each."""
     rows, step, inside = set(), None, False
     for line in text.splitlines():
-        if re.match(r"^7\.2\.\d\.\d+ Governance$", line):
+        if re.match(r"^7\.(2\.\d\.\d+|7\.[12]\.7) Governance$", line):
             inside, step = True, None
             continue
         if not inside:
             continue
-        if re.match(r"^7\.(2\.\d\.\d+|3) [A-Z][a-z]", line) and "\t" not in line:
+        if re.match(r"^7\.(2\.\d\.\d+|3|7\.\d) [A-Z][A-Za-z]", line) and "\t" not in line:  # "7.7.3 SMKI ..."
             inside = False
             continue
         parts = line.split("\t")
         if _HEADER.match(parts[0]) and all(not p.strip() for p in parts[1:]):
             step = parts[0].split(" ")[0]
             continue
-        if len(parts) >= 4 and (m := _CLAUSE.match(parts[2].strip())):
-            doc = parts[1].split(" - ")[0].strip().rstrip(" -")
-            rows.add((step, f"{'SEC' if doc == 'Smart Energy Code' else doc} {m.group(1)}{m.group(2) or ''}"))
+        if len(parts) < 4:
+            continue
+        doc = parts[1].split(" - ")[0].strip().rstrip(" -")
+        for clause in parts[2].split(" and "):
+            if m := _CLAUSE.match(clause.strip()):
+                rows.add((step, f"{'SEC' if doc == 'Smart Energy Code' else doc} {m.group(1)}{m.group(2) or ''}"))
     return rows
 
 

@@ -19,7 +19,9 @@ def test_histories_are_recorded():
     assert {p.stem for p in HISTORIES} >= {"install_commission_happy", "install_commission_join_timeout",
                                             "install_commission_no_wan", "install_commission_dual_fuel",
                                             "post_commissioning_missed", "install_and_leave_wan_after_3_days",
-                                            "install_and_leave_dual_fuel", "install_and_leave_handover"}
+                                            "install_and_leave_dual_fuel", "install_and_leave_handover",
+                                            "change_of_supplier_partial_cell_failure",
+                                            "change_of_supplier_future_dated_n26"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -141,10 +141,16 @@ async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(t
 
         assert report.result == "completed" and report.differences == [], (report.reason, report.differences)
         if scenario == "whole-life-dual-fuel":  # the timeline went on after the kill, each event at its time
-            assert [w.event for w in report.world_events] == ["ch_off_wan", "ch_on_wan", "fault_on", "fault_off"]
+            assert [w.event for w in report.world_events] == ["ch_off_wan", "ch_on_wan", "fault_on", "fault_off",
+                                                              "registration_data_change"]
             assert "routine_request_accepted" in {e.bpmn_id for e in report.events}
+            assert [(p.process, p.end) for p in report.processes] == [
+                ("change_of_supplier", "end_cos_completed"), ("replace_communications_hub", "end_ch_replaced"),
+                ("decommission", "end_device_decommissioned")]
+        # (the whole life's CH replacement: the new CHF and GPF come last, so they are the ones shown here)
         assert {d.device_type: d.smi_status for d in report.devices} == {
-            "CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned", "GSME": "commissioned"}
+            "CHF": "commissioned", "GPF": "commissioned", "ESME": "commissioned",
+            "GSME": "commissioned" if scenario == "install-commission-dual-fuel" else "decommissioned"}
         logged = _request_log(runtime.engine)
         # the first worker sent part of the install, the new one the rest
         assert 0 < len(before_kill) < len(logged)
@@ -154,7 +160,7 @@ async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(t
         # (the whole life's routine request on day 40 is a second SRV 6.20.1, as its own step, by design)
         assert [k[:2] for k in repeated] == ([] if scenario == "install-commission-dual-fuel" else
                                              [("6.20.1", report.devices[2].device_id)])
-        ids = {d.device_type: d.device_id for d in report.devices}
+        ids = {d.device_type: d.device_id for d in reversed(report.devices)}  # the premises' own (listed first)
         sent = [(e.srv, e.target) for e in logged]
         assert sent.count(("8.11", ids["CHF"])) == 2  # the ESME's and the GSME's whitelisting, once each
         assert {("8.1.1", ids["ESME"]), ("8.1.1", ids["GSME"]), ("8.7.2", ids["GSME"])} <= set(sent)

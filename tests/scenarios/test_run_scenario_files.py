@@ -53,12 +53,13 @@ def test_an_invalid_file_exits_2_naming_line_column_and_field(tmp_path: Path) ->
 
 
 def test_a_file_with_an_event_not_runnable_yet_exits_2_naming_it(tmp_path: Path) -> None:
+    # every event kind runs now (cpl_change since issue #14); a Device key's compromise needs SMKI Recovery
     path = _user_copy(tmp_path, "install-commission-electricity", "with-event",
-                      ("timeline:\n", "timeline:\n  - at: 0\n    event: cpl_change\n    device: esme\n"
-                                      "    change: removed\n"))
+                      ("timeline:\n", "timeline:\n  - at: 0\n    event: key_compromise\n    device: esme\n"
+                                      "    certificate: device\n"))
     result = runner.invoke(app, ["run", str(path)])
     assert result.exit_code == 2
-    assert "events (cpl_change)" in result.output and "fault_on, fault_off, ch_off_wan, ch_on_wan" in result.output
+    assert "SMKI Recovery (BAD 7.7.3)" in result.output
 
 
 def test_world_events_change_the_fleet_at_their_time(tmp_path: Path) -> None:

@@ -58,24 +58,34 @@ def test_each_scenario_of_the_python_catalogue_is_its_library_file(name: str) ->
     path = LIBRARY / f"{name}.yaml"
     assert path.is_file(), f"no library file for {name}"
     dump = to_catalogue_scenario(load_file(path)).model_dump(mode="json")
-    for later in ("events", "expected_cells", "expected_alerts", "expected_refusals"):  # added after the switch
+    for later in ("events", "expected_cells", "expected_alerts", "expected_refusals", "follow_on",
+                  "unexpected_cell_holders"):  # added after the switch
         assert dump.pop(later) == []
     assert dump == BEFORE_FILES[name]
 
 
 def test_the_catalogue_is_the_library() -> None:
     files = library()
-    assert set(SCENARIOS) == set(files) == {path.stem for path in FILES}
-    assert all(SCENARIOS[name] == to_catalogue_scenario(spec) for name, spec in files.items())
+    fleets = {name for name, spec in files.items() if spec.fleet is not None}  # run apart (fleet_run)
+    assert set(SCENARIOS) | fleets == set(files) == {path.stem for path in FILES}
+    assert all(SCENARIOS[name] == to_catalogue_scenario(spec) for name, spec in files.items() if name not in fleets)
 
 
 def test_a_file_with_more_than_one_process_does_not_translate() -> None:
     text = (LIBRARY / "install-commission-electricity.yaml").read_text().replace(
-        "timeline:\n", "timeline:\n  - at: 0\n    event: cpl_change\n    device: esme\n    change: removed\n")
+        "timeline:\n", "timeline:\n  - at: 0\n    event: key_compromise\n    certificate: device\n    device: esme\n")
     with pytest.raises(NotACatalogueScenario) as caught:
         to_catalogue_scenario(load_text(text, "x.yaml"))
-    assert str(caught.value) == ("install-commission-electricity: not a single-process scenario of today's harness: "
-                                 "events (cpl_change)")
+    assert "SMKI Recovery (BAD 7.7.3)" in str(caught.value)
+
+
+def test_a_cpl_change_is_a_world_event_of_the_timeline() -> None:
+    """SEC H6.10: the Model of the named device off the CPL (``world_events.cpl_event``)."""
+    text = (LIBRARY / "install-commission-electricity.yaml").read_text().replace(
+        "timeline:\n", "timeline:\n  - at: 0\n    event: cpl_change\n    device: esme\n    change: removed\n")
+    (event,) = to_catalogue_scenario(load_text(text, "x.yaml")).events
+    assert (event.event, event.device_type, event.change, event.firmware_version) == (
+        "cpl_change", "ESME", "removed", None)
 
 
 @pytest.mark.parametrize(("text", "count", "unit", "shown"), [
@@ -165,7 +175,8 @@ def test_a_whole_life_file_with_events_and_every_kind_of_expectation_loads() -> 
     assert str(spec.timeline[2].for_) == "1 day"
     with pytest.raises(NotACatalogueScenario) as caught:
         to_catalogue_scenario(spec)
-    assert "events (registration_data_change, key_compromise, cpl_change)" in str(caught.value)
+    # its events all run (registration_data_change, key_compromise, cpl_change): its routine request does not
+    assert "sends SRV 6.20.1 as its routine request" in str(caught.value)
 
 
 def test_references_in_expectations_and_events_are_checked() -> None:
@@ -178,7 +189,7 @@ def test_references_in_expectations_and_events_are_checked() -> None:
     assert [str(p) for p in caught.value.problems] == [
         'life.yaml:14:53: timeline[2].device: "gpf" is not a CHF but a GPF',
         'life.yaml:17:81: timeline[5].supplier: "supplier-z" is not a party of the simulator (parties: supplier-a, '
-        'supplier-b, distributor-a, transporter-a)',
+        'supplier-b, supplier-c, distributor-a, transporter-a)',
         'life.yaml:24:5: expect.processes.instal: "instal" is not a process step of the timeline (process steps: '
         'install, post_commissioning, service_request)',
         "life.yaml:27:40: expect.trust_anchors[0].cell: the ESME has no WAN Provider cell (its cells: Root, Recovery, "

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from dccflow_app.cli import app
 from dccflow_app.scenarios.loader import ScenarioFileError, load_file, load_text
-from dccflow_app.scenarios.spec import SCHEMA_PATH
+from dccflow_app.scenarios.spec import PROCESSES, SCHEMA_PATH
 from devices.faults import FAULTS
 
 runner = CliRunner()
@@ -40,7 +40,7 @@ expect:
 """
 
 DURATIONS = "0 or N minutes|hours|days|working days|weeks|years"
-PROCESS_NAMES = "install_commission, install_and_leave, post_commissioning, service_request"
+PROCESS_NAMES = ", ".join(PROCESSES)
 
 
 def _with(old: str, new: str) -> str:
@@ -86,8 +86,8 @@ BAD = {
         ("process: post_commissioning", "process: post_comissioning"),
         f'my.yaml:10:27: timeline[1].process: "post_comissioning" is not a process (processes: {PROCESS_NAMES})'),
     "a process not there yet": (
-        ("process: post_commissioning", "process: decommission"),
-        f'my.yaml:10:27: timeline[1].process: "decommission" (Remove and Decommission Device, BAD 7.6.2) is not '
+        ("process: post_commissioning", "process: smki_recovery"),
+        f'my.yaml:10:27: timeline[1].process: "smki_recovery" (SMKI Recovery, BAD 7.7.3) is not '
         f"available yet (processes: {PROCESS_NAMES})"),
     "unknown device": (
         ("    event: ch_on_wan\n    device: chf", "    event: ch_on_wan\n    device: hub"),

@@ -1,0 +1,74 @@
+"""The bare engine for ``bench/org_cert_rollover.py``: a campaign of the real one's shape — its own activities
+before and after, then one child per Device, ``concurrency`` at a time, each a copy of a real Device's workflow
+(its activities doing nothing, its timers, the signals it received), with copies of the workflows the DCC ran for
+that Device started by an activity's client call, as the DCC's are — Temporal's own cost for the same work. A
+module of its own so that the sandbox can import it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bare_engine import BARE_TASK_QUEUE, BareActivities, BareInput, Shape, bare_workflow_for
+from pydantic import BaseModel, Field
+from temporalio import activity, workflow
+from temporalio.client import Client
+
+
+class BareCampaignInput(BaseModel):
+    count: int
+    concurrency: int
+    #: activities of the campaign before its first child, and after its last
+    head: int
+    tail: int
+    device: Shape
+    #: the DCC's workflows for one Device (started beside the Device's)
+    dcc: list[Shape] = Field(default_factory=list)
+
+
+class Spawn(BaseModel):
+    workflow_id: str
+    shape: Shape
+
+
+class BareSpawn:
+    """Starts the copy of a DCC workflow by a client call, as the DCC's activity starts the real one."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    @activity.defn(name="bench_spawn")
+    async def bench_spawn(self, spawn: Spawn) -> None:
+        await self.client.start_workflow(bare_workflow_for(spawn.shape), BareInput(shape=spawn.shape),
+                                         id=spawn.workflow_id, task_queue=BARE_TASK_QUEUE)
+
+
+@workflow.defn(name="BenchBareCampaign")
+class BareCampaignWorkflow:
+    @workflow.run
+    async def run(self, inp: BareCampaignInput) -> int:
+        base = workflow.info().workflow_id
+        for _ in range(inp.head):
+            await workflow.execute_activity_method(BareActivities.bench_noop,
+                                                   start_to_close_timeout=timedelta(seconds=60))
+        slots = asyncio.Semaphore(inp.concurrency)
+
+        # the Device's first activity (sending the request, which starts the DCC's workflows) is the spawn here
+        steps = list(inp.device.steps)
+        first = next(n for n, step in enumerate(steps) if step.kind == "activity")
+        device_shape = inp.device.without_spawned().model_copy(update={"steps": steps[:first] + steps[first + 1:]})
+
+        async def device(i: int) -> None:
+            async with slots:
+                for j, shape in enumerate(inp.dcc):
+                    await workflow.execute_activity_method(BareSpawn.bench_spawn, Spawn(
+                        workflow_id=f"{base}-d{i}-dcc{j}", shape=shape), start_to_close_timeout=timedelta(seconds=60))
+                await workflow.execute_child_workflow(bare_workflow_for(device_shape),
+                                                      BareInput(shape=device_shape, with_signals=True),
+                                                      id=f"{base}-d{i}")
+
+        await asyncio.gather(*(device(i) for i in range(inp.count)))
+        for _ in range(inp.tail):
+            await workflow.execute_activity_method(BareActivities.bench_noop,
+                                                   start_to_close_timeout=timedelta(seconds=60))
+        return inp.count

@@ -1,0 +1,60 @@
+"""The steps of Manage Firmware (BAD 7.5.3) as data: BPMN element id, actor and the SEC/BAD clauses each step
+fulfils (digest 03 §F). ``bpmn/firmware_upgrade.bpmn`` holds the same ids; a test keeps them equal."""
+
+from __future__ import annotations
+
+from dccflow.events import ProcessStep, StepRegistry
+
+AB = "SEC Appendix AB"
+
+FIRMWARE_UPGRADE_STEPS = StepRegistry("firmware_upgrade", [
+    ProcessStep(bpmn_id="start_firmware_upgrade", name="The Supplier decides to upgrade a meter's firmware",
+                actor="Supplier", refs=("BAD 7.5.3.1",)),
+    ProcessStep(bpmn_id="panel_lists_release",
+                name="The manufacturer submits the release's Hash; the Panel adds it to the CPL (extract to the DCC)",
+                actor="Panel", refs=("BAD 7.5.3.5", "BAD 7.5.3.6.1", "BAD 7.1.2.4.1")),
+    ProcessStep(bpmn_id="check_firmware_package",
+                name="Check Firmware Image Hash: signature, own Hash, CPL entry, OTA Header (S1-S4)",
+                actor="Supplier", refs=("BAD 7.5.3.6.1", f"{AB} 2.2")),
+    ProcessStep(bpmn_id="package_checks_failed", name="A check failed: the process stops, no 11.1 is sent",
+                actor="Supplier", refs=("BAD 7.5.3.6.1", f"{AB} 2.2")),
+    ProcessStep(bpmn_id="update_firmware", name="Update Firmware (SRV 11.1): the DCC checks and distributes",
+                actor="Supplier", refs=("BAD 7.5.3.6.2", "SRV 11.1")),
+    ProcessStep(bpmn_id="update_firmware_refused",
+                name="The DCC stops the 11.1 (N18-N21) or lists the meter as failed", actor="DCC",
+                refs=("BAD 7.5.3.6.2",)),
+    ProcessStep(bpmn_id="image_not_delivered", name="The DCC could not deliver the image to the CH (N22)",
+                actor="DCC", refs=("BAD 7.5.3.6.2",)),
+    ProcessStep(bpmn_id="distribution_receipt_success",
+                name="Firmware Distribution Receipt 0x8F72: the meter verified and stored the image",
+                actor="Smart Meter", refs=("BAD 7.5.3.6.2", "GBCS 11.2.5")),
+    ProcessStep(bpmn_id="distribution_receipt_failure",
+                name="Firmware Distribution Receipt 0x8F1C: the meter rejected the image", actor="Smart Meter",
+                refs=("BAD 7.5.3.6.2",)),
+    ProcessStep(bpmn_id="no_distribution_receipt", name="No Firmware Distribution Receipt in time",
+                actor="Supplier", refs=("BAD 7.5.3.6.3",)),
+    ProcessStep(bpmn_id="activate_firmware", name="Activate Firmware (SRV 11.3, CS06, Critical): activated",
+                actor="Supplier", refs=("BAD 7.5.3.6.3", "SRV 11.3")),
+    ProcessStep(bpmn_id="activation_stored",
+                name="Activate Firmware future-dated: the meter validated and stored the CS06", actor="Smart Meter",
+                refs=("BAD 7.5.3.6.3", "SEC H3.12")),
+    ProcessStep(bpmn_id="future_dated_activation_alert",
+                name="'Future Dated Firmware Activation' Device Alert 0x00CA", actor="Smart Meter",
+                refs=("BAD 7.5.3.6.3",)),
+    ProcessStep(bpmn_id="activation_failed",
+                name="The activation failed: the meter keeps its Firmware Version, the SMI unchanged",
+                actor="Smart Meter", refs=("BAD 7.5.3.6.3",)),
+    ProcessStep(bpmn_id="read_firmware_version",
+                name="Read Firmware Version (SRV 11.2): the version the meter runs (the SMI is not updated)",
+                actor="Supplier", refs=("BAD 7.5.3.6.6", "SRV 11.2")),
+    ProcessStep(bpmn_id="end_firmware_upgraded", name="The meter runs the new firmware", actor="Supplier",
+                refs=("BAD 7.5.3.6.3",)),
+    ProcessStep(bpmn_id="end_package_rejected", name="No firmware sent: the package failed the Supplier's checks",
+                actor="Supplier", refs=("BAD 7.5.3.6.1",)),
+    ProcessStep(bpmn_id="end_not_distributed", name="The image did not reach the meter, or it rejected it",
+                actor="Supplier", refs=("BAD 7.5.3.6.2",)),
+    ProcessStep(bpmn_id="end_activation_failed", name="The meter still runs its old firmware", actor="Supplier",
+                refs=("BAD 7.5.3.6.3",)),
+    ProcessStep(bpmn_id="end_service_request_failed", name="A Service Request failed", actor="Supplier",
+                refs=("BAD 7.8.5",)),
+])
