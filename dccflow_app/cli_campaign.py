@@ -133,9 +133,15 @@ def rollover(
     from temporalio.client import WorkflowFailureError
 
     from dccflow.config import ConfigurationError
+    from dccflow.domain.roles import UserRole
+    from dccflow.parties import USERS
     from dccflow_app.preflight import ServerProblem
     from workflows.org_cert_rollover_model import CampaignInput
 
+    user = USERS.get(supplier)
+    if user is None or user.role not in (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER):
+        known = ", ".join(u for u, d in USERS.items() if d.role in (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER))
+        raise _fail(f"--supplier {supplier!r} is not the User ID of an Import or Gas Supplier (known: {known})")
     logging.getLogger("temporalio").setLevel(logging.ERROR)
     inp = CampaignInput(supplier_id=supplier, concurrency=concurrency, paused=paused)
     try:

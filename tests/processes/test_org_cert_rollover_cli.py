@@ -60,3 +60,10 @@ def test_campaign_steering_needs_a_server_and_a_campaign() -> None:
     assert runner.invoke(app, ["campaign", "pause", "--supplier", "x"]).exit_code == 2
     result = runner.invoke(app, ["campaign", "status", "--address", "127.0.0.1:7233"])
     assert result.exit_code == 2 and "give --supplier or --campaign" in result.output
+
+
+def test_campaign_rollover_refuses_a_user_id_that_is_no_supplier_before_anything_starts() -> None:
+    for bad in ("nobody", "90-B3-D5-1F-30-02-00-00"):  # not a User; the Electricity Distributor
+        result = runner.invoke(app, ["campaign", "rollover", "--supplier", bad])
+        assert result.exit_code == 2, result.output
+        assert f"--supplier '{bad}' is not the User ID of an Import or Gas Supplier" in " ".join(result.output.split())
