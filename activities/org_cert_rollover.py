@@ -137,6 +137,23 @@ def _supplier(user_id: str) -> None:
         raise ApplicationError(f"{user_id} is not a Supplier's User ID", type=NOT_A_SUPPLIER, non_retryable=True)
 
 
+def supplier_estate(s, supplier_id: str, at: datetime) -> list[str]:
+    """The Smart Meters a Supplier serves: its records, here the Smart Meters the SMI links, commissioned, to the
+    MPxNs it is registered for at ``at`` (every fleet campaign's estate: ``activities.firmware_campaign`` too)."""
+    fuel = "gas" if USERS[supplier_id].role == UserRole.GAS_SUPPLIER else "electricity"
+    # the Registration Data in force now: each MPxN's latest row effective by now
+    rows = s.exec(select(RegistrationData).where(RegistrationData.fuel == fuel,
+                                                 RegistrationData.effective_from <= at)
+                  .order_by(RegistrationData.mpxn, RegistrationData.effective_from)).all()
+    latest: dict[str, str] = {}
+    for row in rows:
+        latest[row.mpxn] = row.supplier_id
+    mine = {mpxn for mpxn, supplier in latest.items() if supplier == supplier_id}
+    return sorted(d.device_id for d in s.exec(select(SmiDevice).where(
+        SmiDevice.device_type.in_(SUPPLIER_CELL_DEVICES), SmiDevice.smi_status == "commissioned"))
+        if d.mpxn in mine)
+
+
 class RolloverActivities:
     def __init__(self, runtime):
         self.engine = runtime.engine
@@ -149,20 +166,7 @@ class RolloverActivities:
         return str(self.keys.get(supplier_id).cert.serial_number)
 
     def estate(self, s, supplier_id: str, at: datetime) -> list[str]:
-        """The Devices the Supplier serves: its records, here the Smart Meters the SMI links, commissioned, to the
-        MPxNs it is registered for now."""
-        fuel = "gas" if USERS[supplier_id].role == UserRole.GAS_SUPPLIER else "electricity"
-        # the Registration Data in force now: each MPxN's latest row effective by now
-        rows = s.exec(select(RegistrationData).where(RegistrationData.fuel == fuel,
-                                                     RegistrationData.effective_from <= at)
-                      .order_by(RegistrationData.mpxn, RegistrationData.effective_from)).all()
-        latest: dict[str, str] = {}
-        for row in rows:
-            latest[row.mpxn] = row.supplier_id
-        mine = {mpxn for mpxn, supplier in latest.items() if supplier == supplier_id}
-        return sorted(d.device_id for d in s.exec(select(SmiDevice).where(
-            SmiDevice.device_type.in_(SUPPLIER_CELL_DEVICES), SmiDevice.smi_status == "commissioned"))
-            if d.mpxn in mine)
+        return supplier_estate(s, supplier_id, at)
 
     @activity.defn
     async def rollover_prepare(self, supplier_id: str) -> RolloverPlan:
@@ -247,4 +251,4 @@ def rollover_activities(runtime) -> list:
 
 
 __all__ = ["KRP_SRV", "Activation", "CampaignRef", "IssuedCertificate", "PreviousKeys", "Release", "RolloverPlan",
-           "Threshold", "rollover_activities"]
+           "Threshold", "rollover_activities", "supplier_estate"]

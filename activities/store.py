@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 
@@ -24,7 +25,7 @@ class UserCounter(SQLModel, table=True):
     __tablename__ = "user_counter"
 
     originator: str = Field(primary_key=True)
-    last: int = 0
+    last: int = Field(default=0, sa_type=BigInteger)  # an Originator Counter: 64 bits
 
 
 class UserOutboxEntry(SQLModel, table=True):

@@ -1,8 +1,8 @@
-"""The bare engine for ``bench/org_cert_rollover.py``: a campaign of the real one's shape — its own activities
-before and after, then one child per Device, ``concurrency`` at a time, each a copy of a real Device's workflow
-(its activities doing nothing, its timers, the signals it received), with copies of the workflows the DCC ran for
-that Device started by an activity's client call, as the DCC's are — Temporal's own cost for the same work. A
-module of its own so that the sandbox can import it."""
+"""The bare engine for ``bench/org_cert_rollover.py`` and ``bench/firmware_campaign.py``: a campaign of the real
+one's shape — its own activities before and after, then one child per Device, ``concurrency`` at a time (in waves,
+when given), each a copy of a real Device's workflow (its activities doing nothing, its timers, the signals it
+received), with copies of the workflows the DCC ran for that Device started by an activity's client call, as the
+DCC's are — Temporal's own cost for the same work. A module of its own so that the sandbox can import it."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ class BareCampaignInput(BaseModel):
     device: Shape
     #: the DCC's workflows for one Device (started beside the Device's)
     dcc: list[Shape] = Field(default_factory=list)
+    #: wave sizes (the last repeating), each wave's Devices all finished before the next starts, as the firmware
+    #: campaign's; empty: one wave of every Device (the rollover's)
+    waves: list[int] = Field(default_factory=list)
 
 
 class Spawn(BaseModel):
@@ -41,6 +44,13 @@ class BareSpawn:
     async def bench_spawn(self, spawn: Spawn) -> None:
         await self.client.start_workflow(bare_workflow_for(spawn.shape), BareInput(shape=spawn.shape),
                                          id=spawn.workflow_id, task_queue=BARE_TASK_QUEUE)
+
+
+def _wave_sizes(sizes: list[int], count: int) -> list[int]:
+    out: list[int] = []
+    while sum(out) < count:
+        out.append(min(sizes[min(len(out), len(sizes) - 1)] if sizes else count, count - sum(out)))
+    return out
 
 
 @workflow.defn(name="BenchBareCampaign")
@@ -67,7 +77,10 @@ class BareCampaignWorkflow:
                                                       BareInput(shape=device_shape, with_signals=True),
                                                       id=f"{base}-d{i}")
 
-        await asyncio.gather(*(device(i) for i in range(inp.count)))
+        done = 0
+        for size in _wave_sizes(inp.waves, inp.count):
+            await asyncio.gather(*(device(i) for i in range(done, done + size)))
+            done += size
         for _ in range(inp.tail):
             await workflow.execute_activity_method(BareActivities.bench_noop,
                                                    start_to_close_timeout=timedelta(seconds=60))

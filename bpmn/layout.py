@@ -3,8 +3,10 @@
 Run ``python -m bpmn.layout`` to rewrite the ``*.bpmn`` files in place. Flow nodes go left to right by longest-path
 rank from the start event(s) over sequence flows (back edges of loops are ignored for ranking), one row per node of
 the same rank; boundary events sit on their host's bottom edge; a sub-process is drawn expanded with its own nodes
-laid out inside it. Everything outside the generated ``bpmndi:BPMNDiagram`` is kept byte for byte, apart from the
-``bpmndi``/``dc``/``di`` namespace declarations added to ``bpmn:definitions``. Running it twice changes nothing.
+laid out inside it. A process with lanes gets one horizontal band per lane (in the laneSet's order), each node in
+its lane's band, and one lane shape per lane. Everything outside the generated ``bpmndi:BPMNDiagram`` is kept byte
+for byte, apart from the ``bpmndi``/``dc``/``di`` namespace declarations added to ``bpmn:definitions``. Running it
+twice changes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ COL_GAP = 60   # horizontal space between ranks
 ROW_GAP = 40   # vertical space between rows
 MARGIN = 40    # padding around a container's content
 ORIGIN = (160, 80)
+LANE_LABEL = 30  # the band at a lane's left that carries its name
+LANE_PAD = 30    # space between a lane's name band and its first column, and after its last
 
 EVENT_KINDS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 GATEWAY_KINDS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
@@ -68,7 +72,7 @@ class Box:
 
 @dataclass
 class _Diagram:
-    shapes: list[tuple[str, Box, bool]] = field(default_factory=list)  # (bpmnElement, bounds, expanded)
+    shapes: list[tuple[str, Box, str]] = field(default_factory=list)  # (bpmnElement, bounds, extra attributes)
     boxes: dict[str, Box] = field(default_factory=dict)
     edges: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)
 
@@ -129,9 +133,16 @@ def _ranks(nodes: list[str], flows: list[tuple[str, str]], starts: list[str]) ->
     return rank
 
 
+def _lanes(container: etree._Element) -> list[tuple[str, set[str]]]:
+    """The lanes of *container*'s lane set (top level; nested lane sets are not drawn), each with its nodes."""
+    return [(lane.get("id"), {ref.text.strip() for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef") if ref.text})
+            for lane_set in _children(container, {"laneSet"}) for lane in _children(lane_set, {"lane"})]
+
+
 def _layout_container(container: etree._Element, diagram: _Diagram, origin: tuple[float, float]) -> tuple[float, float]:
     """Lay out the flow nodes directly inside *container* with their top-left content corner at *origin*;
     return the (width, height) the content takes. Nested sub-processes are laid out first to know their size."""
+    first_shape = len(diagram.shapes)
     nodes = _children(container, FLOW_NODE_KINDS)
     boundaries = _children(container, {"boundaryEvent"})
     flow_els = _children(container, {"sequenceFlow"})
@@ -162,24 +173,30 @@ def _layout_container(container: etree._Element, diagram: _Diagram, origin: tupl
     starts = [el.get("id") for el in nodes if _kind(el) == "startEvent"]
     rank = _ranks(ids, flows, starts)
 
-    # rows: within a rank, order by the lowest row of a (forward) predecessor, then document order
+    # rows: within a rank, by lane, then by the lowest row of a (forward) predecessor, then document order
     preds: dict[str, list[str]] = {n: [] for n in ids}
     for src, tgt in flows:
         if rank[src] < rank[tgt]:
             preds[tgt].append(src)
     doc_index = {n: i for i, n in enumerate(ids)}
-    row: dict[str, int] = {}
+    lanes = _lanes(container)
+    lane_of = {n: next((i for i, (_, refs) in enumerate(lanes) if n in refs), len(lanes)) for n in ids}
+    local_row: dict[str, int] = {}
     columns: list[list[str]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
+    lane_rows = [1 if i < len(lanes) else 0 for i in range(len(lanes) + 1)]  # a lane with no node keeps a row
     for r in range(len(columns)):
-        members = sorted((n for n in ids if rank[n] == r),
-                         key=lambda n: (min((row[p] for p in preds[n]), default=0), doc_index[n]))
-        for i, n in enumerate(members):
-            row[n] = i
-        columns[r] = members
+        members = sorted((n for n in ids if rank[n] == r), key=lambda n: (
+            lane_of[n], min(((lane_of[p], local_row[p]) for p in preds[n]), default=(0, 0)), doc_index[n]))
+        for n in members:
+            local_row[n] = sum(1 for m in columns[r] if lane_of[m] == lane_of[n])
+            columns[r].append(n)
+            lane_rows[lane_of[n]] = max(lane_rows[lane_of[n]], local_row[n] + 1)
+    lane_first = [sum(lane_rows[:i]) for i in range(len(lane_rows))]
+    row = {n: lane_first[lane_of[n]] + local_row[n] for n in ids}
     size = {el.get("id"): _size(el, inner) for el in nodes}
-    n_rows = max((len(c) for c in columns), default=0)
+    n_rows = sum(lane_rows)
     col_w = [max(size[n][0] for n in c) for c in columns]
-    row_h = [max((size[n][1] for n in ids if row[n] == i), default=0) for i in range(n_rows)]
+    row_h = [max((size[n][1] for n in ids if row[n] == i), default=TASK_SIZE[1]) for i in range(n_rows)]
     col_x = [origin[0] + sum(col_w[:i]) + COL_GAP * i for i in range(len(columns))]
     row_y = [origin[1] + sum(row_h[:i]) + ROW_GAP * i for i in range(n_rows)]
 
@@ -188,12 +205,12 @@ def _layout_container(container: etree._Element, diagram: _Diagram, origin: tupl
         w, h = size[nid]
         box = Box(col_x[rank[nid]] + (col_w[rank[nid]] - w) / 2, row_y[row[nid]] + (row_h[row[nid]] - h) / 2, w, h)
         diagram.boxes[nid] = box
-        diagram.shapes.append((nid, box, nid in scratch))
+        diagram.shapes.append((nid, box, ' isExpanded="true"' if nid in scratch else ""))
         if nid in scratch:
             sub = scratch[nid]
-            for sid, sbox, expanded in sub.shapes:
+            for sid, sbox, extra in sub.shapes:
                 moved = Box(sbox.x + box.x, sbox.y + box.y, sbox.w, sbox.h)
-                diagram.shapes.append((sid, moved, expanded))
+                diagram.shapes.append((sid, moved, extra))
                 diagram.boxes[sid] = moved
             for fid, points in sub.edges:
                 diagram.edges.append((fid, [(x + box.x, y + box.y) for x, y in points]))
@@ -206,7 +223,7 @@ def _layout_container(container: etree._Element, diagram: _Diagram, origin: tupl
         w, h = EVENT_SIZE
         box = Box(host.x + host.w - w - 8 - i * (w + 4), host.y + host.h - h / 2, w, h)
         diagram.boxes[b.get("id")] = box
-        diagram.shapes.append((b.get("id"), box, False))
+        diagram.shapes.append((b.get("id"), box, ""))
 
     bottom = origin[1] + sum(row_h) + ROW_GAP * max(n_rows - 1, 0)
     for f in flow_els:
@@ -224,6 +241,16 @@ def _layout_container(container: etree._Element, diagram: _Diagram, origin: tupl
     height = bottom - origin[1]
     if any(p[1] > bottom for _, pts in diagram.edges for p in pts):
         height += ROW_GAP  # room for loop-back edges routed under the rows
+    if lanes:  # one band per lane, the last one down to the content's bottom (loop-back edges included)
+        x0 = origin[0] - LANE_PAD - LANE_LABEL
+        bands = []
+        for i, (lane_id, _) in enumerate(lanes):
+            top = row_y[lane_first[i]] - ROW_GAP / 2
+            last = lane_first[i] + lane_rows[i] - 1
+            low = row_y[last] + row_h[last] + ROW_GAP / 2 if i < len(lanes) - 1 else origin[1] + height + ROW_GAP / 2
+            bands.append((lane_id, Box(x0, top, width + 2 * LANE_PAD + LANE_LABEL, low - top), ' isHorizontal="true"'))
+        diagram.shapes[first_shape:first_shape] = bands
+        height += ROW_GAP / 2
     boundary_bottom = max((b.y + b.h for bid, b in diagram.boxes.items() if bid in host_of), default=origin[1])
     return width, max(height, boundary_bottom - origin[1])
 
@@ -248,8 +275,7 @@ def diagram_xml(root: etree._Element, indent: str = "  ") -> str:
     i1, i2, i3 = indent, indent * 2, indent * 3
     lines = [f'{i1}<bpmndi:BPMNDiagram id="{definitions_id}_diagram">',
              f'{i2}<bpmndi:BPMNPlane id="{plane_of}_plane" bpmnElement="{plane_of}">']
-    for nid, box, expanded in diagram.shapes:
-        extra = ' isExpanded="true"' if expanded else ""
+    for nid, box, extra in diagram.shapes:
         lines += [f'{i2}{indent}<bpmndi:BPMNShape id="{nid}_di" bpmnElement="{nid}"{extra}>',
                   f'{i3}{indent}<dc:Bounds x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" '
                   f'height="{_num(box.h)}"/>',

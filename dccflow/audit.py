@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 
 from dccflow.audit_context import AuditContext, Outcome, Verdict, cites, due_after
 from dccflow.audit_cos import cos
-from dccflow.audit_life import order, restore_alert
+from dccflow.audit_firmware import firmware
+from dccflow.audit_life import decommissioned, order, removed_to_pending, restore_alert
 from dccflow.audit_msc import msc
 from dccflow.audit_post_commissioning import (
     dcc_duty,
     dcc_incident,
+    devices_without_deadline,
     pc_confidential,
     pc_daily,
     pc_monthly,
@@ -26,6 +28,7 @@ from dccflow.audit_post_commissioning import (
     supplier_restriction,
 )
 from dccflow.audit_records import DccRecords, DeviceRec
+from dccflow.audit_recovery import recovery
 from dccflow.domain.obligations import JOINABLE, REGISTER, Judged, Obligation, TimeRule
 from dccflow.domain.smi import RESTORATION
 from dccflow.events import ObligationOutcome, ProcessEvent
@@ -91,7 +94,8 @@ def _anchor_commissioned_at_join(c: AuditContext, device_id: str, anchors: list[
 def _smi_guard(c: AuditContext) -> list[Verdict]:
     p = c.o.params
     changes = [ch for ch in c.rec.smi_changes if ch.to_status in p["to"] and c.rec.type_of(ch.device_id) in p["types"]
-               and not ch.reason.startswith(RESTORATION)]  # a return from 'suspended' (AC 7.3) is no transition here
+               and not ch.reason.startswith(RESTORATION)  # a return from 'suspended' (AC 7.3) is no transition here
+               and ch.from_status not in p.get("ignore_from", ())]  # e.g. None: added to the SMI, not a change
     if not changes:
         return [c.not_reached(f"no {'/'.join(p['types'])} became {' / '.join(p['to'])}")]
     out = []
@@ -151,8 +155,13 @@ def _associated(c: AuditContext) -> list[Verdict]:
 
 def _device_log(c: AuditContext) -> list[Verdict]:
     chfs = [d.device_id for d in c.rec.devices if d.device_type == "CHF"]
+    # a CHF the DCC never heard from (never on the SM WAN, no request to it: a replacement CH that never joined)
+    silent = {chf for chf in chfs if c.rec.first_change(chf, ["commissioned"]) is None
+              and not any(r.target == chf and not r.rejected for r in c.rec.requests)}
     out = [c.v("met", actual=c.rec.device_logs[chf], device_id=chf, detail="Device Log record kept (CS14)")
-           if chf in c.rec.device_logs else c.v("breached", device_id=chf, detail="no Device Log record")
+           if chf in c.rec.device_logs else
+           c.v("not applicable", device_id=chf, detail="never on the SM WAN: no Alert or Response to record")
+           if chf in silent else c.v("breached", device_id=chf, detail="no Device Log record")
            for chf in chfs]
     # a GPF sends its Device Log (GCS62) after a join it carries out (BAD 7.2.1.6.12): one accepted 8.7.x sent to
     # it means the DCC should hold the record
@@ -278,13 +287,19 @@ CHECKS: dict[str, Callable[[AuditContext], list[Verdict]]] = {
     "supplier_restriction": supplier_restriction, "dcc_duty": dcc_duty, "dcc_incident": dcc_incident,
     "pc_daily": pc_daily, "pc_monthly": pc_monthly, "pc_confidential": pc_confidential, "pc_step": pc_step,
     "service_level": _service_level, "cos": cos, "order": order, "restore_alert": restore_alert, "msc": msc,
+    "firmware": firmware,
+    "decommissioned": decommissioned, "removed_to_pending": removed_to_pending,
+    "recovery": recovery, "recovery_records": recovery,  # BAD 7.7.3 SMKI Recovery (dccflow.audit_recovery)
 }
 
 
 def _timed_from_events(c: AuditContext, rule: TimeRule) -> list[Verdict]:
     starts: dict[str | None, ProcessEvent] = {}
+    # the clock starts for the Devices the triggering steps are about: a replacement CH left without SM WAN (BAD
+    # 7.6.1.6.4 → 7.2.2) starts no-wan-report for itself, not for the CH installed with the WAN on day 0
+    about = {e.device_id for e in c.triggers}
     for e in c.events:
-        if cites(e.refs, rule.from_refs):
+        if cites(e.refs, rule.from_refs) and (None in about or e.device_id in about or e.device_id is None):
             starts.setdefault(e.device_id, e)
     out = []
     for device_id, start in starts.items():
@@ -317,8 +332,11 @@ def _timed(c: AuditContext, outcomes: list[ObligationOutcome]) -> list[Verdict]:
     assert rule is not None
     mine = [x for x in outcomes if rule.deadline_refs and cites(x.refs, rule.deadline_refs)]
     if mine:
-        return [c.v("met" if x.met else "breached", due=x.due, actual=x.actual, detail=x.obligation,
+        rows = [c.v("met" if x.met else "breached", due=x.due, actual=x.actual, detail=x.obligation,
                     device_id=_deadline_device(c, x, rule)) for x in mine]
+        if c.o.params.get("each_device"):  # e.g. AC 5.2: every Meter / GPF, not only those a process watched
+            rows += devices_without_deadline(rows, _timed_from_events(c, rule))
+        return rows
     if c.o.check is not None:
         return CHECKS[c.o.check](c)
     return _timed_from_events(c, rule)

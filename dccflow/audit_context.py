@@ -18,13 +18,18 @@ from dccflow.events import ProcessEvent
 Outcome = Literal["met", "breached", "not applicable", "not assessed"]
 
 
-class Verdict(BaseModel):
+class ObligationFacts(BaseModel):
+    """What an audit line says of the obligation it judges: its register entry, BAD step, actor, reference."""
+
     obligation: str
     bad_step: str
     actor: str
     ref: str
     summary: str
     judged: str
+
+
+class Verdict(ObligationFacts):
     verdict: Outcome
     due: datetime | None = None
     actual: datetime | None = None

@@ -131,12 +131,21 @@ def _crr_revoked(c: AuditContext) -> list[Verdict]:
         return [c.not_reached("no Certificate Revocation Request in the run")]
     out = []
     for r in rows:
-        live = [x.serial for x in c.rec.smki.certificates
-                if x.user_id == r.user_id and (x.revoked_at is None or x.revoked_at > r.revoked_at)]
+        later = _replacements(c, r.user_id, r.serials)
+        live = [x.serial for x in c.rec.smki.certificates if x.user_id == r.user_id and x.serial not in later
+                and (x.revoked_at is None or x.revoked_at > r.revoked_at)]
         out.append(c.v("breached" if live else "met", actual=r.revoked_at,
                        detail=f"{r.user_id}: #{', #'.join(live)} not revoked" if live else
                        f"{r.user_id}: {len(r.serials) or 'no further'} certificate(s) revoked ({r.reason})"))
     return out
+
+
+def _replacements(c: AuditContext, user_id: str, serials: list[str]) -> set[str]:
+    """The User's certificates lodged after the last one a CRR revoked and not revoked themselves: its replacement
+    certificates (SMKI Recovery, BAD 7.7.3: a CRR for the compromised certificate only, L 4.x.1.1)."""
+    mine = [x for x in c.rec.smki.certificates if x.user_id == user_id]
+    last = max((i for i, x in enumerate(mine) if x.serial in serials), default=None)
+    return set() if last is None else {x.serial for x in mine[last + 1:] if x.revoked_at is None}
 
 
 def _crr_prompt(c: AuditContext) -> list[Verdict]:
@@ -166,7 +175,8 @@ def _never_reinstated(c: AuditContext) -> list[Verdict]:
                   if by_serial.get(s) is None or by_serial[s].revoked_at != at]
         since = min([*first.values(), *(r.revoked_at for r in mine)])
         after = [q for q in c.rec.requests if q.originator == user and q.at > since]
-        faults += [f"SRV {q.srv} {q.request_id} accepted after the revocation" for q in after if not q.rejected]
+        if not _replacements(c, user, list(first)):  # signed with a replacement: Confirm Validity passed it
+            faults += [f"SRV {q.srv} {q.request_id} accepted after the revocation" for q in after if not q.rejected]
         codes = sorted({q.response_code or "?" for q in after if q.rejected})
         refused = f"{sum(q.rejected for q in after)} later request(s) refused ({', '.join(codes)})" if codes \
             else "no later request"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from dccflow.audit_context import AuditContext, Verdict
 from dccflow.audit_records import DeviceRec
+from dccflow.domain.smi import RESTORATION
 
 
 def supplier_restriction(c: AuditContext) -> list[Verdict]:
@@ -132,12 +133,14 @@ _PC_STEPS = (("keys_regenerated_at", "5.6(c)(i)"), ("device_certificate_stored_a
 
 
 def _limbs_at(c: AuditContext, dev: DeviceRec, at: datetime) -> list[str]:
-    """Which limbs of AC 5.6 list the Device at ``at``, from the DCC's records (none: not listed)."""
-    commissioned = c.rec.first_change(dev.device_id, ["commissioned"])
-    if commissioned is None or at - commissioned.at < timedelta(days=7) or \
+    """Which limbs of AC 5.6 list the Device at ``at``, from the DCC's records (none: not listed). The Commissioning
+    in force then counts (a Device re-used after 8.3 and 12.2 is Commissioned again), and the DCC's duties of that
+    Commissioning: a later one's interrogation says nothing of the days before it."""
+    commissioned = _commissioning_at(c, dev.device_id, at)
+    if commissioned is None or at - commissioned < timedelta(days=7) or \
             c.rec.status_at(dev.device_id, at) != "commissioned":
         return []
-    duties = {d.duty: d for d in c.rec.dcc_duties if d.device_id == dev.device_id}
+    duties = {d.duty: d for d in c.rec.dcc_duties if d.device_id == dev.device_id and d.commissioned_at <= at}
     limbs = []
     recovery = duties.get("recovery-interrogation")
     if recovery is None or recovery.done_at is None or recovery.done_at > at:
@@ -157,6 +160,14 @@ def _limbs_at(c: AuditContext, dev: DeviceRec, at: datetime) -> list[str]:
         if done is None or done > at:
             limbs.append(limb)
     return limbs
+
+
+def _commissioning_at(c: AuditContext, device_id: str, at: datetime) -> datetime | None:
+    """When the Device was last Commissioned at or before ``at``. A return to 'commissioned' from 'suspended' or
+    'recovery' (AC 7.3, ``RESTORATION``) restores a status, it is no Commissioning (``dccsim.post_commissioning``
+    reads the history the same way)."""
+    return max((ch.at for ch in c.rec.smi_changes if ch.device_id == device_id and ch.to_status == "commissioned"
+                and ch.at <= at and not ch.reason.startswith(RESTORATION)), default=None)
 
 
 def _pc_days(c: AuditContext, dev: DeviceRec) -> list[tuple[str, datetime, list[str]]]:
@@ -263,3 +274,16 @@ def pc_step(c: AuditContext) -> list[Verdict]:
             out.append(c.v("breached" if c.end is not None and c.end > due else "not assessed", due=due,
                            device_id=dev.device_id, detail=f"not recorded by the DCC ({field})"))
     return out or [c.not_reached(f"no {'/'.join(types)} commissioned")]
+
+
+def devices_without_deadline(deadline_rows: list[Verdict], from_events: list[Verdict]) -> list[Verdict]:
+    """AC 5.2 binds the Supplier for each Meter and GPF within 7 days of *its* commissioning. The run's Post
+    Commissioning processes report a Deadline (``workflows.base.Deadline``) for the Devices they served; a Device
+    commissioned in the run that none served — the original meters and GPF of a CH replacement, whose only Post
+    Commissioning is the new GPF's — is judged from the process events against its own commissioning
+    (``from_events``: ``dccflow.audit._timed_from_events``, its steps citing AC 5.2(c) or none). While a Deadline's
+    Device cannot be told (``None``), nothing is added: never a second row for one Device."""
+    served = {r.device_id for r in deadline_rows}
+    if None in served:
+        return []
+    return [r for r in from_events if r.device_id is not None and r.device_id not in served]

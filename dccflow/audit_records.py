@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dccflow.audit_firmware_records import FirmwareRecords
 from dccflow.audit_smki_records import SmkiRecords
 from dccflow.domain.devices import DeviceType
 
@@ -209,6 +210,8 @@ class DccRecords(BaseModel):
     cos: list[CosRec] = Field(default_factory=list)
     #: the SMKI Repository, Device CSRs and Certificate Revocation Requests (BAD 7.7.2, ``dccflow.audit_msc``)
     smki: SmkiRecords = Field(default_factory=SmkiRecords)
+    #: 11.1 distributions, the DCC's CH upgrades, the SMI's Firmware Versions (BAD 7.5.3, ``dccflow.audit_firmware``)
+    firmware: FirmwareRecords = Field(default_factory=FirmwareRecords)
 
     def type_of(self, device_id: str | None) -> str | None:
         return next((d.device_type for d in self.devices if d.device_id == device_id), None)

@@ -16,9 +16,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 _engines: dict[str, Engine] = {}
+#: per engine, the same engine with serializable transactions (:func:`serializable`)
+_serializable: dict[Engine, Engine] = {}
 #: per database URL, how many registered tables ``create_all`` has seen
 _tables_created: dict[str, int] = {}
 _lock = threading.Lock()
@@ -45,6 +48,40 @@ def get_engine(url: str) -> Engine:
             SQLModel.metadata.create_all(engine)
             _tables_created[url] = len(SQLModel.metadata.tables)
         return engine
+
+
+def serializable(engine: Engine) -> Engine:
+    """``engine`` with serializable transactions: each sees one snapshot of the database and commits only if
+    running it alone, before or after each concurrent one, would have done the same; what SQLite's transactions
+    are anyway (one writer, a snapshot per transaction). On PostgreSQL (whose default, READ COMMITTED, gives each
+    statement a new snapshot) that is ``SERIALIZABLE``, and a transaction that conflicts with a concurrent one is
+    refused (:func:`is_conflict`), for the caller to run it again."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    with _lock:
+        if engine not in _serializable:
+            _serializable[engine] = engine.execution_options(isolation_level="SERIALIZABLE")
+        return _serializable[engine]
+
+
+#: PostgreSQL's SQLSTATEs for a transaction refused because of a concurrent one: serialization failure, deadlock
+_CONFLICTS = frozenset({"40001", "40P01"})
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """``exc`` refused a transaction because of a concurrent one: running it again may succeed."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _CONFLICTS
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of ``url``'s engine and forget it (a test dropping its database, a worker
+    shutting down); the next :func:`get_engine` opens a new one."""
+    with _lock:
+        engine = _engines.pop(url, None)
+        _tables_created.pop(url, None)
+    if engine is not None:
+        _serializable.pop(engine, None)
+        engine.dispose()
 
 
 @contextmanager

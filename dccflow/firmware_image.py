@@ -22,6 +22,7 @@ import hashlib
 import json
 import struct
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +33,18 @@ OTA_FILE_IDENTIFIER = bytes.fromhex("1EF1EE0B")
 FIELD_CONTROL_HW_VERSIONS = 0x0004
 SIGNATURE_TAG = bytes.fromhex("0040")
 _FIXED = len(OTA_FILE_IDENTIFIER) + 4
+#: DUIS convention for SRV 11.3 (sample ``CS06_11.3_CANCELLATION_SUCCESS_REQUEST``; not in the BAD, digest 03 §F.4):
+#: an 'Activate Firmware' with this ExecutionDateTime cancels the future-dated activation the meter stores
+ACTIVATION_CANCELLATION = datetime(3000, 12, 31, tzinfo=UTC)
+ACTIVATION_CANCELLING_SRVS = frozenset({"11.3"})
+
+
+def cancels_activation(srv: str | None, execution: datetime | None) -> bool:
+    """Whether a request's ExecutionDateTime is the DUIS cancellation of a stored activation (any moment in the
+    year 3000 or later, as the meters read it), not a time to execute at: it executes on receipt, and S3's
+    30-day horizon (SEC H3.12) does not apply to it."""
+    return (srv in ACTIVATION_CANCELLING_SRVS and execution is not None
+            and execution.year >= ACTIVATION_CANCELLATION.year)
 
 
 @dataclass(frozen=True)

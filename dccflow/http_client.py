@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import httpx
+
+try:
+    import sniffio  # noqa: F401 - httpcore asks for it
+except ImportError:  # httpcore tries ``import sniffio`` at every lock set-up (several per request), each time a
+    sys.modules.setdefault("sniffio", None)  # search of sys.path when it is absent: make that fail at once
 
 
 class LazyHttpClient:

@@ -45,6 +45,15 @@ def _subcommands() -> None:
     from dccflow_app.cli_campaign import app as campaign_app
 
     app.add_typer(campaign_app, name="campaign")
+    from dccflow_app.cli_drill import app as drill_app
+
+    app.add_typer(drill_app, name="drill")
+    from dccflow_app.cli_bpmn import app as bpmn_app
+
+    app.add_typer(bpmn_app, name="bpmn")
+    from dccflow_app.cli_audit import audit
+
+    app.command()(audit)
 
 
 _subcommands()
@@ -136,8 +145,21 @@ def _print_report(report) -> None:
             out.print(f"  {difference}", highlight=False, soft_wrap=True)
 
 
+SHUTDOWN_GRACE_SECONDS = 30
+
+
+async def _bounded(task: asyncio.Future, what: str) -> None:
+    """Wait for a clean stop, but never hang the command once its result is in: the run's records are committed
+    and the process exits anyway (``main`` ends it with ``os._exit``). Errors of the stop still surface."""
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
+    if done:
+        task.result()
+    else:
+        console.print(f"[yellow]warning:[/] {what} took over {SHUTDOWN_GRACE_SECONDS} s; left behind", highlight=False)
+
+
 async def _run(name: str, faults: list[str], address: str | None, data_dir: Path | None,
-               as_json: bool, wait_workers: float = 10, definition=None) -> int:
+               as_json: bool, wait_workers: float = 10, definition=None, save: Path | None = None) -> int:
     from dccflow.config import Settings, check_configuration
     from dccflow_app.embedded import start_time_skipping
     from dccflow_app.preflight import connect_to, wait_for_workers
@@ -159,6 +181,12 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
         client = await connect_to(address)
         await wait_for_workers(client, address, timeout=wait_workers)
         report = await run_scenario(client, name, faults, on_event=show, definition=definition)
+        if save is not None:  # `dccflow audit DIR` reads it
+            from dccflow_app.audit_collect import open_records_database
+            from dccflow_app.cli_audit import save_run
+
+            await save_run(client, report.workflow_id, save, _report_json(report),
+                           open_records_database(None, data_dir))
     else:
         tmp = None
         if data_dir is None:
@@ -181,11 +209,17 @@ async def _run(name: str, faults: list[str], address: str | None, data_dir: Path
                                     spinner="dots") if not as_json else _null():
                     report = await run_scenario(env.client, name, faults, on_event=show,
                                                 definition=definition)
+                if save is not None:  # `dccflow audit DIR` reads it
+                    from dccflow_app.cli_audit import save_run
+                    from dccflow_app.database import open_database
+
+                    await save_run(env.client, report.workflow_id, save, _report_json(report),
+                                   open_database(settings.db_url))
             finally:
                 stop.set()
-                await workers
+                await _bounded(workers, "stopping the workers")
         finally:
-            await env.shutdown()
+            await _bounded(asyncio.ensure_future(env.shutdown()), "stopping the embedded Temporal server")
             if tmp is not None:
                 tmp.cleanup()
     if as_json:
@@ -223,6 +257,9 @@ def run(
     data_dir: Annotated[Path | None, typer.Option(help="embedded run: keep state here (default: temporary)")] = None,
     wait_workers: Annotated[float, typer.Option(help="with --address: seconds to wait for dccflow's workers to "
                                                 "poll the server's task queues before giving up (exit 2)")] = 10,
+    save: Annotated[Path | None, typer.Option(help="also save the run for `dccflow audit DIR` (its process "
+                                              "workflows' histories and the DCC's records) in this directory")]
+    = None,
 ) -> None:
     """Run one scenario, built-in or from a file, and wait for it. Exit code 0 when the run met everything the
     scenario expects (a failure branch included, when that is what it is for); 1 when it did not, listing each
@@ -238,7 +275,8 @@ def run(
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
     name = definition.name if definition is not None else scenario
     try:
-        code = asyncio.run(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition))
+        code = asyncio.run(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition,
+                                save))
     except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
         _error(exc)
         raise typer.Exit(2) from None
@@ -314,6 +352,15 @@ def up(
     )] = None,
     port: Annotated[int, typer.Option(help="Temporal frontend port")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port")] = 8233,
+    pki: Annotated[str, typer.Option(help="'generated' (dccflow's own SMKI) or 'zaz1' (DCC Boxed's published "
+                                          "test PKI: dccflow in place of DCC Boxed, dccflow_app.boxed)")] = "generated",
+    dcc_port: Annotated[int | None, typer.Option(help="serve the DCC's HTTP interface on this loopback port "
+                                                      "(default $DCCFLOW_DCC_HTTP_PORT or 8480)")] = None,
+    response_url: Annotated[list[str] | None, typer.Option(
+        help="with --pki zaz1: USER_ID=URL, where the DCC POSTs that User's responses and alerts (repeatable)")] = None,
+    tool_jar: Annotated[Path | None, typer.Option(
+        help="with --pki zaz1: DCC's signing tool (tool.jar of @smartdcc/duis-sign-wrap), which carries the ZAZ1 "
+             "certificates (default $DCCFLOW_DCC_SIGNING_TOOL, then the interop tests' cache)")] = None,
 ) -> None:
     """Start the embedded stack in the foreground: Temporal dev server (SQLite, Web UI), workers, DCC.
     Exit 2 with one line if the configuration is unusable or a port is in use."""
@@ -321,22 +368,28 @@ def up(
     from dccflow_app.preflight import ServerProblem
 
     try:
+        from dccflow_app.boxed import pki_profile
+
+        profile = pki_profile(pki, response_url or [], tool_jar)
         code = asyncio.run(_up((data_dir or Path(os.environ.get("DCCFLOW_DATA_DIR", ".dccflow"))).resolve(),
-                               port, ui_port))
+                               port, ui_port, profile, dcc_port))
     except (ConfigurationError, ServerProblem) as exc:
         _error(exc)
         raise typer.Exit(2) from None
     raise typer.Exit(code)
 
 
-async def _up(data_dir: Path, port: int, ui_port: int) -> int:
+async def _up(data_dir: Path, port: int, ui_port: int, profile=None, dcc_port: int | None = None) -> int:
     from dccflow.config import Settings, check_configuration
+    from dccflow_app.boxed import BoxedProfile
     from dccflow_app.codec_server import start_codec_endpoint
     from dccflow_app.embedded import start_dev_server
     from dccflow_app.preflight import check_ports_free
     from dccflow_app.worker import run_workers
 
     settings = Settings(data_dir=data_dir)
+    if profile is not None or dcc_port is not None:  # the DCC's HTTP interface is served
+        settings = BoxedProfile.settings(settings, dcc_port)
     check_configuration(settings)  # once, before any server or worker starts
     # every port this command serves on is free, or nothing starts (never attach to another stack's server)
     check_ports_free([("Temporal frontend (gRPC), --port", port), ("Temporal Web UI, --ui-port", ui_port),
@@ -359,7 +412,10 @@ async def _up(data_dir: Path, port: int, ui_port: int) -> int:
     console.print(f"Run a scenario against it: dccflow run install-commission-electricity --address 127.0.0.1:{port}")
     watch = asyncio.ensure_future(_watch_server(port, stop))
     try:
-        await run_workers(env.client, settings, stop)
+        if profile is not None:
+            console.print(f"DCC Boxed's interface (ZAZ1 PKI) at http://{settings.http_host}:{settings.dcc_http_port}"
+                          "/api/v1/serviceD, serviceS, serviceT")
+        await (profile.run_workers if profile is not None else run_workers)(env.client, settings, stop)
     finally:
         watch.cancel()
         await env.shutdown()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from activities.http_transport import RECEIVE_PATH, HttpTransport, create_user_receiver_app
 from activities.inbox import UserInbox
 from dccflow.parties import USERS
+from dccsim.boxed_api import add_boxed_services
 from dccsim.endpoints import HttpDelivery, UserEndpointRegistry
 from dccsim.http_api import SimClock, create_dcc_app
 from dccsim.service import DccService
@@ -135,7 +136,9 @@ class HttpInterfaces:
         self.registry = UserEndpointRegistry(engine)
         self.delivery = HttpDelivery(self.registry)
         sim_clock = SimClock()  # its key, in memory only, is shared by this stack's sender and its DCC alone
-        self.dcc_server = LoopbackServer(create_dcc_app(dcc, sim_clock=sim_clock), host, dcc_port)
+        dcc_app = create_dcc_app(dcc, sim_clock=sim_clock)
+        add_boxed_services(dcc_app)  # DCC Boxed's serviceD / serviceS / serviceT, on the same pipeline
+        self.dcc_server = LoopbackServer(dcc_app, host, dcc_port)
         self.user_server = LoopbackServer(create_user_receiver_app(inbox), host, user_port)
         # the real port is known once started
         self.transport = HttpTransport(base_url(host, dcc_port), sim_clock=sim_clock)

@@ -22,11 +22,14 @@ from activities.ch_replacement import ch_replacement_activities
 from activities.credentials import UserKeyStore
 from activities.duis_client import DuisClient, InProcessTransport
 from activities.firmware import firmware_activities
+from activities.firmware_campaign import firmware_campaign_activities
 from activities.hht import hht_activities
 from activities.inbox import UserInbox
 from activities.installer import InstallerActivities
 from activities.org_cert_rollover import PreviousKeys, rollover_activities
 from activities.smki_client import SmkiClient
+from activities.smki_recovery import recovery_world_activities
+from activities.smki_recovery_root import recovery_root_activities
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.parties import DCC_ID
 from dccflow.search import SEARCH_ATTRIBUTES
@@ -39,6 +42,7 @@ from dccflow_app.scenarios.processes import follow_on_workflows
 from dccflow_app.scenarios.world_events import WorldEventActivities
 from dccsim.activities import DccActivities
 from dccsim.ch_firmware import ChFirmwareActivities, DccChFirmwareUpgradeWorkflow
+from dccsim.firmware_distribution import DccFirmwareDistributionWorkflow, FirmwareDistributionActivities
 from dccsim.life_workflows import LIFE_WORKFLOWS, DccLifeActivities
 from dccsim.outbound import Outbound
 from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
@@ -46,6 +50,7 @@ from dccsim.post_commissioning_workflow import DccPostCommissioningReportingWork
 from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
 from dccsim.smki import OcaActivities, SmkiRepository
+from dccsim.smki_recovery import recovery_activities
 from dccsim.workflows import DccServiceRequestWorkflow
 from devices.activities import device_activities
 from devices.fleet import Fleet
@@ -61,16 +66,17 @@ WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow,
                                *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
              DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow, DccPostCommissioningWorkflow,
                               DccPostCommissioningReportingWorkflow, *LIFE_WORKFLOWS,
-                              DccChFirmwareUpgradeWorkflow],
+                              DccChFirmwareUpgradeWorkflow, DccFirmwareDistributionWorkflow],
              DEVICE_TASK_QUEUE: DEVICE_WORKFLOWS}
 
 
 class Runtime:
-    def __init__(self, settings: Settings, client: Client):
+    def __init__(self, settings: Settings, client: Client, *, smki=SmkiRepository):
+        """``smki``: makes the SMKI Repository from the engine (the ZAZ1 profile's, ``dccflow_app.boxed``)."""
         self.settings = settings
         self.client = client
         self.engine = open_database(settings.db_url)
-        self.smki = SmkiRepository(self.engine)
+        self.smki = smki(self.engine)
         self.smki.ensure_authorities(DCC_ID)
         self.keys = UserKeyStore(self.engine)
         self.keys.ensure_parties(self.smki)
@@ -114,13 +120,15 @@ class Runtime:
                                AuditActivities(self).scenario_audit,
                                *hht_activities(self.wan), *install_leave_activities(self),
                                *rollover_activities(self), *ch_replacement_activities(self),
-                               *firmware_activities(self)], **options),
+                               *firmware_activities(self), *firmware_campaign_activities(self),
+                               *recovery_world_activities(self), *recovery_root_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
                    activities=[*_methods(DccActivities(self.dcc)),
                                *_methods(PostCommissioningDutyActivities(self.dcc)),
                                *_methods(DccLifeActivities(self.dcc)),
                                *_methods(ChFirmwareActivities(self.dcc)),
-                               *_methods(OcaActivities(self.smki))], **options),
+                               *_methods(FirmwareDistributionActivities(self.dcc)),
+                               *_methods(OcaActivities(self.smki)), *recovery_activities(self.dcc)], **options),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
                    activities=device_activities(self.wan), **options),
         ]

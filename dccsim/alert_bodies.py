@@ -14,6 +14,7 @@ from lxml import etree
 
 from dccflow.duis.responses import build_dcc_alert, n16_device_identity_confirmation, update_han_device_log_result
 from dccsim.life_alerts import LIFE_ALERT_BUILDERS
+from dccsim.smki_recovery_alerts import RECOVERY_ALERT_BUILDERS
 
 Builder = Callable[[str, str, datetime, str | None, dict], etree._Element]
 
@@ -91,6 +92,7 @@ ALERT_BUILDERS: dict[str, Builder] = {
     "N26": _command_failure,
     "N27": _device_cos,
     "N42": _security_credentials_updated,  # BAD 7.7.2.5.5-6 (dccsim.handlers.credentials)
+    **RECOVERY_ALERT_BUILDERS,  # N44 / N45, SMKI Recovery (BAD 7.7.3.4.3-4; dccsim.smki_recovery)
     "N17": LIFE_ALERT_BUILDERS["N6"],
     "N38": LIFE_ALERT_BUILDERS["N33"],
     **dict.fromkeys(("N18", "N19", "N20", "N21", "N22", "N23"), _firmware_distribution),  # BAD 7.5.3.6.2

@@ -86,8 +86,33 @@ def _command(dcc, use_case: str, chf_id: str, at: datetime, params: dict):
     return sign_command(command, dcc_anchor_credential(dcc.engine, RemotePartyRole.WAN_PROVIDER))
 
 
+def _record(dcc, inp: ChFirmwareInput | None, workflow_id: str, **fields) -> None:
+    """Keep what the DCC did in ``dccsim.firmware_records.ChFirmwareRecord`` (the obligations audit reads it)."""
+    from dccflow.db import session_scope
+    from dccsim.firmware_records import ChFirmwareRecord
+
+    with session_scope(dcc.engine) as s:
+        row = s.get(ChFirmwareRecord, workflow_id)
+        if row is None:
+            if inp is None:
+                return
+            row = ChFirmwareRecord(workflow_id=workflow_id, chf_id=inp.chf_id, to_version=inp.to_version,
+                                   security_urgent=inp.security_urgent)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        s.add(row)
+
+
 async def distribute(dcc, inp: ChFirmwareInput, at: datetime) -> ChFirmwareDistribution:
     """Steps 1-2: AB 5.1's checks, the WAN Provider-signed image to the CHF, the Users to notify."""
+    sent = await _distribute(dcc, inp, at)
+    checks = {"a": True, "b": True, "c": "5.1(c)" not in sent.reason, "d": "5.1(d)" not in sent.reason}
+    _record(dcc, inp, ch_firmware_workflow_id(inp), checks=checks, refused="" if sent.ok else sent.reason,
+            distributed_at=at if sent.ok else None, notice_at=at if sent.ok else None, notified=sent.notified)
+    return sent
+
+
+async def _distribute(dcc, inp: ChFirmwareInput, at: datetime) -> ChFirmwareDistribution:
     from sqlmodel import select
 
     from dccflow.db import session_scope
@@ -124,12 +149,15 @@ async def distribute(dcc, inp: ChFirmwareInput, at: datetime) -> ChFirmwareDistr
     return ChFirmwareDistribution(ok=True, image_hash=digest, notified=parties, at=at)
 
 
-async def activate(dcc, chf_id: str, image_hash: str, at: datetime) -> tuple[str | None, list[str]]:
+async def activate(dcc, chf_id: str, image_hash: str, at: datetime,
+                   workflow_id: str = "") -> tuple[str | None, list[str]]:
     """Step 3: CS06 to the CHF; on success the SMI version and any restoration. Returns (version, restored)."""
     from dccsim.suspension import deliver_firmware_restore
 
     response = await dcc.wan.deliver_command(_command(dcc, "CS06", chf_id, at, {"firmware_hash": image_hash}), at)
-    if response is None or not response.success:
+    ok = response is not None and response.success
+    _record(dcc, None, workflow_id, activated_at=at, activated=ok)
+    if not ok:
         return None, []
     version = str(response.params["firmware_version"])
     restored = await deliver_firmware_restore(dcc, chf_id, version, at)
@@ -139,6 +167,8 @@ async def activate(dcc, chf_id: str, image_hash: str, at: datetime) -> tuple[str
 class ActivationStep(BaseModel):
     chf_id: str
     image_hash: str
+    #: the upgrade's workflow (its record); empty in histories recorded before
+    workflow_id: str = ""
 
 
 class ChFirmwareActivities:
@@ -151,7 +181,7 @@ class ChFirmwareActivities:
 
     @activity.defn
     async def dcc_ch_firmware_activate(self, step: ActivationStep) -> ChFirmwareResult:
-        version, restored = await activate(self.dcc, step.chf_id, step.image_hash, activity_now())
+        version, restored = await activate(self.dcc, step.chf_id, step.image_hash, activity_now(), step.workflow_id)
         return ChFirmwareResult(outcome="completed" if version else "failed", running_version=version,
                                 restored=restored, activated_at=activity_now())
 
@@ -167,7 +197,8 @@ class DccChFirmwareUpgradeWorkflow:
         if not inp.security_urgent:
             await workflow.sleep(inp.notice)
         done = await workflow.execute_activity_method(ChFirmwareActivities.dcc_ch_firmware_activate,
-                                                      ActivationStep(chf_id=inp.chf_id, image_hash=sent.image_hash),
+                                                      ActivationStep(chf_id=inp.chf_id, image_hash=sent.image_hash,
+                                                                     workflow_id=workflow.info().workflow_id),
                                                       **_ACT)
         waited = (done.activated_at or workflow.now()) - notice_at
         return done.model_copy(update={

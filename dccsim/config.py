@@ -82,3 +82,11 @@ class DccConfig(BaseModel):
     suspension_deadline: timedelta = timedelta(hours=24)
     #: when, after receiving an extract, the DCC works through it (0: at once); within ``suspension_deadline``
     cpl_processing_delay: timedelta = timedelta(0)
+    # -- Manage Firmware (BAD 7.5.3.6.2; ``dccsim.firmware_distribution``) ---------------------------------------
+    #: a CH that did not acknowledge an 11.1 image (off the SM WAN) is sent it again this often, at most this many
+    #: more times, then N22: the Code states no period (digest 03 §F.11 "not stated (configurable)")
+    firmware_redelivery_period: timedelta = timedelta(hours=2)
+    firmware_redelivery_attempts: int = 6
+    #: how long after the CH's acknowledgment the DCC waits for the download-complete Response before N23 (digest
+    #: 03 §F.11: not stated; must allow for the OTA download over the HAN, about 50 minutes for 750 kB)
+    firmware_download_watch: timedelta = timedelta(hours=6)

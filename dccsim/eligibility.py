@@ -33,6 +33,9 @@ AB_6_1_C = frozenset({_S.COMMISSIONED, _S.INSTALLED_NOT_COMMISSIONED, _S.WHITELI
 NON_CRITICAL_C_EXEMPT = frozenset({"11.1", "6.23"})
 #: AB 16.1(b)(i): Non-Device requests exempt from check C
 NON_DEVICE_C_EXEMPT = frozenset({"8.4", "8.2", "12.1", "12.2", "8.14.1", "8.14.2", "8.14.3", "8.14.4"})
+#: DECISION (SMKI Recovery, L 4.2.2.5, 4.2.2.8): 'recovered' restores processing for the Responsible Supplier's
+#: replacement of the DCC's ACB certificates (the BAD names 6.21; 6.15.1 for a cell already its own)
+RECOVERED_HANDBACK = frozenset({"6.21", "6.15.1"})
 #: SEC H3.9(b): what senders other than the Responsible Supplier may target
 NON_RS_STATUSES = frozenset({_S.INSTALLED_NOT_COMMISSIONED, _S.COMMISSIONED})
 
@@ -116,7 +119,7 @@ def check_smi_status(ctx: Ctx, handler: Handler) -> None:
         return  # Type 2 Devices have no SMI Status (AC 2.9)
     c_applies = (definition.processing is SrProcessing.NON_CRITICAL and definition.srv not in NON_CRITICAL_C_EXEMPT
                  or definition.processing is SrProcessing.NON_DEVICE and definition.srv not in NON_DEVICE_C_EXEMPT)
-    if c_applies and status not in AB_6_1_C:
+    if c_applies and status not in AB_6_1_C and not (status == _S.RECOVERED and definition.srv in RECOVERED_HANDBACK):
         raise reject(Check.SMI_STATUS, f"{dev.device_type} {dev.device_id} has SMI status '{status.value}'; "
                                        f"SRV {definition.srv} needs one of "
                                        + ", ".join(f"'{s.value}'" for s in sorted(AB_6_1_C)) + " (AB 6.1(c))")
@@ -131,6 +134,8 @@ def check_smi_status(ctx: Ctx, handler: Handler) -> None:
         allowed |= {_S.PENDING, _S.WHITELISTED}
         if definition.is_critical or definition.srv in NON_CRITICAL_C_EXEMPT:
             allowed.add(_S.SUSPENDED)
+        if definition.srv in RECOVERED_HANDBACK:
+            allowed.add(_S.RECOVERED)
     if status not in allowed:
         raise reject(Check.SMI_STATUS, f"{dev.device_type} {dev.device_id} has SMI status '{status.value}'; "
                                        f"{ctx.originator} acting as {ctx.role.value} may send SRV {definition.srv} "

@@ -39,7 +39,7 @@ from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
 from dccsim.handlers import HANDLERS, Ctx, Outcome
 from dccsim.handlers.base import LOCAL_DELIVERY_VARIANTS
 from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED
-from dccsim.models import DeliveredMessage, RequestLogEntry, insert_new
+from dccsim.models import DeliveredMessage, RequestLogEntry, insert_values
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Checked, check_request
 from dccsim.processing import Processing
@@ -112,14 +112,14 @@ class Intake:
         header = checked.request.header
         ctx = Ctx(session=self.s, request=checked.request, at=self.at, definition=checked.definition,
                   role=checked.role)
-        entry = RequestLogEntry(request_id=header.request_id, originator=header.originator, target=header.target,
-                                counter=header.counter, srv=checked.definition.srv,
-                                processing=checked.definition.processing.value, digest=checked.digest,
-                                received_at=self.at, xml=xml,
-                                execution_at=None if getattr(checked.handler, "device_future_dated", False)
-                                else ctx.execution_at)
+        values = dict(request_id=header.request_id, originator=header.originator, target=header.target,
+                      counter=header.counter, srv=checked.definition.srv,
+                      processing=checked.definition.processing.value, digest=checked.digest, received_at=self.at,
+                      xml=xml, execution_at=None if getattr(checked.handler, "device_future_dated", False)
+                      else ctx.execution_at)
         if checked.definition.processing is SrProcessing.NON_DEVICE:
-            return self._non_device(checked, ctx, entry)  # logged once complete: one INSERT
+            return self._non_device(checked, ctx, values)  # logged once complete: one INSERT, no ORM object
+        entry = RequestLogEntry(**values)
         self.s.add(entry)
         if checked.definition.processing is SrProcessing.CRITICAL:
             return self._pre_command(checked, ctx, entry)
@@ -150,8 +150,10 @@ class Intake:
                            cos_party=handler is not None and handler.signed_by_cos_party)
 
     # -- Non-Device (AB 16.1) -----------------------------------------------------------------------------
-    def _non_device(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:
+    def _non_device(self, checked: Checked, ctx: Ctx, entry: dict) -> Accepted:
+        """``entry``: the request log entry's columns, written once the request is complete (Core, one INSERT)."""
         assert checked.handler is not None
+        request_id, srv, originator = entry["request_id"], entry["srv"], entry["originator"]
         # Nothing is written before the handler runs (the checks only read; the request is logged below), so a
         # DCC fault rolls the whole transaction back to where a savepoint would have: no SAVEPOINT per request.
         try:
@@ -160,23 +162,22 @@ class Intake:
             raise
         except Exception as exc:  # noqa: BLE001 - a DCC fault: the User gets a signed error, nothing changes
             self.s.rollback()
-            log.exception("SRV %s %s could not be processed", entry.srv, entry.request_id)
+            log.exception("SRV %s %s could not be processed", srv, request_id)
             outcome = Outcome(response_code=PROCESSING_CODES["internal"], detail=f"{type(exc).__name__}: {exc}")
         failed = outcome.response_code == PROCESSING_CODES["internal"]
-        entry.stage, entry.response_code, entry.completed_at = ("failed" if failed else "completed",
-                                                                outcome.response_code, self.at)
         # a RequestID not in the request log (check_request) has no response nor measurement yet: nothing to
         # look up first (and the unique delivery key / (measure, ref) would refuse a second one anyway)
-        row = self.outbound.service_response(self.s, recipient=entry.originator, request_id=entry.request_id,
-                                             srv=entry.srv, code=outcome.response_code, at=self.at,
-                                             payload=outcome.payload, kind="sync_service_response", new=True)
-        entry.reply = row.xml
-        insert_new(self.s, entry)
-        servicelevels.record(self.s, NON_DEVICE, entry.request_id, started_at=self.at, stopped_at=self.at,
-                             srv=entry.srv, user_id=entry.originator, new=True)
-        notices = [self.outbound.dcc_alert(self.s, key=n.key(entry.request_id),
+        row = self.outbound.service_response(self.s, recipient=originator, request_id=request_id, srv=srv,
+                                             code=outcome.response_code, at=self.at, payload=outcome.payload,
+                                             kind="sync_service_response", new=True)
+        insert_values(self.s, RequestLogEntry, {**entry, "stage": "failed" if failed else "completed",
+                                                "response_code": outcome.response_code, "completed_at": self.at,
+                                                "reply": row.xml})
+        servicelevels.record(self.s, NON_DEVICE, request_id, started_at=self.at, stopped_at=self.at, srv=srv,
+                             user_id=originator, new=True)
+        notices = [self.outbound.dcc_alert(self.s, key=n.key(request_id),
                                            recipient=n.recipient, alert_code=n.alert_code, device_id=n.device_id,
-                                           at=self.at, request_id=entry.request_id if n.names_request else None,
+                                           at=self.at, request_id=request_id if n.names_request else None,
                                            data=n.data)
                    for n in outcome.notices]
         return Accepted(reply=reply_for(row.xml, outcome.detail, code=outcome.response_code), deliver=notices)

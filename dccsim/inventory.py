@@ -17,6 +17,15 @@ from dccsim.records import ChAssetRecord
 
 DETAIL_FIELDS = ("manufacturer", "model", "smets_chts_version", "firmware_version", "esme_variant")
 
+#: ``Session.info`` key: what a transaction wrote that the DCC must follow up once it is committed (``DccService``
+#: starts the workflows): ``DUTIES`` a Device Commissioned (AC 5.1, 5.3), ``ORPHAN_WATCH`` a CHF's H6.6 watch
+FOLLOW_UPS = "dcc_follow_ups"
+DUTIES, ORPHAN_WATCH = "post_commissioning_duties", "orphan_watch"
+
+
+def note_follow_up(session: Session, what: str) -> None:
+    session.info.setdefault(FOLLOW_UPS, set()).add(what)
+
 
 class UnknownSmiDevice(LookupError):
     pass
@@ -60,6 +69,8 @@ class Inventory:
         if status is not None:
             self.s.add(SmiStatusChange(device_id=device_id, from_status=None, to_status=status.value, at=at,
                                        reason=reason))
+            if status == SmiStatus.COMMISSIONED:
+                note_follow_up(self.s, DUTIES)
         return dev
 
     def set_status(self, device_id: str, new: SmiStatus, at: datetime, reason: str) -> None:
@@ -73,6 +84,8 @@ class Inventory:
         self.s.add(dev)
         self.s.add(SmiStatusChange(device_id=dev.device_id, from_status=current.value, to_status=new.value,
                                    at=at, reason=reason))
+        if new == SmiStatus.COMMISSIONED:
+            note_follow_up(self.s, DUTIES)
 
     def relink(self, dev: SmiDevice, field: str, value: str | None, at: datetime, reason: str) -> None:
         """Set one of the Device's SMI links (``chf_id``, ``associated_with``, ``mpxn``) and keep the change in the

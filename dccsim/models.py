@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import JSON, Column, Field, Session, SQLModel
 
 
@@ -81,7 +81,7 @@ class RegistrationData(SQLModel, table=True):
     network_operator_id: str
     effective_from: datetime
     effective_to: datetime | None = None
-    uprn: int | None = Field(default=None, index=True)
+    uprn: int | None = Field(default=None, index=True, sa_type=BigInteger)  # 12 digits
     postcode: str | None = Field(default=None, index=True)
     address_identifier: str | None = None
 
@@ -104,7 +104,7 @@ class RequestLogEntry(SQLModel, table=True):
     request_id: str = Field(primary_key=True)
     originator: str = Field(index=True)
     target: str = Field(index=True)
-    counter: int
+    counter: int = Field(sa_type=BigInteger)  # the Originator Counter: 64 bits
     srv: str
     processing: str = ""
     digest: str
@@ -216,5 +216,6 @@ def insert_values(session: Session, model: type[SQLModel], values: dict) -> None
     session.connection().execute(model.__table__.insert(), {k: v for k, v in values.items() if v is not None})
 
 
+from dccsim import firmware_records as _firmware_records  # noqa: E402, F401 - 11.1 distributions, CH upgrades
 from dccsim import life_records as _life_records  # noqa: E402, F401 - CPL, suspension and H6.6 records
 from dccsim import records as _records  # noqa: E402, F401 - registers the DCC's other tables

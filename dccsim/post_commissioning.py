@@ -41,7 +41,7 @@ from sqlmodel import JSON, Column, Field, Session, SQLModel, select
 
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole
-from dccflow.domain.smi import SmiStatus
+from dccflow.domain.smi import RESTORATION, SmiStatus
 from dccflow.security.pki import entity_id_of
 from dccsim.handlers.base import Ctx
 from dccsim.models import SmiDevice, SmiStatusChange
@@ -124,10 +124,13 @@ def incomplete_steps(s: Session, dev: SmiDevice) -> list[str]:
 
 
 def commissioned_at(s: Session, device_id: str) -> datetime | None:
-    """When the Device last became 'commissioned' (SMI status history)."""
-    row = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == device_id,
-                                               SmiStatusChange.to_status == SmiStatus.COMMISSIONED.value)
-                 .order_by(SmiStatusChange.id.desc())).first()
+    """When the Device was last Commissioned (SMI status history). A return to 'commissioned' from 'suspended' or
+    'recovery' (AC 7.3, reason ``RESTORATION``) restores the status held before; it does not restart AC 5.6's
+    "Commissioned for a period of 7 days or more"."""
+    rows = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == device_id,
+                                                SmiStatusChange.to_status == SmiStatus.COMMISSIONED.value)
+                  .order_by(SmiStatusChange.id.desc())).all()
+    row = next((r for r in rows if not (r.reason or "").startswith(RESTORATION)), None)
     return _aware(row.at) if row else None
 
 

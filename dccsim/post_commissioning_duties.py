@@ -19,7 +19,10 @@ DCC raises an Incident when the 5.1 steps were not done in the 7 days, or when 5
 (no DCC Recovery Certificate) applies (table ``dcc_incident``).
 
 The workflow starts from the SMI status history (:meth:`PostCommissioningDuties.newly_commissioned`), so every
-way a Device becomes commissioned (the CHF reaching the SM WAN, 8.1.1, a join, 8.4, 8.13) is covered.
+way a Device becomes commissioned (the CHF reaching the SM WAN, 8.1.1, a join, 8.4, 8.13) is covered. A return to
+'commissioned' from 'suspended' or 'recovery' (AC 7.3: "the SMI Status it held immediately before") is no
+Commissioning: it opens no duties (a second set, due 7 days after the restoration, would make the Device look
+uninterrogated on the days before it).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dccflow.clock import activity_now
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole
-from dccflow.domain.smi import SmiStatus
+from dccflow.domain.smi import RESTORATION, SmiStatus
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccflow.parties import DCC_ID
 from dccflow.security.pki import KeyUsageKind
@@ -110,6 +113,8 @@ class PostCommissioningDuties:
             self._seen_up_to = max(c.id or 0 for c in changes)
             found = []
             for change in changes:
+                if (change.reason or "").startswith(RESTORATION):
+                    continue  # back from 'suspended' / 'recovery' (AC 7.3): no new Commissioning, no new duties
                 dev = s.get(SmiDevice, change.device_id)
                 if dev is None or dev.device_type is None or DeviceType(dev.device_type) not in DUTIES:
                     continue

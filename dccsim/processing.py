@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session
 
-from dccflow.db import session_scope
+from dccflow.db import serializable, session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.service_requests import lookup_srv
 from dccflow.domain.smi import SmiStatus
@@ -77,8 +77,9 @@ class Processing:
     # -- future-dated requests held by the DCC (BAD 7.8.5.4.1; digest 06 §F.2) ---------------------------
     async def recheck_at_execution(self, request_id: str, at: datetime) -> bool:
         """At execution time the User must still be eligible and the Device's status allow the request; if
-        not, N7 to the User and the Command is not sent."""
-        with session_scope(self.engine) as s:
+        not, N7 to the User and the Command is not sent. Serializable, as the intake (``DccService._take``): a
+        conflict with a concurrent change fails the activity, and Temporal runs it again."""
+        with session_scope(serializable(self.engine)) as s:
             entry, ctx = self._ctx(s, request_id, at)
             if entry.stage != "accepted":  # 'cancelled': by a decommissioning or a suspension (dccsim.pending_work)
                 return entry.stage not in ("failed", "cancelled")
@@ -183,7 +184,9 @@ class Processing:
 
     # -- the Response, the Service Response, the alerts -------------------------------------------------
     async def complete(self, request_id: str, result: CommandResult, at: datetime) -> CompletionResult:
-        with session_scope(self.engine) as s:
+        # serializable: the Device's SMI changes as if no other request's ran meanwhile (a conflict fails the
+        # activity, and Temporal runs it again: a retried step finds what it did)
+        with session_scope(serializable(self.engine)) as s:
             entry, ctx = self._ctx(s, request_id, at)
             if result.response is None:  # BAD Table 14: N12 not delivered, N13 no Response
                 code = "N13" if result.delivered else "N12"

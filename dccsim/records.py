@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -130,7 +130,7 @@ class WanCoverage(SQLModel, table=True):
     __tablename__ = "dcc_wan_coverage"
 
     id: int | None = Field(default=None, primary_key=True)
-    uprn: int | None = Field(default=None, index=True)
+    uprn: int | None = Field(default=None, index=True, sa_type=BigInteger)  # 12 digits
     postcode: str | None = Field(default=None, index=True)
     address_identifier: str | None = None
     csp_region: str

@@ -27,8 +27,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DCC_TASK_QUEUE
-from dccflow.db import session_scope
-from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE
+from dccflow.db import is_conflict, serializable, session_scope
+from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DeviceAlert
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import request_from_element, to_bytes
@@ -41,7 +41,7 @@ from dccsim.config import DccConfig
 from dccsim.cos_party import CosParty
 from dccsim.gpf_device_log import keep_gcs62
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
-from dccsim.inventory import Inventory, Registration
+from dccsim.inventory import DUTIES, FOLLOW_UPS, ORPHAN_WATCH, Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.orphans import start_orphan_watches
 from dccsim.outbound import Outbound
@@ -60,6 +60,9 @@ from dccsim.workflow_starts import (
 )
 
 log = logging.getLogger(__name__)
+#: times a request is taken before the DCC gives up (a transport-level failure the User retries): each failed
+#: attempt means a concurrent request on the same rows committed first (``DccService._take``)
+TAKE_ATTEMPTS = 10
 
 CHF_DEVICE_LOG_CHANGED = 0x8F12
 #: 'Backup GPF Device Log' (GCS62)
@@ -90,6 +93,8 @@ class DccService(Processing):
         #: the DCC acting as the CoS Party, with its own key (SEC Appendix AB 8; BAD 7.7.1.4)
         self.cos_party = CosParty(smki)
         self._background: set[asyncio.Task] = set()
+        #: workflows to start after a request (``_start_follow_ups``); at start-up, whatever an earlier run left
+        self._follow_ups: set[str] = {DUTIES, ORPHAN_WATCH}
         for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
             index.create(engine, checkfirst=True)  # created before lack them
 
@@ -136,7 +141,8 @@ class DccService(Processing):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return  # no loop: picked up at the DCC's next look (a later request's completion)
+            self._follow_ups.add(DUTIES)  # no loop: picked up at the DCC's next look (a later request)
+            return
         task = loop.create_task(self.start_post_commissioning_duties())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -165,25 +171,40 @@ class DccService(Processing):
             return SubmitReply(outcome="rejected", code=rejected.code, reason=str(rejected),
                                xml=self._rejection(xml, rejected.code, request_id, at))
         await self._follow_up(accepted)
-        if accepted.start is None and accepted.reply.outcome == "accepted":  # 8.4 and 8.13 may commission
-            await self.start_post_commissioning_duties()
-            await start_orphan_watches(self)  # an 8.3 of a CHF (SEC H6.6)
+        await self._start_follow_ups()
         return accepted.reply
 
+    async def _start_follow_ups(self) -> None:
+        """Start the workflows that what was committed calls for: duties of a Device the request Commissioned (8.4,
+        8.13; AC 5.1, 5.3), the H6.6 watch of a CHF it decommissioned (8.3). Each start scans what is not started
+        yet, whoever wrote it (another DCC process included); a start that fails stays due for the next request."""
+        if self.client is None:
+            return  # not connected to Temporal: still due
+        if DUTIES in self._follow_ups:
+            await self.start_post_commissioning_duties()
+            self._follow_ups.discard(DUTIES)
+        if ORPHAN_WATCH in self._follow_ups:
+            await start_orphan_watches(self)
+            self._follow_ups.discard(ORPHAN_WATCH)
+
     def _take(self, xml: bytes, at: datetime) -> Accepted:
-        """Take the request in one transaction. Another DCC process on the same database may commit the same
-        RequestID between this one's checks and its writes; a unique key then refuses this one's insert. Read
-        again, the request is in the log: the same bytes get the answer a retransmission gets, other bytes the
-        anti-replay rejection."""
-        for attempt in (1, 2):
+        """Take the request in one serializable transaction (``dccflow.db.serializable``: its checks and its
+        writes as if no other request ran meanwhile). Another DCC process on the same database may commit the same
+        RequestID, a higher counter or a change of the same Device between this one's checks and its writes; a
+        unique key or the database's conflict check then refuses this one's commit. Run again, it sees what the
+        other committed: the same bytes get the answer a retransmission gets, other bytes the anti-replay
+        rejection, a Device moved meanwhile is judged in its new state."""
+        for attempt in range(1, TAKE_ATTEMPTS + 1):
             try:
-                with session_scope(self.engine) as s:
-                    return Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
-                                  at=at).take(xml)
-            except IntegrityError:
-                if attempt == 2:
+                with session_scope(serializable(self.engine)) as s:
+                    accepted = Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
+                                      at=at).take(xml)
+                self._follow_ups |= s.info.get(FOLLOW_UPS, set())  # committed: now due
+                return accepted
+            except DBAPIError as exc:
+                if attempt == TAKE_ATTEMPTS or not (isinstance(exc, IntegrityError) or is_conflict(exc)):
                     raise
-                log.info("a request was taken by another DCC process meanwhile: read again")
+                log.info("a concurrent request changed what this one read: take it again")
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _follow_up(self, accepted: Accepted) -> None:
@@ -364,6 +385,12 @@ class DccService(Processing):
             with session_scope(self.engine) as s:
                 keep_gcs62(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
             return
+        if alert.alert_code in (DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_SUCCESS,
+                                DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_FAILURE):
+            # the CH's download-complete Response (BAD 7.5.3.6.2; dccsim.firmware_distribution)
+            from dccsim.firmware_distribution import download_completed
+
+            await download_completed(self, alert.device_id, alert.at)
         if alert.alert_code == FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE and alert.detail.get("success"):
             # the meter activated a future-dated CS06: the SMI records the version, N29 if that restores it
             # (BAD 7.5.3.6.3; dccsim.suspension.firmware_activated)

@@ -7,6 +7,7 @@ Private keys of Users never enter the DCC's tables: ``issue_user_credentials`` h
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from cryptography import x509
@@ -42,9 +43,16 @@ from dccflow.security.pki import (
 from dccsim.models import SmkiCertificate
 
 _certificates = SmkiCertificate.__table__
-#: revoked certificates among some serials (``smki_certificate.serial`` is indexed)
-_REVOKED_AMONG = sa_select(_certificates.c.serial, _certificates.c.revoked_at).where(
-    _certificates.c.serial.in_(bindparam("serials", expanding=True)), _certificates.c.revoked_at.is_not(None))
+
+
+@functools.cache
+def _revoked_among_statement(count: int):
+    """Revoked certificates among ``count`` serials, ``:s0``…  (``smki_certificate.serial`` is indexed): one
+    statement per count, compiled once (an expanding IN would be rendered again at every execution)."""
+    return sa_select(_certificates.c.serial, _certificates.c.revoked_at).where(
+        _certificates.c.serial.in_([bindparam(f"s{i}") for i in range(count)]),
+        _certificates.c.revoked_at.is_not(None))
+
 
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
 PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -132,7 +140,11 @@ class SmkiRepository:
         """Create the Root, the issuing CA and the DCC's digital-signing certificate once."""
         if self._authority("root") is not None:
             return
-        root = create_root("SMKI Root (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365)
+        # the Root embeds the wrappedApexContingencyKey (SMKI Recovery's Contingency method, dccsim.smki_contingency)
+        from dccsim.smki_contingency import contingency_rows
+
+        contingency, extension = contingency_rows()
+        root = create_root("SMKI Root (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365, extensions=(extension,))
         # as long-lived as the Root, so that simulations skipping years of virtual time stay inside the path
         ca = create_issuing_ca(root, "SMKI Issuing OCA (dccflow)", not_before=PKI_EPOCH, valid_days=40 * 365)
         dcc = issue_organisation_certificate(
@@ -142,9 +154,25 @@ class SmkiRepository:
         with session_scope(self.engine) as s:
             for name, cred in (("root", root), ("ca", ca), ("dcc", dcc)):
                 s.add(SmkiAuthorityKey(name=name, key_pem=cred.key_pem(), cert_pem=cred.cert_pem()))
+            s.add_all(SmkiAuthorityKey(name=name, key_pem=key_pem, cert_pem=cert_pem)
+                      for name, key_pem, cert_pem in contingency)
             s.add(_cert_row(root.cert, is_ca=True))
             s.add(_cert_row(ca.cert, is_ca=True))
             s.add(_cert_row(dcc.cert))
+
+    def forget_authorities(self) -> None:
+        """The authority keys were replaced (SMKI Recovery's Contingency method moves the SMKI to a new Root and
+        Issuing OCA, ``dccsim.smki_recovery_keys.adopt_hierarchy``): read them again; verify paths again."""
+        self._authorities.clear()
+        self._verified_paths.clear()
+
+    def _earlier_issuing_ca(self, name: x509.Name) -> x509.Certificate | None:
+        """An Issuing OCA Certificate of the Repository other than the current one, by subject: after an Issuing OCA
+        compromise (BAD 7.7.3.4.8) the Subscribers' certificates it issued stay valid until the OCA is revoked
+        (``dccsim.smki_recovery_keys``), which Confirm Validity then sees."""
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.is_ca == True)).all()  # noqa: E712
+        return next((c for row in rows if (c := x509.load_pem_x509_certificate(row.pem)).subject == name), None)
 
     def dcc_credential(self) -> Credential:
         cred = self._authority("dcc")
@@ -229,12 +257,13 @@ class SmkiRepository:
     def _revoked_among(self, serials: set[int], at: datetime, session: Session | None = None) -> set[int]:
         """Which of ``serials`` the repository has revoked by ``at``: one indexed look-up, read in the caller's
         session when one is given: it sees every revocation committed by any process before it."""
-        params = {"serials": [str(n) for n in serials]}
+        statement = _revoked_among_statement(len(serials))
+        params = {f"s{i}": str(n) for i, n in enumerate(serials)}
         if session is not None:
-            rows = session.connection().execute(_REVOKED_AMONG, params).all()
+            rows = session.connection().execute(statement, params).all()
         else:
             with self.engine.connect() as conn:
-                rows = conn.execute(_REVOKED_AMONG, params).all()
+                rows = conn.execute(statement, params).all()
         return {int(serial) for serial, revoked_at in rows if revoked_at.replace(tzinfo=UTC) <= at}
 
     def confirm_validity(self, cert: x509.Certificate, at: datetime, *, session: Session | None = None) -> None:
@@ -247,12 +276,17 @@ class SmkiRepository:
         root, ca = self._authority("root"), self._authority("ca")
         if root is None or ca is None:
             raise CertificateError("the SMKI has not been initialised")
-        path = (cert, ca.cert, root.cert)
+        issuing = ca.cert if cert.issuer == ca.cert.subject else self._earlier_issuing_ca(cert.issuer) or ca.cert
+        # two Roots during a Contingency key rollover (BAD 7.7.3.4.6): an Issuing OCA under the replaced Root (not
+        # revoked, digest 05 §D.6 notes) still validates; a revoked Root fails through its Issuing OCA's revocation
+        anchor = root.cert if issuing.issuer == root.cert.subject else self._earlier_issuing_ca(issuing.issuer)
+        anchor = anchor or root.cert
+        path = (cert, issuing, anchor)
         fingerprint = cert.fingerprint(hashes.SHA256())
         window = self._verified_paths.get(fingerprint)
-        revoked = self._revoked_among({cert.serial_number, ca.cert.serial_number}, at, session)
+        revoked = self._revoked_among({cert.serial_number, issuing.serial_number}, at, session)
         if window is None or revoked or not window[0] <= at <= window[1]:
-            verify_path(cert, [ca.cert], root.cert, at=at, revoked_serials=revoked)  # raises with the reason
+            verify_path(cert, [issuing], anchor, at=at, revoked_serials=revoked)  # raises with the reason
             self._verified_paths[fingerprint] = (max(c.not_valid_before_utc for c in path),
                                                  min(c.not_valid_after_utc for c in path))
 

@@ -6,21 +6,30 @@ Deterministic for a seed: premises numbers come from the seed's block (``premise
 MPxNs and install codes from the premises number, and every random choice (which Supplier, Dual Band CHs,
 fleet-wide fault rates) from a hash of the seed and the device or premises id.
 
-Fast: rows are made as plain dicts and written with SQLAlchemy Core ``executemany`` in chunks, one
-transaction per chunk; cells reference shared certificates by SMKI Repository id (``devices.anchors``) and
-device key pairs are generated on first need (``devices.keys``), so building needs no cryptography at all.
+Fast: building needs no cryptography at all: cells reference shared certificates by SMKI Repository id
+(``devices.anchors``) and device key pairs (each device its own, from ``new_private_key``) are generated on
+first need (``devices.keys``), as before. What a premises' devices share (Device Type, cells, SMI status,
+which faults may apply) is worked out once per Supplier (``_Rows.plan``); each premises then adds only
+tuples of the columns that vary, and ``devices.bulk`` writes them with one prepared statement per table,
+constants as literals (SQLite; Core ``executemany`` of dicts elsewhere). Rows are streamed ``CHUNK``
+premises per transaction, so memory does not grow with the fleet.
+
+Durability (SQLite): the engine's WAL journal with ``synchronous=NORMAL`` is kept for the chunks (each commit
+atomic; a crash loses at most the last chunks, never corrupts), and the last chunk is committed with
+``synchronous=FULL``, so the whole fleet is on disk when ``build_fleet`` returns.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from dccflow.domain.devices import DeviceType
@@ -30,10 +39,11 @@ from dccflow.parties import ELECTRICITY_DISTRIBUTOR, GAS_TRANSPORTER, SUPPLIER, 
 from dccsim.models import RegistrationData, SmiDevice, SmiStatusChange
 from dccsim.smki import PKI_EPOCH
 from devices.anchors import AnchorIds
+from devices.bulk import BulkTable
 from devices.faults import check_fault, selected
 from devices.hub import DEFAULT_SUB_GHZ
 from devices.models import DeviceState, default_row
-from devices.premises import BLOCK_SIZE, install_code, premises_ids, seed_block_start
+from devices.premises import BLOCK_SIZE, PremisesIds, install_code, premises_ids, premises_values, seed_block_start
 
 _D = DeviceType
 CHUNK = 10_000
@@ -85,17 +95,49 @@ class FleetExists(ValueError):
     pass
 
 
-def _devices_of(spec: FleetSpec, ids) -> list[tuple[DeviceType, str]]:
-    devices = [(_D.CHF, ids.chf_id), (_D.GPF, ids.gpf_id)]
+def _devices_of(spec: FleetSpec) -> list[tuple[DeviceType, str]]:
+    """The premises' devices: their Device Types and which ``PremisesIds`` field holds each one's id."""
+    devices = [(_D.CHF, "chf_id"), (_D.GPF, "gpf_id")]
     if not spec.gas_only:
-        devices.append((_D.ESME, ids.esme_id))
+        devices.append((_D.ESME, "esme_id"))
     if spec.dual_fuel or spec.gas_only:
-        devices.append((_D.GSME, ids.gsme_id))
-    for wanted, dtype, dev in ((spec.ppmid, _D.PPMID, ids.ppmid_id), (spec.ihd, _D.IHD, ids.ihd_id),
-                               (spec.hcalcs, _D.HCALCS, ids.hcalcs_id), (spec.cad, _D.CAD, ids.cad_id)):
+        devices.append((_D.GSME, "gsme_id"))
+    for wanted, dtype, field in ((spec.ppmid, _D.PPMID, "ppmid_id"), (spec.ihd, _D.IHD, "ihd_id"),
+                                 (spec.hcalcs, _D.HCALCS, "hcalcs_id"), (spec.cad, _D.CAD, "cad_id")):
         if wanted:
-            devices.append((dtype, dev))
+            devices.append((dtype, field))
     return devices
+
+
+class _Device(NamedTuple):
+    """What one device of a premises gets, the same at every premises of a Supplier (``_Rows.plan``)."""
+
+    field: str  # its id's ``PremisesIds`` field
+    dtype: str
+    is_chf: bool
+    band: bool  # a Dual Band CHF
+    installed: bool
+    wan_connected: bool
+    han_joined: bool
+    state_mpxn: str | None  # the ``PremisesIds`` field of the MPxN the device shows, if any
+    cells: dict
+    on_smi: bool
+    smi_status: str | None
+    smi_mpxn: str | None  # the ``PremisesIds`` field of its MPxN on the SMI, if any
+    history: bool  # a 'pre-notified' status change
+    faults: tuple  # (FaultSpec, parameter, share) of the fleet-wide faults that apply to its Device Type
+
+
+#: the tables a fleet writes, each row a tuple of the columns that vary (``devices.bulk``)
+DEVICES = BulkTable(DeviceState.__table__, ("device_id", "device_type", "premises_id", "chf_id", "install_code",
+                                            "installed", "wan_connected", "han_joined", "mpxn", "dual_band",
+                                            "sub_ghz", "faults", "anchors"), default_row())
+SMI = BulkTable(SmiDevice.__table__, ("device_id", "device_type", "smi_status", "chf_id", "mpxn"),
+                {"associated_with": None, "ch_install_state": None})
+CHANGES = BulkTable(SmiStatusChange.__table__, ("device_id", "to_status"),
+                    {"from_status": None, "reason": "pre-notified (fleet build; BAD 7.1.1.6.2)"})
+REGISTRATIONS = BulkTable(RegistrationData.__table__, ("mpxn", "fuel", "supplier_id", "network_operator_id"),
+                          {"effective_from": PKI_EPOCH})
 
 
 class _Rows:
@@ -106,6 +148,10 @@ class _Rows:
         self._cells: dict[tuple[DeviceType, str], dict] = {}
         self.anchors = anchors
         self.faults = [(check_fault(name), param, share) for name, param, share in spec.faults]
+        self._registrations: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        self._plans: dict[tuple[str, bool], tuple[_Device, ...]] = {}
+        #: where the rows go (``add``'s tuples), the build's time a constant of the statements
+        self.tables = (DEVICES, SMI.with_constants(status_changed_at=at), CHANGES.with_constants(at=at), REGISTRATIONS)
 
     def cells(self, dtype: DeviceType, supplier: Party) -> dict:
         key = (dtype, supplier.key)
@@ -119,48 +165,77 @@ class _Rows:
                 if dtype == _D.ESME else None)
         return self._cells[key]
 
-    def premises(self, number: int, supplier: Party | None = None):
-        spec, at = self.spec, self.at
-        ids = premises_ids(number)
+    def _registration_parties(self, supplier: Party) -> tuple[tuple[str, str, str], ...]:
+        """(fuel, Supplier, Network Operator) of the premises' Registration Data, per Supplier."""
+        if supplier.key not in self._registrations:
+            spec, parties = self.spec, []
+            if not spec.gas_only:
+                parties.append(("electricity", supplier.user_ids[UserRole.IMPORT_SUPPLIER],
+                                ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR]))
+            if spec.dual_fuel or spec.gas_only:
+                parties.append(("gas", supplier.user_ids[UserRole.GAS_SUPPLIER],
+                                GAS_TRANSPORTER.user_ids[UserRole.GAS_TRANSPORTER]))
+            self._registrations[supplier.key] = tuple(parties)
+        return self._registrations[supplier.key]
+
+    def plan(self, supplier: Party, dual_band: bool) -> tuple[_Device, ...]:
+        """The devices of a premises of ``supplier`` (made once, reused for every such premises)."""
+        key = (supplier.key, dual_band)
+        if key not in self._plans:
+            spec, plan = self.spec, []
+            for dtype, field in _devices_of(spec):
+                status = INITIAL_STATUS[dtype]
+                mpxn = None
+                if spec.in_service:
+                    mpxn = {_D.ESME: "mpan", _D.GSME: "mprn", _D.GPF: "mprn"}.get(dtype)
+                    status = SmiStatus.COMMISSIONED if status is not None else None
+                is_chf = dtype == _D.CHF
+                plan.append(_Device(
+                    field=field, dtype=dtype.value, is_chf=is_chf, band=is_chf and dual_band,
+                    installed=spec.in_service, wan_connected=spec.in_service and is_chf,
+                    han_joined=spec.in_service and not is_chf, state_mpxn=mpxn if dtype != _D.GPF else None,
+                    cells=self.cells(dtype, supplier),
+                    # Type 2 Devices have no SMI Status (AC 2.9); a fleet does not pre-notify them, scenario premises do
+                    on_smi=status is not None or spec.prenotify_type2,
+                    smi_status=status.value if status is not None else None, smi_mpxn=mpxn,
+                    history=status is not None and not spec.in_service,  # in service: its history predates the run
+                    faults=tuple(f for f in self.faults if dtype.value in f[0].applies_to)))
+            self._plans[key] = tuple(plan)
+        return self._plans[key]
+
+    def add(self, number: int, tables: tuple[list, list, list, list], supplier: Party | None = None,
+            ids: PremisesIds | None = None) -> None:
+        """Append the premises' rows to ``tables`` (tuples of ``self.tables``). ``ids``: the premises'
+        ``PremisesIds`` when not the number's own (e.g. the ZAZ1 profile's fixed ids)."""
+        spec = self.spec
+        devices, smi, changes, registrations = tables
+        values = dict(ids) if ids is not None else premises_values(number)
+        premises_id, chf_id = values["premises_id"], values["chf_id"]
         if supplier is None:
-            supplier = SUPPLIER_B if selected(spec.seed, "supplier-b", ids.premises_id, spec.supplier_b_share) \
+            supplier = SUPPLIER_B if selected(spec.seed, "supplier-b", premises_id, spec.supplier_b_share) \
                 else SUPPLIER
-        dual_band = selected(spec.seed, "dual-band", ids.premises_id, spec.dual_band_share)
-        devices, smi, changes = [], [], []
-        for dtype, dev in _devices_of(spec, ids):
-            faults = {f.name: param for f, param, share in self.faults
-                      if dtype.value in f.applies_to and selected(spec.seed, f.name, dev, share)}
-            chf = None if dtype == _D.CHF else ids.chf_id
-            row = default_row(device_id=dev, device_type=dtype.value, premises_id=ids.premises_id, chf_id=chf,
-                              install_code=install_code(dev), anchors=self.cells(dtype, supplier), faults=faults)
-            if dtype == _D.CHF and dual_band:
-                row.update(dual_band=True, sub_ghz=DEFAULT_SUB_GHZ)
-            status, mpxn = INITIAL_STATUS[dtype], None
-            if spec.in_service:
-                mpxn = {_D.ESME: ids.mpan, _D.GSME: ids.mprn, _D.GPF: ids.mprn}.get(dtype)
-                row.update(installed=True, wan_connected=dtype == _D.CHF, han_joined=dtype != _D.CHF,
-                           mpxn=mpxn if dtype != _D.GPF else None)
-                status = SmiStatus.COMMISSIONED if status is not None else None
-            devices.append(row)
-            # Type 2 Devices have no SMI Status (AC 2.9); a fleet does not pre-notify them, scenario premises do
-            if status is not None or spec.prenotify_type2:
-                smi.append({"device_id": dev, "device_type": dtype.value,
-                            "smi_status": status.value if status is not None else None,
-                            "chf_id": chf, "associated_with": None, "mpxn": mpxn, "ch_install_state": None,
-                            "status_changed_at": at})
-                if status is not None and not spec.in_service:  # in service: its history predates the run
-                    changes.append({"device_id": dev, "from_status": None, "to_status": status.value, "at": at,
-                                    "reason": "pre-notified (fleet build; BAD 7.1.1.6.2)"})
-        registrations = [] if spec.gas_only else [
-            {"mpxn": ids.mpan, "fuel": "electricity", "supplier_id": supplier.user_ids[UserRole.IMPORT_SUPPLIER],
-             "network_operator_id": ELECTRICITY_DISTRIBUTOR.user_ids[UserRole.ELECTRICITY_DISTRIBUTOR],
-             "effective_from": PKI_EPOCH}]
-        if spec.dual_fuel or spec.gas_only:
-            registrations.append({"mpxn": ids.mprn, "fuel": "gas",
-                                  "supplier_id": supplier.user_ids[UserRole.GAS_SUPPLIER],
-                                  "network_operator_id": GAS_TRANSPORTER.user_ids[UserRole.GAS_TRANSPORTER],
-                                  "effective_from": PKI_EPOCH})
-        return ids, devices, smi, changes, registrations
+        dual_band = selected(spec.seed, "dual-band", premises_id, spec.dual_band_share)
+        for d in self.plan(supplier, dual_band):
+            dev = values[d.field]
+            chf = None if d.is_chf else chf_id
+            faults = {f.name: param for f, param, share in d.faults if selected(spec.seed, f.name, dev, share)} \
+                if d.faults else {}
+            devices.append((dev, d.dtype, premises_id, chf, install_code(dev), d.installed, d.wan_connected,
+                            d.han_joined, values[d.state_mpxn] if d.state_mpxn else None, d.band,
+                            DEFAULT_SUB_GHZ if d.band else {}, faults, d.cells))
+            if d.on_smi:
+                smi.append((dev, d.dtype, d.smi_status, chf, values[d.smi_mpxn] if d.smi_mpxn else None))
+                if d.history:
+                    changes.append((dev, d.smi_status))
+        for fuel, supplier_id, operator in self._registration_parties(supplier):
+            registrations.append((values["mpan" if fuel == "electricity" else "mprn"], fuel, supplier_id, operator))
+
+    def premises(self, number: int, supplier: Party | None = None, ids=None):
+        """The premises' ``PremisesIds`` and its rows as the dicts a Core ``insert`` takes (every column)."""
+        tables: tuple[list, list, list, list] = ([], [], [], [])
+        ids = ids or premises_ids(number)
+        self.add(number, tables, supplier, ids)
+        return ids, *([table.as_dict(r) for r in rows] for table, rows in zip(self.tables, tables, strict=True))
 
 
 def _chunks(start: int, count: int, size: int) -> Iterator[range]:
@@ -168,55 +243,76 @@ def _chunks(start: int, count: int, size: int) -> Iterator[range]:
         yield range(first, min(first + size, start + count))
 
 
-def _write(engine: Engine, devices: list, smi: list, changes: list, registrations: list) -> None:
-    with engine.begin() as conn:
-        conn.execute(insert(DeviceState.__table__), devices)
-        if smi:
-            conn.execute(insert(SmiDevice.__table__), smi)
-        if changes:
-            conn.execute(insert(SmiStatusChange.__table__), changes)
-        conn.execute(insert(RegistrationData.__table__), registrations)
+def _write(conn: Connection, rows: _Rows, tables, raw: bool = True) -> None:
+    for table, table_rows in zip(rows.tables, tables, strict=True):
+        table.write(conn, table_rows, raw=raw)
+
+
+@contextmanager
+def _durable_commit(conn: Connection) -> Iterator[None]:
+    """SQLite: commit the last chunk with ``synchronous=FULL``: the WAL is synced at that commit (earlier chunks
+    are in that WAL or were synced into the database by a checkpoint), so when ``build_fleet`` returns the whole
+    fleet is on disk, whatever the engine's own setting (``synchronous=NORMAL`` only makes a crash lose the last
+    commits, never corrupt)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    mode = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    conn.exec_driver_sql("PRAGMA synchronous=FULL")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA synchronous={int(mode)}")
+        conn.commit()
 
 
 def build_fleet(engine: Engine, spec: FleetSpec, at: datetime,
-                on_progress: Callable[[int], None] | None = None) -> BuildReport:
-    """Create ``spec.sms`` premises. Raises ``FleetExists`` if any of their devices already exists."""
+                on_progress: Callable[[int], None] | None = None, *, raw: bool = True) -> BuildReport:
+    """Create ``spec.sms`` premises, ``CHUNK`` premises per transaction, streamed (memory does not grow with the
+    fleet). Raises ``FleetExists`` if any of their devices already exists. ``raw=False``: write through Core
+    ``insert`` of dicts (the reference path the fast one is tested against)."""
     began = time.perf_counter()
     rows = _Rows(spec, AnchorIds(engine), at)
     table = DeviceState.__table__
     first = premises_ids(spec.start).chf_id
+    total, end = 0, spec.start + spec.sms
     with engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(table).where(table.c.device_id == first)).scalar():
             raise FleetExists(f"premises {spec.start} (CHF {first}) already exists: seed {spec.seed}'s block "
                               "is in use in this database")
-    total = 0
-    for numbers in _chunks(spec.start, spec.sms, CHUNK):
-        devices, smi, changes, registrations = [], [], [], []
-        for number in numbers:
-            _, d, s, c, r = rows.premises(number)
-            devices += d
-            smi += s
-            changes += c
-            registrations += r
-        try:
-            _write(engine, devices, smi, changes, registrations)
-        except IntegrityError as exc:
-            raise FleetExists(f"premises {numbers.start}-{numbers.stop - 1} clash with existing devices") from exc
-        total += len(devices)
-        if on_progress is not None:
-            on_progress(len(numbers))
+        conn.commit()
+        for numbers in _chunks(spec.start, spec.sms, CHUNK):
+            tables: tuple[list, list, list, list] = ([], [], [], [])
+            for number in numbers:
+                rows.add(number, tables)
+            try:
+                with _durable_commit(conn) if numbers.stop == end else nullcontext(), conn.begin():
+                    _write(conn, rows, tables, raw)
+            except IntegrityError as exc:
+                raise FleetExists(f"premises {numbers.start}-{numbers.stop - 1} clash with existing devices") from exc
+            total += len(tables[0])
+            if on_progress is not None:
+                on_progress(len(numbers))
     return BuildReport(premises=spec.sms, devices=total, first_number=spec.start,
-                       last_number=spec.start + spec.sms - 1, seconds=time.perf_counter() - began)
+                       last_number=end - 1, seconds=time.perf_counter() - began)
 
 
 def build_premises(engine: Engine, number: int, at: datetime, *, supplier: Party = SUPPLIER,
                    dual_fuel: bool = False, ppmid: bool = False, ihd: bool = False, hcalcs: bool = False,
-                   cad: bool = False, gas_only: bool = False, supplier_cells: dict[str, str] | None = None):
+                   cad: bool = False, gas_only: bool = False, supplier_cells: dict[str, str] | None = None,
+                   in_service: bool = False, ids=None):
     """One premises with a given number (scenarios): returns its ``PremisesIds``. Its Type 2 Devices are on the
     SMI without a status, as pre-notified before the install (BAD 7.2.1.6.1; AC 2.9). ``gas_only``: no ESME
-    (the CH on a hot-shoe); ``supplier_cells``: what the Supplier cells hold (``FleetSpec.supplier_cells``)."""
+    (the CH on a hot-shoe); ``supplier_cells``: what the Supplier cells hold (``FleetSpec.supplier_cells``);
+    ``in_service``: as ``FleetSpec.in_service``; ``ids``: its ``PremisesIds`` when not the number's own."""
     spec = FleetSpec(sms=1, dual_fuel=dual_fuel, ppmid=ppmid, ihd=ihd, hcalcs=hcalcs, cad=cad, gas_only=gas_only,
-                     supplier_cells=supplier_cells or {}, prenotify_type2=True, first_number=number)
-    ids, devices, smi, changes, registrations = _Rows(spec, AnchorIds(engine), at).premises(number, supplier)
-    _write(engine, devices, smi, changes, registrations)
+                     supplier_cells=supplier_cells or {}, prenotify_type2=True, first_number=number,
+                     in_service=in_service)
+    tables: tuple[list, list, list, list] = ([], [], [], [])
+    rows = _Rows(spec, AnchorIds(engine), at)
+    ids = ids or premises_ids(number)
+    rows.add(number, tables, supplier, ids)
+    with engine.begin() as conn:
+        _write(conn, rows, tables)
     return ids

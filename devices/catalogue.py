@@ -31,6 +31,7 @@ from types import MappingProxyType
 
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole, SmkiRoleCode
+from dccflow.firmware_image import ACTIVATION_CANCELLATION
 
 _R = RemotePartyRole
 _D = DeviceType
@@ -65,10 +66,11 @@ ALLOWED_ROLE_CODES: Mapping[RemotePartyRole, frozenset[str]] = MappingProxyType(
 #: Which cells' holders may sign a CS02b 'Update Security Credentials' that replaces each cell:
 #: the current holder (KRP, BAD 7.7.2.5.6; Request Handover, 7.7.2.5.5, where the DCC's ACB certificate
 #: sits in the cell); the Transitional CoS party for the Supplier cell (CoS, BAD 7.7.1.5.4); the DCC's
-#: Recovery key for any cell but Root (App L 4.2.2.4, 4.3.2.5, 6.2.2.4). The Root cell is replaced only
-#: with the Contingency Key (App L 5.2.8), which is not simulated: nobody may replace it here.
+#: Recovery key for any cell but Root (App L 4.2.2.4, 4.3.2.5, 6.2.2.4). The Root cell: by the Contingency
+#: Command (App L 5.2.8, ``devices.contingency``), or in the Contingency key rollover (App L 6.1.2.7) by the
+#: Supplier cell's holder (the DCC's ACB key for a CHF) with a new Root the existing Root key signed.
 ENTITLED_TO_REPLACE: Mapping[RemotePartyRole, frozenset[RemotePartyRole]] = MappingProxyType({
-    _R.ROOT: frozenset(),
+    _R.ROOT: frozenset({_R.SUPPLIER, _R.ACCESS_CONTROL_BROKER}),
     _R.RECOVERY: frozenset({_R.RECOVERY}),
     _R.SUPPLIER: frozenset({_R.SUPPLIER, _R.TRANSITIONAL_COS, _R.RECOVERY}),
     _R.NETWORK_OPERATOR: frozenset({_R.NETWORK_OPERATOR, _R.RECOVERY}),
@@ -143,8 +145,9 @@ FIRMWARE_TRANSITIONS: Mapping[tuple[str, str], str] = MappingProxyType({
     (FW_SCHEDULED, FW_IDLE): "future-dated activation executed: 0x00CA (BAD 7.5.3.6.3)",
     (FW_SCHEDULED, FW_SCHEDULED): "future-dated CS06 re-scheduled",
 })
-#: DUIS convention for cancelling a stored future-dated activation (sample CS06_11.3_CANCELLATION).
-FIRMWARE_CANCEL_YEAR = 3000
+#: DUIS convention for cancelling a stored future-dated activation (sample CS06_11.3_CANCELLATION): the DCC's reading
+#: of it too (``dccflow.firmware_image.cancels_activation``)
+FIRMWARE_CANCEL_YEAR = ACTIVATION_CANCELLATION.year
 #: How long the meter's Zigbee OTA download from the CH takes once the CH has buffered the image.
 OTA_DOWNLOAD_SECONDS = 600
 #: DECISION: the effective Zigbee OTA throughput over the SM HAN (octets per second; digest 03 §F.14 "realistic:

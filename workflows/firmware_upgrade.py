@@ -6,12 +6,17 @@ The Supplier's process for one meter (its workflow id from the business key: the
 1. optionally the manufacturer's release reaches the CPL (``list_on_cpl``: the Panel's new entry, BAD 7.5.3.5);
 2. the Supplier's checks S1-S4 on the package (``activities.firmware``); any failure stops here, no 11.1 (AB 2.2);
 3. 'Update Firmware' (SRV 11.1, to the DCC): the DCC's checks (N18-N21 stop it; the meter listed as failed in the
-   Service Response's warning lists ends it), then the image goes through the CH (N22 if not delivered);
+   Service Response's warning lists ends it), then the image goes through the CH: the DCC tries a CH off the SM WAN
+   again, then sends N22; N23 when the CH never reports the download complete (``dccsim.firmware_distribution``);
 4. the meter's Firmware Distribution Receipt, a Device Alert awaited as a signal with a timeout: 0x8F72 (verified
-   and stored) or 0x8F1C (rejected: the Supplier does not send 11.3, digest 03 §F.12);
+   and stored) or 0x8F1C (rejected: the Supplier does not send 11.3, digest 03 §F.12); N22 / N23 end it;
 5. 'Activate Firmware' (SRV 11.3, Critical: CS06 signed by the Supplier), at once or future-dated (``activate_after``:
    the meter stores the CS06 and reports with 0x00CA, awaited until the execution time plus ``alert_timeout``);
-   a failure Response (no image, wrong Hash, a corrupt image) leaves the meter on its old version;
+   a failure Response (no image, wrong Hash, a corrupt image) leaves the meter on its old version. A stored
+   activation ends without 0x00CA when the Supplier cancels it (``cancel_after``: 11.3 with the DUIS
+   ExecutionDateTime 3000-12-31, digest 03 §F.4) or a Change of Supplier does (the meter never executes it,
+   ``devices.cos_effects``; the DCC's N27 tells this, the Losing, Supplier): ``end_activation_cancelled`` - after
+   an 11.2 for the Supplier's own cancellation, none after a CoS (the Losing Supplier may no longer read the meter);
 6. 'Read Firmware Version' (SRV 11.2): the version the meter runs decides the outcome (BAD 7.5.3.6.6: the DCC does
    not update the SMI from it; the Supplier uses it when a CS06 Response or 0x00CA does not settle it).
 """
@@ -30,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.duis_client import ServiceRequestSpec
     from activities.firmware import FirmwareActivities, FirmwarePackage, FirmwareRelease
     from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DeviceAlert
+    from dccflow.firmware_image import ACTIVATION_CANCELLATION
     from dccflow.parties import DCC_ID
     from workflows.base import ProcessResult, ProcessWorkflow, ServiceRequestFailed
     from workflows.firmware_upgrade_steps import FIRMWARE_UPGRADE_STEPS
@@ -38,6 +44,10 @@ RECEIPTS = frozenset({DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_SUCCESS,
                       DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_FAILURE})
 #: the DCC Alerts that stop an 11.1 (BAD 7.5.3.6.2)
 REFUSALS = frozenset({"N18", "N19", "N20", "N21"})
+#: the DCC Alerts that end a distribution (BAD 7.5.3.6.2) and the step each is recorded as
+NOT_DISTRIBUTED = {"N22": "image_not_delivered", "N23": "download_not_confirmed"}
+#: AD 3.8.75.4(a): the DCC tells the Losing Supplier its meter changed Supplier
+SUPPLIER_CHANGED = "N27"
 _ACTIVITY = dict(start_to_close_timeout=timedelta(seconds=60))
 
 
@@ -54,10 +64,14 @@ class FirmwareUpgradeInput(BaseModel):
     receipt_timeout: timedelta = timedelta(days=1)
     alert_timeout: timedelta = timedelta(hours=2)
     instance: str | None = None
+    #: with ``activate_after``: the Supplier cancels the stored activation this long after the meter stored it
+    #: (SRV 11.3 with ExecutionDateTime 3000-12-31, the DUIS convention; digest 03 §F.4, F.10)
+    cancel_after: timedelta | None = None
 
 
 class FirmwareUpgradeResult(ProcessResult):
-    outcome: Literal["completed", "failed"]
+    #: "cancelled": a stored future-dated activation was cancelled (by the Supplier, or by a Change of Supplier)
+    outcome: Literal["completed", "failed", "cancelled"]
     from_version: str | None = None
     #: the version the meter reported (11.2), None if not read
     running_version: str | None = None
@@ -119,20 +133,29 @@ class FirmwareUpgradeWorkflow(ProcessWorkflow):
         self.record("update_firmware", device_id=dev, detail=f"image of {inp.image_size} octets")
         receipt = await self.wait_for(lambda m: (m.kind == "device_alert" and m.device_id == dev
                                                  and m.device_alert_code in RECEIPTS)
-                                      or (m.kind == "dcc_alert" and m.dcc_alert_code == "N22"), inp.receipt_timeout)
+                                      or (m.kind == "dcc_alert" and m.dcc_alert_code in NOT_DISTRIBUTED
+                                          and m.request_id == response.request_id),
+                                      inp.receipt_timeout)
         if receipt is None:
             self.record("no_distribution_receipt", device_id=dev, detail=f"none within {inp.receipt_timeout}")
             return self._end("failed", "end_not_distributed", "no Firmware Distribution Receipt", stopped_by="timeout")
         if receipt.kind == "dcc_alert":
-            self.record("image_not_delivered", device_id=dev)
-            return self._end("failed", "end_not_distributed", "N22: not delivered to the CH", stopped_by="N22")
+            code = receipt.dcc_alert_code
+            self.record(NOT_DISTRIBUTED[code], device_id=dev, detail=f"{code} from the DCC")
+            why = "not delivered to the CH" if code == "N22" else "the CH never reported the download complete"
+            return self._end("failed", "end_not_distributed", f"{code}: {why}", stopped_by=code)
         if receipt.device_alert_code == DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_FAILURE:
             self.record("distribution_receipt_failure", device_id=dev)
             return self._end("failed", "end_not_distributed", "0x8F1C: the meter rejected the image",
                              stopped_by="0x8F1C")
         self.record("distribution_receipt_success", device_id=dev)
         await self._activate(package)
+        if self.cancelled_by == SUPPLIER_CHANGED:  # no longer this Supplier's meter: nothing more to read
+            return self._end("cancelled", "end_activation_cancelled", self.cancelled, stopped_by=self.cancelled_by)
         running = await self._read_version()
+        if self.cancelled is not None:
+            return self._end("cancelled", "end_activation_cancelled", f"{self.cancelled}: {dev} runs {running}",
+                             running=running, stopped_by=self.cancelled_by)
         if running == inp.to_version:
             return self._end("completed", "end_firmware_upgraded", f"{dev} runs {running}", running=running)
         return self._end("failed", "end_activation_failed", f"{dev} still runs {running}", running=running,
@@ -141,6 +164,8 @@ class FirmwareUpgradeWorkflow(ProcessWorkflow):
     async def _activate(self, package: FirmwarePackage) -> None:
         inp, dev = self.inp, self.inp.device_id
         self.activation_error: str | None = None
+        self.cancelled: str | None = None
+        self.cancelled_by: str | None = None
         params: dict = {"firmware_hash": package.image_hash}
         if inp.activate_after is not None:
             params["execution_datetime"] = (workflow.now() + inp.activate_after).isoformat()
@@ -156,14 +181,33 @@ class FirmwareUpgradeWorkflow(ProcessWorkflow):
             self.record("activate_firmware", device_id=dev)
             return
         self.record("activation_stored", device_id=dev, detail=f"at {params['execution_datetime']}")
-        alert = await self.wait_for(lambda m: m.kind == "device_alert" and m.device_id == dev
-                                    and m.device_alert_code == FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE,
-                                    inp.activate_after + inp.alert_timeout)
-        if alert is None:
+        wait = inp.activate_after + inp.alert_timeout
+        if inp.cancel_after is not None and inp.cancel_after < wait:
+            wait = inp.cancel_after
+        alert = await self.wait_for(lambda m: m.device_id == dev and (
+            (m.kind == "device_alert" and m.device_alert_code == FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE)
+            or (m.kind == "dcc_alert" and m.dcc_alert_code == SUPPLIER_CHANGED)), wait)
+        if alert is None and wait == inp.cancel_after:
+            await self._cancel(package)
+        elif alert is not None and alert.kind == "dcc_alert":  # the CoS: the meter never executes it
+            self.cancelled = "the Change of Supplier cancelled the stored activation"
+            self.cancelled_by = SUPPLIER_CHANGED
+            self.record("activation_cancelled_by_cos", device_id=dev, detail="N27: this Supplier lost the meter")
+        elif alert is None:
             self.activation_error = "no 0x00CA"
             self.record("activation_failed", device_id=dev, detail="no 0x00CA in time (cancelled, or lost)")
         else:
             self.record("future_dated_activation_alert", device_id=dev)
+
+    async def _cancel(self, package: FirmwarePackage) -> None:
+        """SRV 11.3 with the DUIS cancellation date-time: the meter drops the stored activation, keeps the image."""
+        inp, dev = self.inp, self.inp.device_id
+        await self.service_request(ServiceRequestSpec(
+            step="cancel_activation", user_id=inp.supplier_id, srv="11.3", target=dev,
+            params={"firmware_hash": package.image_hash, "execution_datetime": ACTIVATION_CANCELLATION.isoformat()},
+            route_devices=[dev], route_device_alerts=True), inp.response_timeout)
+        self.cancelled, self.cancelled_by = "the Supplier cancelled the stored activation", "11.3 cancellation"
+        self.record("cancel_activation", device_id=dev, detail="ExecutionDateTime 3000-12-31 (DUIS)")
 
     async def _read_version(self) -> str | None:
         inp, dev = self.inp, self.inp.device_id

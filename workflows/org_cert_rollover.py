@@ -5,14 +5,14 @@ cell of every Device it serves.
 * ``OrgCertRolloverKey``: the campaign's business key from the Supplier's current certificate,
   ``org-cert-rollover-<User ID>-<serial being replaced>``; the client starts the campaign under it, and finds the
   one already running for that certificate rather than starting a second (``dccflow_app.campaigns``).
-* ``OrgCertRollover``, the campaign: an entity workflow whose whole state is one model
-  (``workflows.org_cert_rollover_model.CampaignState``). The SMKI first issues the new Organisation Certificate
-  (activity); then a bounded number of ``OrgCertReplacement`` children at a time, one per Device, each the KRP
-  round trip; a query ``progress``; updates ``pause`` (returns once nothing is in flight and nothing new starts)
-  and ``resume``; continue-as-new when the server suggests it (or past ``history_threshold`` events), after the
-  round trips in flight and every handler have finished; then the Supplier signs with its new key (a Device left
-  on the retired certificate is recorded, and its Commands signed with the retired key, so a later campaign reaches
-  it), and the result is the report of every Device's outcome.
+* ``OrgCertRollover``, the campaign: an entity workflow on the one campaign mechanism (``workflows.campaign``)
+  whose whole state is one model (``workflows.org_cert_rollover_model.CampaignState``). The SMKI first issues the
+  new Organisation Certificate (activity); then a bounded number of ``OrgCertReplacement`` children at a time, one
+  per Device, each the KRP round trip; a query ``progress``; updates ``pause`` (returns once nothing is in flight
+  and nothing new starts), ``resume`` and ``cancel``; continue-as-new when the server suggests it (or past
+  ``history_threshold`` events), after the round trips in flight and every handler have finished; then the
+  Supplier signs with its new key (a Device left on the retired certificate is recorded, and its Commands signed
+  with the retired key, so a later campaign reaches it), and the result is the report of every Device's outcome.
 * ``OrgCertReplacement``, one Device: SRV 6.15.1 (Critical): the Service Request, the DCC's Pre-Command, the
   Supplier's Signed Pre-Command signed with the key of the certificate the cell holds (AB 3.1, 3.2; the request as
   ``workflows.credentials.cell_request`` makes it, the round trip of ``activities.duis_client``), then the Service
@@ -28,8 +28,7 @@ the Device's outcome says so.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -43,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.messages import InboundMessage
     from dccflow.search import device_search_attributes
     from workflows.base import COMMAND_FAILURES, ProcessWorkflow, ServiceRequestFailed
+    from workflows.campaign import CampaignEngine
+    from workflows.campaign_model import ItemFailure
     from workflows.credentials import cell_request
     from workflows.org_cert_rollover_model import (
         CampaignReport,
@@ -52,8 +53,8 @@ with workflow.unsafe.imports_passed_through():
         budget,
         campaign_workflow_id,
         device_workflow_id,
+        outcome_of,
         progress,
-        record,
         report,
     )
 
@@ -149,11 +150,14 @@ class OrgCertReplacementWorkflow(ProcessWorkflow):
 
 
 @workflow.defn(name="OrgCertRollover")
-class OrgCertRolloverWorkflow:
+class OrgCertRolloverWorkflow(CampaignEngine):
+    """The rollover on the generic campaign engine (``workflows.campaign``): one wave of every Device, never
+    halting, paced by ``room`` under the Supplier's ADT; each item one ``OrgCertReplacement`` child."""
+
     @workflow.init
     def __init__(self, state: CampaignState) -> None:
-        self.st = state
-        self._changed = False
+        self._engine_init(state)
+        self.st: CampaignState = state
 
     @workflow.query
     def progress(self) -> Progress:
@@ -162,46 +166,40 @@ class OrgCertRolloverWorkflow:
     @workflow.update
     async def pause(self) -> Progress:
         """Nothing new starts; returns once no round trip is in flight."""
-        self.st.paused, self._changed = True, True
-        await workflow.wait_condition(lambda: not self.st.in_flight)
+        await self._pause()
+        return progress(self.st)
+
+    @workflow.update
+    async def resume(self) -> Progress:
+        await self._resume()
+        return progress(self.st)
+
+    @workflow.update
+    async def cancel(self) -> Progress:
+        """No more round trips start; returns once none is in flight. The certificate is still activated for the
+        Devices replaced (the others are recorded as holding the retired one)."""
+        await self._cancel()
         return progress(self.st)
 
     @pause.validator
     def _pause_allowed(self) -> None:
-        if self.st.phase == "done":
-            raise ValueError("the campaign has finished")
+        self._steerable()
 
-    @workflow.update
-    async def resume(self) -> Progress:
-        self.st.paused, self._changed = False, True
-        return progress(self.st)
+    @cancel.validator
+    def _cancel_allowed(self) -> None:
+        self._steerable()
 
     @workflow.run
     async def run(self, state: CampaignState) -> CampaignReport:
         st = self.st
         if st.phase == "preparing":
             await self._prepare()
-        while st.pending or st.in_flight:
-            if self._must_continue() and not st.in_flight:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                st.runs += 1
-                workflow.continue_as_new(st)
-            room, until = budget(st, workflow.now())
-            starting = not st.paused and not self._must_continue()
-            while starting and st.pending and len(st.in_flight) < st.inp.concurrency and room > 0:
-                self._start(st.pending.pop(0))
-                room -= 1
-            self._changed = False
-            wait = (until - workflow.now()) if starting and st.pending and room <= 0 and until else None
-            try:
-                await workflow.wait_condition(lambda: self._changed, timeout=wait)
-            except TimeoutError:
-                pass
+        await self.run_items()
         st.phase = "activating"
-        if st.replaced:
+        if st.succeeded:
             await workflow.execute_activity_method(
                 RolloverActivities.rollover_activate_certificate,
-                Activation(campaign_id=st.campaign_id, supplier_id=st.inp.supplier_id, replaced=st.replaced),
+                Activation(campaign_id=st.campaign_id, supplier_id=st.inp.supplier_id, replaced=st.succeeded),
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
             st.activated = True
         st.phase, st.finished_at = "done", workflow.now()
@@ -222,16 +220,11 @@ class OrgCertRolloverWorkflow:
         st.new_serial, st.previous_serial = issued.serial, issued.previous_serial
         st.phase, st.started_at = "rolling", workflow.now()
 
-    def _must_continue(self) -> bool:
-        info = workflow.info()
-        limit = self.st.inp.history_threshold
-        return info.is_continue_as_new_suggested() or (limit is not None and info.get_current_history_length() >= limit)
+    def room(self, now: datetime) -> tuple[int, datetime | None]:
+        room, until = budget(self.st, now)
+        return min(room, self.st.inp.concurrency - len(self.st.in_flight)), until
 
-    def _start(self, device_id: str) -> None:
-        self.st.in_flight.append(device_id)
-        asyncio.ensure_future(self._device(device_id))
-
-    async def _device(self, device_id: str) -> None:
+    async def run_item(self, device_id: str) -> ItemFailure | None:
         st = self.st
         try:
             outcome = await workflow.execute_child_workflow(
@@ -244,8 +237,7 @@ class OrgCertRolloverWorkflow:
         except ChildWorkflowError as exc:
             outcome = DeviceOutcome(device_id=device_id, outcome="failed", reason=str(exc.cause or exc),
                                     at=workflow.now())
-        record(st, outcome)
-        self._changed = True
+        return outcome_of(st, outcome)
 
 
 @workflow.defn(name="OrgCertRolloverKey")

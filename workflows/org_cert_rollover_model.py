@@ -1,5 +1,6 @@
 """The state of an Organisation Certificate rollover campaign (BAD 7.7.2.5.6) as one serializable model, carried
-across continue-as-new, and the pure rules the campaign workflow applies to it: which Device starts next, how the
+across continue-as-new (the generic campaign's, ``workflows.campaign_model``, extended), and the pure rules the
+campaign workflow applies to it: which Device starts next, how the
 Supplier paces itself under its own Anomaly Detection Threshold (SEC G6.3; Appendix AB 13.1; BAD 7.8.2), the
 progress a query shows and the final report.
 
@@ -10,27 +11,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.org_cert_rollover import Threshold
+    from workflows.campaign_model import (
+        CampaignCore,
+        CampaignProgress,
+        CampaignSettings,
+        ItemFailure,
+        progress_fields,
+    )
 
 Outcome = Literal["replaced", "failed"]
 
 
-class CampaignInput(BaseModel):
+class CampaignInput(CampaignSettings):
+    """The rollover's input; ``concurrency``, ``history_threshold`` and ``paused`` are every campaign's
+    (``CampaignSettings``). No waves and no halting: one wave of every Device."""
+
     supplier_id: str
     #: the Devices to roll over; None: every Device the Supplier serves (``rollover_prepare``)
     device_ids: list[str] | None = None
-    #: per-device round trips in flight at once
-    concurrency: int = Field(default=50, ge=1)
     #: how long each Device's Service Response is waited for
     response_timeout: timedelta = timedelta(hours=2)
-    #: continue-as-new once the history has this many events (besides when the server suggests it); tests force it
-    history_threshold: int | None = None
-    #: start paused (``resume`` starts the work)
-    paused: bool = False
 
 
 class DeviceOutcome(BaseModel):
@@ -42,48 +47,46 @@ class DeviceOutcome(BaseModel):
     released_from_quarantine: bool = False
 
 
-class CampaignState(BaseModel):
-    """Everything the campaign knows; the workflow's only state (continue-as-new passes it on). Compact, so that
-    10,000 Devices stay far inside Temporal's payload limit: a replaced Device is its id, a failed one its id,
-    reason and time, and the ADT budget counts round trips per minute."""
+class CampaignState(CampaignCore):
+    """Everything the campaign knows; the workflow's only state (continue-as-new passes it on): the generic
+    campaign's (``CampaignCore``: pending, in flight, succeeded = replaced, failed, paused, runs) and the
+    rollover's own. Compact, so that 10,000 Devices stay far inside Temporal's payload limit: a replaced Device is
+    its id, a failed one its id, reason and time, and the ADT budget counts round trips per minute."""
 
     inp: CampaignInput
-    campaign_id: str
+    #: preparing, rolling, activating, done
     phase: Literal["preparing", "rolling", "activating", "done"] = "preparing"
     new_serial: str | None = None
     previous_serial: str | None = None
     threshold: Threshold | None = None
     #: the DCC Alert code of the DCC's quarantine notice (AB 12.2)
     quarantine_alert_code: str = "N999"
-    pending: list[str] = Field(default_factory=list)
-    in_flight: list[str] = Field(default_factory=list)
-    replaced: list[str] = Field(default_factory=list)
-    failed: list[DeviceOutcome] = Field(default_factory=list)
     #: Devices whose Signed Pre-Command the DCC quarantined and the Supplier released (AB 12.3(a))
     released: list[str] = Field(default_factory=list)
-    paused: bool = False
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
     #: round trips counted against the ADT, by the minute in which each finished (its Signed Pre-Command was
     #: counted by then), as ``YYYY-MM-DDTHH:MM`` of the minute's end
     counted: dict[str, int] = Field(default_factory=dict)
-    runs: int = 1
     activated: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_before_the_generic_campaign(cls, data: object) -> object:
+        """A state carried across continue-as-new by the rollover before it ran on the generic campaign
+        (``replaced``, and failures as ``DeviceOutcome``): read as the generic campaign's."""
+        if isinstance(data, dict) and "replaced" in data and "succeeded" not in data:
+            data = {**data, "succeeded": data["replaced"],
+                    "failed": [{"item": f["device_id"], "reason": f.get("reason", ""), "at": f["at"]}
+                               if "device_id" in f else f for f in data.get("failed", [])]}
+            data.pop("replaced")
+        return data
 
-class Progress(BaseModel):
-    campaign_id: str
+
+class Progress(CampaignProgress):
     supplier_id: str
-    phase: str
-    paused: bool
     new_serial: str | None
-    total: int
-    pending: int
-    in_flight: int
+    #: Devices whose Supplier cell holds the new certificate (the campaign's ``succeeded``)
     replaced: int
-    failed: int
     released_from_quarantine: int
-    runs: int
 
 
 class CampaignReport(BaseModel):
@@ -115,11 +118,8 @@ def device_workflow_id(campaign_id: str, device_id: str) -> str:
 
 
 def progress(st: CampaignState) -> Progress:
-    return Progress(campaign_id=st.campaign_id, supplier_id=st.inp.supplier_id, phase=st.phase, paused=st.paused,
-                    new_serial=st.new_serial,
-                    total=len(st.pending) + len(st.in_flight) + len(st.replaced) + len(st.failed),
-                    pending=len(st.pending), in_flight=len(st.in_flight), replaced=len(st.replaced),
-                    failed=len(st.failed), released_from_quarantine=len(st.released), runs=st.runs)
+    return Progress(**progress_fields(st), supplier_id=st.inp.supplier_id, new_serial=st.new_serial,
+                    replaced=len(st.succeeded), released_from_quarantine=len(st.released))
 
 
 def report(st: CampaignState) -> CampaignReport:
@@ -127,8 +127,10 @@ def report(st: CampaignState) -> CampaignReport:
     return CampaignReport(campaign_id=st.campaign_id, supplier_id=st.inp.supplier_id,
                           previous_serial=st.previous_serial, new_serial=st.new_serial, activated=st.activated,
                           started_at=st.started_at, finished_at=st.finished_at, total=p.total, replaced=p.replaced,
-                          failed=p.failed, replaced_devices=sorted(st.replaced),
-                          failed_devices=sorted(st.failed, key=lambda o: o.device_id),
+                          failed=p.failed, replaced_devices=sorted(st.succeeded),
+                          failed_devices=sorted((DeviceOutcome(device_id=f.item, outcome="failed", reason=f.reason,
+                                                               at=f.at, released_from_quarantine=f.item in st.released)
+                                                 for f in st.failed), key=lambda o: o.device_id),
                           released_from_quarantine=sorted(st.released))
 
 
@@ -153,13 +155,13 @@ def budget(st: CampaignState, now: datetime) -> tuple[int, datetime | None]:
     return 0, (oldest + window + timedelta(seconds=1)) if oldest is not None else None
 
 
-def record(st: CampaignState, outcome: DeviceOutcome) -> None:
-    st.in_flight = [d for d in st.in_flight if d != outcome.device_id]
-    if outcome.outcome == "replaced":
-        st.replaced.append(outcome.device_id)
-    else:
-        st.failed.append(outcome)
+def outcome_of(st: CampaignState, outcome: DeviceOutcome) -> ItemFailure | None:
+    """A Device's round trip as the campaign records it (``campaign_model.record`` moves it out of flight): counted
+    against the ADT in the minute it finished, released from quarantine or not; None when replaced."""
     if outcome.released_from_quarantine:
         st.released.append(outcome.device_id)
     minute = _minute_end(outcome.at).isoformat(timespec="minutes")
     st.counted[minute] = st.counted.get(minute, 0) + 1
+    if outcome.outcome == "replaced":
+        return None
+    return ItemFailure(item=outcome.device_id, reason=outcome.reason, at=outcome.at)

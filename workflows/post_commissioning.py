@@ -80,6 +80,7 @@ class PostCommissioningWorkflow(ProcessWorkflow):
         try:
             if inp.start_after is not None:
                 await self._sleep_until(inp.commissioned_at + inp.start_after)
+                self.record("post_commissioning_steps_due", device_id=inp.device_id)
                 await self._steps(inp)
                 self.done = True
                 deadline.met()
@@ -152,6 +153,7 @@ class PostCommissioningWorkflow(ProcessWorkflow):
         rr = self.inp.routine_request
         assert rr is not None
         await self._sleep_until(self.inp.commissioned_at + timedelta(days=rr.on_day))
+        self.record("routine_request_due", device_id=self.inp.device_id, detail=f"day {rr.on_day}: SRV {rr.srv}")
         try:
             await self.service_request(self._spec(f"routine_request_day_{rr.on_day}", rr.srv, rr.params),
                                        self.inp.response_timeout)

@@ -30,6 +30,10 @@ POST_COMMISSIONING_STEPS = StepRegistry("post_commissioning", [
     ProcessStep(bpmn_id="restricted_after_14_days",
                 name="14 days passed without the steps: the Supplier may send the Device only the exempt Service "
                      "Requests", actor="Supplier", refs=("BAD 7.2.3.5.7", "SEC Appendix AC 5.13")),
+    ProcessStep(bpmn_id="post_commissioning_steps_due", name="The Supplier's day for the Post Commissioning steps",
+                actor="Supplier", refs=("BAD 7.2.3.1", "SEC Appendix AC 5.2")),
+    ProcessStep(bpmn_id="routine_request_due", name="A routine Service Request's day (the Device may be restricted)",
+                actor="Supplier", refs=("BAD 7.2.3.5.7",)),
     ProcessStep(bpmn_id="routine_request_refused", name="A routine Service Request refused by the DCC",
                 actor="DCC", refs=("BAD 7.2.3.5.7",)),
     ProcessStep(bpmn_id="routine_request_accepted",

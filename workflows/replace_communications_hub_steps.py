@@ -8,7 +8,8 @@ from dccflow.events import ProcessStep, StepRegistry
 from workflows.decommission_steps import DECOMMISSION_STEPS
 
 AB = "SEC Appendix AB"
-_FROM_DECOMMISSION = ("device_decommissioned_by_dcc", "gpf_decommissioned_with_chf", "end_service_request_failed")
+_FROM_DECOMMISSION = ("device_decommissioned_by_dcc", "gpf_decommissioned_with_chf", "gpf_not_decommissioned",
+                      "gpf_status_not_read", "end_service_request_failed")
 
 REPLACE_CH_STEPS = StepRegistry("replace_communications_hub", [
     ProcessStep(bpmn_id="start_replace_ch", name="A CH of an Enrolled SMS is to be replaced", actor="Supplier",

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from dccflow.domain.obligation_model import Judged, Obligation, TimeRule
 from dccflow.domain.obligations_cos import COS_REGISTER
+from dccflow.domain.obligations_firmware import FIRMWARE_REGISTER
 from dccflow.domain.obligations_life import LIFE_REGISTER
 from dccflow.domain.obligations_msc import MSC_REGISTER
+from dccflow.domain.recovery_obligations import RECOVERY_REGISTER
 
 _P, _T, _N = Judged.PERFORMED, Judged.TIMED, Judged.NOT_ASSESSABLE
 AC, AD, AI = "SEC Appendix AC", "SEC Appendix AD", "SEC Appendix I"
@@ -240,6 +242,9 @@ REGISTER: tuple[Obligation, ...] = (
               "with certificates stored, (Meters) one Organisation Certificate replaced, (GPF) the Network Operator "
               "cell handed over; 5.2(a) itself is judged on the DCC's records (network-operator-credentials).",
       applies_when=("BAD 7.2.3", "BAD 7.2.1.6.10", "SEC Appendix AC 4.10", "BAD 7.2.2.6.7"),
+      # each Device against its own commissioning, with or without a Post Commissioning process's Deadline
+      # (``dccflow.audit_post_commissioning.devices_without_deadline``)
+      params={"each_device": True},
       timing=TimeRule(amount=7, unit="days", start="Meter or GPF commissioned", stop="last post-commissioning step",
                       deadline_refs=("SEC Appendix AC 5.2",),
                       from_refs=("BAD 7.2.1.6.10", "SEC Appendix AC 4.10", "BAD 7.2.2.6.7"),
@@ -331,6 +336,8 @@ if len(BY_ID) != len(REGISTER):  # pragma: no cover - a data error
 #: what the scenario audit judges: this register and BAD 7.6 / SEC H6's (``obligations_life``, digest 04's rows, kept
 #: apart from the governance-table rows above)
 AUDIT_REGISTER = (*REGISTER, *LIFE_REGISTER)
+AUDIT_REGISTER = (*AUDIT_REGISTER, *FIRMWARE_REGISTER)  # BAD 7.5.3 Manage Firmware (digest 03 §F.13)
+AUDIT_REGISTER = (*AUDIT_REGISTER, *RECOVERY_REGISTER)  # BAD 7.7.3 SMKI Recovery (digest 05 §D.10)
 AUDIT_BY_ID: dict[str, Obligation] = {o.id: o for o in AUDIT_REGISTER}
 if len(AUDIT_BY_ID) != len(AUDIT_REGISTER):  # pragma: no cover - a data error
     raise ValueError("duplicate obligation ids")

@@ -15,8 +15,22 @@ from dccflow.domain.obligation_model import Judged, Obligation
 
 _P, _N = Judged.PERFORMED, Judged.NOT_ASSESSABLE
 AB, AC, AD, SEC = "SEC Appendix AB", "SEC Appendix AC", "SEC Appendix AD", "SEC"
-_REPLACE = ("BAD 7.6.1",)
+#: a CH replacement under way: the steps of Replace Communications Hub but 7.6.1.6.8, which the DCC's H6.6 step of a
+#: CHF decommissioned without a replacement cites too (``decommission-chf-orphans`` replaces nothing)
+_REPLACE = ("BAD 7.6.1.1", "BAD 7.6.1.5", "BAD 7.6.1.6.4", "BAD 7.6.1.6.5", "BAD 7.6.1.6.6", "BAD 7.6.1.6.7",
+            "BAD 7.6.1.6.9", "BAD 7.6.1.6.10")
+#: the CH replaced: the replacement CHF Commissioned (AC 8.3, BAD 7.6.1.6.4) and the steps after it. AB 10.1's duties
+#: arise "after the replacement"; a new CH that never reached the SM WAN (``ch-replace-new-ch-no-wan``) replaced
+#: nothing — the old CH stays, its log is not restored, it is not returned
+_REPLACED = ("SEC Appendix AC 8.3", "BAD 7.6.1.6.5", "BAD 7.6.1.6.6", "BAD 7.6.1.6.7", "BAD 7.6.1.6.9",
+             "BAD 7.6.1.6.10")
 _DECOM = ("BAD 7.6.2.5.5", "SEC H6")
+#: a successful 8.3: the DCC's own duties arise "on successful processing" (H6.4) / "upon successful execution" (AD
+#: 3.8.100.5) of it, for the Device it named. Cited by the DCC's steps after the Service Response
+#: (``device_decommissioned_by_dcc``, ``gpf_decommissioned_with_chf``), never by a refused 8.3
+#: (``decommission-by-non-rs-rejected``) nor by another Device's step in the same process (the new meter of a
+#: meter exchange, whose end cites BAD 7.6.2.5.5)
+_DECOMMISSIONED = ("SEC H6.4",)
 _UNJOIN = ("BAD 7.6.2.5.3",)
 _REMOVE = ("BAD 7.6.2.5.4",)
 _SUSPEND = ("BAD 7.1.2.4.3", "SEC H6.10", "SEC H6.11")
@@ -29,15 +43,15 @@ _O = Obligation
 LIFE_REGISTER: tuple[Obligation, ...] = (
     # ---- 7.6.1.9 Replace Communications Hub (AB 10.1-10.5, AC 8.1-8.3, SEC F8, H6.6) ------------------------------
     _O(id="ch-replace-restore-chf-log", bad_step="7.6.1.6.5", actor="Supplier", document=AB, clause="10.1(a)",
-       judged=_P, applies_when=_REPLACE, check="step", params={"evidence": ["BAD 7.6.1.6.5"]},
+       judged=_P, applies_when=_REPLACED, check="step", params={"evidence": ["BAD 7.6.1.6.5"]},
        summary="After replacing a CH, send 8.12.1 so the new CHF's Device Log replicates the old one's.",
        why=_UNQUANTIFIED),
     _O(id="ch-replace-restore-gpf-log", bad_step="7.6.1.6.6", actor="Supplier", document=AB, clause="10.1(b)",
-       judged=_P, applies_when=_REPLACE, check="step", params={"evidence": ["BAD 7.6.1.6.6"]},
+       judged=_P, applies_when=_REPLACED, check="step", params={"evidence": ["BAD 7.6.1.6.6"]},
        summary="Send 8.12.2 so the new GPF's Device Log replicates the old one's (even on an electricity-only CH).",
        why=_UNQUANTIFIED),
     _O(id="ch-replace-gsme-to-new-gpf", bad_step="7.6.1.6.7", actor="Supplier", document=AB, clause="10.1(c)",
-       judged=_P, applies_when=_REPLACE, check="step", params={"evidence": ["BAD 7.6.1.6.7"], "types": ["GSME"]},
+       judged=_P, applies_when=_REPLACED, check="step", params={"evidence": ["BAD 7.6.1.6.7"], "types": ["GSME"]},
        summary="After (a) and (b): unjoin the GSME from the old GPF (8.8.2), join it to the new one (8.7.2). The "
                "table tags it 'DCC'; the duty is the Supplier's (digest 04 §K 8)."),
     _O(id="ch-replace-decommission-old", bad_step="7.6.1.6.8", actor="Supplier", document=AB, clause="10.1(d)",
@@ -46,12 +60,12 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
        summary="After (c): decommission the old CHF and GPF with 8.3 (ordering judged by the audit, §B.4)."),
     # the order of AB 10.1 (a)-(d), which only an audit can judge (digest 04 §B.4 rows 2-4; dccflow.audit_life)
     _O(id="ch-replace-order-c", bad_step="7.6.1.6.7", actor="Supplier", document=AB, clause="10.1(c)", judged=_P,
-       applies_when=_REPLACE, check="order",
+       applies_when=_REPLACED, check="order",
        params={"step": [f"{AB} 10.1(c)"], "after": [[f"{AB} 10.1(a)"], [f"{AB} 10.1(b)"], ["SRV 8.8.2"]]},
        summary="The GSME joins the new GPF only after both Device Logs are restored (and, BAD 7.6.1.6.7, after its "
                "unjoin from the old GPF)."),
     _O(id="ch-replace-order-d", bad_step="7.6.1.6.8", actor="Supplier", document=AB, clause="10.1(d)", judged=_P,
-       applies_when=_REPLACE, check="order",
+       applies_when=_REPLACED, check="order",
        params={"step": [f"{AB} 10.1(d)"], "after": [[f"{AB} 10.1(a)"], [f"{AB} 10.1(b)"]],
                "after_if_present": [[f"{AB} 10.1(c)"]]},
        summary="The old CHF is decommissioned only after (a), (b) and, for a gas SMS, (c)."),
@@ -70,13 +84,13 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
        also=(f"{AD} 3.6.3.4",),
        summary="On a successful 8.12.2 not sent by the Gas Supplier, N31 to it (AD 3.6.3.4: to every other RS)."),
     _O(id="ch-replace-record-used", bad_step="7.6.1.6.5", actor="DCC", document=AC, clause="8.2", judged=_P,
-       applies_when=_REPLACE, check="step", params={"evidence": ["SEC Appendix AC 8.2"]},
+       applies_when=_REPLACED, check="step", params={"evidence": ["SEC Appendix AC 8.2"]},
        summary="Restore from the DCC's up-to-date record of the Device Logs (AC 8.1), never from the old CH."),
     _O(id="ch-replace-record-kept", bad_step="7.6.1.6.5", actor="DCC", document=AC, clause="8.1", judged=_P,
-       applies_when=_REPLACE, check="step", params={"evidence": ["BAD 7.2.1.6.7", "SEC Appendix AC 8.1"]},
+       applies_when=_REPLACED, check="step", params={"evidence": ["BAD 7.2.1.6.7", "SEC Appendix AC 8.1"]},
        summary="Keep an up-to-date record of each CHF's and GPF's Device Log (latest CS14, latest GCS62)."),
     _O(id="ch-replace-newly-commissioned", bad_step="7.6.1.6.10", actor="DCC, Supplier", document=AC, clause="8.3",
-       judged=_P, applies_when=_REPLACE, check="smi_status", params={"to": ["commissioned"], "types": ["CHF"]},
+       judged=_P, applies_when=_REPLACED, check="smi_status", params={"to": ["commissioned"], "types": ["CHF"]},
        summary="The replacement CHF and GPF are newly Commissioned: the post-commissioning duties apply (AC 5)."),
     _O(id="ch-replace-tom-resend", bad_step="7.6.1.6.7", actor="Supplier", document="BAD", clause="7.6.1.6.7",
        judged=_N, applies_when=_REPLACE, source="text",
@@ -97,7 +111,7 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
     _O(id="ch-removed-risk", bad_step="7.6.1.6.8", actor="Supplier", document=SEC, clause="F8.5", judged=_N,
        applies_when=_REPLACE, why="liability, not an act", summary="The risk in a removed CH passes to the Supplier."),
     _O(id="ch-returned", bad_step="7.6.1.6.9", actor="Supplier", document="BAD", clause="7.6.1.6.9", judged=_P,
-       applies_when=_REPLACE, check="step", params={"evidence": ["BAD 7.9.1.6.2"]}, source="text",
+       applies_when=_REPLACED, check="step", params={"evidence": ["BAD 7.9.1.6.2"]}, source="text",
        summary="Return the replaced CH to the DCC (8.14.3 / 8.14.4)."),
     # ---- 7.6.2.7 Remove and Decommission Device --------------------------------------------------------------------
     _O(id="unjoin-association-ended", bad_step="7.6.2.5.3", actor="DCC", document=AC, clause="6.1", judged=_P,
@@ -108,9 +122,8 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
        summary="The Response to a PPMID join / unjoin goes to the sender as a Service Response."),
     # the table prints "SEC Appendix AB ... 3.8.101.4", a DUIS-style number (digest 04 §K 8)
     _O(id="remove-whitelisted-pending", bad_step="7.6.2.5.4", actor="DCC", document=AB, clause="3.8.101.4",
-       also=(f"{AD} 3.8.109.4",), judged=_P, applies_when=_REMOVE, check="smi_guard",
-       params={"to": ["pending"], "types": _HAS_STATUS, "allowed_from": [None, "whitelisted",
-                                                                          "decommissioned", "withdrawn"]},
+       also=(f"{AD} 3.8.109.4",), judged=_P, applies_when=_REMOVE, check="removed_to_pending",
+       params={"removed": ["SRV 8.11"], "types": _HAS_STATUS},
        summary="On a successful 8.11 Remove, a 'whitelisted' Device goes back to 'pending'."),
     _O(id="remove-ppmid-n43", bad_step="7.6.2.5.4", actor="DCC", document="BAD", clause="7.6.2.5.4", judged=_P,
        applies_when=_REMOVE, check="dcc_alert", params={"code": "N43", "types": ["PPMID"]}, source="text",
@@ -124,21 +137,23 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
        summary="On becoming aware a Device is uninstalled or not operating, request its Decommissioning (8.3).",
        why="the Supplier's awareness is not an event the simulation records"),
     _O(id="decommission-smi", bad_step="7.6.2.5.5", actor="DCC", document=SEC, clause="H6.4(a)", judged=_P,
-       applies_when=_DECOM, check="smi_guard",
+       applies_when=_DECOMMISSIONED, check="smi_guard",
        params={"to": ["decommissioned"], "types": _HAS_STATUS,
                "forbidden_from": ["pending", "decommissioned", "withdrawn"]}, also=(f"{AD} 3.8.100.5(a)",),
        summary="Set the Device 'decommissioned' (never from 'pending', 'decommissioned', 'withdrawn')."),
     _O(id="decommission-associations", bad_step="7.6.2.5.5", actor="DCC", document=SEC, clause="H6.4(b)",
-       judged=_P, applies_when=_DECOM, check="step", params={"evidence": ["SEC H6.4(b)"]},
+       judged=_P, applies_when=_DECOMMISSIONED, check="step", params={"evidence": ["SEC H6.4(b)"]},
        summary="End the decommissioned Device's Associations with the other Devices of its SMS."),
     _O(id="decommission-chf-notice", bad_step="7.6.2.5.5", actor="DCC", document=SEC, clause="H6.4(c)", judged=_P,
-       applies_when=_DECOM, check="dcc_alert", params={"code": "N9", "types": ["CHF"]},
+       applies_when=_DECOMMISSIONED, check="dcc_alert", params={"code": "N9", "types": ["CHF"]},
        summary="A CHF decommissioned: notify every other Responsible Supplier for it (N9)."),
     _O(id="decommission-should", bad_step="7.6.2.5.5", actor="Responsible Supplier", document=SEC, clause="H6.1",
        judged=_N, applies_when=_DECOM, why="a 'should' about Devices no longer part of an SMS: a judgement",
        summary="A Device (not Type 2) that no longer forms part of an SMS should be Decommissioned."),
+    # met by an 8.3 the DCC carried out for the Responsible Supplier (H6.2) or by one it refused to anyone else (H6.5):
+    # either way no other User decommissioned the Device
     _O(id="decommission-who", bad_step="7.6.2.5.5", actor="Responsible Supplier", document=SEC, clause="H6.2",
-       judged=_P, applies_when=_DECOM, check="step", params={"evidence": ["SEC H6.2"]},
+       judged=_P, applies_when=_DECOM, check="step", params={"evidence": ["SEC H6.2", "SEC H6.5"]},
        summary="Only a Responsible Supplier (the Lead Supplier for a SMETS1 CHF) may Decommission a Device."),
     _O(id="decommission-reject", bad_step="7.6.2.5.5", actor="DCC", document=SEC, clause="H6.5", judged=_P,
        applies_when=_DECOM, check="step", params={"evidence": ["SEC H6.5"]},
@@ -151,32 +166,32 @@ LIFE_REGISTER: tuple[Obligation, ...] = (
        applies_when=_DECOM, why="a general undertaking; its parts are the rows of this register",
        summary="Comply with the IEDP on Decommissioning and Suspension, notifying other Users where applicable."),
     _O(id="decommission-mpxn", bad_step="7.6.2.5.5", actor="DCC", document=AD, clause="3.8.100.5(b)", judged=_P,
-       applies_when=_DECOM, check="step",
+       applies_when=_DECOMMISSIONED, check="step",
        params={"evidence": ["SEC Appendix AD 3.8.100.5(b)"], "types": ["ESME", "GSME"]},
        also=(f"{AB} 16.1(d)(vii)(B)",),
        summary="A Smart Meter decommissioned: disassociate it from every MPAN / MPRN on the SMI."),
     _O(id="decommission-gpf-with-chf", bad_step="7.6.2.5.5", actor="DCC", document=AD, clause="3.8.100.5(c)",
-       judged=_P, applies_when=_DECOM, check="smi_status", params={"to": ["decommissioned"], "types": ["GPF"]},
+       judged=_P, applies_when=_DECOMMISSIONED, check="decommissioned", params={"types": ["GPF"]},
        summary="A CHF decommissioned: its GPF 'decommissioned' too."),
     _O(id="decommission-n1-n2", bad_step="7.6.2.5.5", actor="DCC", document=AD, clause="3.8.100.5(d)", judged=_P,
-       applies_when=_DECOM, check="dcc_alert", params={"code": "N1", "types": ["ESME"]}, also=(f"{AC} 9.1",),
+       applies_when=_DECOMMISSIONED, check="dcc_alert", params={"code": "N1", "types": ["ESME"]}, also=(f"{AC} 9.1",),
        summary="N1 (ESME → ED, and the ES if applicable), N2 (GSME → GT), N9 (CH)."),
     _O(id="decommission-schedules", bad_step="7.6.2.5.5", actor="DCC", document=AD, clause="3.8.100.5(e)",
-       judged=_P, applies_when=_DECOM, also=(f"{AD} 3.8.100.5(f)",), check="step",
+       judged=_P, applies_when=_DECOMMISSIONED, also=(f"{AD} 3.8.100.5(f)",), check="step",
        params={"evidence": ["SEC Appendix AD 3.8.100.5(e)", "SEC Appendix AD 3.8.100.5(f)"]},
        summary="Delete the DCC Schedules for the Device (a CHF: its GPF's); N6 to each owner."),
     _O(id="decommission-future-dated", bad_step="7.6.2.5.5", actor="DCC", document=AD, clause="3.8.100.5(g)",
-       judged=_P, applies_when=_DECOM, check="step",
+       judged=_P, applies_when=_DECOMMISSIONED, check="step",
        params={"evidence": ["SEC Appendix AD 3.8.100.5(g)", "SEC Appendix AD 3.8.100.5(h)"]},
        also=(f"{AD} 3.8.100.5(h)", f"{SEC} H3.20"),
        summary="Cancel the unsent future-dated requests for the Device (N33) or, for a CHF, its GPF (N34)."),
     _O(id="decommission-nd-update", bad_step="7.6.2.5.5", actor="DCC", document=AB, clause="16.1(d)(i)", judged=_P,
-       applies_when=_DECOM, check="smi_status", params={"to": ["decommissioned"], "types": _HAS_STATUS},
+       applies_when=_DECOMMISSIONED, check="decommissioned", params={"types": _HAS_STATUS},
        summary="A Non-Device request that changes the DCC's information: update it accordingly."),
     _O(id="decommission-reuse", bad_step="7.6.2.5.5", actor="User", document=AD, clause="3.8.101.5", judged=_P,
        applies_when=_DECOM, check="smi_guard",
-       params={"to": ["pending"], "types": _HAS_STATUS, "allowed_from": [None, "whitelisted",
-                                                                          "decommissioned", "withdrawn"]},
+       params={"to": ["pending"], "types": _HAS_STATUS, "ignore_from": [None],
+               "allowed_from": ["whitelisted", "decommissioned", "withdrawn"]},
        summary="Re-use a decommissioned Device by 8.3 then 12.2 ('pending'), never by 8.4."),
     _O(id="type2-unjoin-consent", bad_step="7.6.2.5.7", actor="User", document=SEC, clause="I1.3", judged=_N,
        applies_when=("BAD 7.6.2.5.7",),

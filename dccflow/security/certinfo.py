@@ -74,6 +74,8 @@ def entity_id_of(cert: x509.Certificate) -> str | None:
     """EUI-64 (``XX-XX-..``) from subject x500UniqueIdentifier or the hardwareModuleName SAN."""
     for attribute in cert.subject.get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER):
         value = attribute.value
+        if isinstance(value, bytes) and len(value) == 9 and value[0] == 0:
+            value = value[1:]  # an X.520 BIT STRING (DCC's ZAZ1 certificates) read with its unused-bits octet
         try:
             return format_eui64(value) if isinstance(value, bytes) else format_eui64(eui64_bytes(value))
         except ValueError:

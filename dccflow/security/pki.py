@@ -207,17 +207,20 @@ def create_root(
     organisation: str | None = None,
     role_code: str | None = None,
     entity_id: str | None = None,
+    extensions: tuple[x509.ExtensionType, ...] = (),
 ) -> Credential:
-    """Self-signed root CA (basicConstraints CA:true, keyCertSign + cRLSign)."""
+    """Self-signed root CA (basicConstraints CA:true, keyCertSign + cRLSign); ``extensions`` non-critical (e.g. the
+    wrappedApexContingencyKey, ``dccflow.security.contingency``)."""
     key = new_private_key()
     subject = _subject(common_name, organisation, role_code, entity_id)
-    cert = (
+    builder = (
         _builder(subject, subject, key.public_key(), not_before, valid_days, None)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_key_usage(cert_sign=True), critical=True)
-        .sign(key, hashes.SHA256())
     )
-    return Credential(key=key, cert=cert)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    return Credential(key=key, cert=builder.sign(key, hashes.SHA256()))
 
 
 def create_issuing_ca(

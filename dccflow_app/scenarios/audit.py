@@ -31,6 +31,7 @@ from dccflow.audit_records import (
 )
 from dccflow.domain.obligations import AUDIT_REGISTER
 from dccflow.events import ObligationOutcome, ProcessEvent
+from dccflow_app.scenarios.audit_firmware import firmware_records
 from dccflow_app.scenarios.audit_smki import placed_for, smki_records
 
 
@@ -164,6 +165,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                          .order_by(RegistrationData.effective_from, RegistrationData.id))]
         cos = _cos_records(s, ids)
         smki = smki_records(s, ids)
+        firmware = firmware_records(s, ids)
     return DccRecords(devices=devices, smi_changes=changes, link_changes=links, registrations=registrations,
                       alerts=alerts,
                       requests=sorted(requests, key=lambda r: r.at),
@@ -175,7 +177,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                       restriction_after_days=RESTRICTION_AFTER.days,
                       obligation_period_days=OBLIGATION_PERIOD.days,
                       restricting_steps={t.value: list(steps) for t, steps in RESTRICTING_STEPS.items()}, cos=cos,
-                      smki=smki)
+                      smki=smki, firmware=firmware)
 
 
 def _cos_records(s, ids: set[str]) -> list[CosRec]:

@@ -1,11 +1,16 @@
 """Fleet scenarios: a scenario file with ``fleet: {count: K, seed: S, template: …}`` whose timeline is one campaign
-over the fleet (today: ``org_cert_rollover`` at 0, BAD 7.7.2.5.6). ``dccflow run NAME|FILE`` comes here for them
+over the fleet at 0 (:data:`CAMPAIGNS`: ``org_cert_rollover``, BAD 7.7.2.5.6; ``firmware_campaign``, BAD 7.5.3, on
+the one campaign mechanism, ``workflows.campaign``). ``dccflow run NAME|FILE`` comes here for them
 (``dccflow_app.cli``): the fleet is built in the run's database **in service** (a campaign acts on an installed
 estate: every SMS commissioned, its CH on the SM WAN; ``FleetSpec.in_service``), the fleet's faults at their rates,
 then the campaign runs on the embedded time-skipping server and the run is judged against ``expect``:
 
-* ``processes.<step>``: ``result`` (``completed``), ``end`` (``end_campaign_complete`` when every Device holds the
-  new certificate, else ``end_campaign_incomplete``), ``outcome`` (``all replaced`` / ``some failed``);
+* ``processes.<step>``: ``result``, ``end``, ``outcome`` and ``steps`` (the campaign's process events) as each
+  campaign's entry reads its report: the rollover ``completed``, ``end_campaign_complete`` when every Device holds
+  the new certificate (else ``end_campaign_incomplete``), ``all replaced`` / ``some failed``; the firmware campaign
+  ``completed`` / ``failed``, the end event of ``bpmn/firmware_campaign.bpmn`` (``end_campaign_halted`` when a
+  wave's failure rate halted it and nobody resumed it), ``all upgraded`` / ``some failed`` / ``halted after wave
+  N``;
 * ``statuses``: each named template device's SMI status, on every premises;
 * ``trust_anchors``: the cell of each named template device holds the holder's current certificate, on every
   premises (after a rollover, the new one).
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,17 +33,61 @@ from sqlmodel import select
 from dccflow.db import session_scope
 from dccflow.domain.roles import UserRole
 from dccflow.parties import PARTIES
-from dccflow_app.campaigns import follow, start_rollover, supplier_cell_serials
+from dccflow_app.campaigns import follow, start_firmware_campaign, start_rollover, supplier_cell_serials
 from dccflow_app.scenarios.loader import library, load_file
 from dccflow_app.scenarios.spec import ScenarioFile
 from dccsim.models import SmiDevice
 from devices.builder import FleetSpec, build_fleet
 from devices.faults import parse_fault
 from devices.premises import premises_ids
-from workflows.org_cert_rollover_model import CampaignInput, CampaignReport
+from workflows.firmware_campaign_model import FirmwareCampaignInput
+from workflows.org_cert_rollover_model import CampaignInput
 
-CAMPAIGNS = ("org_cert_rollover",)
 _ID_OF = {"CHF": "chf_id", "GPF": "gpf_id", "ESME": "esme_id", "GSME": "gsme_id"}
+
+
+@dataclass(frozen=True)
+class FleetCampaign:
+    """A campaign a fleet scenario's one step runs: how it starts from the step, and how its report reads."""
+
+    #: (client, the actor's User ID, the step's ``with:`` parameters, the fleet template's meter type) → its handle
+    start: Callable[[object, str, object, str], Awaitable[object]]
+    #: report → {"result", "end", "outcome"} as the judge compares them
+    seen: Callable[[object], dict[str, str]]
+    #: report → the BPMN ids of the campaign's process events (``expect.processes.<step>.steps``)
+    steps: Callable[[object], list[str]]
+    #: (report) → printed for the user
+    show: Callable[[object], None]
+
+
+def _show_rollover(report) -> None:
+    from dccflow_app.cli_campaign import print_report
+
+    print_report(report)
+
+
+def _show_firmware(report) -> None:
+    from dccflow_app.cli_campaign import print_firmware_report
+
+    print_firmware_report(report)
+
+
+CAMPAIGNS: dict[str, FleetCampaign] = {
+    "org_cert_rollover": FleetCampaign(
+        start=lambda client, user_id, p, meter: start_rollover(client, CampaignInput(
+            supplier_id=user_id, concurrency=getattr(p, "concurrency", 50))),
+        seen=lambda r: {"result": "completed",
+                        "end": "end_campaign_complete" if r.failed == 0 else "end_campaign_incomplete",
+                        "outcome": "all replaced" if r.failed == 0 else "some failed"},
+        steps=lambda r: [], show=_show_rollover),
+    "firmware_campaign": FleetCampaign(
+        start=lambda client, user_id, p, meter: start_firmware_campaign(client, FirmwareCampaignInput(
+            supplier_id=user_id, model=p.model or meter, to_version=p.to_version, waves=list(p.waves),
+            halt_above=p.halt_above, concurrency=p.concurrency)),
+        seen=lambda r: {"result": "completed" if r.end == "end_campaign_complete" else "failed", "end": r.end,
+                        "outcome": r.outcome},
+        steps=lambda r: [e.bpmn_id for e in r.events], show=_show_firmware),
+}
 
 
 def fleet_scenarios() -> dict[str, ScenarioFile]:
@@ -69,21 +120,26 @@ def _devices(spec: ScenarioFile, first: int, last: int) -> dict[str, list[str]]:
             for name, d in spec.fleet.template.devices.items()}
 
 
-def _judge(spec: ScenarioFile, step_id: str, report: CampaignReport, engine, devices: dict[str, list[str]],
-           keys) -> list[dict]:
+def _judge(spec: ScenarioFile, step, report, engine, devices: dict[str, list[str]], keys) -> list[dict]:
     differences = []
 
     def differ(what: str, expected: str, actual: str) -> None:
         if expected != actual:
             differences.append({"what": what, "expected": expected, "actual": actual})
 
-    seen = {"result": "completed", "end": "end_campaign_complete" if report.failed == 0 else "end_campaign_incomplete",
-            "outcome": "all replaced" if report.failed == 0 else "some failed"}
+    campaign = CAMPAIGNS[step.process]
+    step_id = step.id or step.process
+    seen = campaign.seen(report)
     for sid, expectation in spec.expect.processes.items():
         for field in ("result", "end", "outcome"):
             wanted = getattr(expectation, field)
             if wanted is not None:
                 differ(f"{sid} {field}", wanted, seen[field] if sid == step_id else "not run")
+        shown = campaign.steps(report) if sid == step_id else []
+        missing = [s for s in expectation.steps if s not in shown]
+        if missing:
+            differences.append({"what": f"{sid} steps", "expected": ", ".join(expectation.steps),
+                                "actual": f"missing {', '.join(missing)}"})
     with session_scope(engine) as s:
         for name, status in spec.expect.statuses.items():
             rows = s.exec(select(SmiDevice.smi_status).where(SmiDevice.device_id.in_(devices[name]))).all()
@@ -104,7 +160,6 @@ def _judge(spec: ScenarioFile, step_id: str, report: CampaignReport, engine, dev
 
 async def run_fleet(spec: ScenarioFile, data_dir: Path | None, as_json: bool, console: Console) -> int:
     from dccflow.config import Settings, check_configuration
-    from dccflow_app.cli_campaign import print_report
     from dccflow_app.embedded import start_time_skipping
     from dccflow_app.runtime import Runtime, register_search_attributes
 
@@ -128,14 +183,13 @@ async def run_fleet(spec: ScenarioFile, data_dir: Path | None, as_json: bool, co
                                                           dual_fuel="GSME" in types, faults=faults),
                                 datetime.now(UTC))
             params = step.with_ if hasattr(step, "with_") else getattr(step, "params", None)
-            concurrency = getattr(params, "concurrency", 50) if params is not None else 50
+            meter = "GSME" if role == UserRole.GAS_SUPPLIER else "ESME"
             async with runtime.serving():
-                handle = await start_rollover(env.client, CampaignInput(supplier_id=supplier_id,
-                                                                        concurrency=concurrency))
+                handle = await CAMPAIGNS[step.process].start(env.client, supplier_id, params, meter)
                 with console.status(f"{spec.name}: {fleet.count} SMS, campaign {handle.id}…", spinner="dots"):
                     report = await follow(handle)
             devices = _devices(spec, built.first_number, built.last_number)
-            differences = _judge(spec, step.id or step.process, report, runtime.engine, devices, runtime.keys)
+            differences = _judge(spec, step, report, runtime.engine, devices, runtime.keys)
         finally:
             await env.shutdown()
     finally:
@@ -145,7 +199,7 @@ async def run_fleet(spec: ScenarioFile, data_dir: Path | None, as_json: bool, co
         print(json.dumps({"scenario": spec.name, "fleet": fleet.count, "report": report.model_dump(mode="json"),
                           "differences": differences, "expected_end_reached": not differences}))
     else:
-        print_report(report)
+        CAMPAIGNS[step.process].show(report)
         for d in differences:
             console.print(f"  {d['what']}: expected {d['expected']}, got {d['actual']}", markup=False,
                           soft_wrap=True)

@@ -69,9 +69,10 @@ def decommission_input(ctx, step: FollowOn) -> DecommissionInput:
 def firmware_upgrade_input(ctx, step: FollowOn) -> FirmwareUpgradeInput:
     p = _params(step)
     after = p.activate_after.after(ctx.start) - ctx.start if p.activate_after is not None else None
+    cancel = p.cancel_after.after(ctx.start) - ctx.start if p.cancel_after is not None else None
     return FirmwareUpgradeInput(supplier_id=_user(ctx, step.actor), device_id=_device(ctx, step, p.device),
                                 to_version=p.to_version, image_size=p.image_size, list_on_cpl=p.on_cpl,
-                                activate_after=after, instance=_instance(step))
+                                activate_after=after, cancel_after=cancel, instance=_instance(step))
 
 
 def meter_exchange_input(ctx, step: FollowOn) -> MeterExchangeInput:

@@ -23,6 +23,7 @@ from dccflow.events import ObligationOutcome, ProcessEvent
 from dccflow.parties import PARTIES
 from dccflow_app.scenarios import credential_processes as credentials
 from dccflow_app.scenarios import life_processes as life
+from dccflow_app.scenarios.recovery_process import smki_recovery_input
 from dccflow_app.scenarios.scenario import FollowOn
 from dccflow_app.scenarios.spec import PROCESSES
 from workflows.change_of_supplier import (
@@ -39,6 +40,7 @@ from workflows.replace_communications_hub import (
     ReplaceCommunicationsHubWorkflow,
     replace_communications_hub_workflow_id,
 )
+from workflows.smki_recovery import SmkiRecoveryWorkflow, smki_recovery_workflow_id
 
 
 class FollowOnPremises(BaseModel):
@@ -155,6 +157,10 @@ REGISTRY: dict[str, FollowOnProcess] = {p.name: p for p in (
     FollowOnProcess(name="firmware_upgrade", workflow=FirmwareUpgradeWorkflow.run,
                     build_input=life.firmware_upgrade_input, workflow_id=firmware_upgrade_workflow_id,
                     search=lambda i: ([i.device_id], [])),
+    # BAD 7.7.3 SMKI Recovery (workflows.smki_recovery; dccflow_app.scenarios.recovery_process)
+    FollowOnProcess(name="smki_recovery", workflow=SmkiRecoveryWorkflow.run, build_input=smki_recovery_input,
+                    workflow_id=lambda i: smki_recovery_workflow_id(i.incident_id),
+                    search=lambda i: (list(i.device_ids or []), [])),
 )}
 
 

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from dccflow.config import USER_TASK_QUEUE
 from dccflow.events import ProcessEvent
@@ -30,6 +30,22 @@ def validate_request(name: str, faults: list[str], definition: Scenario | None =
     return ScenarioRequest(scenario=name, faults=faults, definition=definition)
 
 
+CLOSED_CHECK_EVERY = 50  # polls (10 s at the default 0.2 s) between checks that the long poll was not lost
+
+
+async def _refetch_if_closed(handle, result: asyncio.Future) -> asyncio.Future:
+    """The result is awaited with one long poll; on a starved machine that poll was seen to stay open after the
+    workflow had closed, leaving ``dccflow run`` idle forever. A closed workflow's result is fetched afresh."""
+    try:
+        closed = (await asyncio.wait_for(handle.describe(), 10)).status != WorkflowExecutionStatus.RUNNING
+    except Exception:  # noqa: BLE001 - the describe is only a safety net; the long poll goes on
+        return result
+    if not closed or result.done():
+        return result
+    result.cancel()
+    return asyncio.ensure_future(handle.result())
+
+
 async def run_scenario(client: Client, name: str, faults: list[str] | None = None, *,
                        on_event: Callable[[ProcessEvent], None] | None = None,
                        poll_seconds: float = 0.2, definition: Scenario | None = None) -> ScenarioReport:
@@ -40,8 +56,12 @@ async def run_scenario(client: Client, name: str, faults: list[str] | None = Non
     seen = 0
     child = None
     follow_seen: dict[str, int] = {}  # follow-on workflow id → events shown
+    polls = 0
     while not result.done():
         await asyncio.wait([result], timeout=poll_seconds)
+        polls += 1
+        if not result.done() and polls % CLOSED_CHECK_EVERY == 0:
+            result = await _refetch_if_closed(handle, result)
         if on_event is None or result.done():
             continue
         try:

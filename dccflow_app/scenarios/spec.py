@@ -269,6 +269,25 @@ class FirmwareUpgradeParams(_Strict):
     """The manufacturer has the release put on the CPL first (BAD 7.5.3.5); false: it is not listed."""
     activate_after: At | None = None
     """A future-dated activation (the CS06's execution date-time) this long after it is sent; none: at once."""
+    cancel_after: At | None = None
+    """With ``activate_after``: the Supplier cancels the stored activation this long after the meter stored it (SRV
+    11.3 with the DUIS ExecutionDateTime 3000-12-31)."""
+
+
+class FirmwareCampaignParams(_Strict):
+    """A firmware wave campaign (BAD 7.5.3 over a fleet; ``workflows.firmware_campaign``): every commissioned meter
+    of the model the actor serves, in waves (the canary first), halting when a wave's failure rate passes
+    ``halt_above``."""
+
+    model: str | None = None
+    """The Device Model (the SMI's; default: the fleet template's meter type, ESME or GSME)."""
+    to_version: str = "2.0.0"
+    waves: list[Annotated[int, Field(ge=1)]] = Field(default=[1, 10, 100], min_length=1)
+    """Wave sizes, the canary first; the last size repeats."""
+    halt_above: float = Field(default=0.02, ge=0, le=1)
+    """Halt when a wave's failure rate is above this (0.02: 2%)."""
+    concurrency: int = Field(default=50, ge=1)
+    """Devices in flight at once."""
 
 
 class DeviceReuseParams(_Strict):
@@ -277,6 +296,38 @@ class DeviceReuseParams(_Strict):
 
     device: Annotated[Literal["ESME"], BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
                       WithJsonSchema({"enum": ["esme", "ESME"], "description": "the meter re-used"})] = "ESME"
+
+
+class SmkiRecoveryParams(_Strict):
+    """SMKI Recovery (BAD 7.7.3; ``workflows.smki_recovery``): the step's actor's Organisation Certificate key is
+    compromised; Manage Incident, then the method chosen (``dccflow.domain.recovery``) or forced, with the drill's
+    Subscriber and SMKI PMA answering at the times given."""
+
+    compromised: Literal["organisation", "recovery-key", "root", "issuing-oca", "contingency-key"] = "organisation"
+    """Whose key: ``organisation`` (the actor's Organisation Certificate), ``recovery-key`` (the DCC's Recovery
+    Private Key, BAD 7.7.3.4.7: every Device's Recovery cell) or ``root`` (the Root OCA Private Key, BAD 7.7.3.4.5:
+    every cell of every Device reset with the Contingency key) or ``issuing-oca`` (the Issuing OCA Private Key, BAD
+    7.7.3.4.8: the Recovery cells, then the Subscribers' own certificates) or ``contingency-key`` (the Contingency
+    Private Key or Symmetric Key, BAD 7.7.3.4.6: a replacement Root on every Device); for the DCC's keys the actor is
+    a Responsible Supplier told."""
+    method: Literal["method-1", "method-2", "method-3", "recovery-key-rollover", "contingency",
+                    "issuing-oca", "contingency-key-rollover"] | None = None
+    """Force a method (BAD 7.7.3.4.2-4); absent: chosen from the two answers below."""
+    subscriber_can_sign: bool = True
+    """The Subscriber still holds the compromised key (copied, not lost): Method 1."""
+    replacement_certificates: bool = False
+    """Otherwise: it has replacement certificates for the DCC to install (Method 3), else Method 2."""
+    devices: list[LifeDevice] | None = None
+    """The Devices in scope (by Device Type); absent: every Device holding the compromised certificate."""
+    subscriber_confirms: Literal["yes", "no", "silent"] = "yes"
+    confirms_after: At = Duration(count=2, unit="hours")
+    pma_decision: Literal["approve", "decline", "silent"] = "approve"
+    pma_decides_after: At = Duration(count=1, unit="days")
+    recovery_deadline: At = Duration(count=30, unit="days")
+    """The PMA-approved recovery deadline: the DCC retries Devices off the SM WAN until then (L 3.1(c))."""
+    retry_every: At = Duration(count=1, unit="days")
+    handback_after: At = Duration(count=1, unit="days")
+    """Method 2: the Responsible Supplier's handover (SRV 6.21) this long after the Devices are 'recovered'."""
 
 
 _SUPPLIERS = ("import_supplier", "gas_supplier")
@@ -311,10 +362,14 @@ PROCESSES: dict[str, ProcessInfo] = {p.name: p for p in (
                 actors=("import_supplier",), params=DeviceReuseParams),
     ProcessInfo(name="firmware_upgrade", bad="BAD 7.5.3", title="Manage Firmware", actors=_SUPPLIERS,
                 params=FirmwareUpgradeParams),
+    ProcessInfo(name="firmware_campaign", bad="BAD 7.5.3", title="Firmware wave campaign (a fleet's)",
+                actors=_SUPPLIERS, params=FirmwareCampaignParams),
+    ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery", actors=_SUPPLIERS,
+                params=SmkiRecoveryParams),
 )}
 #: processes of the BAD a step will start once dccflow runs them (a file naming one is told it is not yet there)
 PLANNED: dict[str, ProcessInfo] = {p.name: p for p in (
-    ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery", actors=_SUPPLIERS),
+    ProcessInfo(name="user_to_non_user_churn", bad="BAD 7.7.4", title="User to Non-User Churn", actors=_SUPPLIERS),
 )}
 
 

@@ -19,6 +19,7 @@ from dccflow.domain.service_requests import ServiceRequestDef
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import DuisRequest
 from dccflow.duis.tree import parse_datetime
+from dccflow.firmware_image import cancels_activation
 from dccflow.gbcs import REQUEST_BODY, response_payload
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccsim.inventory import Inventory, Registration
@@ -104,9 +105,11 @@ class Ctx:
         if not isinstance(text, str) or not text:
             return None
         try:
-            return parse_datetime(text)
+            moment = parse_datetime(text)
         except ValueError as exc:  # schema-valid but beyond what any clock represents (S3 would refuse it anyway)
             raise ServiceRequestRejected(Check.FUTURE_DATED, f"ExecutionDateTime: {exc} (SEC H3.12)") from None
+        # DUIS 11.3 at 3000-12-31 cancels the activation the meter stores: executed now (dccflow.firmware_image)
+        return None if cancels_activation(self.definition.srv if self.definition else None, moment) else moment
 
     @property
     def relevant_time(self) -> datetime:

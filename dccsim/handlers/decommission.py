@@ -36,7 +36,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
 from dccsim.handlers.base import Ctx, Notice, Outcome, reject, status_of
 from dccsim.handlers.nondevice import NonDeviceHandler
-from dccsim.inventory import Inventory, Registration
+from dccsim.inventory import ORPHAN_WATCH, Inventory, Registration, note_follow_up
 from dccsim.life_records import ChfOrphanWatch
 from dccsim.models import LatestCs14, SmiDevice
 from dccsim.pending_work import cancel_future_dated, cancel_schedules
@@ -135,6 +135,7 @@ def decommission(s: Session, dev: SmiDevice, at: datetime, *, sender: str | None
         if orphans and request_id is not None and s.get(ChfOrphanWatch, dev.device_id) is None:
             s.add(ChfOrphanWatch(chf_id=dev.device_id, decommissioned_at=at, request_id=request_id,
                                  sender=sender or "", devices=orphans))
+            note_follow_up(s, ORPHAN_WATCH)
     else:
         notices += cancel_future_dated(s, [dev.device_id], "N33", at)  # AD (g)
         notices += cancel_schedules(s, [dev.device_id], "N6", at, "decommissioned")  # AD (e)

@@ -16,14 +16,19 @@ DECISIONS where the Code is silent (digest 03 §F.3, F.5): N18 when no entry has
 known but not with that version, N19 when no listed Device is of the entry's Device Model (the DCC identifies no
 Device to apply it to); N20 is checked first, at 750 x 1024 octets, "over" the limit. The SMI holds no hardware
 version, so D5c compares manufacturer and model. The image then goes, as the simulation's 'UpdateFirmware'
-Command, to each passing Device through its CH; a CH that cannot be reached (its CHF not 'commissioned', or the SM
-WAN refusing it) is N22 to the Supplier. The device's verdict (0x8F72 / 0x8F1C) reaches the Supplier as a Device
-Alert. The 11.1 Service Response is sent once distribution has started; its code is E110101 when D1-D4 stop it.
+Command, to each passing Device through its CH. The DCC's durable watch of each Device's distribution
+(``dccsim.firmware_distribution``) tries a CH it could not reach (its CHF not 'commissioned', or off the SM WAN)
+again, then sends N22; and sends N23 when no download-complete Response follows. The device's verdict (0x8F72 /
+0x8F1C) reaches the Supplier as a Device Alert. The 11.1 Service Response is sent once distribution has started;
+its code is E110101 when D1-D4 stop it.
 
 11.3 is Critical (Pre-Command, signed by the Supplier). Its ExecutionDateTime is the meter's (the CS06 is stored
-on the Device, BAD 7.5.3.6.3), not a DSP-held request: ``device_future_dated``. On a successful CS06 Response (or
-a successful 0x00CA alert, ``dccsim.service``) the SMI records the new Firmware Version - and so Device Model -
-and a suspended Device now on the CPL returns to its prior status with N29 (``dccsim.suspension``).
+on the Device, BAD 7.5.3.6.3), not a DSP-held request: ``device_future_dated``. The DUIS convention
+ExecutionDateTime 3000-12-31 cancels the activation the meter stores (``dccflow.firmware_image.cancels_activation``:
+executed on receipt, outside S3's 30-day horizon); the meter answers "cancelled" and keeps the image. On a
+successful CS06 Response (or a successful 0x00CA alert, ``dccsim.service``) the SMI records the new Firmware
+Version - and so Device Model - and a suspended Device now on the CPL returns to its prior status with N29
+(``dccsim.suspension``).
 
 11.2 reads the version (ECS52 / GCS38, CS08 for the others); the DCC does not update the SMI from it
 (BAD 7.5.3.6.6).
@@ -31,8 +36,6 @@ and a suspended Device now on the CPL returns to its prior status with N29 (``dc
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,6 +48,14 @@ from dccflow.firmware_image import manufacturer_hash
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccflow.parties import DCC_ID
 from dccsim.eligibility import is_responsible_supplier
+from dccsim.firmware_distribution import (
+    DISTRIBUTION_USE_CASE,
+    acknowledged,
+    distribution_command,
+    firmware_image,
+    reachable,
+    watch_distributions,
+)
 from dccsim.handlers.base import Ctx, Handler, Notice, Outcome, ReadHandler, failed, gbcs_payload, status_of
 from dccsim.life_records import CplEntry
 from dccsim.models import RequestLogEntry
@@ -59,8 +70,6 @@ SMART_METERS = frozenset({_D.ESME, _D.GSME})
 #: the DUIS warning lists of the 11.1 Service Response (digest 03 §F.3)
 INVALID, NOT_COMMISSIONED, NOT_APPLICABLE = ("InvalidDeviceIDList", "NotCommissionedDeviceIDList",
                                              "NotApplicableFirmwareDeviceIDList")
-#: the use case the simulation carries a distributed image in (``devices.firmware``)
-DISTRIBUTION_USE_CASE = "UpdateFirmware"
 
 
 @dataclass
@@ -71,16 +80,21 @@ class Distribution:
     reason: str = ""
     commands: list[GbcsCommand] = field(default_factory=list)
     failed: dict[str, list[str]] = field(default_factory=dict)
-    #: Devices whose CH the DCC cannot reach (N22)
+    #: Devices whose CH the DCC cannot reach now (tried again, then N22: ``dccsim.firmware_distribution``)
     unreachable: list[str] = field(default_factory=list)
+    #: the Supplier that sent the 11.1
+    originator: str = ""
 
     async def send(self, dcc, request_id: str, at: datetime) -> GbcsResponse:
-        """Distribute to each CH (BAD 7.5.3.6.2) and record the result as the request's 'Response'."""
+        """Distribute to each CH (BAD 7.5.3.6.2) and record the result as the request's 'Response'; the DCC's
+        watch of each Device's distribution (redelivery, N22, N23) carries on in ``dccsim.firmware_distribution``."""
         undelivered = list(self.unreachable)
         for command in self.commands:
-            delivery = await dcc.wan.dispatch_command(command, at)
-            if delivery.status == "undeliverable" or (delivery.response is not None and not delivery.response.success):
+            if not acknowledged(await dcc.wan.dispatch_command(command, at)):
                 undelivered.append(command.target)
+        if self.alert is None:
+            await watch_distributions(dcc, request_id, self.originator, [c.target for c in self.commands],
+                                      undelivered, at)
         response = GbcsResponse(use_case=DISTRIBUTION_USE_CASE, device_id=DCC_ID, success=self.alert is None,
                                 reason=self.reason, params={"alert": self.alert, "failed": self.failed,
                                                             "undelivered": undelivered,
@@ -105,18 +119,11 @@ class UpdateFirmware(Handler):
         return None  # D5a, per listed Device
 
     @staticmethod
-    def _image(ctx: Ctx) -> bytes:
-        try:
-            return base64.b64decode(ctx.body["FirmwareImage"], validate=True)
-        except (KeyError, binascii.Error, ValueError):
-            return b""
-
-    @staticmethod
     def device_ids(ctx: Ctx) -> list[str]:
         return list(dict.fromkeys(d.strip() for d in str(ctx.body.get("DeviceIDList", "")).split(",") if d.strip()))
 
     def distributor(self, ctx: Ctx) -> Distribution:
-        image, version = self._image(ctx), str(ctx.body.get("FirmwareVersion", ""))
+        image, version = firmware_image(ctx), str(ctx.body.get("FirmwareVersion", ""))
         if len(image) > FIRMWARE_IMAGE_LIMIT:
             return Distribution("N20", f"the Firmware Image is {len(image)} octets, over {FIRMWARE_IMAGE_LIMIT}")
         digest = manufacturer_hash(image)
@@ -127,22 +134,16 @@ class UpdateFirmware(Handler):
         entry = next((e for e in entries if e.firmware_version == version), None)
         if entry is None:
             return Distribution("N21", f"no CPL entry with the Hash {digest} has Firmware Version {version}")
-        plan = Distribution()
+        plan = Distribution(originator=ctx.originator)
         for device_id in self.device_ids(ctx):
             why = self._d5(ctx, device_id, entry)
             if why is not None:
                 plan.failed.setdefault(why, []).append(device_id)
                 continue
-            dev = ctx.inventory.get(device_id)
-            chf = ctx.inventory.find(dev.chf_id) if dev.chf_id else None
-            if chf is None or chf.smi_status != SmiStatus.COMMISSIONED:
+            if not reachable(ctx, device_id):
                 plan.unreachable.append(device_id)
                 continue
-            plan.commands.append(GbcsCommand(
-                use_case=DISTRIBUTION_USE_CASE, target=device_id, originator=ctx.originator,
-                request_id=ctx.request_id, counter=ctx.request.header.counter,
-                params={"image_b64": base64.b64encode(image).decode(), "firmware_version": version,
-                        "image_hash": digest}))
+            plan.commands.append(distribution_command(ctx, device_id, image))
         if not plan.commands and not plan.unreachable and plan.failed.get(NOT_APPLICABLE):
             plan.alert, plan.reason = "N19", f"no listed Device is a {entry.manufacturer} {entry.model}"
         return plan
@@ -165,11 +166,13 @@ class UpdateFirmware(Handler):
             return Outcome(response_code=PROCESSING_CODES["firmware_rejected"],
                            notices=[Notice(params["alert"], ctx.originator, DCC_ID, data=listed)],
                            detail=response.reason)
-        notices = [Notice("N22", ctx.originator, d) for d in params.get("undelivered", [])]
+        # N22 / N23 come from the DCC's watch of each Device's distribution (dccsim.firmware_distribution)
         lists = {name: ",".join(ids) for name, ids in sorted(params.get("failed", {}).items()) if ids}
         payload = ("DSPUpdateFirmwareWarning", lists) if lists else None
-        return Outcome(notices=notices, payload=payload,
-                       detail=f"distributed to {len(params.get('distributed', []))} Device(s)")
+        waiting = params.get("undelivered", [])
+        reached = [d for d in params.get("distributed", []) if d not in waiting]
+        return Outcome(payload=payload, detail=f"distributed to {len(reached)} Device(s)"
+                                               + (f"; {len(waiting)} to try again (CH not reached)" if waiting else ""))
 
 
 class ActivateFirmware(Handler):

@@ -64,7 +64,9 @@ class ReturnLocalCommandResponse(NonDeviceHandler):
         try:
             return parse_returned(ctx.body["DeviceGBCSResponse"])
         except GbcsError as exc:
-            raise reject(Check.VERIFY, f"DeviceGBCSResponse: {exc}") from None
+            # schema-valid and signed, but not a GBCS Payload the simulation encodes (e.g. a real Device's bytes,
+            # as in DCC's public request templates): not supported, and the User is told so (E13)
+            raise reject(Check.NOT_SUPPORTED, f"DeviceGBCSResponse: {exc}") from None
 
     @staticmethod
     def _original(ctx: Ctx) -> RequestLogEntry:

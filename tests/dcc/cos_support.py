@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from clock_support import bounded_skips
 from dcc_support import built_request, delivered, valid_and_signed_by_dcc, wait_for
 
 from dccflow.db import session_scope
@@ -28,9 +29,9 @@ ESME, MPAN = IDS.esme_id, IDS.mpan
 
 
 async def commissioned(stack) -> None:
-    """The install-and-commission scenario of one electricity premises, by Supplier A (the Losing Supplier)."""
-    with stack.env.auto_time_skipping_disabled():  # the virtual clock stays near commissioning (CPV of CS02b)
-        report = await run_scenario(stack.client, "install-commission-electricity")
+    """The install-and-commission scenario of one electricity premises, by Supplier A (the Losing Supplier); the
+    virtual clock stays near commissioning (CPV of CS02b), moved on in bounded steps (``clock_support``)."""
+    report = await bounded_skips(stack.env, run_scenario(stack.client, "install-commission-electricity"))
     assert report.result == "completed", report.reason
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+from cos_support import commissioned
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from dcc_support import accepted, rejected_unchanged
@@ -18,7 +19,6 @@ from dccflow.domain.roles import UserRole
 from dccflow.gbcs import csr_from_service_response
 from dccflow.parties import ELECTRICITY_DISTRIBUTOR, SUPPLIER
 from dccflow.security.pki import KeyUsageKind, entity_id_of
-from dccflow_app.scenarios.runner import run_scenario
 from dccsim.inventory import Inventory
 from dccsim.post_commissioning import incomplete_steps
 from devices.anchors import RESOLVER
@@ -47,15 +47,6 @@ def incomplete(rt, device_id: str) -> list[str]:
 def cell_owner(rt, device_id: str, cell: str) -> str:
     with session_scope(rt.engine) as s:
         return entity_id_of(RESOLVER.cert(s, rt.fleet.get(device_id).anchors[cell]))
-
-
-async def commissioned(stack) -> None:
-    # DECISION: the scenario leaves long-lived timers; with auto time skipping the test server jumps years past
-    # the SMKI issuing CA's validity after the scenario, and Devices' Certification Path Validation (CS02b) then
-    # fails. Run it without auto skipping so the virtual clock stays near the commissioning time.
-    with stack.env.auto_time_skipping_disabled():
-        report = await run_scenario(stack.client, "install-commission-electricity")
-    assert report.result == "completed", report.reason
 
 
 async def regenerate_keys_and_store_certificate(stack, device_id: str) -> str:

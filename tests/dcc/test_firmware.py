@@ -5,6 +5,7 @@ doing the same for a future-dated activation; 11.2 read without touching the SMI
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from dcc_support import (
     ESME,
     SUPPLIER_A,
     SUPPLIER_B,
+    RecordingWan,
     delivered,
     now,
     premises,
@@ -35,6 +37,7 @@ from dccflow.parties import DCC_ID
 from dccsim.handlers.firmware import FIRMWARE_IMAGE_LIMIT
 from dccsim.inventory import Inventory
 from dccsim.suspension import DeviceModel, _set_entry, _suspend
+from devices.wan import WanDelivery
 
 OTHER_ESME = "00-DB-12-03-00-00-09-03"
 PAYLOAD = bytes(range(256)) * 16
@@ -138,13 +141,84 @@ async def test_an_image_over_750_kb_is_n20_and_one_at_the_limit_is_distributed(s
     assert set(alerts(rt, "N20")) == {SUPPLIER_A} and len(wan.commands) == 1
 
 
-async def test_a_ch_the_dcc_cannot_reach_is_n22(stack):
+async def watch(stack, counter: int = 40) -> str:
+    """The DCC's watch of the 11.1's distribution to the ESME, run to its end (time skipped)."""
+    from dccsim.firmware_distribution import distribution_workflow_id
+
+    wf_id = distribution_workflow_id(request_id(SUPPLIER_A, DCC_ID, counter), ESME)
+    async with stack.env.time_skipping_unlocked():
+        return await stack.client.get_workflow_handle(wf_id, result_type=str).result()
+
+
+def distribution(rt, counter: int = 40):
+    from dccsim.firmware_records import FirmwareDistribution
+
+    with session_scope(rt.engine) as s:
+        return s.get(FirmwareDistribution, (request_id(SUPPLIER_A, DCC_ID, counter), ESME))
+
+
+async def test_a_ch_that_never_acknowledges_is_tried_again_then_n22(stack):
     rt = stack.runtime
     premises(rt, esme_status=SmiStatus.COMMISSIONED)
     listed(rt)
-    use_recording_wan(rt, answer=False)  # the CH does not acknowledge the image
+    wan = use_recording_wan(rt, answer=False)  # the CH does not acknowledge the image
     assert (await update_firmware(stack, image(), "2.0", [ESME])).response_code == "I0"
-    assert set(alerts(rt, "N22")) == {SUPPLIER_A}
+    assert alerts(rt, "N22") == {}  # not yet: the DCC tries again first
+    assert await watch(stack) == "N22"
+    config = rt.dcc.config
+    assert len(wan.commands) == 1 + config.firmware_redelivery_attempts
+    (n22,) = delivered(rt, kind="dcc_alert", dcc_alert_code="N22")
+    record = distribution(rt)
+    assert record.attempts == len(wan.commands) and record.delivered_at is None and record.alert == "N22"
+    waited = (record.alert_at - record.started_at).total_seconds()
+    assert waited >= (config.firmware_redelivery_period * config.firmware_redelivery_attempts).total_seconds()
+    assert n22.request_id == request_id(SUPPLIER_A, DCC_ID, 40) and set(alerts(rt, "N22")) == {SUPPLIER_A}
+
+
+class ComesBackWan(RecordingWan):
+    """The CH is off the SM WAN for the first Command; then it takes the image and the meter's Firmware
+    Distribution Receipt follows (the CH's download-complete Response reaching the DCC)."""
+
+    def __init__(self, rt):
+        super().__init__(answer=False)
+        self.rt = rt
+
+    async def dispatch_command(self, command, at, reply_to=None):
+        delivery = await super().dispatch_command(command, at, reply_to)
+        if not self.answer:
+            self.answer = True
+            return WanDelivery(status="undeliverable")
+        receipt = DeviceAlertEvent(device_id=command.target, alert_code=0x8F72, at=at, detail={})
+        asyncio.get_running_loop().create_task(self.rt.dcc.receive_device_alert(receipt))
+        return delivery
+
+
+async def test_a_ch_back_on_the_wan_gets_the_image_on_a_later_attempt(stack):
+    rt = stack.runtime
+    premises(rt, esme_status=SmiStatus.COMMISSIONED)
+    listed(rt)
+    wan = ComesBackWan(rt)
+    rt.dcc.wan = wan
+    assert (await update_firmware(stack, image(), "2.0", [ESME])).response_code == "I0"
+    assert await watch(stack) == "download complete"
+    assert len(wan.commands) == 2  # the first not acknowledged (off the SM WAN), the second taken
+    assert alerts(rt, "N22") == {} and alerts(rt, "N23") == {}
+    record = distribution(rt)
+    period = rt.dcc.config.firmware_redelivery_period
+    assert record.attempts == 2 and period <= record.delivered_at - record.started_at < 2 * period
+    assert record.download_completed_at is not None and record.alert is None
+
+
+async def test_no_download_complete_response_is_n23(stack):
+    rt = stack.runtime
+    premises(rt, esme_status=SmiStatus.COMMISSIONED)
+    listed(rt)
+    use_recording_wan(rt)  # the CH acknowledges; the meter never reports the download (no receipt)
+    assert (await update_firmware(stack, image(), "2.0", [ESME])).response_code == "I0"
+    assert await watch(stack) == "N23"
+    record = distribution(rt)
+    assert record.alert_at - record.delivered_at >= rt.dcc.config.firmware_download_watch
+    assert set(alerts(rt, "N23")) == {SUPPLIER_A} and alerts(rt, "N22") == {}
 
 
 class FirmwareWan:
@@ -210,6 +284,24 @@ async def test_future_dated_activation_is_sent_at_once_and_the_0x00ca_alert_upda
         assert Inventory(s).get(ESME).firmware_version == "2.0"
     forwarded = delivered(rt, kind="device_alert", recipient=SUPPLIER_A)
     assert [r.device_alert_code for r in forwarded] == [FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE]
+
+
+async def test_the_duis_3000_12_31_activation_cancels_and_is_not_refused_as_too_far_ahead(stack):
+    from dccflow.firmware_image import ACTIVATION_CANCELLATION
+
+    rt = stack.runtime
+    premises(rt, esme_status=SmiStatus.COMMISSIONED)
+    digest = listed(rt)
+    wan = FirmwareWan()
+    rt.dcc.wan = wan
+    refused = signed_request(rt, SUPPLIER_A, "11.3", ESME, 52, firmware_hash=digest,
+                             execution_datetime=now() + timedelta(days=31))
+    assert (await rt.dcc.submit(refused, now())).outcome == "rejected"  # S3: over 30 days ahead (SEC H3.12)
+    assert await activate(stack, digest, 53, execution_datetime=ACTIVATION_CANCELLATION) == "I0"
+    (command,) = wan.commands  # sent at once: the cancellation is the meter's to apply
+    assert command.use_case == "CS06" and command.params["execution_datetime"].startswith("3000-12-31")
+    with session_scope(rt.engine) as s:
+        assert Inventory(s).get(ESME).firmware_version == "1.0"
 
 
 async def test_read_firmware_version_does_not_update_the_smi(stack):

@@ -83,8 +83,12 @@ def test_recovery_replaces_a_compromised_supplier_certificate_with_the_acb(site)
 
 
 def test_root_cell_cannot_be_replaced(site):
+    # not by the Recovery key; by the Supplier cell's holder only with the existing Root's signature of the new Root
+    # (the Contingency key rollover, BAD 7.7.3.4.6: ``devices.root_rollover``)
     response, _ = _replace(site, "Root", site.ca().cert, signer=site.dcc(_R.RECOVERY))
-    assert not response.success and "Contingency" in response.reason
+    assert not response.success and "signature check failed" in response.reason
+    response, _ = _replace(site, "Root", site.ca().cert, signer=site.user(IS))
+    assert not response.success and "Root replacement refused" in response.reason
 
 
 def test_certificate_checks_before_placing(site):

@@ -10,18 +10,20 @@ from workflows.change_of_supplier_steps import CHANGE_OF_SUPPLIER_STEPS
 from workflows.credentials_steps import KRP_STEPS, REGENERATION_STEPS, REQUEST_HANDOVER_STEPS
 from workflows.decommission_steps import DECOMMISSION_STEPS
 from workflows.device_reuse_steps import DEVICE_REUSE_STEPS
+from workflows.firmware_campaign_model import FIRMWARE_CAMPAIGN_STEPS
 from workflows.firmware_upgrade_steps import FIRMWARE_UPGRADE_STEPS
 from workflows.install_and_leave_steps import INSTALL_AND_LEAVE_STEPS
 from workflows.install_commission_steps import INSTALL_COMMISSION_STEPS
 from workflows.meter_exchange_steps import METER_EXCHANGE_STEPS
 from workflows.post_commissioning_steps import POST_COMMISSIONING_STEPS
 from workflows.replace_communications_hub_steps import REPLACE_CH_STEPS
+from workflows.smki_recovery_steps import SMKI_RECOVERY_STEPS
 
 MODELS = {"install_commission": INSTALL_COMMISSION_STEPS, "post_commissioning": POST_COMMISSIONING_STEPS,
           "install_and_leave": INSTALL_AND_LEAVE_STEPS, "change_of_supplier": CHANGE_OF_SUPPLIER_STEPS,
           **{s.process_id: s for s in (REQUEST_HANDOVER_STEPS, KRP_STEPS, REGENERATION_STEPS, DECOMMISSION_STEPS,
                                        REPLACE_CH_STEPS, METER_EXCHANGE_STEPS, DEVICE_REUSE_STEPS,
-                                       FIRMWARE_UPGRADE_STEPS)}}
+                                       FIRMWARE_UPGRADE_STEPS, SMKI_RECOVERY_STEPS, FIRMWARE_CAMPAIGN_STEPS)}}
 
 
 @pytest.mark.parametrize("process", sorted(MODELS))

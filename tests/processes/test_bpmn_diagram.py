@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from npm_tools import npm_package
 
 import bpmn
 from bpmn import layout
@@ -17,7 +17,7 @@ from bpmn import layout
 MODELS = ("install_and_leave", "install_commission", "post_commissioning", "change_of_supplier",
           "request_handover", "update_security_credentials_krp", "device_credential_regeneration",
           "decommission", "replace_communications_hub", "meter_exchange",
-          "device_reuse", "firmware_upgrade")
+          "device_reuse", "firmware_upgrade", "smki_recovery", "firmware_campaign")
 NS = {"bpmn": bpmn.BPMN_NS, "bpmndi": layout.BPMNDI_NS, "dc": layout.DC_NS, "di": layout.DI_NS}
 TOOLS = Path(__file__).parent.parent / "bpmn_tools"
 #: pinned version of the npm package bpmn-io's modeler uses to read BPMN XML
@@ -47,7 +47,7 @@ def test_every_node_and_flow_is_drawn(process):
     edge_refs = [e.get("bpmnElement") for e in edges]
 
     nodes = [el for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(f"{{{bpmn.BPMN_NS}}}")
-             and etree_local(el) in layout.FLOW_NODE_KINDS | {"boundaryEvent"}]
+             and etree_local(el) in layout.FLOW_NODE_KINDS | {"boundaryEvent", "lane"}]
     assert nodes
     for node in nodes:
         assert shape_refs.count(node.get("id")) == 1, node.get("id")
@@ -76,7 +76,20 @@ def test_shapes_do_not_overlap_and_sub_process_nodes_sit_inside_it(process):
               if el.get("id") and el.getparent() is not None}
     boundaries = {b.get("id") for b in root.iter(f"{{{bpmn.BPMN_NS}}}boundaryEvent")}
     shape_of = {s.get("bpmnElement"): _bounds(s) for s in root.findall(".//bpmndi:BPMNShape", NS)}
-    ids = [i for i in shape_of if i not in boundaries]
+    lanes = {lane.get("id"): lane for lane in root.iter(f"{{{bpmn.BPMN_NS}}}lane")}
+    ids = [i for i in shape_of if i not in boundaries and i not in lanes]
+    # each node is drawn inside its lane's band, and the bands do not overlap
+    for lane_id, lane in lanes.items():
+        band = shape_of[lane_id]
+        for ref in lane.iter(f"{{{bpmn.BPMN_NS}}}flowNodeRef"):
+            if ref.text in boundaries:
+                continue
+            node = shape_of[ref.text]
+            assert band["y"] <= node["y"] and node["y"] + node["height"] <= band["y"] + band["height"], ref.text
+            assert band["x"] <= node["x"] and node["x"] + node["width"] <= band["x"] + band["width"], ref.text
+    bands = sorted((shape_of[i] for i in lanes), key=lambda b: b["y"])
+    for upper, lower in zip(bands, bands[1:], strict=False):
+        assert upper["y"] + upper["height"] <= lower["y"]
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
             if parent[a] == b or parent[b] == a:
@@ -109,19 +122,9 @@ def test_layout_is_idempotent_and_keeps_the_model(process, tmp_path):
 
 
 def _bpmn_moddle() -> Path:
-    """A cache dir with bpmn-moddle installed (``npm install --prefix``), fetched once; skip when npm is absent."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dccflow" / "bpmn-moddle"
-    if (base / "node_modules" / "bpmn-moddle" / "package.json").exists():
-        return base
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("node and npm are needed to fetch bpmn-moddle")
-    base.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([npm, "install", "--prefix", str(base), "--no-audit", "--no-fund", BPMN_MODDLE],
-                          capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.skip(f"npm install {BPMN_MODDLE} failed: {done.stderr.strip()[-400:]}")
-    return base
+    """A cache dir with bpmn-moddle installed (``npm install --prefix``), fetched once, race-free under xdist
+    (tests/npm_tools.py); skipped when node/npm are absent, except on CI."""
+    return npm_package(BPMN_MODDLE)
 
 
 def test_bpmn_moddle_reads_the_models_without_warnings():

@@ -10,7 +10,8 @@ from process_support import assert_valid_and_signed, run_messages
 from dccflow_app.scenarios.runner import run_scenario
 
 
-@pytest.mark.parametrize("scenario", ["cos-dual-fuel", "ch-replace-dual-fuel", "firmware-upgrade-esme"])
+@pytest.mark.parametrize("scenario", ["cos-dual-fuel", "ch-replace-dual-fuel", "firmware-upgrade-esme",
+                                      "firmware-activation-cancelled", "firmware-download-stalls"])
 async def test_every_duis_message_of_the_run_is_schema_valid_and_verifies_independently(stack, scenario):
     report = await run_scenario(stack.client, scenario)
     assert report.expected_end_reached, report.differences

@@ -16,6 +16,7 @@ lets the server skip the remaining join and deadline timers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 from activities.store import UserOutboxEntry
 from dccflow.config import USER_TASK_QUEUE, Settings
@@ -61,6 +64,31 @@ async def _start_worker(address: str, data_dir: Path, log: Path) -> asyncio.subp
     line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
     assert line.strip() == b"ready", f"worker did not start: {log.read_text()[-2000:]}"
     return proc
+
+
+@contextlib.asynccontextmanager
+async def worker_in_subprocess(data_dir: Path) -> AsyncIterator[tuple[WorkflowEnvironment, asyncio.subprocess.Process]]:
+    """The time-skipping server (its codec key in ``data_dir``, which the worker subprocess reads too) and a first
+    worker in a subprocess on it, over the database in ``data_dir``; on the way out the worker, if it still runs,
+    is killed and the server shut down."""
+    env = await start_time_skipping(data_dir=data_dir)
+    first = None
+    try:
+        await register_search_attributes(env.client)
+        address = env.client.service_client.config.target_host
+        first = await _start_worker(address, data_dir, data_dir / "worker1.log")
+        yield env, first
+    finally:
+        if first is not None and first.returncode is None:
+            first.kill()
+            await first.wait()
+        await env.shutdown()
+
+
+async def kill_worker(proc: asyncio.subprocess.Process) -> None:
+    """SIGKILL the worker process, as a crash would, and reap it."""
+    proc.send_signal(signal.SIGKILL)
+    assert await proc.wait() == -signal.SIGKILL
 
 
 async def _quiet(client: Client, workflow_ids: list[str]) -> bool:
@@ -111,12 +139,7 @@ def _subject(entry: RequestLogEntry) -> tuple[str, str, str]:
 async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(tmp_path: Path, scenario: str):
     """Also for the whole-life scenario: killed at its start, its timeline (Post Commissioning on day 2, the CH off
     the SM WAN from day 20, a fault on the GSME, a routine request on day 40) goes on under the new worker."""
-    env = await start_time_skipping(data_dir=tmp_path)  # the codec key the worker subprocess reads too
-    first = None
-    try:
-        await register_search_attributes(env.client)
-        address = env.client.service_client.config.target_host
-        first = await _start_worker(address, tmp_path, tmp_path / "worker1.log")
+    async with worker_in_subprocess(tmp_path) as (env, first):
         engine = get_engine(Settings(data_dir=tmp_path).db_url)
         scenario_id = f"scenario-restart-{uuid.uuid4().hex[:8]}"
         handle = await env.client.start_workflow(
@@ -129,9 +152,7 @@ async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(t
             whitelisted_at = s.exec(select(RequestLogEntry.received_at).where(RequestLogEntry.srv == "8.11")).one()
         # time skipping is off until the test waits for the result: the server's clock runs in real time
         since_8_11 = await env.get_current_time() - whitelisted_at.replace(tzinfo=UTC)
-        first.send_signal(signal.SIGKILL)
-        assert await first.wait() == -signal.SIGKILL
-        first = None
+        await kill_worker(first)
         # killed in the middle: the ESME's 20 s join had neither completed nor started to (its timer had not fired)
         assert not esme_joined and since_8_11 < timedelta(seconds=15), since_8_11
 
@@ -172,8 +193,3 @@ async def test_killed_worker_mid_install_is_replaced_and_nothing_is_sent_twice(t
         assert len({o.step_key for o in outbox}) == len(outbox) == len(logged)
         assert {o.request_id for o in outbox} == {e.request_id for e in logged}
         assert all(o.reply_code for o in outbox)
-    finally:
-        if first is not None:
-            first.kill()
-            await first.wait()
-        await env.shutdown()

@@ -4,41 +4,23 @@ Each library scenario also runs in ``tests/platform/test_scenario_expectations.p
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scenario_support import LIBRARY, runner
+from scenario_support import copy_scenario as _copy
+from scenario_support import run_scenario as _run
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from dccflow.config import Settings
 from dccflow.db import get_engine, session_scope
 from dccflow.parties import SUPPLIER, SUPPLIER_B, SUPPLIER_C
 from dccflow_app.cli import app
 
-LIBRARY = Path(__file__).resolve().parents[2] / "dccflow_app" / "scenarios" / "library"
-runner = CliRunner()
 A_IMPORT, A_GAS = SUPPLIER.user_ids.values()
 B_IMPORT = SUPPLIER_B.user_ids[next(iter(SUPPLIER_B.user_ids))]
 C_GAS = list(SUPPLIER_C.user_ids.values())[1]
-
-
-def _run(target: str, data: Path, expect_exit: int = 0) -> dict:
-    result = runner.invoke(app, ["run", target, "--json", "--data-dir", str(data)])
-    assert result.exit_code == expect_exit, result.output
-    return json.loads(result.stdout)
-
-
-def _copy(tmp_path: Path, built_in: str, *changes: tuple[str, str]) -> Path:
-    name = f"my-{built_in}"
-    text = (LIBRARY / f"{built_in}.yaml").read_text(encoding="utf-8").replace(f"name: {built_in}", f"name: {name}")
-    for old, new in changes:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _cells(report: dict) -> dict[str, dict[str, str]]:

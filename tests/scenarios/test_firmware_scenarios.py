@@ -91,3 +91,65 @@ def test_the_dcc_upgrades_the_ch_itself_and_the_meter_is_upgraded_through_it(tmp
         assert [e.srv for e in s.exec(select(RequestLogEntry)) if e.target == chf.device_id
                 and e.srv.startswith("11.")] == []
     assert _firmware(report)[0]["end"] == "end_firmware_upgraded"
+
+
+def _distribution(data: Path):
+    """The DCC's record of the 11.1's distribution to the ESME (dccsim.firmware_records)."""
+    from dccsim.firmware_records import FirmwareDistribution
+
+    with session_scope(get_engine(Settings(data_dir=data).db_url)) as s:
+        (row,) = s.exec(select(FirmwareDistribution)).all()
+        return row
+
+
+def test_a_ch_off_the_wan_is_tried_again_then_n22_and_no_11_3(tmp_path: Path) -> None:
+    report = _run("firmware-device-off-wan", tmp_path)
+    process, steps = _firmware(report)
+    assert process["end"] == "end_not_distributed" and process["reason"].startswith("N22")
+    assert steps[steps.index("update_firmware"):] == ["update_firmware", "image_not_delivered", "end_not_distributed"]
+    row = _distribution(tmp_path)  # 1 + 6 attempts, 2 hours apart, on the DCC's durable timers
+    assert (row.attempts, row.delivered_at, row.alert) == (7, None, "N22")
+    assert (row.alert_at - row.started_at).total_seconds() >= 12 * 3600
+    assert _esme(tmp_path)[1:] == ("1.0.0", ["11.1"])
+
+
+def test_a_ch_back_on_the_wan_takes_the_image_on_a_later_attempt(tmp_path: Path) -> None:
+    report = _run("firmware-device-back-on-wan", tmp_path)
+    assert _firmware(report)[0]["end"] == "end_firmware_upgraded"
+    row = _distribution(tmp_path)  # off the SM WAN at the first two attempts, back for the third (4 hours on)
+    assert (row.attempts, row.alert) == (3, None) and (row.delivered_at - row.started_at).total_seconds() >= 4 * 3600
+    assert _esme(tmp_path) == ("2.0.0", "2.0.0", ["11.1", "11.3", "11.2"])
+
+
+def test_a_download_that_never_completes_is_n23(tmp_path: Path) -> None:
+    process, steps = _firmware(_run("firmware-download-stalls", tmp_path))
+    assert process["end"] == "end_not_distributed" and "download_not_confirmed" in steps
+    row = _distribution(tmp_path)
+    assert row.delivered_at is not None and row.download_completed_at is None and row.alert == "N23"
+    assert (row.alert_at - row.delivered_at).total_seconds() >= 6 * 3600
+    assert _esme(tmp_path)[1:] == ("1.0.0", ["11.1"])
+
+
+def test_the_supplier_cancels_a_stored_activation_with_the_duis_3000_12_31_date(tmp_path: Path) -> None:
+    process, steps = _firmware(_run("firmware-activation-cancelled", tmp_path))
+    assert (process["end"], process["outcome"]) == ("end_activation_cancelled", "cancelled")
+    assert steps.index("activation_stored") < steps.index("cancel_activation") < steps.index("read_firmware_version")
+    smi_version, meter_version, srvs = _esme(tmp_path)
+    assert meter_version == "1.0.0" and smi_version != "2.0.0" and srvs == ["11.1", "11.3", "11.3", "11.2"]
+    with session_scope(get_engine(Settings(data_dir=tmp_path).db_url)) as s:
+        cancel = [e for e in s.exec(select(RequestLogEntry).order_by(RequestLogEntry.received_at))
+                  if e.srv == "11.3"][-1]
+        assert b"3000-12-31" in cancel.xml and cancel.response_code == "I0"
+        meter = s.exec(select(DeviceState).where(DeviceState.device_type == "ESME")).one()
+        assert meter.firmware_state == "STORED_VERIFIED" and "cancelled" in meter.firmware_job
+
+
+def test_a_change_of_supplier_cancels_the_stored_activation(tmp_path: Path) -> None:
+    process, steps = _firmware(_run("firmware-cos-cancels-activation", tmp_path))
+    assert (process["end"], process["outcome"]) == ("end_activation_cancelled", "cancelled")
+    assert steps.index("activation_stored") < steps.index("activation_cancelled_by_cos")
+    smi_version, meter_version, srvs = _esme(tmp_path)
+    assert meter_version == "1.0.0" and srvs == ["11.1", "11.3"]  # no 11.2 from the Losing Supplier
+    with session_scope(get_engine(Settings(data_dir=tmp_path).db_url)) as s:
+        meter = s.exec(select(DeviceState).where(DeviceState.device_type == "ESME")).one()
+        assert "Supplier changed" in meter.firmware_job.get("cancelled", "")

@@ -86,8 +86,8 @@ BAD = {
         ("process: post_commissioning", "process: post_comissioning"),
         f'my.yaml:10:27: timeline[1].process: "post_comissioning" is not a process (processes: {PROCESS_NAMES})'),
     "a process not there yet": (
-        ("process: post_commissioning", "process: smki_recovery"),
-        f'my.yaml:10:27: timeline[1].process: "smki_recovery" (SMKI Recovery, BAD 7.7.3) is not '
+        ("process: post_commissioning", "process: user_to_non_user_churn"),
+        f'my.yaml:10:27: timeline[1].process: "user_to_non_user_churn" (User to Non-User Churn, BAD 7.7.4) is not '
         f"available yet (processes: {PROCESS_NAMES})"),
     "unknown device": (
         ("    event: ch_on_wan\n    device: chf", "    event: ch_on_wan\n    device: hub"),

@@ -1,0 +1,230 @@
+"""The DCC pipeline's durable floor and its throughput under concurrency over HTTP (issue #18, targets 1–3), for
+``bench/dcc_pipeline.py``.
+
+The floor of one Service Request is what any implementation of this DCC must do for it, measured in the same run:
+
+* the XML and crypto work, with the same functions the pipeline uses: hardened parse, DUIS 5.4 schema
+  validation, the signature check (exclusive c14n, the Reference digest, one ECDSA P-256 verify), the Service
+  Response built from its template, signed (c14n, digest, one ECDSA P-256 sign) and serialised;
+* the database work, in raw ``sqlite3`` on a copy of the bench database taken just before: the very statements the
+  pipeline issued for the same kind of request (the revocation, request-log, SMI and anti-replay reads, and the
+  request log entry, CH asset record, logged response and service-level rows it writes), with their parameters as
+  the pipeline bound them, then one commit, on a connection with the bench database's own pragmas (WAL,
+  synchronous=NORMAL, foreign keys on) — the durable write the DCC must make before it replies.
+
+Throughput: a DCC HTTP server in its own process (uvicorn, the product's app) on the same database, and 16 senders
+in this process sharing one keep-alive ``httpx`` client (``HttpTransport``). Only six User IDs of the simulated
+Parties are Eligible for SRV 8.14.1; a User's RequestID counters must rise (anti-replay), so each User sends one
+request at a time (its senders take turns): at most six requests are in flight, enough to keep the server busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from dccflow.duis.messages import to_bytes
+from dccflow.duis.responses import build_service_response
+from dccflow.duis.schema import secure_parse, validate
+from dccflow.security.xmldsig import sign, verify_with_digest
+
+#: the pragmas the floor's raw connection copies from the bench database's own connection
+PRAGMAS = ("journal_mode", "synchronous", "foreign_keys")
+SENDERS = 16
+KEY_ENV = "DCCFLOW_BENCH_SIM_KEY"
+
+
+def xml_and_crypto(smki, batch: list[tuple[str, bytes]], at: datetime, srv: str = "8.14.1") -> list[float]:
+    """Seconds per request of the XML work and the two ECDSA operations, with the pipeline's own functions."""
+    dcc = smki.dcc_credential()
+    times = []
+    for rid, xml in batch:
+        start = time.perf_counter()
+        root = secure_parse(xml)
+        validate(root)
+        verify_with_digest(root, smki.find)
+        to_bytes(sign(build_service_response(request_id=rid, response_code="I0", at=at,
+                                             service_reference_variant=srv), dcc.key, dcc.cert))
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def database_path(engine: Engine) -> Path:
+    return Path(engine.url.database)
+
+
+def snapshot(engine: Engine, dest: Path) -> Path:
+    """A consistent copy of the bench database (SQLite's online backup)."""
+    src, dst = sqlite3.connect(database_path(engine)), sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return dest
+
+
+def pragmas_of(engine: Engine) -> dict[str, object]:
+    with engine.connect() as conn:
+        return {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in PRAGMAS}
+
+
+async def capture(engine: Engine, submit: Callable, batch: list[tuple[str, bytes]], at: datetime) -> list[list]:
+    """Run ``submit`` over ``batch`` and keep, per request, the statements the pipeline sent to the driver
+    (with their bound parameters) in the transaction that took the request, up to its commit: the request's
+    own work (what a request may start after its reply is not part of the floor)."""
+    captured: list[list] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        if not (captured[-1] and captured[-1][-1][0] == "COMMIT"):
+            captured[-1].append((statement, parameters, executemany))
+
+    def on_commit(conn):
+        if not (captured[-1] and captured[-1][-1][0] == "COMMIT"):
+            captured[-1].append(("COMMIT", None, False))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        for i, (rid, xml) in enumerate(batch):
+            captured.append([])
+            reply = await submit(xml, at + timedelta(seconds=i))
+            if reply.outcome != "accepted":
+                raise SystemExit(f"capture: {rid} was {reply.outcome}: {reply.reason}")
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+    return captured
+
+
+class RawReplay:
+    """A raw ``sqlite3`` connection to the floor's copy, with the bench database's pragmas, replaying captured
+    requests: each request's statements, then one commit."""
+
+    def __init__(self, path: Path, pragmas: dict[str, object]):
+        self.con = sqlite3.connect(path, timeout=30, check_same_thread=False)  # as ``dccflow.db`` connects
+        for name, value in pragmas.items():
+            self.con.execute(f"PRAGMA {name}={value}")
+
+    def run(self, captured: list[list]) -> list[float]:
+        """Seconds per request."""
+        times = []
+        for statements in captured:
+            start = time.perf_counter()
+            cur = self.con.cursor()
+            for statement, parameters, many in statements:
+                if statement == "COMMIT":
+                    continue
+                if many:
+                    cur.executemany(statement, parameters)
+                else:
+                    cur.execute(statement, parameters)
+                    if cur.description is not None:
+                        cur.fetchall()
+            self.con.commit()
+            times.append(time.perf_counter() - start)
+        return times
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def shape(captured: list[list]) -> tuple[float, float, float]:
+    """(reads, writes, commits) per request in a captured run."""
+    n = len(captured) or 1
+    reads = sum(1 for req in captured for s, _, _ in req if s.lstrip().upper().startswith("SELECT"))
+    commits = sum(1 for req in captured for s, _, _ in req if s == "COMMIT")
+    writes = sum(len(req) for req in captured) - reads - commits
+    return reads / n, writes / n, commits / n
+
+
+# -- throughput over HTTP, the DCC in its own process ----------------------------------------------------------
+async def start_server(database_url: str, key: bytes) -> tuple[asyncio.subprocess.Process, str]:
+    """The product's DCC HTTP app served by uvicorn in another process on the same database."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(Path(__file__).resolve()), "serve", database_url,
+        stdout=asyncio.subprocess.PIPE, env={**os.environ, KEY_ENV: key.hex()})
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), timeout=120)
+    if not line:
+        raise SystemExit("the DCC server process did not start")
+    return proc, line.decode().strip()
+
+
+async def stop_server(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.terminate()
+        await proc.wait()
+
+
+async def throughput(url: str, key: bytes, per_user: dict[str, list[tuple[str, bytes]]], at: datetime,
+                     senders: int = SENDERS) -> float:
+    """Service Requests per second with ``senders`` concurrent senders over one keep-alive client."""
+    from activities.http_transport import HttpTransport
+    from dccsim.http_api import SimClock
+
+    users = list(per_user)
+    pending = {user: iter(reqs) for user, reqs in per_user.items()}
+    turns = {user: asyncio.Lock() for user in users}
+    clock = SimClock(key=key)
+    done = 0
+
+    async def sender(index: int, transport) -> None:
+        nonlocal done
+        user = users[index % len(users)]
+        while True:
+            async with turns[user]:  # a User's counters must arrive in order
+                item = next(pending[user], None)
+                if item is None:
+                    return
+                rid, xml = item
+                reply = await transport.submit(xml, at)
+            if reply.outcome != "accepted":
+                raise SystemExit(f"over HTTP, {rid} was {reply.outcome}: {reply.reason}")
+            done += 1
+
+    async with HttpTransport(url, sim_clock=clock) as transport:
+        first = next(iter(per_user.values()))[0]  # connect before timing
+        await transport.submit(first[1], at)
+        pending[users[0]] = iter(per_user[users[0]][1:])
+        start = time.perf_counter()
+        await asyncio.gather(*(sender(i, transport) for i in range(senders)))
+        return done / (time.perf_counter() - start)
+
+
+def _serve(database_url: str) -> None:
+    import socket
+
+    import uvicorn
+
+    from dccsim.http_api import SimClock, create_dcc_app
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from dcc_pipeline import build_dcc
+
+    from dccflow.db import get_engine
+
+    dcc = build_dcc(get_engine(database_url))
+    clock = SimClock(key=bytes.fromhex(os.environ[KEY_ENV]))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(create_dcc_app(dcc, sim_clock=clock), log_config=None, log_level="warning",
+                            access_log=False, lifespan="off")
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    if sys.argv[1:2] == ["serve"]:
+        _serve(sys.argv[2])

@@ -1,0 +1,81 @@
+"""The Contingency-signed Command of SMKI Recovery (SEC Appendix L 5.2.8 as BAD 7.7.3.4.5 quotes it; digest 05 §D.5):
+after a Root OCA compromise the DCC resets **every** trust anchor cell of a Device, by Device Type, to certificates
+under the new Root — the new Root in the Root cell (a), a new Transitional CoS (b), Recovery (c), ACB (d) and WAN
+Provider (e) certificate in those cells, and the new DCC ACB certificate in each Supplier and Network Operator cell
+(f).
+
+The Device accepts it only if the Command carries the Contingency Symmetric Key that unwraps the
+wrappedApexContingencyKey of the Root certificate in its **Root cell** and the signature verifies with that
+Contingency key (digest 05 §D.12; ``dccflow.security.contingency``); every new certificate must chain to the new Root
+through the certification path given and fit its cell (``devices.anchors.check_placeable``). DECISION (digest 05
+§D.11 item 11: no GBCS use case is given): the project use case ``ContingencyRecovery``, params
+``contingency_symmetric_key`` (base64), ``certificates`` (cell → base64 DER; the Supplier and Network Operator cells
+take the ``Access Control Broker`` one) and ``certification_path`` (the new Issuing OCA)."""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from dccflow.domain.alerts import DeviceAlert
+from dccflow.domain.devices import DeviceType
+from dccflow.domain.roles import RemotePartyRole
+from dccflow.security.contingency import unwrap_contingency_key
+from dccflow.security.pki import CertificateError
+from devices.anchors import check_placeable, decode_cert, encode_cert
+from devices.catalogue import CELLS
+from devices.effects import CommandCtx
+from devices.security import cell_cert
+
+_R = RemotePartyRole
+USE_CASE = "ContingencyRecovery"
+#: L 5.2.8(f): the Supplier and Network Operator cells take the new DCC ACB certificate
+TAKES_ACB = frozenset({_R.SUPPLIER, _R.NETWORK_OPERATOR})
+
+
+def _refuse(ctx: CommandCtx, why: str):
+    ctx.alert(DeviceAlert.TRUSTED_SOURCE_AUTHENTICATION_FAILURE, use_case=USE_CASE, check=why)
+    return ctx.fail(f"Contingency Command refused: {why}")
+
+
+def contingency_recovery(ctx: CommandCtx):
+    dev = ctx.device
+    root = cell_cert(ctx, _R.ROOT)
+    sig = ctx.command.signature
+    if root is None or sig is None:
+        return _refuse(ctx, "no Root cell or no signature")
+    try:
+        key = unwrap_contingency_key(root, str(ctx.params.get("contingency_symmetric_key", "")))
+    except CertificateError as exc:
+        return _refuse(ctx, str(exc))
+    try:
+        key.verify(base64.b64decode(sig.value_b64), ctx.command.signed_payload(), ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return _refuse(ctx, "the signature does not verify with the Contingency key the Root cell wraps")
+    certificates = ctx.params.get("certificates") or {}
+    cells: dict[str, str] = {}
+    try:
+        new_root = decode_cert(certificates[_R.ROOT.value])
+        new_root.verify_directly_issued_by(new_root)  # a self-signed Root
+        path = [decode_cert(c) for c in ctx.params.get("certification_path") or []]
+        for cell in CELLS[DeviceType(dev.device_type)]:
+            if cell == _R.ROOT:
+                cells[cell.value] = encode_cert(new_root)
+                continue
+            cert = decode_cert(certificates[(_R.ACCESS_CONTROL_BROKER if cell in TAKES_ACB else cell).value])
+            check_placeable(cell, cert, path, new_root, ctx.at)
+            cells[cell.value] = encode_cert(cert)
+    except (CertificateError, KeyError, ValueError, TypeError, InvalidSignature) as exc:
+        return ctx.fail(f"certificates refused: {exc}")
+    dev.anchors = {**dev.anchors, **cells}
+    ctx.save()
+    return ctx.ok(cells_reset=sorted(cells), new_root_serial=str(new_root.serial_number))
+
+
+_CREDENTIALED = frozenset(d for d, cells in CELLS.items() if cells)
+HANDLERS = {USE_CASE: (_CREDENTIALED, contingency_recovery)}
+TIMERS: dict = {}
+

@@ -1,0 +1,83 @@
+"""``dccflow drill start``: a drill on an embedded time-skipping server over a fleet in service (BAD 7.7.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dccflow_app.cli import app
+
+runner = CliRunner()
+
+
+def test_a_method3_drill_over_a_fleet_recovers_every_device(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "organisation", "--party", "supplier-a", "--key-lost",
+                                 "--replacements", "--fleet", "2", "--data-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["method"], report["end"]) == ("method-3", "end_recovered")
+    assert len(report["devices"]) == 2 and sorted(report["recovered"]) == sorted(report["devices"])
+    assert set(report["attacker"]["before"].values()) == {"accepted"}
+    assert set(report["attacker"]["after"].values()) == {"refused"}
+
+
+def test_a_drill_the_pma_declines_exits_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "organisation", "--party", "supplier-a", "--method", "method-2",
+                                 "--pma", "decline", "--fleet", "1", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "end_pma_declined" in result.output
+
+
+def test_a_bad_party_or_a_method_that_does_not_fit_exits_2_with_one_line() -> None:
+    for args, said in ((["organisation", "--party", "nobody"], "is not a Supplier's User ID"),
+                       (["organisation", "--party", "supplier-a", "--method", "contingency"],
+                        "recovers a compromised")):
+        result = runner.invoke(app, ["drill", "start", *args])
+        assert result.exit_code == 2, result.output
+        assert said in result.output
+
+
+def test_a_recovery_key_drill_over_a_fleet_rolls_every_recovery_cell_over(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "recovery-key", "--party", "supplier-a", "--fleet", "2",
+                                 "--data-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["method"], report["end"]) == ("recovery-key-rollover", "end_recovered")
+    assert len(report["devices"]) == 6  # CHF, GPF and ESME of each SMS: every Recovery cell
+    assert set(report["attacker"]["before"].values()) == {"accepted"}
+    assert set(report["attacker"]["after"].values()) == {"refused"}
+
+
+def test_a_root_drill_over_a_fleet_resets_every_device_and_hands_the_meters_back(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "root", "--party", "supplier-a", "--fleet", "2",
+                                 "--data-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["method"], report["end"]) == ("contingency", "end_recovered")
+    assert len(report["devices"]) == 6 and sorted(report["recovered"]) == sorted(report["devices"])
+    verdicts = {(v["obligation"], v["verdict"]) for v in report["audit"]}  # the §D.10 rows, judged
+    assert ("RCV-37", "met") in verdicts and ("RCV-30", "met") in verdicts
+    assert not any(v == "breached" for _, v in verdicts)
+
+
+def test_a_contingency_key_drill_prints_the_timeline_the_attacker_and_the_governance_rows(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "contingency-key", "--party", "supplier-a", "--fleet", "1",
+                                 "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any("pma_approved" in line and "SMKI PMA" in line for line in lines)  # who, what, when
+    assert "before: 3 accepted (" in result.output and "; after: 3 refused (" in result.output
+    assert "3 of 3 Device(s) recovered" in result.output
+    assert any(line.split()[:2] == ["met", "RCV-39"] for line in lines)
+    assert "completed (end_recovered)" in result.output
+
+
+def test_an_issuing_oca_drill_over_a_fleet_recovers_every_device(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "issuing-oca", "--party", "supplier-a", "--fleet", "2",
+                                 "--data-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["method"], report["end"]) == ("issuing-oca", "end_recovered")
+    assert len(report["devices"]) == 6 and sorted(report["recovered"]) == sorted(report["devices"])
