@@ -155,9 +155,15 @@ def from_saved(path: Path) -> AuditInput:
     --json`` printed (judged by the run's own verdicts: its DCC's records are not in it)."""
     file = path / INPUT_FILE if path.is_dir() else path
     data = json.loads(file.read_text())
-    if "units" in data:
+    if isinstance(data, dict) and "units" in data:
         return AuditInput.model_validate(data)
-    return _from_run_json(data, str(file))
+    if not isinstance(data, dict) or "workflow_id" not in data or "events" not in data:
+        raise ValueError(f"{file}: neither a saved run's {INPUT_FILE} (no 'units') nor `dccflow run --json` output "
+                         f"(no 'workflow_id' and 'events')")
+    try:
+        return _from_run_json(data, str(file))
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{file}: not `dccflow run --json` output ({type(exc).__name__}: {exc})") from None
 
 
 def _from_run_json(data: dict, source: str) -> AuditInput:

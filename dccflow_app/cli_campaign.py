@@ -288,5 +288,9 @@ def firmware(
         err.print(f"resume: dccflow campaign resume --model {model} --to {to_version} --address {address}; "
                   f"stop: dccflow campaign cancel …")
         raise typer.Exit(1)
+    if result.total == 0 and not result.already_at_version:  # nothing the campaign could upgrade: bad input
+        left_out = f" ({', '.join(result.excluded)} left out: not its commissioned Smart Meters)" \
+            if result.excluded else ""
+        raise _fail(f"--model {model!r}: no commissioned Smart Meter of this model in {supplier}'s estate{left_out}")
     print_firmware_report(result, as_json)
     raise typer.Exit(0 if result.end == "end_campaign_complete" else 1)

@@ -148,6 +148,9 @@ def start(
     from workflows.smki_recovery_model import SmkiRecoveryInput
 
     try:
+        if kind not in {k.value for k in CompromisedKey}:
+            raise ValueError(f"KIND {kind!r} is not a compromised key dccflow drills; one of: "
+                             f"{', '.join(k.value for k in CompromisedKey)}")
         key = CompromisedKey(kind)
         forced = RecoveryMethod(method) if method else None
         choose_method(key, subscriber_can_sign=not key_lost, replacement_certificates=replacements, forced=forced)

@@ -50,3 +50,11 @@ def test_campaign_firmware_refuses_bad_waves_rates_and_versions_before_anything_
 def test_steering_a_firmware_campaign_needs_both_model_and_version() -> None:
     result = runner.invoke(app, ["campaign", "resume", "--model", "ESME", "--address", "127.0.0.1:7233"])
     assert result.exit_code == 2 and "--model and --to together" in " ".join(result.output.split())
+
+
+def test_a_model_with_no_meter_in_the_estate_is_refused_with_exit_2_naming_it() -> None:
+    result = runner.invoke(app, ["campaign", "firmware", "--model", "NO-SUCH-MODEL", "--to", "2.1",
+                                 "--device", "00-00", "--fleet", "1"])
+    assert result.exit_code == 2, result.output
+    assert "--model 'NO-SUCH-MODEL': no commissioned Smart Meter of this model" in result.output
+    assert "00-00 left out" in result.output
