@@ -160,7 +160,11 @@ class DuisClient:
 
     @activity.defn
     async def send_service_request(self, spec: ServiceRequestSpec) -> SentRequest:
-        workflow_id = activity.info().workflow_id
+        return await self.send(spec, activity.info().workflow_id)
+
+    async def send(self, spec: ServiceRequestSpec, workflow_id: str) -> SentRequest:
+        """``send_service_request`` for ``workflow_id``'s step ``spec.step``: also the body of an activity that sends
+        many (``activities.smki_recovery_handback``)."""
         entry = self.prepare(spec, workflow_id)
         reply = await self.transport.submit(entry.xml, activity_now())
         with session_scope(self.engine) as s:

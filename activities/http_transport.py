@@ -22,6 +22,8 @@ from temporalio.exceptions import ApplicationError
 from activities.inbox import InboundRejected, UserInbox
 from dccflow.duis.responses import parse_response
 from dccflow.duis.schema import MAX_MESSAGE_BYTES, DuisError
+from dccflow.http1 import HttpFault, KeepAliveClient
+from dccflow.http1 import Response as LeanResponse
 from dccflow.http_client import LazyHttpClient
 from dccflow.parties import USERS
 from dccflow.security.xmldsig import SignatureError
@@ -49,7 +51,9 @@ class DccUnavailable(RuntimeError):
 
 
 class HttpTransport(LazyHttpClient):
-    """``DccTransport`` over HTTP to ``base_url`` (e.g. ``http://127.0.0.1:8480``)."""
+    """``DccTransport`` over HTTP to ``base_url`` (e.g. ``http://127.0.0.1:8480``). To an ``http://`` DCC it sends
+    through ``dccflow.http1.KeepAliveClient`` (kept-alive connections, ``httptools``); given an ``httpx`` client
+    (e.g. one bound to an ASGI app) or an ``https://`` URL, through ``httpx``."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0, client: httpx.AsyncClient | None = None,
                  sim_clock: SimClock | None = None):
@@ -57,6 +61,7 @@ class HttpTransport(LazyHttpClient):
         self.base_url = base_url.rstrip("/")
         #: the embedded stack's sender tells its own DCC the simulation's time (``dccsim.http_api.SimClock``)
         self.sim_clock = sim_clock
+        self._lean: KeepAliveClient | None = None
 
     async def __aenter__(self) -> HttpTransport:
         return self
@@ -70,13 +75,34 @@ class HttpTransport(LazyHttpClient):
             headers.update(self.sim_clock.stamp(at, xml))
         url = self.base_url + SERVICE_REQUEST_PATH
         try:
-            reply = await self._http().post(url, content=xml, headers=headers)
-        except httpx.HTTPError as exc:
+            lean = await self._lean_client()
+            if lean is not None:
+                reply = await lean.post(SERVICE_REQUEST_PATH, xml, headers)
+            else:
+                reply = await self._http().post(url, content=xml, headers=headers)
+        except (httpx.HTTPError, HttpFault) as exc:
             raise DccUnavailable(f"the DCC at {url} could not be reached: {exc!r}") from exc
         return self.interpret(reply)
 
+    async def _lean_client(self) -> KeepAliveClient | None:
+        """The kept-alive client for ``base_url`` as it is now (the embedded stack sets it once its server has
+        a port), or None to send through ``httpx``."""
+        if self._own_client is False or not self.base_url.startswith("http://"):
+            return None
+        if self._lean is None or self._lean.origin != self.base_url:
+            if self._lean is not None:
+                await self._lean.aclose()
+            self._lean = KeepAliveClient(self.base_url, timeout=self.timeout)
+        return self._lean
+
+    async def aclose(self) -> None:
+        if self._lean is not None:
+            await self._lean.aclose()
+            self._lean = None
+        await super().aclose()
+
     @staticmethod
-    def interpret(reply: httpx.Response) -> SubmitReply:
+    def interpret(reply: httpx.Response | LeanResponse) -> SubmitReply:
         status, body = reply.status_code, reply.content
         if status == 200:
             if not body.strip():
@@ -99,7 +125,7 @@ class HttpTransport(LazyHttpClient):
                                f"{detail.get('detail', '')}".strip(), status, type=DCC_REFUSED, non_retryable=True)
 
 
-def _problem_detail(reply: httpx.Response) -> dict:
+def _problem_detail(reply: httpx.Response | LeanResponse) -> dict:
     try:
         data = reply.json()
     except ValueError:

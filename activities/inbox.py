@@ -79,8 +79,8 @@ class UserInbox:
         with session_scope(self.engine) as s:
             workflow_id = None
             if message.request_id and routed_to is None:
-                sent = s.exec(select(UserOutboxEntry).where(UserOutboxEntry.request_id == message.request_id)).first()
-                workflow_id = sent.workflow_id if sent else None
+                workflow_id = s.exec(select(UserOutboxEntry.workflow_id)  # the column only: not the signed XML
+                                     .where(UserOutboxEntry.request_id == message.request_id)).first()
             if workflow_id is None and routed_to is None and message.device_id and message.kind != "service_response":
                 route = s.get(AlertRoute, (recipient, message.device_id))
                 wanted = route is not None and (route.device_alerts or message.kind != "device_alert")

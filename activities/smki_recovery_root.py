@@ -145,5 +145,7 @@ async def _send(wan, device_id: str, command: GbcsCommand, at) -> Replaced:
 
 
 def recovery_root_activities(runtime) -> list:
+    from activities.smki_recovery_handback import recovery_handback_activities
+
     acts = RecoveryRootActivities(runtime)
-    return [acts.recovery_replace_root, acts.recovery_contingency_probe]
+    return [acts.recovery_replace_root, acts.recovery_contingency_probe, *recovery_handback_activities(runtime)]

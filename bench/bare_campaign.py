@@ -27,6 +27,8 @@ class BareCampaignInput(BaseModel):
     #: wave sizes (the last repeating), each wave's Devices all finished before the next starts, as the firmware
     #: campaign's; empty: one wave of every Device (the rollover's)
     waves: list[int] = Field(default_factory=list)
+    #: Devices finished by earlier runs of this campaign (continue-as-new, as the real campaign's)
+    done: int = 0
 
 
 class Spawn(BaseModel):
@@ -58,7 +60,7 @@ class BareCampaignWorkflow:
     @workflow.run
     async def run(self, inp: BareCampaignInput) -> int:
         base = workflow.info().workflow_id
-        for _ in range(inp.head):
+        for _ in range(inp.head if inp.done == 0 else 0):
             await workflow.execute_activity_method(BareActivities.bench_noop,
                                                    start_to_close_timeout=timedelta(seconds=60))
         slots = asyncio.Semaphore(inp.concurrency)
@@ -79,8 +81,14 @@ class BareCampaignWorkflow:
 
         done = 0
         for size in _wave_sizes(inp.waves, inp.count):
+            if done < inp.done:  # finished by an earlier run
+                done += size
+                continue
             await asyncio.gather(*(device(i) for i in range(done, done + size)))
             done += size
+            # between waves, as the real campaign does, so that one history does not grow without bound
+            if done < inp.count and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(inp.model_copy(update={"done": done}))
         for _ in range(inp.tail):
             await workflow.execute_activity_method(BareActivities.bench_noop,
                                                    start_to_close_timeout=timedelta(seconds=60))

@@ -12,8 +12,9 @@ The floor of one Service Request is what any implementation of this DCC must do 
   the pipeline bound them, then one commit, on a connection with the bench database's own pragmas (WAL,
   synchronous=NORMAL, foreign keys on) — the durable write the DCC must make before it replies.
 
-Throughput: a DCC HTTP server in its own process (uvicorn, the product's app) on the same database, and 16 senders
-in this process sharing one keep-alive ``httpx`` client (``HttpTransport``). Only six User IDs of the simulated
+Throughput: a DCC HTTP server in its own process (uvicorn with httptools and uvloop, the product's app; ``--workers``
+processes sharing one port) on the same database, and 16 senders in this process sharing one ``HttpTransport`` (its
+kept-alive connections, ``dccflow.http1``). Only six User IDs of the simulated
 Parties are Eligible for SRV 8.14.1; a User's RequestID counters must rise (anti-replay), so each User sends one
 request at a time (its senders take turns): at most six requests are in flight, enough to keep the server busy.
 """
@@ -26,6 +27,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -148,27 +150,63 @@ def shape(captured: list[list]) -> tuple[float, float, float]:
 
 
 # -- throughput over HTTP, the DCC in its own process ----------------------------------------------------------
-async def start_server(database_url: str, key: bytes) -> tuple[asyncio.subprocess.Process, str]:
-    """The product's DCC HTTP app served by uvicorn in another process on the same database."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(__file__).resolve()), "serve", database_url,
-        stdout=asyncio.subprocess.PIPE, env={**os.environ, KEY_ENV: key.hex()})
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), timeout=120)
-    if not line:
-        raise SystemExit("the DCC server process did not start")
-    return proc, line.decode().strip()
+async def start_server(database_url: str, key: bytes,
+                       workers: int = 1) -> tuple[list[asyncio.subprocess.Process], str]:
+    """The product's DCC HTTP app served by uvicorn in ``workers`` other processes on the same database, all
+    listening on one port (``SO_REUSEPORT``: the kernel shares the connections out among them)."""
+    procs: list[asyncio.subprocess.Process] = []
+    url = None
+    for _ in range(workers):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).resolve()), "serve", database_url, *([url] if url else []),
+            stdout=asyncio.subprocess.PIPE, env={**os.environ, KEY_ENV: key.hex()})
+        procs.append(proc)
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout=120)
+        if not line:
+            await stop_server(procs)
+            raise SystemExit("the DCC server process did not start")
+        url = line.decode().strip()
+    assert url is not None
+    return procs, url
 
 
-async def stop_server(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.terminate()
-        await proc.wait()
+async def stop_server(procs: list[asyncio.subprocess.Process]) -> None:
+    for proc in procs:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux ``/proc``; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Throughput:
+    rate: float
+    #: CPU seconds per request: the server processes', the senders' (this process)
+    server_cpu: float
+    client_cpu: float
+
+    @property
+    def capacity_2_cores(self) -> float:
+        """Requests per second two otherwise idle cores could serve at this CPU cost per request."""
+        return 2 / (self.server_cpu + self.client_cpu) if self.server_cpu + self.client_cpu else 0.0
 
 
 async def throughput(url: str, key: bytes, per_user: dict[str, list[tuple[str, bytes]]], at: datetime,
-                     senders: int = SENDERS) -> float:
-    """Service Requests per second with ``senders`` concurrent senders over one keep-alive client."""
+                     senders: int = SENDERS, server_pids: list[int] | None = None) -> Throughput:
+    """Service Requests per second with ``senders`` concurrent senders over one keep-alive client, and the CPU per
+    request of the servers (``server_pids``) and of the senders: steadier than the rate on a shared machine."""
     from activities.http_transport import HttpTransport
     from dccsim.http_api import SimClock
 
@@ -196,12 +234,15 @@ async def throughput(url: str, key: bytes, per_user: dict[str, list[tuple[str, b
         first = next(iter(per_user.values()))[0]  # connect before timing
         await transport.submit(first[1], at)
         pending[users[0]] = iter(per_user[users[0]][1:])
-        start = time.perf_counter()
+        start, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pids or [])
         await asyncio.gather(*(sender(i, transport) for i in range(senders)))
-        return done / (time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        return Throughput(done / elapsed, (cpu_seconds(server_pids or []) - server_cpu) / done,
+                          (time.process_time() - cpu) / done)
 
 
-def _serve(database_url: str) -> None:
+def _serve(database_url: str, url: str | None = None) -> None:
+    """One DCC server process; ``url``: another's, whose port this one shares."""
     import socket
 
     import uvicorn
@@ -216,15 +257,21 @@ def _serve(database_url: str) -> None:
     dcc = build_dcc(get_engine(database_url))
     clock = SimClock(key=bytes.fromhex(os.environ[KEY_ENV]))
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", int(url.rsplit(":", 1)[1]) if url else 0))
     sock.listen(128)
     print(f"http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(create_dcc_app(dcc, sim_clock=clock), log_config=None, log_level="warning",
                             access_log=False, lifespan="off")
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    try:
+        import uvloop  # the event loop uvicorn itself picks when it runs the server (``loop="auto"``)
+    except ImportError:  # pragma: no cover - not on Windows
+        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    else:
+        uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     if sys.argv[1:2] == ["serve"]:
-        _serve(sys.argv[2])
+        _serve(*sys.argv[2:4])

@@ -133,7 +133,7 @@ class Bench:
         return times
 
     async def over_http(self, batch: list[tuple[str, bytes]]) -> list[float]:
-        """``submit`` through the DCC's HTTP interface on a loopback socket (uvicorn + httpx, one connection)."""
+        """``submit`` through the DCC's HTTP interface on a loopback socket (uvicorn + HttpTransport)."""
         from activities.http_transport import HttpTransport
         from dccflow_app.http_stack import LoopbackServer
         from dccsim.http_api import SimClock, create_dcc_app
@@ -158,7 +158,7 @@ class Bench:
 
 async def http_against_in_process(bench: Bench, n: int, offset: timedelta) -> tuple[list[float], list[float],
                                                                                    float, float]:
-    """The same kind of request in process and over HTTP (one uvicorn server, one keep-alive httpx client, both in
+    """The same kind of request in process and over HTTP (one uvicorn server, one kept-alive HttpTransport, both in
     this process), alternating in chunks so that both see the same load: (in-process seconds per request, HTTP
     seconds per request, in-process CPU per request, HTTP CPU per request, client and server together)."""
     from activities.http_transport import HttpTransport
@@ -291,6 +291,8 @@ class Figures:
     sqlite: list[float]
     http: list[float] = field(default_factory=list)
     rate: float | None = None
+    #: throughput run: CPU per request of the DCC server processes and of the senders (``floor.Throughput``)
+    load: floor.Throughput | None = None
     #: CPU seconds per request of the process (pipeline; HTTP client and server together)
     cpu_pipeline: float = 0.0
     cpu_floor: float = 0.0
@@ -312,7 +314,7 @@ class Figures:
         return (statistics.mean(self.http) - statistics.mean(self.local)) * 1e6 if self.http else None
 
 
-async def repetition(bench: Bench, n: int, folder: Path, index: int, server: tuple[str, bytes] | None,
+async def repetition(bench: Bench, n: int, folder: Path, index: int, server: tuple[str, bytes, list[int]] | None,
                      with_http: bool, profiler: cProfile.Profile | None = None) -> Figures:
     """Pipeline, its durable floor (``bench.dcc_floor``), HTTP one at a time, and throughput under concurrency."""
     # the floor's raw-driver replay is SQLite's (``bench.dcc_floor``): on another database, XML + ECDSA only
@@ -352,9 +354,11 @@ async def repetition(bench: Bench, n: int, folder: Path, index: int, server: tup
         figures.local, figures.http, figures.cpu_local, figures.cpu_http = await http_against_in_process(
             bench, min(n, 300), timedelta(days=index, hours=4))
     if server is not None:
-        url, key = server
+        url, key, pids = server
         per_user = {user: bench.requests(max(n // len(FLEET_USERS), 50), user) for user in FLEET_USERS}
-        figures.rate = await floor.throughput(url, key, per_user, AT + timedelta(days=10 + index))
+        figures.load = await floor.throughput(url, key, per_user, AT + timedelta(days=10 + index),
+                                              server_pids=pids)
+        figures.rate = figures.load.rate
     return figures
 
 
@@ -364,7 +368,7 @@ def _spread(values: list[float], unit: str, digits: int = 0) -> str:
 
 
 async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, with_throughput: bool = True,
-               database_url: str | None = None) -> None:
+               database_url: str | None = None, workers: int = 1) -> None:
     print(f"DCC pipeline, SRV 8.14.1 Non-Device, N={n} per run, {repetitions} runs, Python "
           f"{sys.version.split()[0]}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="dccflow-bench-") as folder:
@@ -373,15 +377,16 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
         server = None
         if with_throughput:
             key = os.urandom(32)
-            proc, url = await floor.start_server(bench.engine.url.render_as_string(hide_password=False), key)
-            server = (url, key)
+            procs, url = await floor.start_server(bench.engine.url.render_as_string(hide_password=False), key,
+                                                  workers)
+            server = (url, key, [p.pid for p in procs])
         profiler = cProfile.Profile() if profile else None
         try:
             runs = [await repetition(bench, n, Path(folder), i, server, with_http, profiler if i == 0 else None)
                     for i in range(repetitions)]
         finally:
             if server is not None:
-                await floor.stop_server(proc)
+                await floor.stop_server(procs)
         parts = stages(bench, bench.requests(min(n, 200)))
         batch_xml = bench.requests(1)[0][1]
         run_us, statements, sql_us, commit_us = await database_time(bench, bench.requests(n))
@@ -390,15 +395,17 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
           + _spread([statistics.median(r.pipeline) * 1e6 for r in runs], "us") + "; CPU "
           + _spread([r.cpu_pipeline * 1e6 for r in runs], "us/request"))
     print("     durable floor: XML + ECDSA " + _spread([statistics.mean(r.xml_crypto) * 1e6 for r in runs], "us")
-          + " + raw sqlite3 same statements, one commit " + _spread([statistics.mean(r.sqlite) * 1e6 for r in runs],
-                                                                    "us"))
+          + (" + raw sqlite3 same statements, one commit " + _spread([statistics.mean(r.sqlite) * 1e6 for r in runs],
+                                                                     "us") if database_url is None else
+             " (on PostgreSQL the floor has no database part: its server's work is not comparable with raw sqlite3)"))
     ratios = [r.ratio for r in runs]
     print(f"     ratio pipeline / floor: {_spread(ratios, 'x', 2)} -> "
           f"{'within' if statistics.mean(ratios) <= 1.5 else 'ABOVE'} the 1.5x target; in CPU time (waits for "
           f"the disk excluded): {_spread([r.cpu_pipeline / r.cpu_floor for r in runs], 'x', 2)}")
     if with_http:
         over = [r.http_overhead_us for r in runs]
-        print("  2. over HTTP, one at a time (loopback, uvicorn + one keep-alive httpx client, in this process): "
+        print("  2. over HTTP, one at a time (loopback, uvicorn + HttpTransport, one kept-alive connection, in this "
+              "process): "
               + _spread([statistics.mean(r.http) * 1e6 for r in runs], "us/request") + " against "
               + _spread([statistics.mean(r.local) * 1e6 for r in runs], "us") + " in process, alternating")
         print(f"     HTTP above in-process: {_spread(over, 'us')} -> "
@@ -406,18 +413,24 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
               f"server): {_spread([(r.cpu_http - r.cpu_local) * 1e6 for r in runs], 'us')}")
     if with_throughput:
         rates = [r.rate for r in runs]
-        print(f"  3. throughput, {floor.SENDERS} senders over HTTP ({len(FLEET_USERS)} User IDs), DCC server in its "
-              f"own process: {_spread(rates, 'SR/s')} -> "
+        where = "its own process" if workers == 1 else f"{workers} processes on one port and one database"
+        print(f"  3. throughput, {floor.SENDERS} senders over HTTP ({len(FLEET_USERS)} User IDs), DCC server in "
+              f"{where}: {_spread(rates, 'SR/s')} -> "
               f"{'within' if statistics.mean(rates) >= 1000 else 'BELOW'} the 1,000 SR/s target")
+        loads = [r.load for r in runs if r.load is not None]
+        print("     CPU per request: DCC server " + _spread([t.server_cpu * 1e6 for t in loads], "us")
+              + ", senders " + _spread([t.client_cpu * 1e6 for t in loads], "us") + " -> two idle cores would serve "
+              + _spread([t.capacity_2_cores for t in loads], "SR/s"))
     print(f"  load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())} (a shared machine: figures are noisy)")
     print("  stages, timed separately (us/request):")
     for name, us in sorted(parts.items(), key=lambda kv: -kv[1]):
         print(f"    {us:8.0f}  {name}")
     ecdsa_us = statistics.mean(raw_crypto(n, bench, batch_xml)) * 1e6
-    print(f"  where the time goes, in a further run of {n} with the SQLite driver timed ({run_us:.0f} us/request):")
+    driver = "SQLite" if database_url is None else bench.engine.dialect.name
+    print(f"  where the time goes, in a further run of {n} with the {driver} driver timed ({run_us:.0f} us/request):")
     print(f"    {ecdsa_us:8.0f}  ECDSA P-256 verify + sign alone (part of the floor's XML + ECDSA)")
-    print(f"    {sql_us:8.0f}  SQLite driver executing {statements:.1f} statements")
-    print(f"    {commit_us:8.0f}  SQLite commit")
+    print(f"    {sql_us:8.0f}  {driver} driver executing {statements:.1f} statements (the server's work included)")
+    print(f"    {commit_us:8.0f}  {driver} commit")
     print(f"    {run_us - sql_us - commit_us:8.0f}  everything else: XML, ECDSA, SQLAlchemy and the checks' Python")
     if profiler:
         text = io.StringIO()
@@ -435,5 +448,9 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=os.environ.get("DCCFLOW_BENCH_DATABASE_URL"),
                         help="an empty database to run on, any SQLAlchemy URL (e.g. postgresql+psycopg://…; env "
                              "DCCFLOW_BENCH_DATABASE_URL); default: SQLite in a temporary folder")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="DCC server processes for the throughput measurement, sharing one port and the database "
+                             "(default 1)")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.profile, not args.no_http, args.runs, not args.no_throughput, args.database_url))
+    asyncio.run(main(args.n, args.profile, not args.no_http, args.runs, not args.no_throughput, args.database_url,
+                     args.workers))

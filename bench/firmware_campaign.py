@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,21 @@ from install_fleet import _free_port, _server_pids  # noqa: E402
 def _spawned_for_device(wf_id: str) -> bool:
     """Every other workflow started meanwhile but the Panel's CPL extract (once a campaign)."""
     return not wf_id.startswith("dcc-cpl-extract-")
+
+
+async def _report_progress(handle, total: int, every: float) -> None:
+    """A line every ``every`` seconds while the campaign runs (a 10,000-Device run takes over an hour): Devices
+    done so far and the rate since the start, so that a run cut short still says how fast it went."""
+    from workflows.firmware_campaign import FirmwareCampaignWorkflow
+
+    began = time.perf_counter()
+    while True:
+        await asyncio.sleep(every)
+        with contextlib.suppress(Exception):  # a query may fail while the campaign continues as new
+            p = await handle.query(FirmwareCampaignWorkflow.progress)
+            done, elapsed = p.succeeded + p.failed, time.perf_counter() - began
+            print(f"    {elapsed:7.0f} s: {done}/{total} Devices done (wave {p.wave}, run {p.runs}), "
+                  f"{done / elapsed * 60:.1f} Devices/min so far", flush=True)
 
 
 async def main(args) -> None:
@@ -93,7 +109,11 @@ async def main(args) -> None:
                     handle = await start_firmware_campaign(client, FirmwareCampaignInput(
                         supplier_id=args.supplier, model="ESME", to_version="2.0.0", device_ids=esmes, waves=waves,
                         halt_above=None, concurrency=args.concurrency))
-                    return handle, await handle.result()
+                    watch = asyncio.ensure_future(_report_progress(handle, len(esmes), args.progress_every))
+                    try:
+                        return handle, await handle.result()
+                    finally:
+                        watch.cancel()
 
                 (handle, report), real = await timed(server, campaign)
                 ok = sum(v == "2.0.0" for v in firmware_versions(runtime.engine, esmes).values())
@@ -122,5 +142,6 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=50, help="Devices in flight at once")
     parser.add_argument("--waves", default="1,10,100", help="wave sizes, the last repeating")
     parser.add_argument("--ota-seconds", type=int, default=1, help="the meters' OTA download time for the run")
+    parser.add_argument("--progress-every", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--supplier", default="90-B3-D5-1F-30-01-00-00", help="the Supplier's User ID")
     asyncio.run(main(parser.parse_args()))

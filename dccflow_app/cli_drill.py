@@ -5,6 +5,8 @@ all on durable timers: on the embedded time-skipping server a 30-day recovery ru
     dccflow drill start organisation --party 90-B3-D5-1F-30-01-00-00 --fleet 5                # embedded, 5 SMS
     dccflow drill start organisation --party supplier-a --key-lost --method method-2 --fleet 5
     dccflow drill start organisation --party 90-B3-D5-1F-30-01-00-00 --devices 00-DB-12-03-00-00-00-01,…
+    dccflow drill start organisation --party supplier-a --devices "model=ESME,status=commissioned" --fleet 5
+    dccflow drill start root --party supplier-a --devices "chf=00-DB-12-01-00-00-00-01" --fleet 5
     dccflow drill start organisation --party … --address 127.0.0.1:7233 --detach          # on `dccflow up`
     dccflow drill status smki-recovery-DRILL-… --address 127.0.0.1:7233                   # phase, Devices, deadlines
 
@@ -80,6 +82,22 @@ def print_result(result, as_json: bool, verdicts: list | None = None) -> None:
     out.print(f"attacker's Commands signed with the compromised key — {attacker or 'none sent'}")
     out.print(f"{len(result.recovered)} of {len(result.devices)} Device(s) recovered" +
               "".join(f"\n  not recovered: {d}: {why}" for d, why in result.not_recovered.items()))
+    if result.network_operators is not None:  # after a Root or Issuing OCA recovery (L 5.3.2(b), 6.3.2.8)
+        no = result.network_operators
+        out.print(f"Network Operator cells: {len(no.done)} replaced, {len(no.not_done)} not; new certificates: "
+                  + (", ".join(f"{u} #{s}" for u, s in no.certificates.items()) or "none"))
+        for label, seen in no.probes.items():
+            out.print(f"  the Network Operator's {label} key — " + ", ".join(
+                f"{n} {o}" for o, n in Counter(seen.values()).items()) + ("" if len(seen) > 10 else " (" + ", ".join(
+                    f"{d} {v}" for d, v in seen.items()) + ")"))
+        for d, why in no.not_done.items():
+            out.print(f"  not replaced: {d}: {why}")
+    for joined in result.joined:  # another compromise this procedure took in (L 3.2)
+        out.print(f"joined Incident {joined.reference or joined.incident_id}: the {joined.compromised} key of "
+                  f"{joined.subscriber_id}; "
+                  f"revoked {', '.join(joined.revoked) or 'nothing'}; its attacker's Commands " + "; ".join(
+                      f"{label}: " + ", ".join(f"{n} {o}" for o, n in Counter(seen.values()).items())
+                      for label, seen in joined.attacker.items()))
     if verdicts:
         counts: dict[str, int] = {}
         out.print("the governance rows of BAD 7.7.3 (digest 05 §D.10):")
@@ -92,7 +110,23 @@ def print_result(result, as_json: bool, verdicts: list | None = None) -> None:
     out.print(f"{result.outcome} ({result.end}): {result.reason}")
 
 
-async def _start(inp, address: str | None, data_dir: Path | None, fleet: int, detach: bool):
+def resolve_devices(engine, inp, query) -> None:
+    """``--devices QUERY`` (``dccsim.inventory_query``) read against the Smart Metering Inventory now: the Device IDs
+    in scope go into the drill's input. Raises ``DeviceQueryError`` (a ``ValueError``: exit 2) for Device IDs the SMI
+    does not hold or an empty selection."""
+    from datetime import UTC, datetime
+
+    from dccflow.db import session_scope
+    from dccsim.inventory_query import select_devices
+
+    if query is None:
+        return
+    with session_scope(engine) as s:
+        inp.device_ids = select_devices(s, query, datetime.now(UTC))
+    err.print(f"--devices {query.text!r}: {len(inp.device_ids)} Device(s) in scope")
+
+
+async def _start(inp, address: str | None, data_dir: Path | None, fleet: int, detach: bool, query=None):
     from dccflow.config import USER_TASK_QUEUE, Settings
     from workflows.smki_recovery import SmkiRecoveryWorkflow, smki_recovery_workflow_id
 
@@ -103,14 +137,18 @@ async def _start(inp, address: str | None, data_dir: Path | None, fleet: int, de
         return handle
 
     if address is not None:
-        handle = await start(await server_client(address, fleet))
+        from dccflow.db import get_engine
+
+        engine = get_engine((Settings(data_dir=data_dir) if data_dir else Settings()).db_url)
+        client = await server_client(address, fleet)
+        resolve_devices(engine, inp, query)
+        handle = await start(client)
         if detach:
             return None
         result = await handle.result()
-        from dccflow.db import get_engine
-
-        return result, audit(get_engine((Settings(data_dir=data_dir) if data_dir else Settings()).db_url), result)
+        return result, audit(engine, result)
     async with embedded_runtime(data_dir, "dccflow-drill-", fleet) as runtime:
+        resolve_devices(runtime.engine, inp, query)
         handle = await start(runtime.client)
         result = await handle.result()
         return result, audit(runtime.engine, result)
@@ -124,8 +162,15 @@ def start(
                                              "Contingency key rollover) or issuing-oca — for the DCC's keys --party "
                                              "is not used; wan-provider is named but not drilled yet")],
     party: Annotated[str, typer.Option(help="the Subscriber: a Supplier's User ID or a Party key (supplier-a)")],
-    devices: Annotated[str | None, typer.Option(help="the Devices in scope, comma-separated Device IDs (default: "
-                                                     "every Device holding the compromised certificate)")] = None,
+    devices: Annotated[str | None, typer.Option(
+        "--devices", metavar="QUERY",
+        help="the Devices in scope, a query over the Smart Metering Inventory: comma-separated Device IDs, or "
+             "comma-separated field=value terms — model=ESME (a Device Type, or the SMI's Device Model), type=GPF, "
+             "supplier=<User ID or Party key> (the MPxNs it is registered Supplier for now), chf=<CHF ID> (the CHF and "
+             "its Devices), status=commissioned (an SMI status); different fields must all hold, a repeated field is "
+             "an alternative (model=ESME,model=GSME,status=commissioned). A query that cannot be read, Device IDs "
+             "the SMI does not hold or an empty selection exit 2. Default: every Device holding the compromised "
+             "certificate")] = None,
     method: Annotated[str | None, typer.Option(help="force a method: method-1, method-2, method-3")] = None,
     key_lost: Annotated[bool, typer.Option("--key-lost", help="the Subscriber can no longer sign with the key "
                                                              "(not Method 1)")] = False,
@@ -158,15 +203,18 @@ def start(
         from dccflow.parties import DCC_ID
 
         subscriber = DCC_ID if key in DCC_KEYS else subscriber_of(party)
+        from dccsim.inventory_query import parse_device_query
+
+        query = parse_device_query(devices) if devices is not None else None
         inp = SmkiRecoveryInput(
             incident_id=f"DRILL-{uuid.uuid4().hex[:8].upper()}", compromised=key, subscriber_id=subscriber,
-            device_ids=[d.strip() for d in devices.split(",") if d.strip()] if devices else None, method=forced,
+            device_ids=None, method=forced,
             subscriber_can_sign=not key_lost, replacement_certificates=replacements, pma_decision=pma,
             subscriber_confirms=confirm)
     except (ValueError, MethodNotAvailable, ValidationError) as exc:
         raise _fail(exc) from None
     logging.getLogger("temporalio").setLevel(logging.ERROR)
-    result = run_command(_start(inp, address, data_dir, fleet, detach), "drill")
+    result = run_command(_start(inp, address, data_dir, fleet, detach, query), "drill")
     if result is None:
         return
     result, verdicts = result
@@ -201,3 +249,5 @@ def status(
               f"{len(st.devices)} Device(s) recovered, {len(st.not_recovered)} not")
     for obligation, due in st.deadlines_pending.items():
         out.print(f"  pending: {obligation} (due {due:%Y-%m-%d %H:%M})")
+    if st.joined:  # other compromises this procedure took in (L 3.2)
+        out.print(f"  joined: {', '.join(st.joined)}")

@@ -29,6 +29,7 @@ from activities.installer import InstallerActivities
 from activities.org_cert_rollover import PreviousKeys, rollover_activities
 from activities.smki_client import SmkiClient
 from activities.smki_recovery import recovery_world_activities
+from activities.smki_recovery_network import recovery_network_activities
 from activities.smki_recovery_root import recovery_root_activities
 from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE, Settings
 from dccflow.parties import DCC_ID
@@ -40,6 +41,7 @@ from dccflow_app.scenarios.harness import HarnessActivities, ScenarioWorkflow
 from dccflow_app.scenarios.install_leave import install_leave_activities
 from dccflow_app.scenarios.processes import follow_on_workflows
 from dccflow_app.scenarios.world_events import WorldEventActivities
+from dccflow_app.workflow_sandbox import passthrough_modules, workflow_runner
 from dccsim.activities import DccActivities
 from dccsim.ch_firmware import ChFirmwareActivities, DccChFirmwareUpgradeWorkflow
 from dccsim.firmware_distribution import DccFirmwareDistributionWorkflow, FirmwareDistributionActivities
@@ -51,6 +53,7 @@ from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
 from dccsim.smki import OcaActivities, SmkiRepository
 from dccsim.smki_recovery import recovery_activities
+from dccsim.smki_recovery_incidents import recovery_incident_activities
 from dccsim.workflows import DccServiceRequestWorkflow
 from devices.activities import device_activities
 from devices.fleet import Fleet
@@ -107,6 +110,9 @@ class Runtime:
         """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``).
         Configuration and programming errors in activities are never retried (``dccflow_app.activity_errors``)."""
         options["interceptors"] = [NonRetryableErrors(), *options.get("interceptors", ())]
+        # the workflow modules passed through the sandbox, not re-imported for each run (dccflow_app.workflow_sandbox)
+        options.setdefault("workflow_runner", workflow_runner(
+            passthrough_modules(cls for classes in WORKFLOWS.values() for cls in classes)))
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)
         return [
@@ -121,14 +127,16 @@ class Runtime:
                                *hht_activities(self.wan), *install_leave_activities(self),
                                *rollover_activities(self), *ch_replacement_activities(self),
                                *firmware_activities(self), *firmware_campaign_activities(self),
-                               *recovery_world_activities(self), *recovery_root_activities(self)], **options),
+                               *recovery_world_activities(self), *recovery_root_activities(self),
+                               *recovery_network_activities(self)], **options),
             Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
                    activities=[*_methods(DccActivities(self.dcc)),
                                *_methods(PostCommissioningDutyActivities(self.dcc)),
                                *_methods(DccLifeActivities(self.dcc)),
                                *_methods(ChFirmwareActivities(self.dcc)),
                                *_methods(FirmwareDistributionActivities(self.dcc)),
-                               *_methods(OcaActivities(self.smki)), *recovery_activities(self.dcc)], **options),
+                               *_methods(OcaActivities(self.smki)), *recovery_activities(self.dcc),
+                               *recovery_incident_activities(self.dcc)], **options),
             Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
                    activities=device_activities(self.wan), **options),
         ]

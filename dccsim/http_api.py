@@ -30,6 +30,10 @@ HTTP reply                 meaning
 A signed DUIS reply that is a rejection also carries ``X-Dccflow-Reason``, a diagnostic (not part of DUIS)
 with the check that failed.
 
+Requests that arrive at the same moment are taken together in one database transaction, a SAVEPOINT each, and
+committed once (``dccsim.group_commit``); every reply still leaves only after the commit that made its request
+durable.
+
 **Simulation clock.** The DCC stamps and checks requests at the time it receives them. Under Temporal that
 time is the workflow's virtual time (``dccflow.clock``), which the time-skipping server moves forward; the DCC
 in the same process cannot read it from the request it serves, so the embedded stack's own sender passes it in
@@ -214,7 +218,7 @@ def create_dcc_app(dcc: DccService, *, max_bytes: int = MAX_MESSAGE_BYTES,
         except ValueError as exc:
             return problem(422, f"unreadable {SIM_TIME_HEADER}", str(exc))
         try:
-            reply = await dcc.submit(xml, at)
+            reply = await dcc.submit(xml, at, together=True)  # with whatever arrives meanwhile: group commit
         except Exception:  # noqa: BLE001 - anything the DCC could not finish: it has not accepted the request
             log.exception("the DCC could not take a Service Request")
             return problem(503, "the DCC Systems cannot accept the Service Request",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -36,12 +37,12 @@ from dccflow.gbcs import GBCS_VERSION, local_command_payload
 from dccflow.security.xmldsig import sign
 from dccsim import servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
-from dccsim.handlers import HANDLERS, Ctx, Outcome
+from dccsim.handler_registry import HANDLERS, Ctx, Outcome
 from dccsim.handlers.base import LOCAL_DELIVERY_VARIANTS
 from dccsim.handlers.local_response import LOCAL_COMMAND_RETURNED
 from dccsim.models import DeliveredMessage, RequestLogEntry, insert_values
 from dccsim.outbound import Outbound
-from dccsim.pipeline import Checked, check_request
+from dccsim.pipeline import Checked, Verified, check_request
 from dccsim.processing import Processing
 from dccsim.rejections import PROCESSING_CODES, Check, ServiceRequestRejected
 from dccsim.smki import SmkiRepository
@@ -92,8 +93,13 @@ def reply_for(xml: bytes, reason: str | None = None, *, code: str | None = None)
 
 class Intake:
     def __init__(self, *, session: Session, smki: SmkiRepository, outbound: Outbound, config: DccConfig,
-                 at: datetime):
+                 at: datetime, undo: Callable[[], None] | None = None):
+        """``undo``: throw away what this request wrote so far and go on writing in the same transaction (a DCC
+        fault while processing a Non-Device request); by default the session's rollback, which is right when the
+        transaction holds this request alone. ``DccService`` taking several requests in one transaction gives the
+        rollback to this request's SAVEPOINT instead (``dccsim.group_commit``)."""
         self.s, self.smki, self.outbound, self.config, self.at = session, smki, outbound, config, at
+        self.undo = undo or session.rollback
 
     def _sign(self, element) -> bytes:
         cred = self.smki.dcc_credential()
@@ -103,8 +109,10 @@ class Intake:
         return self._sign(build_service_response(request_id=request_id, response_code=PROCESSING_CODES[
             "acknowledgement"], at=self.at, service_reference_variant=srv))
 
-    def take(self, xml: bytes) -> Accepted:
-        checked = check_request(xml, session=self.s, smki=self.smki, at=self.at, config=self.config)
+    def take(self, xml: bytes, verified: Verified | None = None) -> Accepted:
+        """``verified``: checks A and D already passed for these bytes (``pipeline.verify_and_authenticate``)."""
+        checked = check_request(xml, session=self.s, smki=self.smki, at=self.at, config=self.config,
+                                verified=verified)
         if checked.duplicate_of is not None:
             return self._again(checked)
         if checked.is_signed_pre_command:
@@ -155,24 +163,23 @@ class Intake:
         assert checked.handler is not None
         request_id, srv, originator = entry["request_id"], entry["srv"], entry["originator"]
         # Nothing is written before the handler runs (the checks only read; the request is logged below), so a
-        # DCC fault rolls the whole transaction back to where a savepoint would have: no SAVEPOINT per request.
+        # DCC fault rolls the request's transaction back to where a savepoint would have (``undo``).
         try:
             outcome = checked.handler.execute(ctx)
         except ServiceRequestRejected:
             raise
         except Exception as exc:  # noqa: BLE001 - a DCC fault: the User gets a signed error, nothing changes
-            self.s.rollback()
+            self.undo()
             log.exception("SRV %s %s could not be processed", srv, request_id)
             outcome = Outcome(response_code=PROCESSING_CODES["internal"], detail=f"{type(exc).__name__}: {exc}")
         failed = outcome.response_code == PROCESSING_CODES["internal"]
         # a RequestID not in the request log (check_request) has no response nor measurement yet: nothing to
         # look up first (and the unique delivery key / (measure, ref) would refuse a second one anyway)
-        row = self.outbound.service_response(self.s, recipient=originator, request_id=request_id, srv=srv,
-                                             code=outcome.response_code, at=self.at, payload=outcome.payload,
-                                             kind="sync_service_response", new=True)
+        reply = self.outbound.sync_service_response(self.s, recipient=originator, request_id=request_id, srv=srv,
+                                                    code=outcome.response_code, at=self.at, payload=outcome.payload)
         insert_values(self.s, RequestLogEntry, {**entry, "stage": "failed" if failed else "completed",
                                                 "response_code": outcome.response_code, "completed_at": self.at,
-                                                "reply": row.xml})
+                                                "reply": reply})
         servicelevels.record(self.s, NON_DEVICE, request_id, started_at=self.at, stopped_at=self.at, srv=srv,
                              user_id=originator, new=True)
         notices = [self.outbound.dcc_alert(self.s, key=n.key(request_id),
@@ -180,7 +187,7 @@ class Intake:
                                            at=self.at, request_id=request_id if n.names_request else None,
                                            data=n.data)
                    for n in outcome.notices]
-        return Accepted(reply=reply_for(row.xml, outcome.detail, code=outcome.response_code), deliver=notices)
+        return Accepted(reply=reply_for(reply, outcome.detail, code=outcome.response_code), deliver=notices)
 
     # -- Critical: the Pre-Command (AB 6.4(b)) ----------------------------------------------------------
     def _pre_command(self, checked: Checked, ctx: Ctx, entry: RequestLogEntry) -> Accepted:

@@ -165,6 +165,17 @@ class Registration:
     def _read(self) -> dict[str, list[RegistrationData]]:
         return self.s.info.setdefault("registration_rows", {})
 
+    def read_many(self, mpxns) -> None:
+        """``rows`` of many Metering Points, read in a few queries (a fleet's look-ups: ``dccsim.smki_recovery``)."""
+        read = self._read()
+        wanted = sorted(set(mpxns) - set(read))
+        for start in range(0, len(wanted), 500):
+            found: dict[str, list[RegistrationData]] = {m: [] for m in wanted[start:start + 500]}
+            for row in self.s.exec(select(RegistrationData).where(RegistrationData.mpxn.in_(list(found)))
+                                   .order_by(RegistrationData.effective_from, RegistrationData.id)):
+                found[row.mpxn].append(row)
+            read.update(found)
+
     def at(self, mpxn: str, when: datetime) -> RegistrationData | None:
         """The registration in force at ``when`` (the latest-starting one if periods overlap)."""
         current = None

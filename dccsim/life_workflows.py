@@ -83,4 +83,4 @@ class CplSuspensionWorkflow:
             await workflow.sleep(moment - workflow.now())
 
 
-LIFE_WORKFLOWS = [ChfOrphanWatchWorkflow, CplSuspensionWorkflow]
+LIFE_WORKFLOWS = (ChfOrphanWatchWorkflow, CplSuspensionWorkflow)

@@ -5,10 +5,13 @@ other records (rejections, anomaly detection, service levels, CH assets, WAN cov
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index
 from sqlmodel import JSON, Column, Field, Session, SQLModel
+
+from dccflow.prepared import Prepared
 
 
 class SmiDevice(SQLModel, table=True):
@@ -212,8 +215,14 @@ def insert_new(session: Session, row: SQLModel) -> None:
 
 
 def insert_values(session: Session, model: type[SQLModel], values: dict) -> None:
-    """``insert_new`` without building the model object first (every column the model needs must be given)."""
-    session.connection().execute(model.__table__.insert(), {k: v for k, v in values.items() if v is not None})
+    """``insert_new`` without building the model object first (every column the model needs must be given).
+    The INSERT is compiled once per dialect and set of columns (``dccflow.prepared``)."""
+    _inserts(model.__table__).execute(session.connection(), {k: v for k, v in values.items() if v is not None})
+
+
+@functools.cache
+def _inserts(table) -> Prepared:
+    return Prepared(table.insert())
 
 
 from dccsim import firmware_records as _firmware_records  # noqa: E402, F401 - 11.1 distributions, CH upgrades

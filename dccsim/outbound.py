@@ -22,7 +22,7 @@ from dccflow.security.xmldsig import sign
 from dccsim import servicelevels
 from dccsim.alert_bodies import dcc_alert_element
 from dccsim.config import ALERTS
-from dccsim.models import DeliveredMessage, insert_new
+from dccsim.models import DeliveredMessage, insert_new, insert_values
 from dccsim.smki import SmkiRepository
 
 #: A User's receiving endpoint: (recipient User ID, signed DUIS XML) → None
@@ -71,6 +71,17 @@ class Outbound:
                                     device_id=device_id, at=at, xml=self._signed(el))
 
         return self._log(s, f"{request_id}:response", make, new=new)
+
+    def sync_service_response(self, s: Session, *, recipient: str, request_id: str, srv: str, code: str,
+                              at: datetime, payload=None) -> bytes:
+        """``service_response(kind="sync_service_response", new=True)`` logged from a dict with one INSERT, no
+        row object built (the DCC's intake: ``docs/performance.md``); returns the signed XML."""
+        xml = self._signed(build_service_response(request_id=request_id, response_code=code, at=at,
+                                                  service_reference_variant=srv, payload=payload))
+        insert_values(s, DeliveredMessage, dict(delivery_key=f"{request_id}:response", recipient=recipient,
+                                                kind="sync_service_response", request_id=request_id,
+                                                response_code=code, at=at, xml=xml))
+        return xml
 
     def dcc_alert(self, s: Session, *, key: str, recipient: str, alert_code: str, device_id: str,
                   at: datetime, request_id: str | None = None, data: dict | None = None,

@@ -39,22 +39,24 @@ from dccflow.duis.tree import NS_XSI
 from dccflow.gbcs import GbcsError, verify_signed
 from dccflow.messages import CommandSignature
 from dccflow.parties import DCC_ID, USERS
+from dccflow.prepared import Prepared
 from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of
 from dccflow.security.xmldsig import SignatureError, verify_with_digest
 from dccsim.config import DccConfig
 from dccsim.eligibility import check_device_type, check_eligible_user, check_future_dated, check_smi_status
-from dccsim.handlers import HANDLERS, Ctx, Handler
+from dccsim.handler_registry import HANDLERS, Ctx, Handler
 from dccsim.models import RequestLogEntry, SmkiCertificate
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 
 _log = RequestLogEntry.__table__
-#: the highest RequestID counter an originator used towards a target (index ``ix_dcc_request_log_counter``)
-_LAST_COUNTER = select(func.max(_log.c.counter)).where(_log.c.originator == bindparam("originator"),
-                                                      _log.c.target == bindparam("target"))
-
-#: whether a RequestID is in the request log (its primary key)
-_LOGGED = select(_log.c.request_id).where(_log.c.request_id == bindparam("request_id"))
+#: what anti-replay asks the request log, in one statement (a RequestID names its originator and target): whether
+#: the RequestID is logged (its primary key), and the highest counter the originator used towards the target
+#: (index ``ix_dcc_request_log_counter``); compiled once per dialect, run on the driver (``dccflow.prepared``)
+_SEEN = Prepared(select(
+    select(_log.c.request_id).where(_log.c.request_id == bindparam("request_id")).scalar_subquery(),
+    select(func.max(_log.c.counter)).where(_log.c.originator == bindparam("originator"),
+                                           _log.c.target == bindparam("target")).scalar_subquery()))
 
 #: the largest RequestID counter the request log holds: databases store signed 64-bit integers, DUIS allows
 #: counters up to 2**64 - 1 (``dccflow.domain.ids.MAX_REQUEST_COUNTER``); larger ones are refused as not supported
@@ -143,22 +145,50 @@ def _refuse_xsi(root: etree._Element) -> None:
                                 "neither xsi:nil nor xsi:type")
 
 
-def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: datetime,
-                  config: DccConfig) -> Checked:
+@dataclass(frozen=True)
+class Verified:
+    """A request that passed the checks needing no database: A (``verify_request``) and D (its signature)."""
+
+    request: DuisRequest
+    cert: x509.Certificate
+    #: the verified Reference digest (``content_digest``)
+    digest: str
+
+
+def verify_and_authenticate(xml: bytes, smki: SmkiRepository) -> Verified:
+    """Checks A and D, in that order (AB 6.1(a), (d); 7.1(a), (c)): they read no database (the signer's
+    certificate comes from the SMKI Repository's cache), so the DCC runs them before it opens the transaction
+    that takes the request (``DccService.submit``); ``check_request`` goes on from E."""
     root, request = verify_request(xml)
+    try:
+        cert, digest = _check_signature(root, smki, request.body_element == SIGNED_PRE_COMMAND)
+    except ServiceRequestRejected as exc:
+        exc.request_id = request.header.request_id
+        raise
+    return Verified(request, cert, digest)
+
+
+def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: datetime,
+                  config: DccConfig, verified: Verified | None = None) -> Checked:
+    """Every check of the request in order; ``verified``: A and D already passed (``verify_and_authenticate``
+    of these very bytes)."""
+    verified = verified or verify_and_authenticate(xml, smki)
+    request, cert, digest = verified.request, verified.cert, verified.digest
     header = request.header
     rid = header.request_id
     spc = request.body_element == SIGNED_PRE_COMMAND
     try:
-        cert, digest = _check_signature(root, smki, spc)
         _check_certificate(cert, smki, at, spc, session)
         definition, role = _check_user_and_role(cert, request, spc)
         _check_non_device_target(request, definition)
         if spc:
             return _check_signed_pre_command(request, xml, digest, definition, role, cert, session, at, config)
-        # most RequestIDs are new: ask the log with one indexed read, load the entry only when there is one
-        logged = session.connection().execute(_LOGGED, {"request_id": rid}).first() is not None
-        previous = session.get(RequestLogEntry, rid) if logged else None
+        # most RequestIDs are new: ask the log with one indexed read, load the entry only when there is one; the
+        # same read gives the counter anti-replay compares with (nothing of this request is written before
+        # ``_check_replay``: the checks only read, so it is what the log holds then)
+        logged, last = _SEEN.first(session.connection(), {"request_id": rid, "originator": header.originator,
+                                                          "target": header.target})
+        previous = session.get(RequestLogEntry, rid) if logged is not None else None
         handler = HANDLERS.get(definition.srv)
         if previous is not None and previous.digest == digest:
             return Checked(request, xml, digest, definition, role, handler, duplicate_of=previous)
@@ -172,7 +202,7 @@ def check_request(xml: bytes, *, session: Session, smki: SmkiRepository, at: dat
         check_smi_status(ctx, handler)
         # no post-commissioning refusal: AC 5.13 binds the Supplier (see dccsim.post_commissioning)
         handler.check(ctx)
-        _check_replay(session, request, previous)
+        _check_replay(request, previous, last)
         return Checked(request, xml, digest, definition, role, handler)
     except ServiceRequestRejected as exc:
         exc.request_id = rid
@@ -243,9 +273,9 @@ def _check_non_device_target(request: DuisRequest, definition: ServiceRequestDef
                                                               f"target must be the DCC's ID {DCC_ID}, not {target}")
 
 
-def _check_replay(session: Session, request: DuisRequest, previous: RequestLogEntry | None) -> None:
-    """Anti-replay: a RequestID is used once, and the counter exceeds every counter this originator used
-    towards this target (digest 06 §E.11: 'reject a replayed or duplicate RequestID')."""
+def _check_replay(request: DuisRequest, previous: RequestLogEntry | None, last: int | None) -> None:
+    """Anti-replay: a RequestID is used once, and the counter exceeds ``last``, the highest counter this
+    originator used towards this target (digest 06 §E.11: 'reject a replayed or duplicate RequestID')."""
     header = request.header
     if previous is not None:
         raise ServiceRequestRejected(Check.REPLAY, f"RequestID {header.request_id} was already used for a "
@@ -254,9 +284,6 @@ def _check_replay(session: Session, request: DuisRequest, previous: RequestLogEn
         raise ServiceRequestRejected(Check.NOT_SUPPORTED, f"RequestID counter {header.counter} is above "
                                                           f"{MAX_STORED_COUNTER} (2**63 - 1), the largest this DCC "
                                                           "stores; DUIS allows up to 2**64 - 1")
-    # nothing of this request is written yet: the connection sees all there is (no ORM flush needed)
-    last = session.connection().execute(_LAST_COUNTER, {"originator": header.originator,
-                                                        "target": header.target}).scalar()
     if last is not None and header.counter <= last:
         raise ServiceRequestRejected(Check.REPLAY, f"counter {header.counter} is not above {last}, the last used "
                                                    f"by {header.originator} towards {header.target}")

@@ -44,7 +44,7 @@ from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import RESTORATION, SmiStatus
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccflow.parties import DCC_ID
-from dccflow.security.pki import KeyUsageKind
+from dccflow.security.pki import Credential, KeyUsageKind
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import SmiDevice, SmiStatusChange
 from dccsim.records import DccIncident, DccPostCommissioningDuty
@@ -65,6 +65,8 @@ DUTIES: dict[DeviceType, tuple[str, ...]] = {
 }
 _D = DeviceType
 _ACB = RemotePartyRole.ACCESS_CONTROL_BROKER
+#: the DCC key each duty uses (AC 3.2): the ACB key signs the CHF's Commands, the Recovery certificate is looked for
+_KEY_OF_DUTY = {_ACB: CHF_CREDENTIALS, RemotePartyRole.RECOVERY: RECOVERY_INTERROGATION}
 
 
 class DutyInput(BaseModel):
@@ -141,16 +143,22 @@ class PostCommissioningDuties:
 
     async def attempt(self, inp: DutyInput, at: datetime) -> DutyProgress:
         """Carry out the open duties now; a Device that cannot be reached leaves them open."""
-        with session_scope(self.engine) as s:
+        from devices.anchors import DCC_ANCHOR_KEYS, authority, ensure_dcc_anchor_credentials_in
+
+        with session_scope(self.engine) as s:  # what to do, and the DCC's keys to do it with (AC 3.2): one read
             pending = [r.duty for r in self._rows(s, inp) if r.outcome is None]
+            if pending:
+                ensure_dcc_anchor_credentials_in(s)  # the DCC's ACB / Recovery keys, issued once
+            keys = {role: authority(s, DCC_ANCHOR_KEYS[role]) for role, duty in _KEY_OF_DUTY.items()
+                    if duty in pending}
         results: dict[str, tuple[bool, str, bool | None]] = {}
         cells: dict = {}
         for duty in pending:
             try:
                 if duty == CHF_CREDENTIALS:
-                    results[duty] = (True, await self._chf_credentials(inp.device_id, at), None)
+                    results[duty] = (True, await self._chf_credentials(inp.device_id, at, keys[_ACB]), None)
                 else:
-                    present, detail, cells = await self._interrogate(inp.device_id, at)
+                    present, detail, cells = await self._interrogate(inp.device_id, at, keys[RemotePartyRole.RECOVERY])
                     results[duty] = (True, detail, present)
             except DutyFailed as exc:
                 results[duty] = (False, str(exc), None)
@@ -216,11 +224,10 @@ class PostCommissioningDuties:
         return [r for r in rows if _aware(r.commissioned_at) == _aware(inp.commissioned_at)]
 
     # -- Commands over the SM WAN -----------------------------------------------------------------------------
-    async def _send(self, device_id: str, use_case: str, params: dict, at: datetime, *, sign: bool) -> GbcsResponse:
-        from devices.anchors import dcc_anchor_credential, ensure_dcc_anchor_credentials
+    async def _send(self, device_id: str, use_case: str, params: dict, at: datetime, *,
+                    signer: Credential | None) -> GbcsResponse:
+        """``signer``: the DCC's key that signs the Command (its ACB key), None for an unsigned one."""
         from devices.signing import sign_command
-
-        ensure_dcc_anchor_credentials(self.engine)  # the DCC's ACB / Recovery keys (AC 3.2), issued once
 
         if self.wan is None:
             raise DutyFailed("the DCC has no SM WAN connection")
@@ -228,8 +235,8 @@ class PostCommissioningDuties:
         counter = int(at.timestamp() * 1000) * 100 + next(self._seq) % 100
         command = GbcsCommand(use_case=use_case, target=device_id, originator=DCC_ID,
                               request_id=f"{DCC_ID}:{device_id}:{counter}", params=params, counter=counter)
-        if sign:
-            command = sign_command(command, dcc_anchor_credential(self.engine, _ACB))
+        if signer is not None:
+            command = sign_command(command, signer)
         try:
             delivery = await self.wan.dispatch_command(command, at)
         except LookupError as exc:  # no such Device on the SM WAN (e.g. on the SMI only)
@@ -240,35 +247,31 @@ class PostCommissioningDuties:
             raise DutyFailed(f"{use_case} refused by {device_id}: {delivery.response.reason}")
         return delivery.response
 
-    async def _chf_credentials(self, chf_id: str, at: datetime) -> str:
-        """AC 5.1 (a) and (b)."""
-        from devices.anchors import dcc_anchor_credential
-
+    async def _chf_credentials(self, chf_id: str, at: datetime, acb: Credential) -> str:
+        """AC 5.1 (a) and (b), the Commands signed with ``acb``, the DCC's ACB key."""
         der = serialization.Encoding.DER
         for usage in (KeyUsageKind.DIGITAL_SIGNING, KeyUsageKind.KEY_AGREEMENT):
-            issued = await self._send(chf_id, "CS02c", {"key_usage": usage.value}, at, sign=True)
+            issued = await self._send(chf_id, "CS02c", {"key_usage": usage.value}, at, signer=acb)
             try:
                 cert = self.smki.issue_device_certificate(base64.b64decode(issued.params["csr"]), chf_id, usage, at)
             except (ValueError, KeyError) as exc:
                 raise DutyFailed(f"no Device Certificate for the CHF's {usage.value} CSR: {exc}") from None
             await self._send(chf_id, "CS02d", {"certificate": base64.b64encode(cert.public_bytes(der)).decode()},
-                             at, sign=True)
-        acb = dcc_anchor_credential(self.engine, _ACB).cert
+                             at, signer=acb)
         path = [base64.b64encode(c.public_bytes(der)).decode() for c in self.smki.certification_path()]
         await self._send(chf_id, "CS02b", {"remote_party_role": _ACB.value, "certification_path": path,
-                                           "certificate": base64.b64encode(acb.public_bytes(der)).decode()},
-                         at, sign=True)
+                                           "certificate": base64.b64encode(acb.cert.public_bytes(der)).decode()},
+                         at, signer=acb)
         return ("new Digital Signing and Key Agreement keys, Device Certificates stored (CS02c, CS02d); the ACB "
                 "Organisation Certificate replaced by the same one (CS02b)")
 
-    async def _interrogate(self, device_id: str, at: datetime) -> tuple[bool, str, dict]:
-        """AC 5.3: is the Recovery cell populated with the DCC Recovery Certificate? (and what every cell holds)"""
-        from devices.anchors import dcc_anchor_credential
-
-        response = await self._send(device_id, "CS02e", {}, at, sign=False)
+    async def _interrogate(self, device_id: str, at: datetime, recovery_key: Credential) -> tuple[bool, str, dict]:
+        """AC 5.3: is the Recovery cell populated with the DCC Recovery Certificate (``recovery_key``'s)? (and what
+        every cell holds)"""
+        response = await self._send(device_id, "CS02e", {}, at, signer=None)
         cells = response.params.get("cells") or {}
         held = cells.get(RemotePartyRole.RECOVERY.value)
-        recovery = dcc_anchor_credential(self.engine, RemotePartyRole.RECOVERY).cert
+        recovery = recovery_key.cert
         present = bool(held) and held.get("serial") == str(recovery.serial_number) \
             and held.get("subject_entity_id") == DCC_ID
         return present, ("the Recovery cell holds the DCC Recovery Certificate" if present else

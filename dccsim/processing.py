@@ -29,7 +29,7 @@ from dccflow.security.xmldsig import signer_identity
 from dccsim import servicelevels
 from dccsim.config import FUTURE_DATED, ON_DEMAND
 from dccsim.eligibility import check_eligible_user, check_smi_status
-from dccsim.handlers import HANDLERS, Ctx, Notice, Outcome, UpdateHanDeviceLog
+from dccsim.handler_registry import HANDLERS, Ctx, Notice, Outcome, UpdateHanDeviceLog
 from dccsim.models import DeliveredMessage, LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
 

@@ -40,11 +40,13 @@ from dccsim import tad
 from dccsim.config import DccConfig
 from dccsim.cos_party import CosParty
 from dccsim.gpf_device_log import keep_gcs62
+from dccsim.group_commit import GroupCommit
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import DUTIES, FOLLOW_UPS, ORPHAN_WATCH, Inventory, Registration
 from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.orphans import start_orphan_watches
 from dccsim.outbound import Outbound
+from dccsim.pipeline import Verified, verify_and_authenticate
 from dccsim.post_commissioning_duties import PostCommissioningDuties
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
 from dccsim.records import AnomalyCount, RejectedRequest
@@ -95,6 +97,8 @@ class DccService(Processing):
         self._background: set[asyncio.Task] = set()
         #: workflows to start after a request (``_start_follow_ups``); at start-up, whatever an earlier run left
         self._follow_ups: set[str] = {DUTIES, ORPHAN_WATCH}
+        #: requests arriving together are taken in one transaction, committed once (``dccsim.group_commit``)
+        self._group = GroupCommit(self)
         for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
             index.create(engine, checkfirst=True)  # created before lack them
 
@@ -148,9 +152,18 @@ class DccService(Processing):
         task.add_done_callback(self._background.discard)
 
     # == DCC User Interface ===============================================================================
-    async def submit(self, xml: bytes, at: datetime) -> SubmitReply:
+    async def submit(self, xml: bytes, at: datetime, *, together: bool = False) -> SubmitReply:
+        """Take one signed request and give the DCC's synchronous reply, once what it changed is committed.
+        Checks A and D (no database) run at once. ``together``: the caller serves concurrent Users (the HTTP
+        interface, ``dccsim.http_api``): the request is taken with those that arrive at the same moment in one
+        transaction committed once (``dccsim.group_commit``; alone, it is taken at once). Otherwise (in-process
+        callers) it is taken at once in its own transaction, without giving way to other coroutines first."""
         try:
-            accepted = self._take(xml, at)
+            verified = verify_and_authenticate(xml, self.smki)
+            if together or self._group.pending:
+                accepted = await self._group.take(xml, at, verified)
+            else:
+                accepted = self._take(xml, at, verified)
         except SilentlyRejected as exc:
             log.info("silently rejected: %s", exc)
             self._record_rejection(xml, at, exc.check, None, exc.reason, silent=True)
@@ -180,14 +193,19 @@ class DccService(Processing):
         yet, whoever wrote it (another DCC process included); a start that fails stays due for the next request."""
         if self.client is None:
             return  # not connected to Temporal: still due
-        if DUTIES in self._follow_ups:
-            await self.start_post_commissioning_duties()
-            self._follow_ups.discard(DUTIES)
-        if ORPHAN_WATCH in self._follow_ups:
-            await start_orphan_watches(self)
-            self._follow_ups.discard(ORPHAN_WATCH)
+        # no longer due once a scan starts (requests answered meanwhile do not scan again; what they commit
+        # meanwhile makes it due anew), due again if the scan fails
+        for due, start in ((DUTIES, self.start_post_commissioning_duties),
+                           (ORPHAN_WATCH, lambda: start_orphan_watches(self))):
+            if due in self._follow_ups:
+                self._follow_ups.discard(due)
+                try:
+                    await start()
+                except BaseException:
+                    self._follow_ups.add(due)
+                    raise
 
-    def _take(self, xml: bytes, at: datetime) -> Accepted:
+    def _take(self, xml: bytes, at: datetime, verified: Verified | None = None) -> Accepted:
         """Take the request in one serializable transaction (``dccflow.db.serializable``: its checks and its
         writes as if no other request ran meanwhile). Another DCC process on the same database may commit the same
         RequestID, a higher counter or a change of the same Device between this one's checks and its writes; a
@@ -198,7 +216,7 @@ class DccService(Processing):
             try:
                 with session_scope(serializable(self.engine)) as s:
                     accepted = Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
-                                      at=at).take(xml)
+                                      at=at).take(xml, verified)
                 self._follow_ups |= s.info.get(FOLLOW_UPS, set())  # committed: now due
                 return accepted
             except DBAPIError as exc:

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
+from dccflow.prepared import Prepared
 from dccsim.config import CPM_LEVELS, TARGETS
 from dccsim.records import ServiceLevelRecord
 
-_INSERT = ServiceLevelRecord.__table__.insert()
+_INSERT = Prepared(ServiceLevelRecord.__table__.insert())  # compiled once per dialect (dccflow.prepared)
 
 
 def record(s: Session, measure: str, ref: str, *, started_at: datetime, stopped_at: datetime,
@@ -35,7 +36,7 @@ def record(s: Session, measure: str, ref: str, *, started_at: datetime, stopped_
     values = dict(measure=measure, ref=ref, srv=srv, user_id=user_id, started_at=started_at, stopped_at=stopped_at,
                   target_seconds=TARGETS[measure].target.total_seconds(), excluded_seconds=excluded_seconds)
     if new:
-        s.connection().execute(_INSERT, values)  # Core: no object for a row nothing reads back here
+        _INSERT.execute(s.connection(), values)  # Core: no object for a row nothing reads back here
     else:
         s.add(ServiceLevelRecord(**values))
 

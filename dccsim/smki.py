@@ -27,6 +27,7 @@ from dccflow.domain.credentials import (
     check_device_certificate_count,
 )
 from dccflow.parties import USERS
+from dccflow.prepared import Prepared
 from dccflow.security.pki import (
     CertificateError,
     Credential,
@@ -52,6 +53,12 @@ def _revoked_among_statement(count: int):
     return sa_select(_certificates.c.serial, _certificates.c.revoked_at).where(
         _certificates.c.serial.in_([bindparam(f"s{i}") for i in range(count)]),
         _certificates.c.revoked_at.is_not(None))
+
+
+@functools.cache
+def _revoked_among_prepared(count: int) -> Prepared:
+    """``_revoked_among_statement`` compiled once per dialect and run on the driver (``dccflow.prepared``)."""
+    return Prepared(_revoked_among_statement(count))
 
 
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
@@ -257,13 +264,13 @@ class SmkiRepository:
     def _revoked_among(self, serials: set[int], at: datetime, session: Session | None = None) -> set[int]:
         """Which of ``serials`` the repository has revoked by ``at``: one indexed look-up, read in the caller's
         session when one is given: it sees every revocation committed by any process before it."""
-        statement = _revoked_among_statement(len(serials))
+        statement = _revoked_among_prepared(len(serials))
         params = {f"s{i}": str(n) for i, n in enumerate(serials)}
         if session is not None:
-            rows = session.connection().execute(statement, params).all()
+            rows = statement.all(session.connection(), params)
         else:
             with self.engine.connect() as conn:
-                rows = conn.execute(statement, params).all()
+                rows = statement.all(conn, params)
         return {int(serial) for serial, revoked_at in rows if revoked_at.replace(tzinfo=UTC) <= at}
 
     def confirm_validity(self, cert: x509.Certificate, at: datetime, *, session: Session | None = None) -> None:

@@ -34,6 +34,7 @@ from temporalio import activity
 from dccflow.clock import activity_now
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import RESTORATION, SmiStatus, check_restore
 from dccflow.messages import GbcsCommand
@@ -41,12 +42,14 @@ from dccflow.parties import DCC_ID
 from dccsim.handlers.base import status_of
 from dccsim.handlers.decommission import supply_mpxns
 from dccsim.inventory import Inventory, Registration
-from dccsim.models import SmiStatusChange, SmkiCertificate
+from dccsim.models import LatestCs14, SmiDevice, SmiStatusChange, SmkiCertificate
 from dccsim.smki import SmkiRevocationRequest
 from dccsim.smki_recovery_keys import OnDcc
 
 _R = RemotePartyRole
 _DER = serialization.Encoding.DER
+#: Devices per query of ``preload``
+_CHUNK = 500
 #: the SMI history's reason for a recovery status change (RCV-16, RCV-21, RCV-27, RCV-30)
 RECOVERY_REASON = "SMKI Recovery (BAD 7.7.3; SEC Appendix L)"
 
@@ -130,6 +133,23 @@ def responsible_suppliers(s, device_id: str, at: datetime) -> list[str]:
                               if (row := reg.at(m, at)) is not None))
 
 
+def preload(s, device_ids: list[str]) -> None:
+    """What ``responsible_suppliers`` and the status changes read for many Devices, in a few queries rather than
+    several per Device: the Devices and those on their CHFs (into the session, where ``Inventory.find`` finds them),
+    the CHFs' latest CS14 and the Metering Points' Registration Data (``Registration.read_many``). The same rows, in
+    the same transaction: the look-ups' answers are unchanged."""
+    keys = list(dict.fromkeys(eui64_key(d) for d in device_ids))
+    devs: list[SmiDevice] = []
+    for start in range(0, len(keys), _CHUNK):
+        devs += s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(keys[start:start + _CHUNK]))).all()
+    chfs = sorted({d.device_id if d.device_type == DeviceType.CHF.value else d.chf_id for d in devs} - {None})
+    for start in range(0, len(chfs), _CHUNK):
+        chunk = chfs[start:start + _CHUNK]
+        devs += s.exec(select(SmiDevice).where(SmiDevice.chf_id.in_(chunk))).all()
+        s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(chunk))).all()
+    Registration(s).read_many({d.mpxn for d in devs if d.mpxn})
+
+
 def root_cell_serial(engine, device_id: str) -> str | None:
     """The serial of the Root in a Device's Root cell, as the DCC would read it back (SRV 6.24.2): an activity
     retried after its Command was accepted finds the Device holding the new Root already (the new Root's Contingency
@@ -162,6 +182,7 @@ class RecoveryActivities(OnDcc):
     async def recovery_responsible_suppliers(self, devices: DeviceSet) -> dict[str, list[str]]:
         at = activity_now()
         with session_scope(self.engine) as s:
+            preload(s, devices.device_ids)
             return {d: responsible_suppliers(s, d, at) for d in devices.device_ids}
 
     @activity.defn
@@ -189,6 +210,7 @@ class RecoveryActivities(OnDcc):
         HCALCS, CHF, GPF); a Device already in 'recovery' (a retry) is left as it is."""
         at, out = activity_now(), StatusChanged()
         with session_scope(self.engine) as s:
+            preload(s, devices.device_ids)
             inv = Inventory(s)
             for device_id, dev, status in _statuses(inv, devices.device_ids):
                 if status == SmiStatus.RECOVERY:
@@ -208,6 +230,7 @@ class RecoveryActivities(OnDcc):
         """Back to the status held immediately before 'recovery' (or 'recovered'), as the SMI history shows."""
         at, out = activity_now(), StatusChanged()
         with session_scope(self.engine) as s:
+            preload(s, devices.device_ids)
             inv = Inventory(s)
             for device_id, dev, status in _statuses(inv, devices.device_ids):
                 if status not in (SmiStatus.RECOVERY, SmiStatus.RECOVERED):
@@ -301,6 +324,7 @@ class RecoveryActivities(OnDcc):
         out: dict[str, list[str]] = {}
         rows = []
         with session_scope(self.engine) as s:
+            preload(s, [done.device_id for done in batch.done])
             inv = Inventory(s)
             for done in batch.done:
                 method2 = done.method in ("method-2", "contingency")  # 'recovered' + N44 (L 4.2.2.5-6, 5.2.9-11)

@@ -21,7 +21,8 @@ class DeviceActivities:
 
     @activity.defn
     async def device_timer_fired(self, timer: DeviceTimer) -> None:
-        await self.wan.carry(self.wan.fleet.fire_timer(timer, activity_now()))
+        effects, hubs = self.wan.fleet.fire_timer_with_hubs(timer, activity_now())
+        await self.wan.carry(effects, hubs=hubs)
 
     @activity.defn
     async def device_deliver_command(self, command: GbcsCommand) -> GbcsResponse | None:

@@ -74,9 +74,17 @@ def authority(s: Session, name: str) -> Credential:
 def ensure_dcc_anchor_credentials(engine: Engine) -> None:
     """Issue the DCC Recovery, ACB, Transitional CoS and WAN Provider certificates once (AC 3.2)."""
     with session_scope(engine) as s:
+        ensure_dcc_anchor_credentials_in(s)
+
+
+def ensure_dcc_anchor_credentials_in(s: Session) -> None:
+    """``ensure_dcc_anchor_credentials`` in the caller's transaction: one look-up once they exist."""
+    names = list(DCC_ANCHOR_KEYS.values())
+    have = set(s.exec(select(SmkiAuthorityKey.name).where(SmkiAuthorityKey.name.in_(names))).all())
+    if len(have) < len(names):
         ca = authority(s, "ca")
         for role, name in DCC_ANCHOR_KEYS.items():
-            if s.get(SmkiAuthorityKey, name) is not None:
+            if name in have:
                 continue
             cred = issue_organisation_certificate(
                 ca, entity_id=DCC_ID, role_code=role.code.ou, usage=KeyUsageKind.DIGITAL_SIGNING,

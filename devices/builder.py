@@ -9,27 +9,31 @@ fleet-wide fault rates) from a hash of the seed and the device or premises id.
 Fast: building needs no cryptography at all: cells reference shared certificates by SMKI Repository id
 (``devices.anchors``) and device key pairs (each device its own, from ``new_private_key``) are generated on
 first need (``devices.keys``), as before. What a premises' devices share (Device Type, cells, SMI status,
-which faults may apply) is worked out once per Supplier (``_Rows.plan``); each premises then adds only
-tuples of the columns that vary, and ``devices.bulk`` writes them with one prepared statement per table,
-constants as literals (SQLite; Core ``executemany`` of dicts elsewhere). Rows are streamed ``CHUNK``
-premises per transaction, so memory does not grow with the fleet.
+which faults may apply) is worked out once per Supplier (``_Rows.plan``). On SQLite a ``RowMaker``
+(``devices.fleet_rows``) makes, per device, only the columns that vary, converted already, into a scratch file
+per chunk (``devices.fleet_stream``: for a large fleet in a second process, so that making rows and writing them
+overlap on 2 cores), and each chunk is copied into the fleet's tables with one ``INSERT ... SELECT`` per table
+(SQLite's C code; no parameter bound per row in this process). Elsewhere (and with ``raw=False``, the reference
+path) ``_Rows.add`` makes the rows and ``devices.bulk`` writes them (Core ``executemany`` of dicts off SQLite).
+Rows are streamed ``CHUNK`` premises per transaction, so memory does not grow with the fleet.
 
 Durability (SQLite): the engine's WAL journal with ``synchronous=NORMAL`` is kept for the chunks (each commit
 atomic; a crash loses at most the last chunks, never corrupts), and the last chunk is committed with
-``synchronous=FULL``, so the whole fleet is on disk when ``build_fleet`` returns.
+``synchronous=FULL``, so the whole fleet is on disk when ``build_fleet`` returns. The scratch files are not
+journalled (``journal_mode=OFF``): they are thrown away, and a chunk is only in the fleet once its copy commits.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 
 from dccflow.domain.devices import DeviceType
@@ -41,9 +45,12 @@ from dccsim.smki import PKI_EPOCH
 from devices.anchors import AnchorIds
 from devices.bulk import BulkTable
 from devices.faults import check_fault, selected
+from devices.fleet_rows import Plan, PlannedDevice, RowMaker, TooManyFaults, copy_sources
+from devices.fleet_stream import SCHEMA, Shard, chunks, stream
 from devices.hub import DEFAULT_SUB_GHZ
 from devices.models import DeviceState, default_row
 from devices.premises import BLOCK_SIZE, PremisesIds, install_code, premises_ids, premises_values, seed_block_start
+from devices.wal_checkpoint import WalCheckpointer
 
 _D = DeviceType
 CHUNK = 10_000
@@ -89,6 +96,10 @@ class BuildReport(BaseModel):
     first_number: int
     last_number: int
     seconds: float
+    #: of ``seconds``, how long the writer waited for rows (made in its own process or in a second one)
+    waiting: float = 0.0
+    #: CPU time of the thread that checkpointed the WAL meanwhile (``devices.wal_checkpoint``), in this process
+    checkpoint_cpu: float = 0.0
 
 
 class FleetExists(ValueError):
@@ -109,23 +120,8 @@ def _devices_of(spec: FleetSpec) -> list[tuple[DeviceType, str]]:
     return devices
 
 
-class _Device(NamedTuple):
-    """What one device of a premises gets, the same at every premises of a Supplier (``_Rows.plan``)."""
-
-    field: str  # its id's ``PremisesIds`` field
-    dtype: str
-    is_chf: bool
-    band: bool  # a Dual Band CHF
-    installed: bool
-    wan_connected: bool
-    han_joined: bool
-    state_mpxn: str | None  # the ``PremisesIds`` field of the MPxN the device shows, if any
-    cells: dict
-    on_smi: bool
-    smi_status: str | None
-    smi_mpxn: str | None  # the ``PremisesIds`` field of its MPxN on the SMI, if any
-    history: bool  # a 'pre-notified' status change
-    faults: tuple  # (FaultSpec, parameter, share) of the fleet-wide faults that apply to its Device Type
+#: what one device of a premises gets, the same at every premises of a Supplier (``_Rows.plan``)
+_Device = PlannedDevice
 
 
 #: the tables a fleet writes, each row a tuple of the columns that vary (``devices.bulk``)
@@ -203,6 +199,23 @@ class _Rows:
             self._plans[key] = tuple(plan)
         return self._plans[key]
 
+    def row_maker(self, dialect: Dialect) -> tuple[RowMaker, tuple[tuple[str, tuple], ...]]:
+        """The ``RowMaker`` of this fleet's premises (every Supplier and Dual Band choice its shares allow) and
+        the statements that copy a ``Shard``'s rows into the fleet's tables (``INSERT ... SELECT``, one a table)."""
+        spec, converters, copies = self.spec, {}, []
+        sources = copy_sources(SCHEMA)
+        for table in self.tables:
+            name = table.table.name
+            columns, select, source = sources[name]
+            fast = table.reordered(columns)
+            converters[name] = dict(zip(fast.columns, fast.processors(dialect), strict=True))
+            copies.append(fast.statement(dialect, select, source))
+        plans = {(b, band): Plan(self.plan(SUPPLIER_B if b else SUPPLIER, band),
+                                 self._registration_parties(SUPPLIER_B if b else SUPPLIER))
+                 for b in ((False, True) if spec.supplier_b_share > 0 else (False,))
+                 for band in ((False, True) if spec.dual_band_share > 0 else (False,))}
+        return RowMaker(spec.seed, spec.supplier_b_share, spec.dual_band_share, plans, converters), tuple(copies)
+
     def add(self, number: int, tables: tuple[list, list, list, list], supplier: Party | None = None,
             ids: PremisesIds | None = None) -> None:
         """Append the premises' rows to ``tables`` (tuples of ``self.tables``). ``ids``: the premises'
@@ -238,14 +251,36 @@ class _Rows:
         return ids, *([table.as_dict(r) for r in rows] for table, rows in zip(self.tables, tables, strict=True))
 
 
-def _chunks(start: int, count: int, size: int) -> Iterator[range]:
-    for first in range(start, start + count, size):
-        yield range(first, min(first + size, start + count))
-
-
 def _write(conn: Connection, rows: _Rows, tables, raw: bool = True) -> None:
     for table, table_rows in zip(rows.tables, tables, strict=True):
         table.write(conn, table_rows, raw=raw)
+
+
+def _write_chunk(conn: Connection, rows: _Rows, tables: tuple | Shard, copies: tuple[tuple[str, tuple], ...], *,
+                 last: bool, raw: bool) -> int:
+    """One chunk in one transaction (the last one durably: ``_durable_commit``); returns its devices. ``tables``:
+    a ``Shard`` to copy (``copies``), or rows for ``_write``."""
+    with _durable_commit(conn) if last else nullcontext(), _attached(conn, tables), conn.begin():
+        if isinstance(tables, Shard):
+            for sql, tail in copies:
+                conn.exec_driver_sql(sql, tail)
+        else:
+            _write(conn, rows, tables, raw)
+    return tables.devices if isinstance(tables, Shard) else len(tables[0])
+
+
+@contextmanager
+def _attached(conn: Connection, tables: tuple | Shard) -> Iterator[None]:
+    """A ``Shard``'s file attached as ``SCHEMA`` while its chunk is copied (and detached after the transaction)."""
+    if not isinstance(tables, Shard):
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    dbapi.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (str(tables.path),))
+    try:
+        yield
+    finally:
+        dbapi.execute(f"DETACH DATABASE {SCHEMA}")
 
 
 @contextmanager
@@ -267,35 +302,103 @@ def _durable_commit(conn: Connection) -> Iterator[None]:
         conn.commit()
 
 
+#: with checkpoints in a thread of their own (``devices.wal_checkpoint``), the builder waits for the last one to end
+#: before every so many chunks, so that the WAL restarts from its beginning (SQLite restarts it only for a
+#: transaction begun with every frame copied): the WAL holds at most that many chunks (≈35 MB each)
+WAL_RESTART_EVERY = 4
+#: SQLite page cache of the builder's connection while it copies (KiB): a chunk's new pages (≈35 MB) stay in
+#: memory until its commit writes each once to the WAL, instead of spilling half-filled pages and writing them again
+BUILD_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _build_session(conn: Connection) -> Iterator[WalCheckpointer | None]:
+    """SQLite: the builder's connection for the build: a larger page cache (``BUILD_CACHE_KIB``) and, on a WAL
+    database file, its checkpoints made by a thread of their own (``devices.wal_checkpoint``) instead of in the
+    commits; yields that checkpointer. The connection's own settings are given back after (both are
+    per-connection settings: nothing about durability)."""
+    if conn.dialect.name != "sqlite":
+        yield None
+        return
+    size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    automatic = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    path = next((row[2] for row in conn.exec_driver_sql("PRAGMA database_list") if row[1] == "main"), "")
+    wal = path and str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() == "wal"
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
+    checkpointer = None
+    if wal:
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        checkpointer = WalCheckpointer(path)
+    conn.commit()
+    try:
+        yield checkpointer
+    finally:
+        if checkpointer is not None:
+            checkpointer.close()
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(size)}")
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(automatic)}")
+        conn.commit()
+
+
+def _reference_chunks(rows: _Rows, start: int, count: int) -> Iterator[tuple[range, tuple]]:
+    """Chunks of rows as ``_Rows.add`` makes them (for Core ``insert``, and on databases other than SQLite)."""
+    for numbers in chunks(start, count, CHUNK):
+        tables: tuple[list, list, list, list] = ([], [], [], [])
+        for number in numbers:
+            rows.add(number, tables)
+        yield numbers, tables
+
+
 def build_fleet(engine: Engine, spec: FleetSpec, at: datetime,
-                on_progress: Callable[[int], None] | None = None, *, raw: bool = True) -> BuildReport:
+                on_progress: Callable[[int], None] | None = None, *, raw: bool = True,
+                parallel: bool | None = None) -> BuildReport:
     """Create ``spec.sms`` premises, ``CHUNK`` premises per transaction, streamed (memory does not grow with the
     fleet). Raises ``FleetExists`` if any of their devices already exists. ``raw=False``: write through Core
-    ``insert`` of dicts (the reference path the fast one is tested against)."""
+    ``insert`` of dicts (the reference path the fast one is tested against). On SQLite the rows are made by a
+    ``RowMaker``, in a second process for a large fleet (``devices.fleet_stream``; ``parallel`` forces the
+    choice) while this one writes."""
     began = time.perf_counter()
     rows = _Rows(spec, AnchorIds(engine), at)
     table = DeviceState.__table__
     first = premises_ids(spec.start).chf_id
-    total, end = 0, spec.start + spec.sms
+    total, end, waiting = 0, spec.start + spec.sms, 0.0
     with engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(table).where(table.c.device_id == first)).scalar():
             raise FleetExists(f"premises {spec.start} (CHF {first}) already exists: seed {spec.seed}'s block "
                               "is in use in this database")
         conn.commit()
-        for numbers in _chunks(spec.start, spec.sms, CHUNK):
-            tables: tuple[list, list, list, list] = ([], [], [], [])
-            for number in numbers:
-                rows.add(number, tables)
+        copies: tuple[tuple[str, tuple], ...] = ()
+        source: Iterator[tuple[range, Any]] | None = None
+        if raw and conn.dialect.name == "sqlite":
             try:
-                with _durable_commit(conn) if numbers.stop == end else nullcontext(), conn.begin():
-                    _write(conn, rows, tables, raw)
-            except IntegrityError as exc:
-                raise FleetExists(f"premises {numbers.start}-{numbers.stop - 1} clash with existing devices") from exc
-            total += len(tables[0])
-            if on_progress is not None:
-                on_progress(len(numbers))
-    return BuildReport(premises=spec.sms, devices=total, first_number=spec.start,
-                       last_number=end - 1, seconds=time.perf_counter() - began)
+                maker, copies = rows.row_maker(conn.dialect)
+                source = stream(maker, spec.start, spec.sms, CHUNK, parallel=parallel)
+            except TooManyFaults:  # their combinations are not worth converting beforehand
+                pass
+        if source is None:
+            source = _reference_chunks(rows, spec.start, spec.sms)
+        with closing(source), _build_session(conn) as checkpointer:
+            while True:
+                waited = time.perf_counter()
+                try:
+                    numbers, tables = next(source)
+                except StopIteration:
+                    break
+                waiting += time.perf_counter() - waited
+                try:
+                    if checkpointer is not None and (numbers.start - spec.start) // CHUNK % WAL_RESTART_EVERY == 0:
+                        checkpointer.settle()  # every earlier frame copied: this chunk's commit restarts the WAL
+                    total += _write_chunk(conn, rows, tables, copies, last=numbers.stop == end, raw=raw)
+                    if checkpointer is not None:
+                        checkpointer.request()
+                except IntegrityError as exc:
+                    raise FleetExists(f"premises {numbers.start}-{numbers.stop - 1} clash with existing "
+                                      "devices") from exc
+                if on_progress is not None:
+                    on_progress(len(numbers))
+    return BuildReport(premises=spec.sms, devices=total, first_number=spec.start, last_number=end - 1,
+                       seconds=time.perf_counter() - began, waiting=waiting,
+                       checkpoint_cpu=checkpointer.cpu if checkpointer is not None else 0.0)
 
 
 def build_premises(engine: Engine, number: int, at: datetime, *, supplier: Party = SUPPLIER,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 
 def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -86,43 +86,64 @@ class BulkTable:
         """The same table with more columns constant (e.g. the build's time), taken out of the row tuples."""
         return BulkTable(self.table, [c for c in self.columns if c not in values], {**self.constants, **values})
 
+    def reordered(self, columns: Sequence[str]) -> BulkTable:
+        """The same table with its row tuples' columns in another order (the same columns)."""
+        if sorted(columns) != sorted(self.columns):
+            raise ValueError(f"{self.table.name}: {tuple(columns)} are not the columns {self.columns}")
+        return BulkTable(self.table, columns, self.constants)
+
     def as_dict(self, row: tuple) -> dict[str, Any]:
         """The row as the dict a Core ``insert`` takes (every column)."""
         return dict(zip(self._names, row + tuple(self.constants.values()), strict=True))
+
+    def processors(self, dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
+        """Each of ``columns``' bind processor on ``dialect`` (None: the value is bound as it is)."""
+        return tuple(self._processor(dialect, name) for name in self.columns)
+
+    def _processor(self, dialect: Dialect, name: str) -> Callable[[Any], Any] | None:
+        return self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    def statement(self, dialect: Dialect, select: Sequence[str] = (), source: str = "") -> tuple[str, tuple]:
+        """The ``INSERT`` of ``columns`` as parameters, then the constants (literals where they can be, else
+        parameters: the second item, bound after a row's values). ``select``: instead, ``INSERT ... SELECT``
+        with these expressions for ``columns``, and ``source`` the rest of the ``SELECT`` (``FROM ...``)."""
+        quote = dialect.identifier_preparer.quote
+        names, values, params = [], [], []
+        for name, value in self.constants.items():
+            process = self._processor(dialect, name)
+            value = process(value) if process is not None else value
+            names.append(quote(name))
+            if literal := _literal(value):
+                values.append(literal)
+            else:
+                values.append("?")
+                params.append(value)
+        head = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
+                f"({', '.join([quote(n) for n in self.columns] + names)}) ")
+        if not select:
+            sql = head + f"VALUES ({', '.join(['?'] * len(self.columns) + values)})"
+        else:
+            if len(select) != len(self.columns):
+                raise ValueError(f"{self.table.name}: {len(select)} expressions for {len(self.columns)} columns")
+            sql = head + f"SELECT {', '.join([*select, *values])} {source}"
+        return sql, tuple(params)
 
     def _prepare(self, conn: Connection) -> tuple[str, Any, dict[str, Any]]:
         """The statement, the code of the row converter and what it uses (``tail``: the constants bound as
         parameters; ``pN``: column N's bind processor)."""
         dialect = conn.dialect
         if dialect.name not in self._prepared:
-            def processor(name: str):
-                return self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-
-            quote = dialect.identifier_preparer.quote
-            names, values, params = [], [], []
-            for name, value in self.constants.items():
-                process = processor(name)
-                value = process(value) if process is not None else value
-                names.append(quote(name))
-                if literal := _literal(value):
-                    values.append(literal)
-                else:
-                    values.append("?")
-                    params.append(value)
-            tail = tuple(params)
+            sql, tail = self.statement(dialect)
             # one expression per table, e.g. ``lambda row: (row[0], p1(row[1])) + tail``: no per-value loop
             scope: dict[str, Any] = {"tail": tail}
             items = []
-            for i, name in enumerate(self.columns):
-                if (process := processor(name)) is not None:
+            for i, process in enumerate(self.processors(dialect)):
+                if process is not None:
                     scope[f"p{i}"] = process
                     items.append(f"p{i}(row[{i}])")
                 else:
                     items.append(f"row[{i}]")
             code = compile(f"lambda row: ({', '.join(items)},) + tail", f"<bulk {self.table.name}>", "eval")
-            sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
-                   f"({', '.join([quote(n) for n in self.columns] + names)}) "
-                   f"VALUES ({', '.join(['?'] * len(self.columns) + values)})")
             self._prepared[dialect.name] = (sql, code, scope)
         return self._prepared[dialect.name]
 

@@ -41,6 +41,36 @@ def _refuse(ctx: CommandCtx, why: str):
     return ctx.fail(f"Contingency Command refused: {why}")
 
 
+#: certificates found placeable (``check_placeable``), by everything the check depends on: the cell, the
+#: certificate, the certification path and the Root (their base64 DER as the Command carries them) and the time. A
+#: fleet's Contingency Commands carry the same certificates: each is validated once, not once per cell and Device.
+#: Bounded; a pure function of its key (a new Root or path is another key; the Device consults no revocation list).
+_PLACEABLE: dict[tuple, bool] = {}
+_PLACEABLE_MAX = 256
+_ROOTS: dict[str, object] = {}
+
+
+def _placeable(cell, cert_b64: str, path_b64: tuple, root_b64: str, at, cert, path, root) -> None:
+    key = (cell, cert_b64, path_b64, root_b64, at)
+    if key in _PLACEABLE:
+        return
+    check_placeable(cell, cert, path, root, at)  # raises: nothing cached
+    if len(_PLACEABLE) >= _PLACEABLE_MAX:
+        _PLACEABLE.clear()
+    _PLACEABLE[key] = True
+
+
+def _checked_root(root_b64: str):
+    """The new Root, checked self-signed (once per Root: a verified signature stays verified)."""
+    root = decode_cert(root_b64)
+    if root_b64 not in _ROOTS:
+        root.verify_directly_issued_by(root)  # a self-signed Root
+        if len(_ROOTS) >= _PLACEABLE_MAX:
+            _ROOTS.clear()
+        _ROOTS[root_b64] = True
+    return root
+
+
 def contingency_recovery(ctx: CommandCtx):
     dev = ctx.device
     root = cell_cert(ctx, _R.ROOT)
@@ -56,17 +86,19 @@ def contingency_recovery(ctx: CommandCtx):
     except (InvalidSignature, ValueError):
         return _refuse(ctx, "the signature does not verify with the Contingency key the Root cell wraps")
     certificates = ctx.params.get("certificates") or {}
+    path_b64 = tuple(ctx.params.get("certification_path") or [])
     cells: dict[str, str] = {}
     try:
-        new_root = decode_cert(certificates[_R.ROOT.value])
-        new_root.verify_directly_issued_by(new_root)  # a self-signed Root
-        path = [decode_cert(c) for c in ctx.params.get("certification_path") or []]
+        root_b64 = certificates[_R.ROOT.value]
+        new_root = _checked_root(root_b64)
+        path = [decode_cert(c) for c in path_b64]
         for cell in CELLS[DeviceType(dev.device_type)]:
             if cell == _R.ROOT:
                 cells[cell.value] = encode_cert(new_root)
                 continue
-            cert = decode_cert(certificates[(_R.ACCESS_CONTROL_BROKER if cell in TAKES_ACB else cell).value])
-            check_placeable(cell, cert, path, new_root, ctx.at)
+            cert_b64 = certificates[(_R.ACCESS_CONTROL_BROKER if cell in TAKES_ACB else cell).value]
+            cert = decode_cert(cert_b64)
+            _placeable(cell, cert_b64, path_b64, root_b64, ctx.at, cert, path, new_root)
             cells[cell.value] = encode_cert(cert)
     except (CertificateError, KeyError, ValueError, TypeError, InvalidSignature) as exc:
         return ctx.fail(f"certificates refused: {exc}")

@@ -17,6 +17,7 @@ A command from the DCC (``execute``) goes through what GBCS has a device do befo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -59,6 +60,21 @@ class Route(BaseModel):
     hub_id: str | None
     reachable: bool
     delay_seconds: int = 0
+
+
+#: device id -> its CH (None: no such device, or it has no CH), as one transaction read them
+Hubs = dict[str, DeviceState | None]
+
+
+@dataclass
+class Dispatched:
+    """A Command through the SM WAN in one transaction (``Fleet.dispatch``): its route and, if it reached the
+    device at once, the response, the effects and the CHs of the devices they alert from."""
+
+    route: Route
+    response: GbcsResponse | None = None
+    effects: FleetEffects = field(default_factory=FleetEffects)
+    hubs: Hubs = field(default_factory=dict)
 
 
 class Fleet:
@@ -176,20 +192,32 @@ class Fleet:
     # -- the SM WAN's view ----------------------------------------------------------------------------
     def route(self, device_id: str) -> Route:
         with session_scope(self.engine) as s:
-            dev = self._get(s, device_id)
-            chf = dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
-            if chf is None:
-                return Route(hub_id=None, reachable=False)
-            up = han.hub_up(chf) and chf.wan_connected
-            slow = chf.faults.get("slow-wan")
-            return Route(hub_id=chf.device_id, reachable=up, delay_seconds=int(float(slow) * 60) if slow else 0)
+            return self._route(s, self._get(s, device_id))
+
+    @staticmethod
+    def _route(s: Session, dev: DeviceState) -> Route:
+        chf = dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
+        if chf is None:
+            return Route(hub_id=None, reachable=False)
+        up = han.hub_up(chf) and chf.wan_connected
+        slow = chf.faults.get("slow-wan")
+        return Route(hub_id=chf.device_id, reachable=up, delay_seconds=int(float(slow) * 60) if slow else 0)
 
     def hub_of(self, device_id: str) -> DeviceState | None:
         with session_scope(self.engine) as s:
-            dev = s.get(DeviceState, device_id)
-            if dev is None:
-                return None
-            return dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
+            return self._hub(s, device_id)
+
+    @staticmethod
+    def _hub(s: Session, device_id: str) -> DeviceState | None:
+        dev = s.get(DeviceState, device_id)
+        if dev is None:
+            return None
+        return dev if dev.device_type == "CHF" else (s.get(DeviceState, dev.chf_id) if dev.chf_id else None)
+
+    def _hubs(self, s: Session, effects: FleetEffects) -> Hubs:
+        """The CHs of the devices whose alerts ``effects`` carries, as the transaction leaves them (what
+        ``SmWan.carry`` would read with ``hub_of`` once it has committed)."""
+        return {alert.device_id: self._hub(s, alert.device_id) for alert in effects.alerts}
 
     # -- commands from the DCC ------------------------------------------------------------------------
     def execute(self, command: GbcsCommand, at: datetime) -> tuple[GbcsResponse, FleetEffects]:
@@ -198,6 +226,18 @@ class Fleet:
             ctx = CommandCtx(session=s, device=dev, command=command, at=at)
             response = self._execute(ctx)
             return response, ctx.effects
+
+    def dispatch(self, command: GbcsCommand, at: datetime) -> Dispatched:
+        """``route`` then, if the CH is up and its SM WAN not slow, ``execute``, in one transaction; with the CHs
+        of the devices raising alerts, read in it too (``SmWan.carry``)."""
+        with session_scope(self.engine) as s:
+            dev = self._get(s, command.target)
+            route = self._route(s, dev)
+            if not route.reachable or route.delay_seconds:
+                return Dispatched(route=route)
+            ctx = CommandCtx(session=s, device=dev, command=command, at=at)
+            response = self._execute(ctx)
+            return Dispatched(route=route, response=response, effects=ctx.effects, hubs=self._hubs(s, ctx.effects))
 
     def _execute(self, ctx: CommandCtx) -> GbcsResponse:
         dev, cmd = ctx.device, ctx.command
@@ -265,8 +305,13 @@ class Fleet:
 
     # -- timed behaviour ------------------------------------------------------------------------------
     def fire_timer(self, timer: DeviceTimer, at: datetime) -> FleetEffects:
+        return self.fire_timer_with_hubs(timer, at)[0]
+
+    def fire_timer_with_hubs(self, timer: DeviceTimer, at: datetime) -> tuple[FleetEffects, Hubs]:
+        """``fire_timer``, with the CHs of the devices raising alerts read in its transaction (``SmWan.carry``)."""
         with session_scope(self.engine) as s:
-            return _TIMERS[timer.kind](s, timer, at)
+            effects = _TIMERS[timer.kind](s, timer, at)
+            return effects, self._hubs(s, effects)
 
     def complete_han_join(self, chf_id: str, device_id: str, at: datetime) -> FleetEffects:
         with session_scope(self.engine) as s:

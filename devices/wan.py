@@ -34,7 +34,7 @@ from dccflow.config import DEVICE_TASK_QUEUE
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
 from devices import han
 from devices.effects import FleetEffects, PowerEvent
-from devices.fleet import Fleet
+from devices.fleet import Fleet, Hubs
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ class SmWan:
     # -- DCC → devices -----------------------------------------------------------------------------------
     async def dispatch_command(self, command: GbcsCommand, at: datetime,
                                reply_to: ReplyTo | None = None) -> WanDelivery:
-        route = self.fleet.route(command.target)
+        dispatched = self.fleet.dispatch(command, at)  # the route and, if direct, the execution: one transaction
+        route = dispatched.route
         if not route.reachable:
             return WanDelivery(status="undeliverable")
         if route.delay_seconds:
@@ -92,7 +93,8 @@ class SmWan:
             await self._start(WAN_DELIVERY_WORKFLOW, DelayedCommand(
                 command=command, delay_seconds=route.delay_seconds, reply_to=reply_to), wf_id)
             return WanDelivery(status="in-transit", delay_seconds=route.delay_seconds, workflow_id=wf_id)
-        return WanDelivery(status="responded", response=await self._execute(command, at))
+        await self.carry(dispatched.effects, hubs=dispatched.hubs)
+        return WanDelivery(status="responded", response=dispatched.response)
 
     async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
         return (await self.dispatch_command(command, at)).response
@@ -134,7 +136,9 @@ class SmWan:
         WAN, its CHF holds the alerts (and the HHT reads them there)."""
         return await self._execute(command, at)
 
-    async def carry(self, effects: FleetEffects) -> None:
+    async def carry(self, effects: FleetEffects, hubs: Hubs | None = None) -> None:
+        """Carry out ``effects``. ``hubs``: the CHs of the devices raising its alerts, read in the transaction that
+        made them (``Fleet.dispatch``, ``Fleet.fire_timer_with_hubs``); read here when not given."""
         for connection in effects.wan_connections:  # BAD 7.2.2.6.6: commissioned by the DCC, buffer sent
             self.dcc.on_chf_connected(connection.chf_id, connection.at)
             held = self.fleet.buffered_alerts(connection.chf_id, unsent_only=True)
@@ -142,7 +146,8 @@ class SmWan:
                 await self.dcc.receive_device_alert(alert)
             self.fleet.mark_flushed([row for row, _alert in held], connection.at)
         for alert in effects.alerts:
-            hub = self.fleet.hub_of(alert.device_id)
+            hub = hubs[alert.device_id] if hubs is not None and alert.device_id in hubs else \
+                self.fleet.hub_of(alert.device_id)
             if hub is not None and han.hub_up(hub) and not hub.wan_connected:
                 self.fleet.buffer_alert(hub.device_id, alert)  # held until the CH reaches the SM WAN
                 continue

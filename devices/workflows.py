@@ -52,4 +52,4 @@ class WanDeliveryWorkflow:
             await handle.signal(delivery.reply_to.signal, response)
 
 
-DEVICE_WORKFLOWS = [HanJoinWorkflow, DeviceTimerWorkflow, WanDeliveryWorkflow]
+DEVICE_WORKFLOWS = (HanJoinWorkflow, DeviceTimerWorkflow, WanDeliveryWorkflow)

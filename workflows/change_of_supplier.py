@@ -27,6 +27,7 @@ Only Digital Signing certificates are modelled in trust anchor cells (``devices/
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel
@@ -43,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.change_of_supplier_steps import CHANGE_OF_SUPPLIER_STEPS
 
 #: the Devices whose Supplier cell a CoS replaces, by fuel (BAD 7.7.1.5.4), in the order the requests go
-COS_DEVICE_TYPES = {"electricity": ("ESME", "HCALCS"), "gas": ("GSME", "GPF")}
+COS_DEVICE_TYPES = MappingProxyType({"electricity": ("ESME", "HCALCS"), "gas": ("GSME", "GPF")})
 #: Smart Meters: Update Supplier Name and the tariff apply to them (BAD 7.7.1.5.5-6)
 METERS = frozenset({"ESME", "GSME"})
 #: SMI statuses (DUIS DeviceStatus) of Devices that are no longer part of the SMS

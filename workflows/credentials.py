@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -247,6 +248,6 @@ class DeviceCredentialRegenerationWorkflow(_CredentialProcess):
 CREDENTIAL_WORKFLOWS = (RequestHandoverWorkflow, UpdateSecurityCredentialsKrpWorkflow,
                         DeviceCredentialRegenerationWorkflow)
 #: process name (``bpmn/<name>.bpmn``, the scenario files' ``process:``) → its workflow
-CREDENTIAL_PROCESSES = {"request_handover": RequestHandoverWorkflow,
-                        "update_security_credentials_krp": UpdateSecurityCredentialsKrpWorkflow,
-                        "device_credential_regeneration": DeviceCredentialRegenerationWorkflow}
+CREDENTIAL_PROCESSES = MappingProxyType({"request_handover": RequestHandoverWorkflow,
+                                         "update_security_credentials_krp": UpdateSecurityCredentialsKrpWorkflow,
+                                         "device_credential_regeneration": DeviceCredentialRegenerationWorkflow})

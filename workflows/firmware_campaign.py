@@ -143,4 +143,4 @@ class FirmwareCampaignWorkflow(CampaignEngine):
                            version=result.running_version or result.from_version, alerts=alerts_of(result))
 
 
-FIRMWARE_CAMPAIGN_WORKFLOWS = [FirmwareCampaignWorkflow]
+FIRMWARE_CAMPAIGN_WORKFLOWS = (FirmwareCampaignWorkflow,)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import BaseModel
@@ -45,7 +46,7 @@ RECEIPTS = frozenset({DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_SUCCESS,
 #: the DCC Alerts that stop an 11.1 (BAD 7.5.3.6.2)
 REFUSALS = frozenset({"N18", "N19", "N20", "N21"})
 #: the DCC Alerts that end a distribution (BAD 7.5.3.6.2) and the step each is recorded as
-NOT_DISTRIBUTED = {"N22": "image_not_delivered", "N23": "download_not_confirmed"}
+NOT_DISTRIBUTED = MappingProxyType({"N22": "image_not_delivered", "N23": "download_not_confirmed"})
 #: AD 3.8.75.4(a): the DCC tells the Losing Supplier its meter changed Supplier
 SUPPLIER_CHANGED = "N27"
 _ACTIVITY = dict(start_to_close_timeout=timedelta(seconds=60))

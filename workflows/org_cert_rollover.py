@@ -253,4 +253,4 @@ class OrgCertRolloverKeyWorkflow:
         return campaign_workflow_id(supplier_id, serial)
 
 
-ROLLOVER_WORKFLOWS = [OrgCertRolloverKeyWorkflow, OrgCertRolloverWorkflow, OrgCertReplacementWorkflow]
+ROLLOVER_WORKFLOWS = (OrgCertRolloverKeyWorkflow, OrgCertRolloverWorkflow, OrgCertReplacementWorkflow)

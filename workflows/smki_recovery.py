@@ -43,11 +43,24 @@ with workflow.unsafe.imports_passed_through():
         MethodRow,
         choose_method,
     )
+    from dccflow.messages import InboundMessage
     from dccsim.smki_recovery import DeviceSet, IncidentRef, RecoveryActivities
     from workflows.base import Deadline, ProcessResult, ProcessWorkflow
     from workflows.smki_recovery_dcc_keys import run_dcc_key_method
+    from workflows.smki_recovery_handback import is_answer
+    from workflows.smki_recovery_joins import (
+        JOINS_PATCH,
+        JoinAnswer,
+        JoinedCompromise,
+        JoinRequest,
+        close_joined,
+        join_or_wait,
+        on_join,
+    )
+    from workflows.smki_recovery_joins import start as start_joins
     from workflows.smki_recovery_methods import run_method
     from workflows.smki_recovery_model import ACT, DCC_ACT, PmaDecision, SmkiRecoveryInput
+    from workflows.smki_recovery_network import NetworkOperatorReport
     from workflows.smki_recovery_steps import SMKI_RECOVERY_STEPS
 
 class DrillStatus(BaseModel):
@@ -59,6 +72,8 @@ class DrillStatus(BaseModel):
     not_recovered: dict[str, str] = Field(default_factory=dict)
     #: obligation → due (the deadlines still open)
     deadlines_pending: dict[str, datetime] = Field(default_factory=dict)
+    #: the Incidents of other compromises this procedure took in (``workflows.smki_recovery_joins``)
+    joined: list[str] = Field(default_factory=list)
 
 
 class SmkiRecoveryResult(ProcessResult):
@@ -73,6 +88,10 @@ class SmkiRecoveryResult(ProcessResult):
     #: the attacker's Commands: label (before / after) → Device → accepted / refused / unreachable
     attacker: dict[str, dict[str, str]] = Field(default_factory=dict)
     hole_closed: bool | None = None
+    #: the Network Operator cells after a Root or Issuing OCA recovery (``workflows.smki_recovery_network``)
+    network_operators: NetworkOperatorReport | None = None
+    #: the other compromises this procedure took in (``workflows.smki_recovery_joins``)
+    joined: list[JoinedCompromise] = Field(default_factory=list)
 
 
 def smki_recovery_workflow_id(incident_id: str) -> str:
@@ -97,6 +116,26 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
         self.deadlines: list[Deadline] = []
         self.incident = ""
         self.responsible_suppliers: list[str] = []
+        self.network_operators: NetworkOperatorReport | None = None
+        self.joined: list[JoinedCompromise] = []
+        self.join_reply: JoinAnswer | None = None
+        #: RequestID → the Service Response (or DCC Alert) answering it; the RequestIDs awaited (the handback)
+        self.answers: dict[str, InboundMessage] = {}
+        self.awaiting: set[str] = set()
+        self._received: set[tuple] = set()
+
+    def _receive(self, message: InboundMessage) -> None:
+        """``ProcessWorkflow._receive`` (each message kept once) by a set, and each answer indexed by RequestID: a
+        whole fleet's 6.21 Service Responses come here (``workflows.smki_recovery_handback``)."""
+        key = (message.kind, message.request_id, message.response_code, message.dcc_alert_code,
+               message.device_alert_code, message.device_id)
+        if key in self._received:
+            return
+        self._received.add(key)
+        self.inbox.append(message)
+        if is_answer(message):
+            self.answers.setdefault(message.request_id, message)
+            self.awaiting.discard(message.request_id)
 
     # -- the actors' answers ----------------------------------------------------------------------------------
     @workflow.signal
@@ -111,12 +150,23 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
         if self.decision is None:
             self.decision = decision
 
+    @workflow.signal
+    async def join_compromise(self, request: JoinRequest) -> None:
+        """Another compromise for overlapping Devices, offered by its Incident (L 3.2; ``smki_recovery_joins``)."""
+        await on_join(self, request)
+
+    @workflow.signal
+    def join_answer(self, answer: JoinAnswer) -> None:
+        """The running Incident's answer to this one's ``join_compromise``."""
+        self.join_reply = answer
+
     @workflow.query
     def drill_status(self) -> DrillStatus:
         return DrillStatus(incident_id=self.incident, phase=self.phase.value,
                            method=self.method.method.value if self.method else None, devices=self.affected,
                            recovered=self.recovered, not_recovered=self.not_recovered,
-                           deadlines_pending={d.obligation: d.due for d in self.deadlines if d.outcome is None})
+                           deadlines_pending={d.obligation: d.due for d in self.deadlines if d.outcome is None},
+                           joined=[j.reference or j.incident_id for j in self.joined])
 
     async def _simulated_actors(self, inp: SmkiRecoveryInput) -> None:
         if inp.subscriber_confirms != "silent":
@@ -139,6 +189,7 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
     @workflow.run
     async def run(self, inp: SmkiRecoveryInput) -> SmkiRecoveryResult:
         self.record("compromise_notified", detail=f"{inp.compromised.value} key of {inp.subscriber_id}")
+        start_joins(self, inp)
         actors = asyncio.ensure_future(self._simulated_actors(inp)) if inp.simulate_actors else None
         self.incident = await workflow.execute_activity_method(
             RecoveryActivities.recovery_raise_incident,
@@ -149,6 +200,10 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
         ocnf = await self._ocnf(inp)
         self.affected = ocnf.device_ids()
         await self._copy_and_probe(inp, ocnf, "before")
+        if workflow.patched(JOINS_PATCH):  # an Incident running over the same Devices: join it, or wait for it
+            joined = await join_or_wait(self, inp, ocnf)
+            if joined is not None:
+                return self._end(inp, *joined, actors, completed=True)
         # L 3.2: confirmation within 24 hours of the DCC's request (RCV-07)
         self.phase = IncidentPhase.AWAITING_CONFIRMATION
         self.record("confirmation_requested", detail=f"by telephone and email; Incident {self.incident}")
@@ -184,6 +239,8 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
         if ended is not None:
             return self._end(inp, *ended, actors)
         await self._copy_and_probe(inp, ocnf, "after")
+        if self.joined and workflow.patched(JOINS_PATCH):
+            await close_joined(self, inp)
         # post-recovery: the PMA told of completion and of the Devices not recovered (RCV-50); the report (RCV-05)
         self.phase = IncidentPhase.COMPLETE
         self.record("recovery_complete", detail=f"{len(self.recovered)} recovered, "
@@ -247,7 +304,8 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
                                   method=self.method.method.value if self.method else None, phase=phase.value,
                                   devices=self.affected, recovered=self.recovered, not_recovered=self.not_recovered,
                                   attacker=self.attacker, hole_closed=self.hole_closed() if "after" in self.attacker
-                                  else None)
+                                  else None, network_operators=self.network_operators,
+                                  joined=self.joined)
 
     async def await_pma(self, inp: SmkiRecoveryInput) -> PmaDecision | None:
         """D.9.1: the decision gate. The decision is due ``pma_decision_due`` after the request (RCV-19; decision 3
@@ -266,4 +324,4 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
         return self.decision
 
 
-SMKI_RECOVERY_WORKFLOWS = [SmkiRecoveryWorkflow]
+SMKI_RECOVERY_WORKFLOWS = (SmkiRecoveryWorkflow,)

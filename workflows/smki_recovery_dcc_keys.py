@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from devices.catalogue import CELLS
     from workflows.smki_recovery_methods import Ended, Recovery, _dcc_replace, _handback, _report_not_recovered
     from workflows.smki_recovery_model import ACT, DCC_ACT, SmkiRecoveryInput
+    from workflows.smki_recovery_network import NETWORK_OPERATORS_PATCH
+    from workflows.smki_recovery_network import after_root as network_after_root
     from workflows.smki_recovery_oca import issuing_oca
     from workflows.smki_recovery_rollover import contingency_key_rollover
 
@@ -169,8 +171,11 @@ async def _contingency(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf) -> Ende
         wf.record("replacement_certificates_obtained", detail=f"{supplier}: serial {issued.serial}, under the new "
                                                               "Issuing OCA (L 5.3.1)")
     await _handback(wf, inp, to_hand, [d for d in wf.recovered if d not in to_hand])
-    wf.record("post_recovery_not_built", detail="the Network Operator cells keep the DCC's ACB certificate: the "
-                                                "Network Operators' new certificates (L 5.3.2(b)) are not built")
+    if workflow.patched(NETWORK_OPERATORS_PATCH):  # L 5.3.1-5.3.2(b): workflows.smki_recovery_network
+        await network_after_root(wf, inp)
+    else:
+        wf.record("network_operators_handed_back", detail="the Network Operator cells keep the DCC's ACB "
+                                                          "certificate (L 5.3.2(b) not built)")
     await _report_not_recovered(wf)
     return None
 

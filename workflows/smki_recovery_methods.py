@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.org_cert_rollover import OrgCertRolloverWorkflow
     from workflows.org_cert_rollover_model import CampaignInput, CampaignReport, CampaignState, campaign_workflow_id
+    from workflows.smki_recovery_handback import BATCHED_HANDBACK, send_handbacks
     from workflows.smki_recovery_model import ACT, DCC_ACT, SmkiRecoveryInput
 
 #: Devices whose Recovery-signed Commands are in flight at once
@@ -197,7 +198,9 @@ async def _dcc_replace(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, certifi
 async def _handback(wf: Recovery, inp: SmkiRecoveryInput, cells: dict[str, str],
                     direct: list[str] = ()) -> None:
     """L 4.2.2.8, 5.3.2: the Responsible Supplier's 6.21 per recovered Device (``cells``: the cell it replaces), then
-    the status before the Compromise; ``direct``: Devices with nothing to hand back (restored at once)."""
+    the status before the Compromise; ``direct``: Devices with nothing to hand back (restored at once). The 6.21s go
+    in batches from this workflow (``workflows.smki_recovery_handback``); histories made before ``BATCHED_HANDBACK``
+    replay a ``RequestHandover`` child workflow per Device."""
     await workflow.sleep(inp.handback_after)
     # the Device's Responsible Supplier now: a Change of Supplier may have moved the MPxN on since the Compromise
     suppliers = await workflow.execute_activity_method(RecoveryActivities.recovery_responsible_suppliers, DeviceSet(
@@ -206,6 +209,17 @@ async def _handback(wf: Recovery, inp: SmkiRecoveryInput, cells: dict[str, str],
         await _restore(wf, inp, list(direct))
     handed, due = [], [d for d in wf.recovered if d in cells]
     senders = {d: (suppliers.get(d) or [inp.subscriber_id])[0] for d in due}
+    if workflow.patched(BATCHED_HANDBACK):  # batches of 6.21s, not a child workflow per Device
+        outcomes = await send_handbacks(wf, inp, due, cells, senders)
+        for device_id in due:
+            outcome = outcomes[device_id]
+            wf.record("handover_requested", device_id=device_id,
+                      detail=f"by {senders[device_id]}: {outcome.end}: {outcome.reason}")
+            if outcome.completed:
+                handed.append(device_id)
+            else:
+                wf.not_recovered[device_id] = f"the Responsible Supplier's handover failed: {outcome.reason}"
+        due = []
     for start in range(0, len(due), PARALLEL):  # the Responsible Suppliers' 6.21s, PARALLEL at a time
         chunk = due[start:start + PARALLEL]
         results: list[CredentialProcessResult] = await asyncio.gather(*(_credential_child(

@@ -33,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.org_cert_rollover_model import CampaignInput, CampaignReport, CampaignState, campaign_workflow_id
     from workflows.smki_recovery_methods import Recovery, _dcc_replace, _report_not_recovered
     from workflows.smki_recovery_model import DCC_ACT, SmkiRecoveryInput
+    from workflows.smki_recovery_network import NETWORK_OPERATORS_PATCH
+    from workflows.smki_recovery_network import after_issuing_oca as network_after_issuing_oca
 
 
 async def issuing_oca(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, deadline) -> None:
@@ -75,6 +77,8 @@ async def issuing_oca(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, deadline
         wf.record("subscriber_replaced_certificates", detail=f"{supplier}: {report.replaced} replaced, "
                                                              f"{report.failed} not; serial {report.new_serial} "
                                                              "under the new Issuing OCA (L 6.3.2.8)")
+    if workflow.patched(NETWORK_OPERATORS_PATCH):  # L 6.3.2.8: the Network Operators, workflows.smki_recovery_network
+        await network_after_issuing_oca(wf, inp, list(wf.affected))
     revoked: RevokedOca = await workflow.execute_activity_method(
         IssuingOcaActivities.recovery_revoke_issuing_oca, Hierarchy(incident_id=inp.incident_id), **DCC_ACT)
     wf.record("issuing_oca_revoked", detail=f"Issuing OCA {revoked.serial or new.replaced_serial} revoked: the "

@@ -100,8 +100,21 @@ SMKI_RECOVERY_STEPS = StepRegistry(PROCESS, [
        "BAD 7.7.3.4.8", "SEC Appendix L 6.3.1.7", "SEC Appendix L 6.3.2.3"),
     _s("issuing_oca_revoked", "The replaced Issuing OCA Certificate revoked: the Organisation ARL (RCV-44, RCV-47)",
        _DCC, "BAD 7.7.3.4.8", "SEC Appendix L 6.3.1.7", "SEC Appendix L 6.3.2.9"),
-    _s("post_recovery_not_built", "Contingency post-recovery: the Network Operators' new certificates not built",
-       _DCC, "SEC Appendix L 5.3.2"),
+    _s("network_operators_handed_back", "Contingency post-recovery: the Network Operator cells handed back to the "
+       "Network Operators (RCV-29)", _DCC, "BAD 7.7.3.4.5", "SEC Appendix L 5.3.1", "SEC Appendix L 5.3.2", "SRV 6.21"),
+    # -- two compromises at once (workflows.smki_recovery_joins) ---------------------------------------------------
+    _s("join_offered", "Another Incident over the same Devices offers its compromise", _DCC, "BAD 7.7.3.4.1",
+       "SEC Appendix L 3.2"),
+    _s("compromise_joined", "Another compromise for Devices this Incident covers joins its procedure", _DCC,
+       "BAD 7.7.3.4.1", "SEC Appendix L 3.2", "SEC Appendix L 6.3.1.3"),
+    _s("join_answered", "The offering Incident answered (signal join_answer)", _DCC, "BAD 7.7.3.4.1",
+       "SEC Appendix L 3.2"),
+    _s("joined_running_incident", "The compromise joins the Incident running over the same Devices", _DCC,
+       "BAD 7.7.3.4.1", "SEC Appendix L 3.2"),
+    _s("waits_for_running_incident", "The Incident running over the same Devices cannot take it in: its own "
+       "procedure waits for that one's end", _DCC, "BAD 7.7.3.4.1", "SEC Appendix L 3.2"),
+    _s("joined_compromise_closed", "The joined compromise: its certificate revoked, its key's Commands refused",
+       _DCC, "BAD 7.7.2.5.4", "SEC Appendix L 3.2", "SEC Appendix L 4.1.1.1"),
     # -- ends ---------------------------------------------------------------------------------------------------
     _s("end_recovered", "Every affected Device recovered; the compromised key refused", _DCC, "BAD 7.7.3.1"),
     _s("end_recovered_partly", "Some Devices not recovered by the deadline (reported)", _DCC,
@@ -110,4 +123,5 @@ SMKI_RECOVERY_STEPS = StepRegistry(PROCESS, [
     _s("end_not_confirmed", "The Subscriber did not confirm within 24 hours", _DCC, "SEC Appendix L 3.2"),
     _s("end_pma_declined", "The SMKI PMA declined the recovery", _DCC, "SEC Appendix L 3.1(d)"),
     _s("end_pma_not_decided", "No decision of the SMKI PMA", _DCC, "SEC Appendix L 3.1(b)"),
+    _s("end_joined_incident", "Joined a running Incident: one procedure", _DCC, "SEC Appendix L 3.2"),
 ])

@@ -151,6 +151,8 @@ class IncidentPhase(StrEnum):
     POST_RECOVERY = "post-recovery"
     COMPLETE = "complete"
     REPORTED = "reported"
+    #: a second compromise for Devices an open Incident covers: joined to it (L 3.2; ``workflows.smki_recovery_joins``)
+    JOINED = "joined another Incident"
 
 
 # ---- the Code's clocks (digest 05 §G) and the settings it leaves open ---------------------------------------
@@ -184,8 +186,9 @@ AFFECTED_CELLS = MappingProxyType({
     _K.RECOVERY: (RemotePartyRole.RECOVERY,),  # every Device holding the Recovery Certificate (L 6.2.2.4: "all")
     _K.ROOT_OCA: (RemotePartyRole.ROOT,),  # every Device with a Root cell: all its cells reset (L 5.2.8: "all")
     _K.CONTINGENCY: (RemotePartyRole.ROOT,),  # every Device with a Root cell: its Root replaced (L 6.1.2.7)
-    # the certificates the Issuing OCA issued: the DCC's Recovery Certificate (L 6.3.2.6) and the Subscribers' (6.3.2.8)
-    _K.ISSUING_OCA: (RemotePartyRole.RECOVERY, RemotePartyRole.SUPPLIER),
+    # the certificates the Issuing OCA issued: the DCC's Recovery Certificate (L 6.3.2.6) and the Subscribers' (6.3.2.8:
+    # the Suppliers' and the Network Operators', ``workflows.smki_recovery_network``)
+    _K.ISSUING_OCA: (RemotePartyRole.RECOVERY, RemotePartyRole.SUPPLIER, RemotePartyRole.NETWORK_OPERATOR),
 })
 #: compromises whose notification files list every holder's certificates in the cells, not the Subscriber's only
 ANY_SUBSCRIBER = frozenset({_K.ISSUING_OCA})

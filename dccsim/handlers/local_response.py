@@ -52,7 +52,7 @@ def _aware(moment: datetime) -> datetime:
 
 class ReturnLocalCommandResponse(NonDeviceHandler):
     """SRV 8.13. A returned Response is applied by the handler of the original request's SRV, looked up in the
-    registry it is given (``dccsim.handlers.HANDLERS``, which holds this handler too)."""
+    registry it is given (``dccsim.handler_registry.HANDLERS``, which holds this handler too)."""
 
     srv = "8.13"
 

@@ -9,15 +9,26 @@ role-based services (SEC H3.10).
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from dccflow.domain.devices import DeviceType
+from dccflow.domain.ids import eui64_key
 from dccflow.domain.smi import INITIAL_STATUS, SmiStatus
+from dccflow.prepared import Prepared
 from dccsim.handlers.base import Ctx, Handler, Outcome, reject, status_of
 from dccsim.inventory import DETAIL_FIELDS
 from dccsim.models import SmiDevice, SmiStatusChange, insert_values
 from dccsim.records import ChAssetRecord, WanCoverage
 from dccsim.rejections import PROCESSING_CODES, Check
+
+_smi = SmiDevice.__table__
+#: a CH's Device Type and asset state (``ChStatusUpdate._ch_row``), compiled once per dialect (``dccflow.prepared``)
+_CH_ROW = Prepared(sa_select(_smi.c.device_type, _smi.c.ch_install_state).where(
+    _smi.c.device_id == bindparam("device_id")))
+#: ``Session.info`` key: the CH rows read in this transaction (cleared between the requests of a group commit)
+_CH_ROWS = "ch_rows"
 
 #: DSPInventory holds at most 17 Devices (duis-5.4.xsd)
 MAX_INVENTORY_DEVICES = 17
@@ -180,24 +191,43 @@ class ChStatusUpdate(NonDeviceHandler):
     kept: tuple[str, ...] = ()
 
     def check(self, ctx: Ctx) -> None:
-        chf = ctx.device(ctx.body["DeviceID"])
-        if chf.device_type != DeviceType.CHF:
-            raise reject(Check.DEVICE_TYPE, f"{chf.device_id} is a {chf.device_type}, not a CHF")
+        device_id = eui64_key(ctx.body["DeviceID"])
+        device_type, _state = self._ch_row(ctx, ctx.body["DeviceID"])
+        if device_type != DeviceType.CHF:
+            raise reject(Check.DEVICE_TYPE, f"{device_id} is a {device_type}, not a CHF")
+
+    @staticmethod
+    def _ch_row(ctx: Ctx, device_id: str) -> tuple[str, str | None]:
+        """The CH's Device Type and asset state, read once per request without loading the ORM object (the
+        intake's hot path: ``docs/performance.md``); what this transaction changed through the ORM is flushed
+        first, so the read sees it."""
+        key = eui64_key(device_id)
+        seen = ctx.session.info.setdefault(_CH_ROWS, {})
+        if key not in seen:
+            if ctx.session.new or ctx.session.dirty:
+                ctx.session.flush()
+            row = _CH_ROW.first(ctx.session.connection(), {"device_id": key})
+            if row is None:
+                raise reject(Check.UNKNOWN_DEVICE, f"device {device_id} is not on the SMI")
+            seen[key] = (row[0], row[1])
+        return seen[key]
 
     def incident(self, ctx: Ctx) -> str | None:
         return None
 
     def execute(self, ctx: Ctx) -> Outcome:
-        chf = ctx.inventory.get(ctx.body["DeviceID"])
-        if chf.ch_install_state != self.state:
+        device_id = eui64_key(ctx.body["DeviceID"])
+        if self._ch_row(ctx, device_id)[1] != self.state:  # the asset state changes: through the ORM
+            chf = ctx.inventory.get(device_id)
             chf.ch_install_state = self.state
             ctx.session.add(chf)
+            ctx.session.info[_CH_ROWS][device_id] = (chf.device_type, self.state)
         # written once, never changed: a Core INSERT, no ORM object
         insert_values(ctx.session, ChAssetRecord, dict(
-            chf_id=chf.device_id, srv=self.srv, state=self.state, user_id=ctx.originator, request_id=ctx.request_id,
+            chf_id=device_id, srv=self.srv, state=self.state, user_id=ctx.originator, request_id=ctx.request_id,
             at=ctx.at, mpxn=ctx.body.get("MPxN"), incident_ref=self.incident(ctx),
             details={k: ctx.body[k] for k in self.kept if k in ctx.body}))
-        return Outcome(detail=f"CH {chf.device_id}: {self.state}")
+        return Outcome(detail=f"CH {device_id}: {self.state}")
 
 
 class ChInstallSuccess(ChStatusUpdate):

@@ -29,7 +29,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
 from dccflow.duis import requests as duis
 from dccsim import pipeline
-from dccsim.handlers import HANDLERS
+from dccsim.handler_registry import HANDLERS
 from dccsim.inventory import Inventory
 
 

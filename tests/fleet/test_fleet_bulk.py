@@ -1,21 +1,28 @@
-"""The fleet builder's fast path (``devices.bulk``: raw ``executemany`` on SQLite) writes exactly the rows the
-Core ``insert`` of dicts writes; a clash in a later chunk is refused with the earlier chunks kept, and the build
-leaves the connection's synchronous mode as it found it."""
+"""The fleet builder's fast path (``devices.fleet_rows``: rows converted beforehand, raw ``executemany`` on
+SQLite; for a large fleet made in a second process and copied from its scratch files, ``devices.fleet_stream``)
+writes exactly the rows the Core ``insert`` of dicts writes; a clash in a later chunk is refused with the earlier
+chunks kept, and the build leaves the connection's synchronous mode, page cache and automatic checkpoints as it
+found them."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from dccflow.config import Settings
+from dccflow.domain.mpxn import validate_mpan, validate_mprn
 from dccflow_app.database import open_database
-from devices import builder
+from devices import builder, fleet_rows
 from devices.builder import FleetExists, FleetSpec, build_fleet, build_premises
 from devices.cli import prepare_market
-from devices.premises import seed_block_start
+from devices.fleet_rows import Mpxns
+from devices.models import DeviceState
+from devices.premises import premises_values, seed_block_start
 
 AT = datetime(2026, 3, 2, 9, 0, 1, 234567, tzinfo=UTC)
 TABLES = ("device_state", "smi_device", "smi_status_change", "dcc_registration")
@@ -40,10 +47,10 @@ def _rows(engine) -> dict[str, list[tuple]]:
         return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES}  # noqa: S608
 
 
-def _build(data_dir: Path, raw: bool) -> dict[str, list[tuple]]:
+def _build(data_dir: Path, raw: bool, parallel: bool | None = None) -> dict[str, list[tuple]]:
     engine = _engine(data_dir)
     for spec in SPECS:
-        build_fleet(engine, spec, AT, raw=raw)
+        build_fleet(engine, spec, AT, raw=raw, parallel=parallel)
     return _rows(engine)
 
 
@@ -60,6 +67,35 @@ def test_the_fast_path_writes_the_rows_the_core_insert_writes(tmp_path):
                                 "pre-notified (fleet build; BAD 7.1.1.6.2)")
 
 
+def test_rows_made_in_a_second_process_are_the_rows_the_core_insert_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(builder, "CHUNK", 7)  # several scratch files per fleet, the last one short
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    two = _build(tmp_path / "two", raw=True, parallel=True)
+    core = _build(tmp_path / "core", raw=False)
+    assert len(two["device_state"]) == 680
+    assert two == core
+    assert list(scratch.iterdir()) == []  # the scratch files are gone
+
+
+def test_a_clash_stops_the_second_process_and_keeps_the_earlier_chunks(tmp_path, monkeypatch):
+    engine = _engine(tmp_path)
+    start = seed_block_start(1)
+    build_premises(engine, start + 25, AT, dual_fuel=True)
+    monkeypatch.setattr(builder, "CHUNK", 10)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with pytest.raises(FleetExists, match=f"premises {start + 20}-{start + 29} clash"):
+        build_fleet(engine, FleetSpec(sms=60, dual_fuel=True), AT, parallel=True)
+    assert list(scratch.iterdir()) == []
+    rows = _rows(engine)
+    assert len(rows["device_state"]) == 4 * 20 + 4
+    with engine.connect() as conn:  # the scratch file was detached: the connection is the pool's again
+        assert [r[1] for r in conn.exec_driver_sql("PRAGMA database_list")] == ["main"]
+
+
 def test_a_clash_in_a_later_chunk_is_refused_and_earlier_chunks_stay(tmp_path, monkeypatch):
     engine = _engine(tmp_path)
     start = seed_block_start(1)
@@ -67,6 +103,8 @@ def test_a_clash_in_a_later_chunk_is_refused_and_earlier_chunks_stay(tmp_path, m
     monkeypatch.setattr(builder, "CHUNK", 10)
     with engine.connect() as conn:
         before = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        automatic = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
     with pytest.raises(FleetExists, match=f"premises {start + 20}-{start + 29} clash"):
         build_fleet(engine, FleetSpec(sms=40, dual_fuel=True), AT)
     rows = _rows(engine)
@@ -74,3 +112,32 @@ def test_a_clash_in_a_later_chunk_is_refused_and_earlier_chunks_stay(tmp_path, m
     assert len(rows["dcc_registration"]) == 2 * 20 + 2
     with engine.connect() as conn:  # the pooled connection got its pragma back
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == before == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache == -2000  # SQLite's default
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == automatic == 1000
+
+
+def test_the_row_maker_makes_the_mpxns_premises_values_makes():
+    """MPANs and MPRNs (check digits worked out from tables) are those of ``premises_values``, across every
+    10,000-number boundary a block's numbers cross and at random numbers of the whole range."""
+    mpxns = Mpxns()
+    start = seed_block_start(1)
+    numbers = [*range(start, start + 30_100, 7), *random.Random(18).sample(range(2**32), 2_000), 0, 2**32 - 1,
+               9_999, 10_000, 99_999_999, 100_000_000]
+    for number in numbers:
+        values = premises_values(number)
+        assert mpxns(number) == (values["mpan"], values["mprn"]), number
+        assert validate_mpan(values["mpan"]) and validate_mprn(values["mprn"])
+
+
+def test_a_fleet_with_more_faults_than_the_row_maker_takes_is_built_the_reference_way(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet_rows, "MAX_FAULTS", 1)
+    spec = FleetSpec(sms=30, dual_fuel=True, seed=4, faults=[("join-timeout", None, 0.3), ("slow-wan", 30, 0.2),
+                                                               ("join-timeout", None, 0.5)])
+    built = {}
+    for raw in (True, False):
+        engine = _engine(tmp_path / str(raw))
+        build_fleet(engine, spec, AT, raw=raw)
+        built[raw] = _rows(engine)
+    assert built[True] == built[False]
+    faults = DeviceState.__table__.columns.keys().index("faults")
+    assert any(row[faults] != "{}" for row in built[True]["device_state"])  # some devices drew a fault

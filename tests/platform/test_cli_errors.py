@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 
@@ -93,6 +94,10 @@ async def test_an_address_without_dccflow_workers_is_refused_then_served_once_th
         # no-wan: the process ends in its Install and Leave branch (exit 1), run by the workers that now poll
         assert served.returncode == 1, served.stderr
         assert '"end": "end_install_and_leave"' in served.stdout
+        # the dev server as `dccflow up` starts it keeps its history in write-ahead-log mode (issue 18, target 4)
+        with sqlite3.connect(tmp_path / "temporal.db") as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert (tmp_path / "temporal.db-wal").exists()
     finally:
         await env.shutdown()
 

@@ -6,7 +6,8 @@ module imports itself back through others (no import cycles).
 The import graph is read from the source (AST), over the project's own modules: every ``import`` statement
 counts, at module level, inside a function or under ``TYPE_CHECKING`` alike (a dependency is a dependency);
 ``from pkg import name`` imports ``pkg`` and, where ``name`` is a submodule, that submodule too (as Python runs
-``pkg/__init__.py`` first)."""
+``pkg/__init__.py`` first); importing ``a.b.c`` imports the packages ``a`` and ``a.b`` as well, since Python runs
+their ``__init__`` first — except the packages the importer itself sits in, which are already running."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def _owning(name: str, modules: dict) -> str | None:
     return name or None
 
 
+def _parent_packages(name: str, modules: dict) -> list[str]:
+    """The project packages whose ``__init__`` Python runs before ``name`` (``a.b.c`` -> ``a``, ``a.b``)."""
+    parts = name.split(".")
+    return [p for i in range(1, len(parts)) if (p := ".".join(parts[:i])) in modules and modules[p][1]]
+
+
 def import_graph(root: Path = ROOT) -> list[Import]:
     modules = project_modules(root)
     edges: list[Import] = []
@@ -74,6 +81,8 @@ def import_graph(root: Path = ROOT) -> list[Import]:
                 owner = _owning(source, modules)
                 targets = [owner] if owner else []
                 targets += [f"{source}.{a.name}" for a in node.names if f"{source}.{a.name}" in modules]
+            targets += [parent for t in targets for parent in _parent_packages(t, modules)
+                        if not (module == parent or module.startswith(parent + "."))]
             where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
             edges += [Import(module, t, where) for t in dict.fromkeys(targets) if t != module]
     return edges

@@ -5,7 +5,8 @@ Pre-Commands, joins, enrolment, future-dated requests and Registration Data look
 from rerun import rerun
 from sqlalchemy.engine import make_url
 
-rerun(globals(), "test_dcc_rejections", "test_dcc_critical", "test_dcc_join_and_configure", "test_dcc_enrolment")
+rerun(globals(), "test_dcc_rejections", "test_dcc_critical", "test_dcc_join_and_configure", "test_dcc_enrolment",
+      "test_dcc_group_commit", "test_dcc_prepared")
 rerun(globals(), "test_dcc_future_dated_and_registration",
       only=("test_a_future_dated_request_is_held_until_its_execution_time",
             "test_a_user_no_longer_eligible_at_execution_gets_n7_and_nothing_is_sent"))

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from dcc_support import ESME, SUPPLIER_A, SUPPLIER_B, now, premises, signed_request
 from sqlmodel import select
 
@@ -28,15 +29,18 @@ PROCESSES = 3
 WORKER = Path(__file__).with_name("dcc_process.py")
 
 
-def run_processes(tmp_path: Path, phases_per_process: list[list[list[bytes]]], between=None) -> list[list[list]]:
+def run_processes(tmp_path: Path, phases_per_process: list[list[list[bytes]]], between=None,
+                  together: bool = False) -> list[list[list]]:
     """Start one DCC process per entry, wait until all are up, then run the phases, all processes together;
-    ``between(i)`` runs before phase ``i``. Returns each process's replies, by phase."""
+    ``between(i)`` runs before phase ``i``; ``together``: each process submits a phase's requests at once (group
+    commit: one transaction per batch). Returns each process's replies, by phase."""
     procs = []
     try:
         for n, phases in enumerate(phases_per_process):
             file = tmp_path / f"requests-{n}.json"
             file.write_text(json.dumps([[base64.b64encode(x).decode() for x in phase] for phase in phases]))
-            procs.append(subprocess.Popen([sys.executable, str(WORKER), str(file)], stdin=subprocess.PIPE,
+            procs.append(subprocess.Popen([sys.executable, str(WORKER), str(file), *(["--together"] if together
+                                                                                   else [])], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, text=True))
         for p in procs:
             assert p.stdout.readline().strip() == "ready"
@@ -86,12 +90,13 @@ def flat(results: list[list[list]], phase: int) -> list[dict]:
     return [reply for per_process in results for reply in per_process[phase]]
 
 
-def test_copies_of_one_signed_request_are_taken_once(tmp_path):
+@pytest.mark.parametrize("together", [False, True], ids=["in-turn", "together"])
+def test_copies_of_one_signed_request_are_taken_once(tmp_path, together):
     rt = runtime()
     premises(rt, esme_status=SmiStatus.PENDING)
     xml = to_inc(rt, SUPPLIER_A, 10)
     before = history(rt)
-    replies = flat(run_processes(tmp_path, [[[xml, xml, xml]] for _ in range(PROCESSES)]), 0)
+    replies = flat(run_processes(tmp_path, [[[xml, xml, xml]] for _ in range(PROCESSES)], together=together), 0)
     # every copy gets the answer of the one request taken: a retransmission's (the same signed bytes)
     refused = [r for r in replies if r["code"] != "I0"]
     assert {(r["outcome"], r["code"]) for r in replies} == {("accepted", "I0")}, refused
@@ -118,7 +123,8 @@ def test_one_request_id_with_different_contents_is_accepted_once(tmp_path):
         assert s.get(SmiDevice, ESME).firmware_version == versions[taken[0]]
 
 
-def test_concurrent_moves_of_one_device_are_serialised(tmp_path):
+@pytest.mark.parametrize("together", [False, True], ids=["in-turn", "together"])
+def test_concurrent_moves_of_one_device_are_serialised(tmp_path, together):
     """Distinct requests (RequestIDs, counters) all moving the ESME from 'pending': exactly one moves it; each other
     is refused, either because the ESME is no longer 'pending' (E5) or because a higher counter was used already
     (E40). No move is made from a status the ESME no longer had."""
@@ -127,7 +133,7 @@ def test_concurrent_moves_of_one_device_are_serialised(tmp_path):
     before = history(rt)
     counters = iter(range(100, 1000))
     phases = [[[to_inc(rt, SUPPLIER_A, next(counters)) for _ in range(3)]] for _ in range(PROCESSES)]
-    replies = flat(run_processes(tmp_path, phases), 0)
+    replies = flat(run_processes(tmp_path, phases, together=together), 0)
     codes = Counter(r["code"] for r in replies)
     assert codes["I0"] == 1 and set(codes) <= {"I0", "E5", "E40"}, replies
     assert history(rt) == [*before, ("pending", "installed not commissioned")]

@@ -60,6 +60,15 @@ def test_a_root_drill_over_a_fleet_resets_every_device_and_hands_the_meters_back
     verdicts = {(v["obligation"], v["verdict"]) for v in report["audit"]}  # the §D.10 rows, judged
     assert ("RCV-37", "met") in verdicts and ("RCV-30", "met") in verdicts
     assert not any(v == "breached" for _, v in verdicts)
+    # L 5.3.2(b): the ESMEs' Network Operator cells hold the Distributor's new certificate (the GPFs have no
+    # registered Network Operator in an electricity-only fleet: their cells keep the DCC's ACB certificate)
+    operators = report["network_operators"]
+    assert len(operators["done"]) == 2 and set(operators["done"].values()) == {"90-B3-D5-1F-30-02-00-00"}
+    assert len(operators["not_done"]) == 2 and all("no Network Operator registered" in why
+                                                   for why in operators["not_done"].values())
+    assert set(operators["probes"]["previous"]) == set(operators["done"])
+    assert set(operators["probes"]["previous"].values()) == {"refused"}
+    assert set(operators["probes"]["current"].values()) == {"accepted"}
 
 
 def test_a_contingency_key_drill_prints_the_timeline_the_attacker_and_the_governance_rows(tmp_path: Path) -> None:
@@ -81,3 +90,13 @@ def test_an_issuing_oca_drill_over_a_fleet_recovers_every_device(tmp_path: Path)
     report = json.loads(result.stdout)
     assert (report["method"], report["end"]) == ("issuing-oca", "end_recovered")
     assert len(report["devices"]) == 6 and sorted(report["recovered"]) == sorted(report["devices"])
+
+
+def test_an_issuing_oca_drill_prints_the_network_operator_cells(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["drill", "start", "issuing-oca", "--party", "supplier-a", "--fleet", "1",
+                                 "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    # L 6.3.2.8: the Electricity Distributor's own 6.15.1 on the ESME's Network Operator cell, then the check
+    assert "Network Operator cells: 1 replaced, 0 not; new certificates: 90-B3-D5-1F-30-02-00-00 #" in result.output
+    assert "the Network Operator's previous key — 1 refused (" in result.output
+    assert "the Network Operator's current key — 1 accepted (" in result.output

@@ -117,7 +117,9 @@ def test_the_contingency_command_resets_every_cell_under_a_new_root_and_the_stol
         assert cells[device_type]["Access Control Broker"] == now["dcc-acb"]
     assert cells["CHF"]["WAN Provider"] == now["dcc-wan-provider"]
     assert cells["ESME"]["Transitional CoS"] == now["dcc-transcos"]
-    assert cells["ESME"]["Network Operator"] == now["dcc-acb"]  # L 5.2.8(f); its handback: not built
+    # L 5.2.8(f) put the DCC's ACB certificate there; L 5.3.2(b) the Network Operator's new one (its 6.21:
+    # tests/recovery/test_recovery_network_operators.py)
+    assert cells["ESME"]["Network Operator"] not in (now["dcc-acb"], cells["ESME"]["Supplier"])
     supplier = PARTIES["supplier-a"].user_ids[UserRole.IMPORT_SUPPLIER]
     with session_scope(engine(data)) as s:  # the old Root and Issuing OCA revoked (the ARL)
         revoked = {r.serial for r in s.exec(select(SmkiCertificate).where(SmkiCertificate.is_ca == True,  # noqa: E712

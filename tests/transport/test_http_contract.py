@@ -71,7 +71,7 @@ async def test_dcc_that_cannot_accept_answers_503(stack, monkeypatch):
         closed = await http.post(SERVICE_REQUEST_PATH, content=xml, headers=XML)
         app.state.accepting = True
 
-        async def broken(xml, at):
+        async def broken(xml, at, **_):
             raise RuntimeError("database unavailable")
 
         monkeypatch.setattr(stack.runtime.dcc, "submit", broken)

@@ -1,0 +1,86 @@
+"""``dccflow.prepared``: the intake's statements compiled once per dialect and run on the driver write and read the
+same rows as SQLAlchemy's own execution, in the caller's transaction, with SQLAlchemy's errors and events. Re-run on
+PostgreSQL by tests/postgres/test_pg_dcc.py (``DCCFLOW_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select as orm_select
+
+from dccflow.db import dispose_engine, get_engine, session_scope
+from dccflow.prepared import Prepared
+from dccsim.models import RequestLogEntry
+from dccsim.records import ChAssetRecord
+
+AT = datetime(2025, 3, 4, 10, 30, 0, 123456, tzinfo=UTC)
+_log = RequestLogEntry.__table__
+_assets = ChAssetRecord.__table__
+
+
+@pytest.fixture
+def engine(tmp_path):
+    url = os.environ.get("DCCFLOW_DATABASE_URL") or f"sqlite:///{tmp_path / 'prepared.db'}"
+    yield get_engine(url)
+    dispose_engine(url)
+
+
+def _entry(request_id: str, counter: int) -> dict:
+    return dict(request_id=request_id, originator="90-B3-D5-1F-30-01-00-00", target="00-DB-12-34-56-78-90-C1",
+                counter=counter, srv="8.14.1", digest="ab" * 32, received_at=AT, xml=b"<x/>")
+
+
+def test_rows_written_through_the_driver_are_those_sqlalchemy_writes(engine):
+    insert = Prepared(_log.insert())
+    with session_scope(engine) as s:
+        insert.execute(s.connection(), _entry("A:1", 2**63 - 1))  # quarantined_seconds, stage: column defaults
+        s.connection().execute(_log.insert(), _entry("A:2", 7))
+        insert_asset = Prepared(_assets.insert())
+        details = {"CHFLocation": "Under stairs", "AerialInstall": False}
+        insert_asset.execute(s.connection(), dict(chf_id="C", srv="8.14.1", state="installed", user_id="U",
+                                                  request_id="A:1", at=AT, details=details))
+    with session_scope(engine) as s:
+        ours, theirs = s.get(RequestLogEntry, "A:1"), s.get(RequestLogEntry, "A:2")
+        assert ours.model_dump(exclude={"request_id", "counter"}) == theirs.model_dump(exclude={"request_id",
+                                                                                              "counter"})
+        assert (ours.counter, ours.stage, ours.quarantined_seconds, ours.received_at) == (2**63 - 1, "accepted",
+                                                                                        0.0, AT)
+        asset = s.exec(orm_select(ChAssetRecord)).one()
+        assert (asset.details, asset.at) == (details, AT)
+
+
+def test_reads_return_the_columns_python_values_and_see_the_transactions_writes(engine):
+    read = Prepared(select(_log.c.received_at, _log.c.counter).where(_log.c.originator == bindparam("o")))
+    with session_scope(engine) as s:
+        Prepared(_log.insert()).execute(s.connection(), _entry("A:1", 5))
+        assert read.all(s.connection(), {"o": "90-B3-D5-1F-30-01-00-00"}) == [(AT, 5)]
+        assert read.first(s.connection(), {"o": "nobody"}) is None
+        s.rollback()  # the driver's statements were the transaction's: gone with it
+    with session_scope(engine) as s:
+        assert read.all(s.connection(), {"o": "90-B3-D5-1F-30-01-00-00"}) == []
+
+
+def test_a_duplicate_key_is_sqlalchemys_integrity_error_and_listeners_see_the_statements(engine):
+    insert = Prepared(_log.insert())
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with session_scope(engine) as s:
+        insert.execute(s.connection(), _entry("A:1", 5))
+    with pytest.raises(IntegrityError), session_scope(engine) as s:  # on the driver's cursor
+        insert.execute(s.connection(), _entry("A:1", 6))
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with pytest.raises(IntegrityError), session_scope(engine) as s:  # through exec_driver_sql, listened to
+            insert.execute(s.connection(), _entry("A:1", 7))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert any(statement.lstrip().upper().startswith("INSERT INTO DCC_REQUEST_LOG") for statement in seen)
+    with session_scope(engine) as s:
+        assert s.get(RequestLogEntry, "A:1").counter == 5
