@@ -158,6 +158,28 @@ async def _bounded(task: asyncio.Future, what: str) -> None:
         console.print(f"[yellow]warning:[/] {what} took over {SHUTDOWN_GRACE_SECONDS} s; left behind", highlight=False)
 
 
+def _run_to_end(coro) -> int:
+    """``asyncio.run``, except at the end: the tasks still running once ``coro`` has returned or raised (a workers' or
+    server's stop that ``_bounded`` left behind) are cancelled and given ``SHUTDOWN_GRACE_SECONDS``, never waited
+    for without bound. ``asyncio.run`` waits for every cancelled task to finish, so one task that does not stop
+    would hang the command after its result was in (or after a test's timeout had already fired)."""
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coro)
+    finally:
+        try:
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # the default executor is shut down without waiting for its threads
+
+
 async def _run(name: str, faults: list[str], address: str | None, data_dir: Path | None,
                as_json: bool, wait_workers: float = 10, definition=None, save: Path | None = None) -> int:
     from dccflow.config import Settings, check_configuration
@@ -275,7 +297,7 @@ def run(
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
     name = definition.name if definition is not None else scenario
     try:
-        code = asyncio.run(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition,
+        code = _run_to_end(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition,
                                 save))
     except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
         _error(exc)
