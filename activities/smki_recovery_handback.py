@@ -17,7 +17,6 @@ it.
 from __future__ import annotations
 
 import asyncio
-import copy
 
 from pydantic import BaseModel
 from temporalio import activity
@@ -71,26 +70,6 @@ def handback_spec(h: Handback) -> ServiceRequestSpec:
                               route_devices=[h.device_id])
 
 
-def _resolving_once(client):
-    """``client`` for one batch, its ``certificate_resolver`` (the SMKI Repository's look-up of the certificate a
-    6.21 places, ``activities.compose``) asked once per owner rather than once per Device: a batch places the same
-    few Organisation Certificates (a Supplier's, a Network Operator's) in many Devices. Each request is still
-    composed, signed and sent on its own, with the same certificate and path it would carry otherwise."""
-    resolve = getattr(client, "certificate_resolver", None)
-    if resolve is None:
-        return client
-    memo: dict[str, tuple[bytes, list[bytes]]] = {}
-
-    def resolved(owner: str) -> tuple[bytes, list[bytes]]:
-        if owner not in memo:
-            memo[owner] = resolve(owner)  # a LookupError is not kept: asked again, as before
-        return memo[owner]
-
-    batch_client = copy.copy(client)
-    batch_client.certificate_resolver = resolved
-    return batch_client
-
-
 class RecoveryHandbackActivities:
     def __init__(self, runtime):
         self.rt = runtime
@@ -98,7 +77,7 @@ class RecoveryHandbackActivities:
     @activity.defn
     async def recovery_send_handbacks(self, batch: HandbackBatch) -> list[HandbackSent]:
         """Send each Device's 6.21 (``IN_FLIGHT`` at a time); each Device's acknowledgement or refusal."""
-        client = _resolving_once(self.rt.duis_client)
+        client = self.rt.duis_client
         workflow_id = activity.info().workflow_id
         gate = asyncio.Semaphore(IN_FLIGHT)
 

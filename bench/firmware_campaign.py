@@ -136,12 +136,19 @@ async def main(args) -> None:
     print_rates(n, f"{ok}/{n} meters run 2.0.0", real, bare_run)
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
+    return value
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=200, help="ESMEs in service (the issue's figure: 10000)")
     parser.add_argument("--concurrency", type=int, default=50, help="Devices in flight at once")
     parser.add_argument("--waves", default="1,10,100", help="wave sizes, the last repeating")
     parser.add_argument("--ota-seconds", type=int, default=1, help="the meters' OTA download time for the run")
-    parser.add_argument("--progress-every", type=float, default=60, help="seconds between progress lines")
+    parser.add_argument("--progress-every", type=_positive, default=60, help="seconds between progress lines")
     parser.add_argument("--supplier", default="90-B3-D5-1F-30-01-00-00", help="the Supplier's User ID")
     asyncio.run(main(parser.parse_args()))
