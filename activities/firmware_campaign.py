@@ -6,7 +6,14 @@ DECISIONS where the Code is silent: the Devices are the Supplier's estate (``sup
 the SMI links, commissioned, to the MPxNs it is registered for) of the Device Model named (the SMI's model, as the
 DCC's 11.1 check D5c compares it; its manufacturer too when given), or the selection given, of which only those
 Devices are taken; a Device the SMI already records at the target version is left out (a campaign started again
-after a stop goes on with the rest). Idempotent: it only reads.
+after a stop goes on with the rest).
+
+Before its first Device, the Supplier raises its Anomaly Detection Threshold (SEC G6.3; AA 3.7) for each SRV a Device
+sends once (``CAMPAIGN_SRVS``) to the DCC's default for Users plus the campaign's Devices, keeping a higher one: the
+default (10,000 a day) would quarantine a 10,000-Device campaign's last requests (AB 12.2; found by the 10,000-Device
+run of ``bench/firmware_campaign.py``, whose last Device waited for its Service Responses until released by hand).
+DECISION: one campaign's volume on top of the default, not the sum of campaigns running at once. Idempotent: asked
+again (a retried activity), the thresholds stay as set.
 """
 
 from __future__ import annotations
@@ -33,8 +40,14 @@ class FirmwareCampaignScope(BaseModel):
     device_ids: list[str] | None = None
 
 
+#: the Service Requests each Device of a campaign sends once: Update Firmware, Activate Firmware, Read Firmware Version
+CAMPAIGN_SRVS = ("11.1", "11.3", "11.2")
+
+
 class FirmwareCampaignPlan(BaseModel):
     device_ids: list[str]
+    #: the Supplier's ADT for each of ``CAMPAIGN_SRVS`` once raised for the campaign (SRV → requests a window)
+    thresholds: dict[str, int] = Field(default_factory=dict)
     manufacturer: str | None = None
     #: Devices of the model the SMI already records at the target version (left out)
     already_at_version: list[str] = Field(default_factory=list)
@@ -67,8 +80,11 @@ class FirmwareCampaignActivities:
                 (already if model.firmware_version == scope.to_version else devices).append(row.device_id)
         chosen = set(devices) | set(already)
         excluded = sorted(set(scope.device_ids or ()) - chosen)
+        at_least = self.rt.dcc.config.default_user_threshold.limit + len(devices)
+        thresholds = {srv: self.rt.dcc.raise_anomaly_threshold(user_id=scope.supplier_id, srv=srv, at_least=at_least,
+                                                               at=activity_now()) for srv in CAMPAIGN_SRVS}
         return FirmwareCampaignPlan(device_ids=devices, manufacturer=manufacturer, already_at_version=already,
-                                    excluded=excluded)
+                                    excluded=excluded, thresholds=thresholds)
 
 
 def firmware_campaign_activities(runtime) -> list:

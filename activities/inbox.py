@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from sqlalchemy import inspect, text, update
+from sqlalchemy import bindparam, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 DUIS_SIGNAL = "duis_message"
 
 _INSERT_ENTRY = UserInboxEntry.__table__.insert()
+_ENTRIES = UserInboxEntry.__table__
+#: an entry signalled to its workflow: executed with many (entry, workflow) pairs at once
+_MARK_ROUTED = _ENTRIES.update().where(_ENTRIES.c.id == bindparam("entry")).values(routed_to=bindparam("workflow"))
 
 
 class InboundRejected(ValueError):
@@ -45,17 +48,29 @@ class UserInbox:
         _add_device_alerts_column(engine)
 
     async def receive(self, recipient: str, xml: bytes) -> str | None:
-        message, entry_id, workflow_id = self._keep(recipient, xml)
-        if workflow_id is None:
-            return None
-        try:
-            await self.client.get_workflow_handle(workflow_id).signal(DUIS_SIGNAL, message)
-        except RPCError as exc:  # the process already ended: the message stays in the inbox
-            log.info("not routed to %s: %s", workflow_id, exc)
-            return None
+        return (await self.receive_many([(recipient, xml)]))[0]
+
+    async def receive_many(self, messages: list[tuple[str, bytes]]) -> list[str | None]:
+        """``receive`` for several (recipient, signed XML) at once, in order: each verified and parsed, all kept
+        in one transaction, each signalled to its workflow, then the routed entries marked in one more. A message
+        that fails verification refuses the delivery before anything is kept. The workflow each went to."""
+        checked = [(recipient, xml, self._check(xml)) for recipient, xml in messages]
         with session_scope(self.engine) as s:
-            s.exec(update(UserInboxEntry).where(UserInboxEntry.id == entry_id).values(routed_to=workflow_id))
-        return workflow_id
+            kept = [self._store(s, recipient, xml, message) for recipient, xml, message in checked]
+        routed: list[str | None] = []
+        for (_, _, message), (_entry, workflow_id) in zip(checked, kept, strict=True):
+            if workflow_id is not None:
+                try:
+                    await self.client.get_workflow_handle(workflow_id).signal(DUIS_SIGNAL, message)
+                except RPCError as exc:  # the process already ended: the message stays in the inbox
+                    log.info("not routed to %s: %s", workflow_id, exc)
+                    workflow_id = None
+            routed.append(workflow_id)
+        marks = [dict(entry=entry_id, workflow=wf) for (entry_id, _), wf in zip(kept, routed, strict=True) if wf]
+        if marks:
+            with session_scope(self.engine) as s:
+                s.connection().execute(_MARK_ROUTED, marks)
+        return routed
 
     def for_sender(self, recipient: str, xml: bytes, workflow_id: str) -> InboundMessage:
         """A reply the sending activity hands to its own workflow as its result (a Non-Device Service Response, a
@@ -66,30 +81,41 @@ class UserInbox:
     def _keep(self, recipient: str, xml: bytes, *,
               routed_to: str | None = None) -> tuple[InboundMessage, int | None, str | None]:
         """Verify, parse and keep a message: it, its inbox entry and the workflow to signal (if any)."""
+        message = self._check(xml)
+        with session_scope(self.engine) as s:
+            entry_id, workflow_id = self._store(s, recipient, xml, message, routed_to=routed_to)
+        return message, entry_id, workflow_id
+
+    def _check(self, xml: bytes) -> InboundMessage:
+        """Verify the DCC's signature and parse the message."""
         root = secure_parse(xml)
         cert = verify(root, self.find_certificate)
         if entity_id_of(cert) != DCC_ID:
             raise InboundRejected(f"message signed by {entity_id_of(cert)}, not by the DCC")
         parsed = parse_response(xml)
-        message = InboundMessage(
+        return InboundMessage(
             kind=parsed.kind, request_id=parsed.request_id, response_code=parsed.response_code,
             service_reference_variant=parsed.service_reference_variant, dcc_alert_code=parsed.dcc_alert_code,
             device_alert_code=parsed.device_alert_code, device_id=parsed.device_id, at=parsed.at,
             body=parsed.body)
-        with session_scope(self.engine) as s:
-            workflow_id = None
-            if message.request_id and routed_to is None:
-                workflow_id = s.exec(select(UserOutboxEntry.workflow_id)  # the column only: not the signed XML
-                                     .where(UserOutboxEntry.request_id == message.request_id)).first()
-            if workflow_id is None and routed_to is None and message.device_id and message.kind != "service_response":
-                route = s.get(AlertRoute, (recipient, message.device_id))
-                wanted = route is not None and (route.device_alerts or message.kind != "device_alert")
-                workflow_id = route.workflow_id if wanted else None
-            kept = s.connection().execute(_INSERT_ENTRY, dict(  # Core: written once here, no object needed
-                recipient=recipient, kind=message.kind, request_id=message.request_id, device_id=message.device_id,
-                code=message.dcc_alert_code or message.response_code, routed_to=routed_to,
-                received_at=activity_now(), xml=xml))
-        return message, kept.inserted_primary_key[0], workflow_id
+
+    @staticmethod
+    def _store(s: Session, recipient: str, xml: bytes, message: InboundMessage, *,
+               routed_to: str | None = None) -> tuple[int, str | None]:
+        """Keep a checked message in ``s``'s transaction: its inbox entry and the workflow to signal (if any)."""
+        workflow_id = None
+        if message.request_id and routed_to is None:
+            workflow_id = s.exec(select(UserOutboxEntry.workflow_id)  # the column only: not the signed XML
+                                 .where(UserOutboxEntry.request_id == message.request_id)).first()
+        if workflow_id is None and routed_to is None and message.device_id and message.kind != "service_response":
+            route = s.get(AlertRoute, (recipient, message.device_id))
+            wanted = route is not None and (route.device_alerts or message.kind != "device_alert")
+            workflow_id = route.workflow_id if wanted else None
+        kept = s.connection().execute(_INSERT_ENTRY, dict(  # Core: written once here, no object needed
+            recipient=recipient, kind=message.kind, request_id=message.request_id, device_id=message.device_id,
+            code=message.dcc_alert_code or message.response_code, routed_to=routed_to,
+            received_at=activity_now(), xml=xml))
+        return kept.inserted_primary_key[0], workflow_id
 
     def register_routes(self, recipient: str, device_ids: list[str], workflow_id: str, *,
                         device_alerts: bool = True, session: Session | None = None) -> None:

@@ -16,7 +16,7 @@ BARE_TASK_QUEUE = "bench-bare-engine"
 
 
 class Step(BaseModel):
-    kind: str  # "activity", "timer" or "child"
+    kind: str  # "activity", "local" (a local activity), "timer" or "child"
     seconds: float = 0
     #: a timer that the real workflow cancelled (a wait that ended on a signal): cancelled after the next step
     cancelled: bool = False
@@ -42,7 +42,7 @@ class Shape(BaseModel):
     def count(self) -> Counter:
         c = Counter({"workflows": 1, "signals received": self.signals})
         for step in self.steps:
-            c[{"activity": "activities", "child": "child workflows"}.get(step.kind) or (
+            c[{"activity": "activities", "local": "local activities", "child": "child workflows"}.get(step.kind) or (
                 "timers cancelled" if step.cancelled else "timers fired")] += 1
             if step.child is not None:
                 c.update(step.child.count())
@@ -117,6 +117,9 @@ class _BareEngine:
                 per_activity = per_activity[1:]
                 await workflow.execute_activity_method(BareActivities.bench_noop,
                                                        start_to_close_timeout=timedelta(seconds=60))
+            elif step.kind == "local":
+                await workflow.execute_local_activity_method(BareActivities.bench_noop,
+                                                             start_to_close_timeout=timedelta(seconds=60))
             elif step.kind == "timer":
                 await workflow.sleep(step.seconds)
             elif step.child is not None:

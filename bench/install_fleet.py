@@ -76,6 +76,8 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, 
 
 SCENARIO = "install-commission-dual-fuel"
 TARGET = 1.25
+#: the marker a local activity's result is recorded under in a history (Temporal's Core SDK)
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 # -- the shape of one real install, from the histories --------------------------------------------------------
@@ -91,6 +93,9 @@ async def _shape_of(client: Client, workflow_id: str, histories: dict[str, Workf
             shape.signals += 1
         elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             shape.steps.append(Step(kind="activity"))
+        elif (e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+              and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER):
+            shape.steps.append(Step(kind="local"))
         elif e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
             a = e.timer_started_event_attributes
             shape.steps.append(Step(kind="timer", seconds=a.start_to_fire_timeout.ToTimedelta().total_seconds(),

@@ -79,4 +79,17 @@ def run_command(run: Coroutine[Any, Any, Any], what: str) -> Any:
     except (ValueError, ConfigurationError, ServerProblem) as exc:
         raise fail(exc) from None
     except WorkflowFailureError as exc:
-        raise fail(f"the {what} failed: {exc.cause or exc}", 1) from None
+        raise fail(f"the {what} failed: {_failure_chain(exc)}", 1) from None
+
+
+def _failure_chain(exc: BaseException) -> str:
+    """What failed, down to the first cause: "Activity task failed" alone does not say which activity, nor why."""
+    parts: list[str] = []
+    cause = exc.cause if hasattr(exc, "cause") else exc.__cause__
+    while cause is not None and len(parts) < 5:
+        activity_type = getattr(cause, "activity_type", None)
+        text = f"{cause}" + (f" ({activity_type})" if activity_type else "")
+        if text not in parts:
+            parts.append(text)
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    return ": ".join(parts) or str(exc)

@@ -98,7 +98,7 @@ class Runtime:
             self.outbound.connect(self.http.delivery)
             transport = self.http.transport
         else:
-            self.outbound.connect(self.inbox.receive)
+            self.outbound.connect(self.inbox.receive, many=self.inbox.receive_many)
             transport = InProcessTransport(self.dcc)
         self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
                                       confirm_validity=self.smki.confirm_validity,

@@ -20,7 +20,9 @@ What makes that safe, and must stay true of every module named here (``passthrou
   I/O calls in its workflow classes and for mutable module-level values.
 
 Nothing else changes: the workflows still run in the sandbox (``workflow.defn(sandboxed=True)``), with Temporal's
-default restrictions for every module not named here.
+default restrictions for every module not named here. One exception: the DCC's per-request workflow
+(``dccsim.workflows.DccServiceRequestWorkflow``) runs outside it, because it runs thousands of times in a drill or a
+campaign and the sandbox's set-up per run cost more than the workflow; the same source check covers it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,15 @@ from dccsim.service import CommandResult, CompletionResult, DccService
 class RequestStep(BaseModel):
     request_id: str
     result: CommandResult | None = None
+    #: the workflow's time when it scheduled the step: a local activity's own scheduled time is the worker's
+    #: clock, not the (possibly skipped) server clock (``dccflow.clock``)
+    at: datetime | None = None
+
+
+class SentAndCompleted(BaseModel):
+    sent: CommandResult
+    #: None: the Command is in transit on a slow SM WAN; the Response comes later (``sent.in_transit``)
+    completion: CompletionResult | None = None
 
 
 class JoinOutcomeInput(BaseModel):
@@ -51,8 +60,23 @@ class DccActivities:
     @activity.defn
     async def dcc_complete_request(self, step: RequestStep) -> CompletionResult:
         assert step.result is not None
-        completed = await self.dcc.complete(step.request_id, step.result, activity_now())
-        await self.dcc.start_post_commissioning_duties()  # a Response may have commissioned a Device (AC 5.1, 5.3)
+        return await self._complete(step.request_id, step.result, step.at or activity_now())
+
+    @activity.defn
+    async def dcc_send_and_complete(self, step: RequestStep) -> SentAndCompleted:
+        """Send the Command and, when the Device answers at once, complete the request: the two steps above in
+        one (local) activity. Each is idempotent, so a retry after the first finds the Command's Response stored."""
+        at = step.at or activity_now()
+        sent = await self.dcc.send_command(step.request_id, at)
+        if sent.in_transit:
+            return SentAndCompleted(sent=sent)
+        return SentAndCompleted(sent=sent, completion=await self._complete(step.request_id, sent, at))
+
+    async def _complete(self, request_id: str, sent: CommandResult, at: datetime) -> CompletionResult:
+        completed = await self.dcc.complete(request_id, sent, at)
+        # what the Response committed may call for the duties of a Device it commissioned (AC 5.1, 5.3) or the
+        # H6.6 watch of a CHF it decommissioned: started now, as after a request the DCC took (``start_follow_ups``)
+        await self.dcc.start_follow_ups()
         return completed
 
     @activity.defn

@@ -34,6 +34,7 @@ from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response, response_from_element
 from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import GBCS_VERSION, local_command_payload
+from dccflow.search import devices_named
 from dccflow.security.xmldsig import sign
 from dccsim import servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
@@ -77,6 +78,9 @@ class Accepted:
     reply: SubmitReply
     start: DccWorkItem | None = None
     deliver: list[DeliveredMessage] = field(default_factory=list)
+    #: the Devices the request's body names, for the search attributes of ``start``'s workflow (None: not read
+    #: yet; ``DccService._search_attributes`` reads them from the request log)
+    named: list[str] | None = None
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -135,7 +139,9 @@ class Intake:
             assert checked.handler is not None
             return self._local_command(entry, checked.handler.command(ctx))
         entry.reply = self._ack(entry.request_id, entry.srv)
-        return self._anomaly_detection(entry, entry.reply)
+        accepted = self._anomaly_detection(entry, entry.reply)
+        accepted.named = devices_named(checked.request.body)  # parsed already: not read again to start the workflow
+        return accepted
 
     # -- retransmissions --------------------------------------------------------------------------------
     def _again(self, checked: Checked) -> Accepted:

@@ -35,6 +35,20 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+#: the rows a session's look-ups found, kept for the session's lifetime (``_hold``), and how many at most
+_HELD, _HOLD_AT_MOST = "dcc_inventory_held", 10_000
+
+
+def _hold(session: Session, dev: SmiDevice) -> None:
+    """Keep ``dev`` referenced while its session lasts. The session's identity map holds its rows weakly, so a
+    Device looked up once per step (the request's target, then its CHF, then the target again in the handler) was
+    read from the database each time; held, the next look-up in the same transaction finds it in the map. Bounded,
+    so that a session walking a whole fleet does not keep every row."""
+    held = session.info.setdefault(_HELD, {})
+    if len(held) < _HOLD_AT_MOST:
+        held[dev.device_id] = dev
+
+
 class Inventory:
     def __init__(self, session: Session):
         self.s = session
@@ -42,13 +56,16 @@ class Inventory:
     # Device IDs are compared and stored in one form (``eui64_key``): one record per Device however a request
     # wrote its ID (the primary key is then unique per Device).
     def get(self, device_id: str) -> SmiDevice:
-        dev = self.s.get(SmiDevice, eui64_key(device_id))
+        dev = self.find(device_id)
         if dev is None:
             raise UnknownSmiDevice(f"device {device_id} is not on the Smart Metering Inventory")
         return dev
 
     def find(self, device_id: str) -> SmiDevice | None:
-        return self.s.get(SmiDevice, eui64_key(device_id))
+        dev = self.s.get(SmiDevice, eui64_key(device_id))
+        if dev is not None:
+            _hold(self.s, dev)
+        return dev
 
     def status(self, device_id: str) -> SmiStatus | None:
         raw = self.get(device_id).smi_status

@@ -26,7 +26,9 @@ from dccsim.models import DeliveredMessage, insert_new, insert_values
 from dccsim.smki import SmkiRepository
 
 #: A User's receiving endpoint: (recipient User ID, signed DUIS XML) → None
-Endpoint = Callable[[str, bytes], Awaitable[None]]
+Endpoint = Callable[[str, bytes], Awaitable[object]]
+#: ... and one taking [(recipient User ID, signed DUIS XML), ...], delivered in order
+ManyEndpoint = Callable[[list[tuple[str, bytes]]], Awaitable[object]]
 
 
 class Outbound:
@@ -34,9 +36,13 @@ class Outbound:
         self.engine = engine
         self.smki = smki
         self._endpoint: Endpoint | None = None
+        self._many: ManyEndpoint | None = None
 
-    def connect(self, endpoint: Endpoint) -> None:
+    def connect(self, endpoint: Endpoint, *, many: ManyEndpoint | None = None) -> None:
+        """``many``: the same endpoint taking several messages in one call, where it can (the embedded Users'
+        inboxes keep a batch in one transaction); ``deliver`` then hands it each batch, in order."""
         self._endpoint = endpoint
+        self._many = many
 
     def _signed(self, element: etree._Element) -> bytes:
         cred = self.smki.dcc_credential()
@@ -102,7 +108,9 @@ class Outbound:
                      at: datetime, raised_at: datetime | None = None) -> DeliveredMessage:
         """A Device Alert forwarded to a User; ``raised_at``: when it reached the CHF (H3.14(g))."""
         def make() -> DeliveredMessage:
-            counter = s.exec(select(func.count()).select_from(DeliveredMessage)).one() + 1
+            # one more than any message logged so far: the highest id (the primary key's index), not a count of
+            # every row, which grew with the outbound log (a whole-fleet drill forwards thousands of alerts)
+            counter = (s.exec(select(func.max(DeliveredMessage.id))).one() or 0) + 1
             el = build_device_alert(device_id=device_id, alert_code=alert_code, at=at, recipient_id=recipient,
                                     counter=counter)
             servicelevels.record(s, ALERTS, key, started_at=raised_at or at, stopped_at=at, user_id=recipient,
@@ -117,9 +125,13 @@ class Outbound:
     async def deliver(self, rows: list[DeliveredMessage]) -> None:
         if self._endpoint is None:
             raise RuntimeError("no User endpoint connected to the DCC's outbound interface")
-        for row in rows:
-            if row.kind != "sync_service_response":  # already returned to the sender synchronously
-                await self._endpoint(row.recipient, row.xml)
+        due = [(row.recipient, row.xml) for row in rows
+               if row.kind != "sync_service_response"]  # a synchronous one was returned to the sender already
+        if self._many is not None and len(due) > 1:
+            await self._many(due)
+            return
+        for recipient, xml in due:
+            await self._endpoint(recipient, xml)
 
     def sent(self, *, device_ids: list[str] | None = None) -> list[DeliveredMessage]:
         with session_scope(self.engine) as s:

@@ -30,6 +30,7 @@ from dccsim import servicelevels
 from dccsim.config import FUTURE_DATED, ON_DEMAND
 from dccsim.eligibility import check_eligible_user, check_smi_status
 from dccsim.handler_registry import HANDLERS, Ctx, Notice, Outcome, UpdateHanDeviceLog
+from dccsim.inventory import FOLLOW_UPS
 from dccsim.models import DeliveredMessage, LatestCs14, PendingJoin, RequestLogEntry
 from dccsim.rejections import PROCESSING_CODES, ServiceRequestRejected
 
@@ -59,7 +60,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 class Processing:
-    """Mixed into ``DccService`` (which provides ``engine``, ``outbound``, ``config``, ``wan``)."""
+    """Mixed into ``DccService`` (which provides ``engine``, ``outbound``, ``config``, ``wan`` and ``_follow_ups``, the
+    workflows due to start after what was committed)."""
+
+    _follow_ups: set[str]
 
     def _ctx(self, s: Session, request_id: str, at: datetime) -> tuple[RequestLogEntry, Ctx]:
         entry = s.get(RequestLogEntry, request_id)
@@ -208,6 +212,7 @@ class Processing:
                                       supplier_id=entry.originator))
                 completion.join_watch_seconds = seconds
                 completion.already_joined = self._log_confirms(s, chf_id, device_id)
+        self._follow_ups |= s.info.get(FOLLOW_UPS, set())  # committed: a Device commissioned, a CHF decommissioned
         await self.outbound.deliver(rows)
         return completion
 

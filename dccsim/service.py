@@ -95,7 +95,7 @@ class DccService(Processing):
         #: the DCC acting as the CoS Party, with its own key (SEC Appendix AB 8; BAD 7.7.1.4)
         self.cos_party = CosParty(smki)
         self._background: set[asyncio.Task] = set()
-        #: workflows to start after a request (``_start_follow_ups``); at start-up, whatever an earlier run left
+        #: workflows to start after a request (``start_follow_ups``); at start-up, whatever an earlier run left
         self._follow_ups: set[str] = {DUTIES, ORPHAN_WATCH}
         #: requests arriving together are taken in one transaction, committed once (``dccsim.group_commit``)
         self._group = GroupCommit(self)
@@ -184,10 +184,10 @@ class DccService(Processing):
             return SubmitReply(outcome="rejected", code=rejected.code, reason=str(rejected),
                                xml=self._rejection(xml, rejected.code, request_id, at))
         await self._follow_up(accepted)
-        await self._start_follow_ups()
+        await self.start_follow_ups()
         return accepted.reply
 
-    async def _start_follow_ups(self) -> None:
+    async def start_follow_ups(self) -> None:
         """Start the workflows that what was committed calls for: duties of a Device the request Commissioned (8.4,
         8.13; AC 5.1, 5.3), the H6.6 watch of a CHF it decommissioned (8.3). Each start scans what is not started
         yet, whoever wrote it (another DCC process included); a start that fails stays due for the next request."""
@@ -229,7 +229,7 @@ class DccService(Processing):
         if accepted.deliver:
             await self.outbound.deliver(accepted.deliver)
         if accepted.start is not None:
-            await self._start(accepted.start)
+            await self._start(accepted.start, accepted.named)
 
     def _sign(self, element) -> bytes:
         cred = self.smki.dcc_credential()
@@ -268,30 +268,33 @@ class DccService(Processing):
                                   else None, srv=srv, signed_pre_command=body == "SignedPreCommand",
                                   check=check.value, code=code, silent=silent, reason=reason[:2000], size=len(xml)))
 
-    async def _start(self, item: DccWorkItem) -> None:
+    async def _start(self, item: DccWorkItem, named: list[str] | None = None) -> None:
+        """``named``: the Devices the request names, when the caller has them (else read from the request log)."""
         assert self.client is not None, "DccService.connect() was not called"
         try:
             await self.client.start_workflow(  # by type name: the workflow module imports the service's activities
                 DCC_SERVICE_REQUEST_WORKFLOW, item, id=dcc_workflow_id(item.request_id),
                 task_queue=DCC_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=self._search_attributes(item))
+                search_attributes=self._search_attributes(item, named))
         except WorkflowAlreadyStartedError:
             pass  # a retransmission of a request already being processed
 
-    def _search_attributes(self, item: DccWorkItem):
+    def _search_attributes(self, item: DccWorkItem, named: list[str] | None = None):
         """The request's target and the Devices its body names (8.11's DeviceID, 8.7.x's OtherDeviceID), so the
         Web UI finds this workflow by any Device it concerns (``dccflow.search``)."""
         from dccflow.search import DCC_SERVICE_REQUEST, device_search_attributes, devices_named
 
-        named: list[str] = []
-        try:
-            with session_scope(self.engine) as s:
-                entry = s.get(RequestLogEntry, item.request_id)
-                xml = entry.xml if entry is not None else None
-            if xml:
-                named = devices_named(request_from_element(secure_parse(xml)).body)
-        except Exception:  # noqa: BLE001 - the target alone still tags the workflow
-            log.warning("devices named by %s not read for its search attributes", item.request_id, exc_info=True)
+        if named is None:
+            named = []
+            try:
+                with session_scope(self.engine) as s:
+                    entry = s.get(RequestLogEntry, item.request_id)
+                    xml = entry.xml if entry is not None else None
+                if xml:
+                    named = devices_named(request_from_element(secure_parse(xml)).body)
+            except Exception:  # noqa: BLE001 - the target alone still tags the workflow
+                log.warning("devices named by %s not read for its search attributes", item.request_id,
+                            exc_info=True)
         parts = item.request_id.split(":")
         return device_search_attributes(DCC_SERVICE_REQUEST, [parts[1] if len(parts) == 3 else None, *named])
 
@@ -301,6 +304,15 @@ class DccService(Processing):
         """Apply a User's ADT (SEC G6.3; AA 3.7), or the DCC's aggregate one with ``user_id=None`` (G6.6)."""
         with session_scope(self.engine) as s:
             tad.set_threshold(s, user_id=user_id, srv=srv, limit=limit, window=window, at=at)
+
+    def raise_anomaly_threshold(self, *, user_id: str, srv: str, at_least: int, at: datetime) -> int:
+        """A User raises its ADT for ``srv`` to ``at_least`` (SEC G6.3; AA 3.7), keeping a higher one and the window
+        in force; the limit now. Idempotent: asked again, it changes nothing."""
+        with session_scope(self.engine) as s:
+            current = tad.user_threshold(s, self.config, user_id=user_id, srv=srv)
+            if current.limit < at_least:
+                tad.set_threshold(s, user_id=user_id, srv=srv, limit=at_least, window=current.window, at=at)
+            return max(current.limit, at_least)
 
     async def release_quarantined(self, event_ref: str, at: datetime) -> None:
         """The User's instruction to process a quarantined item (AB 12.3(a); AA 4.9): within the release

@@ -61,6 +61,12 @@ def _revoked_among_prepared(count: int) -> Prepared:
     return Prepared(_revoked_among_statement(count))
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(pem: bytes | str) -> x509.Certificate:
+    """A certificate parsed once (certificates are immutable; a drill places the same few in thousands of cells)."""
+    return x509.load_pem_x509_certificate(pem if isinstance(pem, bytes) else pem.encode())
+
+
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
 PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 DCC_ROLE_CODE = "DCC"
@@ -340,7 +346,7 @@ class SmkiRepository:
                 SmkiCertificate.subject_entity_id == entity_id, SmkiCertificate.usage == usage.value,
                 SmkiCertificate.is_ca == False, SmkiCertificate.revoked_at == None,  # noqa: E711, E712
             ).order_by(SmkiCertificate.id.desc())).first()
-        return x509.load_pem_x509_certificate(row.pem) if row is not None else None
+        return _parsed(row.pem) if row is not None else None
 
     def certification_path(self) -> list[x509.Certificate]:
         """The certification path of an Organisation Certificate: the issuing CA then the Root."""

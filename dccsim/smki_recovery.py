@@ -133,6 +133,10 @@ def responsible_suppliers(s, device_id: str, at: datetime) -> list[str]:
                               if (row := reg.at(m, at)) is not None))
 
 
+#: where ``preload`` keeps the rows it read, for the session's lifetime
+_PRELOADED = "dcc_preloaded_rows"
+
+
 def preload(s, device_ids: list[str]) -> None:
     """What ``responsible_suppliers`` and the status changes read for many Devices, in a few queries rather than
     several per Device: the Devices and those on their CHFs (into the session, where ``Inventory.find`` finds them),
@@ -143,11 +147,15 @@ def preload(s, device_ids: list[str]) -> None:
     for start in range(0, len(keys), _CHUNK):
         devs += s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(keys[start:start + _CHUNK]))).all()
     chfs = sorted({d.device_id if d.device_type == DeviceType.CHF.value else d.chf_id for d in devs} - {None})
+    logs: list[LatestCs14] = []
     for start in range(0, len(chfs), _CHUNK):
         chunk = chfs[start:start + _CHUNK]
         devs += s.exec(select(SmiDevice).where(SmiDevice.chf_id.in_(chunk))).all()
-        s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(chunk))).all()
+        logs += s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(chunk))).all()
     Registration(s).read_many({d.mpxn for d in devs if d.mpxn})
+    # the session's identity map holds its objects weakly: without a reference the rows just read are dropped at
+    # once, and each look-up reads its row again
+    s.info.setdefault(_PRELOADED, []).extend([*devs, *logs])
 
 
 def root_cell_serial(engine, device_id: str) -> str | None:

@@ -51,6 +51,13 @@ def set_threshold(s: Session, *, user_id: str | None, srv: str, limit: int, wind
     s.add(row)
 
 
+def user_threshold(s: Session, config: DccConfig, *, user_id: str, srv: str) -> AnomalyThreshold:
+    """The User-set ADT in force for ``srv`` (the DCC's default for Users when the User set none)."""
+    row = s.exec(select(AnomalyDetectionThreshold).where(AnomalyDetectionThreshold.user_id == user_id,
+                                                         AnomalyDetectionThreshold.srv == srv)).first()
+    return _as_threshold(row, config.default_user_threshold)
+
+
 def _as_threshold(row: AnomalyDetectionThreshold | None, default: AnomalyThreshold) -> AnomalyThreshold:
     return AnomalyThreshold(limit=row.limit, window=timedelta(seconds=row.window_seconds)) if row else default
 

@@ -116,8 +116,10 @@ class FirmwareCampaignWorkflow(CampaignEngine):
                                   to_version=inp.to_version, device_ids=inp.device_ids), **ACTIVITY)
         st.pending, st.manufacturer = plan.device_ids, plan.manufacturer
         st.already_at_version, st.excluded = plan.already_at_version, plan.excluded
+        adt = "; the Supplier's ADT now " + ", ".join(f"{srv}: {n:,}" for srv, n in plan.thresholds.items()) \
+            if plan.thresholds else ""
         self.note("select_devices", f"{len(plan.device_ids)} Devices; {len(plan.already_at_version)} already at "
-                                    f"{inp.to_version}; {len(plan.excluded)} of the selection left out")
+                                    f"{inp.to_version}; {len(plan.excluded)} of the selection left out{adt}")
         if inp.list_on_cpl and st.pending:
             digest = await workflow.execute_activity_method(
                 FirmwareActivities.firmware_panel_lists,

@@ -1,4 +1,4 @@
-"""What the DCC starts after a request (``DccService._start_follow_ups``): the workflows that what was committed
+"""What the DCC starts after a request (``DccService.start_follow_ups``): the workflows that what was committed
 calls for, found by reading the database, so that a Commissioning written by another DCC process or an earlier run is
 not missed (AC 5.1, 5.3: the DCC's post-commissioning duties)."""
 

@@ -33,35 +33,75 @@ CASES = {
     "change_of_supplier_partial_cell_failure": ("cos-partial-cell-failure", []),
     "change_of_supplier_future_dated_n26": ("cos-not-registered-n26", []),
 }
+#: the DCC's own per-request workflow (``dccsim.workflows``): each Device request of this scenario, by SRV, recorded
+#: as ``dcc_service_request_<srv>_<DCC_SUFFIX>``. The ``..._before_local_steps`` files were recorded with the code
+#: before ``workflow.patched("dcc-local-steps")`` (two activities a request) and are kept as they are.
+DCC_SCENARIO, DCC_SUFFIX = "install-commission-electricity", "local_steps"
 
 
-async def main() -> None:
+@contextlib.asynccontextmanager
+async def _running():
+    """A time-skipping server with dccflow's workers on a throwaway data directory: (client, runtime)."""
     from dccflow.config import Settings
     from dccflow_app.embedded import start_time_skipping
     from dccflow_app.runtime import Runtime, register_search_attributes
+
+    env = await start_time_skipping(encrypt_secrets=False)  # fixtures readable by any key
+    try:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as tmp:
+            runtime = Runtime(Settings(data_dir=Path(tmp)), env.client)
+            async with contextlib.AsyncExitStack() as es:
+                for w in runtime.workers():
+                    await es.enter_async_context(w)
+                yield env.client, runtime
+    finally:
+        await env.shutdown()
+
+
+async def main() -> None:
     from dccflow_app.scenarios.runner import run_scenario
 
     for name, (scenario, faults) in CASES.items():
         if (HERE / f"{name}.json").exists() and "--all" not in sys.argv:
             continue
-        env = await start_time_skipping(encrypt_secrets=False)  # fixtures readable by any key
-        try:
-            await register_search_attributes(env.client)
-            with tempfile.TemporaryDirectory() as tmp:
-                runtime = Runtime(Settings(data_dir=Path(tmp)), env.client)
-                async with contextlib.AsyncExitStack() as es:
-                    for w in runtime.workers():
-                        await es.enter_async_context(w)
-                    report = await run_scenario(env.client, scenario, faults)
-                    # the process workflow, or its Post Commissioning child when the scenario is about that
-                    wf_id = (f"post-commissioning-{report.post_commissioning[0].device_id}"
-                             if name.startswith("post_commissioning") else report.processes[0].workflow_id
-                             if name.startswith("change_of_supplier") else report.workflow_id)
-                    history = await env.client.get_workflow_handle(wf_id).fetch_history()
+        async with _running() as (client, _runtime):
+            report = await run_scenario(client, scenario, faults)
+            # the process workflow, or its Post Commissioning child when the scenario is about that
+            wf_id = (f"post-commissioning-{report.post_commissioning[0].device_id}"
+                     if name.startswith("post_commissioning") else report.processes[0].workflow_id
+                     if name.startswith("change_of_supplier") else report.workflow_id)
+            history = await client.get_workflow_handle(wf_id).fetch_history()
+        (HERE / f"{name}.json").write_text(history.to_json())
+        print(f"{name}: {report.end}, {len(history.events)} events")
+    await record_dcc()
+
+
+async def record_dcc() -> None:
+    """The DCC's workflow of each Device request (not the Non-Device 8.14.1) of ``DCC_SCENARIO``, one per SRV."""
+    from sqlmodel import select
+
+    from dccflow.db import session_scope
+    from dccflow_app.scenarios.runner import run_scenario
+    from dccsim.models import RequestLogEntry
+    from dccsim.processing import dcc_workflow_id
+
+    if list(HERE.glob(f"dcc_service_request_*_{DCC_SUFFIX}.json")) and "--all" not in sys.argv:
+        return
+    async with _running() as (client, runtime):
+        await run_scenario(client, DCC_SCENARIO, [])
+        with session_scope(runtime.engine) as s:
+            logged = [(e.srv, e.request_id, e.processing) for e in s.exec(
+                select(RequestLogEntry).order_by(RequestLogEntry.received_at))]
+        picked: dict[str, str] = {}
+        for srv, request_id, processing in logged:
+            if processing != "non-device":
+                picked.setdefault(srv, request_id)
+        for srv, request_id in picked.items():
+            history = await client.get_workflow_handle(dcc_workflow_id(request_id)).fetch_history()
+            name = f"dcc_service_request_{srv.replace('.', '_')}_{DCC_SUFFIX}"
             (HERE / f"{name}.json").write_text(history.to_json())
-            print(f"{name}: {report.end}, {len(history.events)} events")
-        finally:
-            await env.shutdown()
+            print(f"{name}: {len(history.events)} events")
 
 
 if __name__ == "__main__":

@@ -111,3 +111,31 @@ async def _async_dccflow(*args: str, timeout: float = 90) -> subprocess.Complete
         await proc.wait()
         raise
     return subprocess.CompletedProcess(args, proc.returncode, out.decode(), err.decode())
+
+
+def test_a_failed_workflow_is_reported_down_to_the_activity_and_its_cause(capsys):
+    """``dccflow run`` / ``drill start`` print why a process failed: which activity, and the error it raised, not
+    Temporal's "Activity task failed" alone."""
+    import typer
+    from temporalio.client import WorkflowFailureError
+    from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+
+    from dccflow_app.cli_runs import run_command
+
+    async def failing():
+        refused = ApplicationError("90-B3-D5-1F-30-02-00-00 is not a Supplier's User ID", type="NotASupplier")
+        activity = ActivityError("Activity task failed", scheduled_event_id=5, started_event_id=6, identity="w",
+                                 activity_type="rollover_issue_certificate", activity_id="1",
+                                 retry_state=RetryState.NON_RETRYABLE_FAILURE)
+        activity.__cause__ = refused
+        raise WorkflowFailureError(cause=activity)
+
+    try:
+        run_command(failing(), "drill")
+    except typer.Exit as exc:
+        assert exc.exit_code == 1
+    else:  # pragma: no cover
+        raise AssertionError("run_command did not exit")
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "the drill failed: Activity task failed (rollover_issue_certificate): " in printed
+    assert printed.endswith("90-B3-D5-1F-30-02-00-00 is not a Supplier's User ID")

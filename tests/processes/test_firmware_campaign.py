@@ -133,3 +133,28 @@ async def test_continue_as_new_keeps_the_waves_and_the_histories_replay(stack):
                      .fetch_history())
     for history in histories:
         await replayer.replay_workflow(history, raise_on_replay_failure=True)
+
+
+async def test_a_campaign_larger_than_the_default_threshold_raises_it_first_and_nothing_is_quarantined(stack):
+    """The DCC quarantines a User's requests beyond its Anomaly Detection Threshold (AB 12.2). A campaign raises the
+    Supplier's ADT for 11.1, 11.3 and 11.2 by its Devices before its first one, so none is held (a 10,000-Device
+    campaign against the default of 10,000 a day had its last Device quarantined)."""
+    from sqlmodel import select
+
+    from dccflow.db import session_scope
+    from dccsim.config import AnomalyThreshold
+    from dccsim.records import QuarantinedItem
+
+    dcc = stack.runtime.dcc
+    dcc.config.default_user_threshold = AnomalyThreshold(limit=2, window=timedelta(hours=24))
+    esmes = fleet_esmes(stack.runtime.engine, 4)
+    report = await (await start_firmware_campaign(stack.client, _inp(waves=[4]))).result()
+
+    assert (report.end, report.upgraded, report.failed) == ("end_campaign_complete", 4, 0)
+    assert firmware_versions(stack.runtime.engine, esmes) == {d: "2.0.0" for d in esmes}
+    with session_scope(stack.runtime.engine) as s:
+        assert s.exec(select(QuarantinedItem)).all() == []
+    selected = next(e.detail for e in report.events if e.bpmn_id == "select_devices")
+    assert selected.endswith("the Supplier's ADT now 11.1: 6, 11.3: 6, 11.2: 6")
+    # asked again (a retried activity, a second campaign of the same size), the thresholds stay as they are
+    assert dcc.raise_anomaly_threshold(user_id=SUPPLIER_ID, srv="11.1", at_least=6, at=report.events[0].at) == 6

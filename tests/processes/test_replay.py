@@ -10,7 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows import USER_WORKFLOWS
+from dccflow_app.runtime import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 
@@ -22,11 +22,16 @@ def test_histories_are_recorded():
                                             "install_and_leave_dual_fuel", "install_and_leave_handover",
                                             "change_of_supplier_partial_cell_failure",
                                             "change_of_supplier_future_dated_n26"}
+    # the DCC's per-request workflow, before and after its steps became local activities ("dcc-local-steps")
+    assert {p.stem for p in HISTORIES} >= {f"dcc_service_request_{srv}_{when}" for srv in ("8_11", "8_1_1", "6_20_1")
+                                            for when in ("before_local_steps", "local_steps")}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replay(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=USER_WORKFLOWS, data_converter=pydantic_data_converter)
+    # every system's workflows: the Users' processes and the DCC's own (``dccsim.workflows``)
+    replayer = Replayer(workflows=[cls for classes in WORKFLOWS.values() for cls in classes],
+                        data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
