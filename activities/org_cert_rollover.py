@@ -154,6 +154,18 @@ def supplier_estate(s, supplier_id: str, at: datetime) -> list[str]:
         if d.mpxn in mine)
 
 
+def activate_kept_credential(s, kept: OrgCertRolloverCredential) -> None:
+    """From now on the User signs with the new key ``kept`` holds: its User credential replaced, the previous key and
+    certificate kept beside the new ones (for Devices still holding the previous certificate). In ``s``'s transaction;
+    the caller makes the key store forget the User's cached credential once it has committed."""
+    row = s.exec(select(UserCredentialRow).where(UserCredentialRow.user_id == kept.user_id)).first()
+    kept.previous_key_pem, kept.previous_cert_pem = row.key_pem, row.cert_pem
+    row.key_pem, row.cert_pem = kept.key_pem, kept.cert_pem
+    kept.activated_at = activity_now()
+    s.add(row)
+    s.add(kept)
+
+
 class RolloverActivities:
     def __init__(self, runtime):
         self.engine = runtime.engine
@@ -235,12 +247,7 @@ class RolloverActivities:
                 s.add_all(OrgCertRolloverHeld(device_id=d, user_id=act.supplier_id, campaign_id=act.campaign_id)
                           for d in self.estate(s, act.supplier_id, activity_now())
                           if d not in replaced and d not in held)
-                row = s.exec(select(UserCredentialRow).where(UserCredentialRow.user_id == act.supplier_id)).first()
-                kept.previous_key_pem, kept.previous_cert_pem = row.key_pem, row.cert_pem
-                row.key_pem, row.cert_pem = kept.key_pem, kept.cert_pem
-                kept.activated_at = activity_now()
-                s.add(row)
-                s.add(kept)
+                activate_kept_credential(s, kept)
         self.keys.forget(act.supplier_id)
 
 

@@ -29,9 +29,8 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.org_cert_rollover import OrgCertRolloverCredential
+from activities.org_cert_rollover import OrgCertRolloverCredential, activate_kept_credential
 from activities.smki_recovery import OnRuntime, ProbeResult
-from activities.store import UserCredentialRow
 from dccflow.clock import activity_now
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
@@ -150,12 +149,7 @@ class RecoveryNetworkActivities(OnRuntime):
                 raise ApplicationError(f"no new certificate of {req.user_id} for {req.incident_id}",
                                        non_retryable=True)
             if kept.activated_at is None:
-                row = s.exec(select(UserCredentialRow).where(UserCredentialRow.user_id == req.user_id)).first()
-                kept.previous_key_pem, kept.previous_cert_pem = row.key_pem, row.cert_pem
-                row.key_pem, row.cert_pem = kept.key_pem, kept.cert_pem
-                kept.activated_at = activity_now()
-                s.add(row)
-                s.add(kept)
+                activate_kept_credential(s, kept)
         self.rt.keys.forget(req.user_id)
 
     @activity.defn
