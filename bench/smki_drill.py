@@ -11,6 +11,9 @@ one Communications Hub off the SM WAN throughout, so that its Devices are retrie
 deadline and reported (``end_recovered_partly``): the drill spans 30 days on the Code's clock. Targets (issue #16,
 Done when): 1,000 SMS Root recovery under 60 s; the Method 2 drill under 10 s.
 
+``--split`` runs the DCC's and the fleet's workers in a second process (``DCCFLOW_WORKER_SYSTEMS=dcc,devices``), this
+one keeping the User side, as a deployment using both cores would.
+
 Prints, per run: the fleet build's wall time, the drill's wall time and its CPU time in this process (the workers, the
 DCC and the devices, not the Temporal server: steadier than wall time on a shared machine), the drill's span on the
 Code's clock, its end and the load average (the machine may be shared: note it beside the figures). ``--profile`` runs
@@ -46,7 +49,8 @@ async def _drill(runtime, client, inp):
     return await handle.result()
 
 
-async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggler: bool = False) -> dict:
+async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggler: bool = False,
+                  split: bool = False) -> dict:
     from dccflow.config import Settings
     from dccflow.domain.recovery import CompromisedKey, RecoveryMethod
     from dccflow.parties import DCC_ID
@@ -56,7 +60,7 @@ async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggl
     from workflows.smki_recovery_model import SmkiRecoveryInput
 
     with tempfile.TemporaryDirectory(prefix="dccflow-bench-drill-") as tmp:
-        env = await start_time_skipping()
+        env = await start_time_skipping(data_dir=Path(tmp) if split else None)
         try:
             await register_search_attributes(env.client)
             runtime = Runtime(Settings(data_dir=Path(tmp)), env.client)
@@ -79,7 +83,15 @@ async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggl
             else:
                 inp = SmkiRecoveryInput(incident_id=incident, subscriber_id="90-B3-D5-1F-30-01-00-00",
                                         method=RecoveryMethod.METHOD_2, subscriber_can_sign=False)
-            async with runtime.serving():
+            other = None
+            if split:
+                import subprocess
+
+                from dccflow.config import USER_TASK_QUEUE
+                other = subprocess.Popen([sys.executable, "-m", "dccflow_app.worker"], stderr=subprocess.DEVNULL, env={
+                    **os.environ, "DCCFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+                    "DCCFLOW_DATA_DIR": tmp, "DCCFLOW_WORKER_SYSTEMS": "dcc,devices"})
+            async with runtime.serving({USER_TASK_QUEUE} if split else None):
                 t0, cpu0 = time.perf_counter(), time.process_time()
                 if profile is not None:
                     profile.enable()
@@ -89,6 +101,9 @@ async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggl
                     if profile is not None:
                         profile.disable()
                 drill, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            if other is not None:
+                other.terminate()
+                other.wait()
         finally:
             await env.shutdown()
     span = (result.events[-1].at - result.events[0].at) if result.events else None
@@ -114,13 +129,16 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the drills; print the top functions")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--profile-out", help="with --profile: also dump the raw stats to this file (pstats)")
+    parser.add_argument("--split", action="store_true", help="the DCC's and the fleet's workers in a second process "
+                        "(python -m dccflow_app.worker with DCCFLOW_WORKER_SYSTEMS=dcc,devices); CPU in this process "
+                        "is then the User side's (and the DCC's intake of its requests) only")
     args = parser.parse_args()
     logging.getLogger("temporalio").setLevel(logging.ERROR)
     profile = cProfile.Profile() if args.profile else None
     runs = [("method-2", args.method2_sms)] if args.method2_sms else []
     runs += [("root", n) for n in args.sms]
     for kind, sms in runs:
-        _print(asyncio.run(run_one(kind, sms, profile, not args.no_straggler)))
+        _print(asyncio.run(run_one(kind, sms, profile, not args.no_straggler, args.split)))
     if profile is not None:
         if args.profile_out:
             profile.dump_stats(args.profile_out)

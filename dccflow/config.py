@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 USER_TASK_QUEUE = "dccflow-users"
 DCC_TASK_QUEUE = "dccflow-dcc"
 DEVICE_TASK_QUEUE = "dccflow-devices"
+#: the systems by the name ``DCCFLOW_WORKER_SYSTEMS`` gives them, and their task queues
+SYSTEM_TASK_QUEUES = {"user": USER_TASK_QUEUE, "dcc": DCC_TASK_QUEUE, "devices": DEVICE_TASK_QUEUE}
 
 
 def _default_data_dir() -> Path:
@@ -26,6 +28,11 @@ def _default_data_dir() -> Path:
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _worker_systems() -> tuple[str, ...]:
+    given = os.environ.get("DCCFLOW_WORKER_SYSTEMS", ",".join(SYSTEM_TASK_QUEUES))
+    return tuple(name.strip() for name in given.split(",") if name.strip())
 
 
 class ConfigurationError(RuntimeError):
@@ -48,6 +55,16 @@ class Settings(BaseModel):
                                validate_default=True)
     user_http_port: int = Field(default_factory=lambda: _env_int("DCCFLOW_USER_HTTP_PORT", 8481), ge=0, le=65535,
                                 validate_default=True)
+    #: the systems whose workers this process runs (``DCCFLOW_WORKER_SYSTEMS=dcc,devices``): at scale each in
+    #: processes of its own on one database. With the ``inprocess`` transport the DCC takes a Service Request in the
+    #: process of the User that sends it (the DUIS submission is a method call); its Commands, Service Responses
+    #: and alerts are then the work of the ``dcc`` workers wherever they run.
+    worker_systems: tuple[Literal["user", "dcc", "devices"], ...] = Field(
+        default_factory=_worker_systems, min_length=1, validate_default=True)
+
+    @property
+    def task_queues(self) -> set[str]:
+        return {SYSTEM_TASK_QUEUES[name] for name in self.worker_systems}
 
     @property
     def db_url(self) -> str:

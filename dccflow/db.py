@@ -43,6 +43,14 @@ def get_engine(url: str) -> Engine:
                     cur.execute("PRAGMA synchronous=NORMAL")
                     cur.execute("PRAGMA foreign_keys=ON")
                     cur.close()
+
+                @event.listens_for(engine, "begin")
+                def _sqlite_begin(conn) -> None:  # pragma: no cover - driver hook
+                    # a serializable transaction (``serializable``) takes the write lock as it starts; the driver
+                    # would begin only at the first write, after the reads, each in a snapshot of its own
+                    dbapi_conn = conn.connection.dbapi_connection
+                    if conn.get_execution_options().get(_IMMEDIATE) and not dbapi_conn.in_transaction:
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
             _engines[url] = engine
         if _tables_created.get(url) != len(SQLModel.metadata.tables):  # models registered since: their tables
             SQLModel.metadata.create_all(engine)
@@ -50,17 +58,24 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
+#: execution option: the SQLite transaction starts with ``BEGIN IMMEDIATE``
+_IMMEDIATE = "dccflow_sqlite_begin_immediate"
+
+
 def serializable(engine: Engine) -> Engine:
     """``engine`` with serializable transactions: each sees one snapshot of the database and commits only if
-    running it alone, before or after each concurrent one, would have done the same; what SQLite's transactions
-    are anyway (one writer, a snapshot per transaction). On PostgreSQL (whose default, READ COMMITTED, gives each
-    statement a new snapshot) that is ``SERIALIZABLE``, and a transaction that conflicts with a concurrent one is
-    refused (:func:`is_conflict`), for the caller to run it again."""
-    if engine.dialect.name != "postgresql":
+    running it alone, before or after each concurrent one, would have done the same. On PostgreSQL (whose default,
+    READ COMMITTED, gives each statement a new snapshot) that is ``SERIALIZABLE``, and a transaction that conflicts
+    with a concurrent one is refused (:func:`is_conflict`), for the caller to run it again. On SQLite (one writer)
+    the transaction starts with ``BEGIN IMMEDIATE``: it holds the write lock from its first read, so another
+    process's writers wait for it (Python's driver would otherwise begin at the first write, leaving the reads
+    before it outside the transaction: two worker processes could both act on what they read)."""
+    if engine.dialect.name not in ("postgresql", "sqlite"):
         return engine
     with _lock:
         if engine not in _serializable:
-            _serializable[engine] = engine.execution_options(isolation_level="SERIALIZABLE")
+            _serializable[engine] = engine.execution_options(**(
+                {"isolation_level": "SERIALIZABLE"} if engine.dialect.name == "postgresql" else {_IMMEDIATE: True}))
         return _serializable[engine]
 
 

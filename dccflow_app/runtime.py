@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 #: the workflows each system's worker runs, by task queue
 WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow,
-                               *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
+                                     *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
              DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow, DccPostCommissioningWorkflow,
                               DccPostCommissioningReportingWorkflow, *LIFE_WORKFLOWS,
                               DccChFirmwareUpgradeWorkflow, DccFirmwareDistributionWorkflow],
@@ -94,20 +94,21 @@ class Runtime:
             from dccflow_app.http_stack import HttpInterfaces
 
             self.http = HttpInterfaces(engine=self.engine, dcc=self.dcc, inbox=self.inbox, host=settings.http_host,
-                                       dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
+                                             dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
             self.outbound.connect(self.http.delivery)
             transport = self.http.transport
         else:
             self.outbound.connect(self.inbox.receive, many=self.inbox.receive_many)
             transport = InProcessTransport(self.dcc)
         self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
-                                      confirm_validity=self.smki.confirm_validity,
-                                      certificate_resolver=self.smki.organisation_certificate_der,
-                                      command_key=PreviousKeys(self.engine).command_key)
+                                            confirm_validity=self.smki.confirm_validity,
+                                            certificate_resolver=self.smki.organisation_certificate_der,
+                                            command_key=PreviousKeys(self.engine).command_key)
         self.smki_client = SmkiClient(self.smki)
 
-    def workers(self, **options) -> list[Worker]:
-        """The three systems' workers; ``options`` go to every ``Worker`` (e.g. ``max_cached_workflows``).
+    def workers(self, *, task_queues: set[str] | None = None, **options) -> list[Worker]:
+        """The three systems' workers (those of ``task_queues`` if given); ``options`` go to every ``Worker`` (e.g.
+        ``max_cached_workflows``).
         Configuration and programming errors in activities are never retried (``dccflow_app.activity_errors``)."""
         options["interceptors"] = [NonRetryableErrors(), *options.get("interceptors", ())]
         # the workflow modules passed through the sandbox, not re-imported for each run (dccflow_app.workflow_sandbox)
@@ -115,39 +116,39 @@ class Runtime:
             passthrough_modules(cls for classes in WORKFLOWS.values() for cls in classes)))
         installer = InstallerActivities(self.wan)
         harness = HarnessActivities(self)
-        return [
-            Worker(self.client, task_queue=USER_TASK_QUEUE, workflows=WORKFLOWS[USER_TASK_QUEUE],
-                   activities=[self.duis_client.send_service_request,
-                               self.smki_client.smki_request_device_certificate,
-                               installer.installer_install_communications_hub,
-                               installer.installer_install_device,
-                               harness.scenario_provision, harness.scenario_snapshot,
-                               WorldEventActivities(self).scenario_world_event,
-                               AuditActivities(self).scenario_audit,
-                               *hht_activities(self.wan), *install_leave_activities(self),
-                               *rollover_activities(self), *ch_replacement_activities(self),
-                               *firmware_activities(self), *firmware_campaign_activities(self),
-                               *recovery_world_activities(self), *recovery_root_activities(self),
-                               *recovery_network_activities(self)], **options),
-            Worker(self.client, task_queue=DCC_TASK_QUEUE, workflows=WORKFLOWS[DCC_TASK_QUEUE],
-                   activities=[*_methods(DccActivities(self.dcc)),
-                               *_methods(PostCommissioningDutyActivities(self.dcc)),
-                               *_methods(DccLifeActivities(self.dcc)),
-                               *_methods(ChFirmwareActivities(self.dcc)),
-                               *_methods(FirmwareDistributionActivities(self.dcc)),
-                               *_methods(OcaActivities(self.smki)), *recovery_activities(self.dcc),
-                               *recovery_incident_activities(self.dcc)], **options),
-            Worker(self.client, task_queue=DEVICE_TASK_QUEUE, workflows=WORKFLOWS[DEVICE_TASK_QUEUE],
-                   activities=device_activities(self.wan), **options),
-        ]
+        activities = {
+            USER_TASK_QUEUE: lambda: [self.duis_client.send_service_request,
+                                     self.smki_client.smki_request_device_certificate,
+                                     installer.installer_install_communications_hub,
+                                     installer.installer_install_device,
+                                     harness.scenario_provision, harness.scenario_snapshot,
+                                     WorldEventActivities(self).scenario_world_event,
+                                     AuditActivities(self).scenario_audit,
+                                     *hht_activities(self.wan), *install_leave_activities(self),
+                                     *rollover_activities(self), *ch_replacement_activities(self),
+                                     *firmware_activities(self), *firmware_campaign_activities(self),
+                                     *recovery_world_activities(self), *recovery_root_activities(self),
+                                     *recovery_network_activities(self)],
+            DCC_TASK_QUEUE: lambda: [*_methods(DccActivities(self.dcc)),
+                                     *_methods(PostCommissioningDutyActivities(self.dcc)),
+                                     *_methods(DccLifeActivities(self.dcc)),
+                                     *_methods(ChFirmwareActivities(self.dcc)),
+                                     *_methods(FirmwareDistributionActivities(self.dcc)),
+                                     *_methods(OcaActivities(self.smki)), *recovery_activities(self.dcc),
+                                     *recovery_incident_activities(self.dcc)],
+            DEVICE_TASK_QUEUE: lambda: device_activities(self.wan),
+        }
+        return [Worker(self.client, task_queue=queue, workflows=WORKFLOWS[queue], activities=made(), **options)
+                for queue, made in activities.items() if task_queues is None or queue in task_queues]
 
     @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[Runtime]:
-        """Run the transport's servers (if any) and every worker until the block ends."""
+    async def serving(self, task_queues: set[str] | None = None) -> AsyncIterator[Runtime]:
+        """Run the transport's servers (if any) and the workers of ``task_queues`` (default: the settings'
+        ``worker_systems``, every system unless ``DCCFLOW_WORKER_SYSTEMS`` says otherwise) until the block ends."""
         async with contextlib.AsyncExitStack() as stack:
             if self.http is not None:
                 await stack.enter_async_context(self.http)
-            for w in self.workers():
+            for w in self.workers(task_queues=self.settings.task_queues if task_queues is None else task_queues):
                 await stack.enter_async_context(w)
             yield self
 

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+from pydantic import ValidationError
 from temporalio.client import Client
 
 from dccflow.config import ConfigurationError, Settings, check_configuration
@@ -21,18 +22,27 @@ from dccflow_app.embedded import connect
 from dccflow_app.runtime import Runtime, register_search_attributes
 
 
+log = logging.getLogger("dccflow.worker")
+
+
 async def run_workers(client: Client, settings: Settings, stop: asyncio.Event | None = None) -> None:
     runtime = Runtime(settings, client)
     stop = stop or asyncio.Event()
     async with runtime.serving():  # the workers, plus the HTTP servers when DCCFLOW_DCC_TRANSPORT=http
+        log.info("workers running: %s", ", ".join(settings.worker_systems))
         await stop.wait()
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO)
-    settings = Settings()
     try:
+        settings = Settings()
         check_configuration(settings)  # once, before connecting: the DUIS schema and the database
+    except ValidationError as exc:  # a setting from the environment that cannot be used, e.g. an unknown system
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            print(f"error: setting {where}: {error['msg']} (given {error['input']!r})", file=sys.stderr)
+        raise SystemExit(2) from None
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -42,6 +42,9 @@ from dccflow.security.pki import (
     verify_path,
 )
 from dccsim.models import SmkiCertificate
+from dccsim.smki_authority import SmkiAuthorityGeneration, SmkiAuthorityKey, authority_generation
+
+__all__ = ["SmkiAuthorityGeneration", "SmkiAuthorityKey", "SmkiRepository"]
 
 _certificates = SmkiCertificate.__table__
 
@@ -70,16 +73,6 @@ def _parsed(pem: bytes | str) -> x509.Certificate:
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
 PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 DCC_ROLE_CODE = "DCC"
-
-
-class SmkiAuthorityKey(SQLModel, table=True):
-    """The SMKI's own signing keys (Root, issuing CA, DCC). Held by the DCC only."""
-
-    __tablename__ = "smki_authority_key"
-
-    name: str = Field(primary_key=True)
-    key_pem: bytes
-    cert_pem: bytes
 
 
 class SmkiRevocationRequest(SQLModel, table=True):
@@ -132,7 +125,8 @@ class SmkiRepository:
         self.engine = engine
         self._cache: dict[tuple[str, str], x509.Certificate] = {}
         self._found: dict[tuple[str, int], x509.Certificate] = {}  # by the look-up key as given
-        self._authorities: dict[str, Credential] = {}  # a cache: the rows never change once written
+        self._authorities: dict[str, Credential] = {}  # a cache, as of ``_generation``
+        self._generation: int | None = None
         #: certificates whose path to the Root has been verified: fingerprint -> the window in which every
         #: certificate of the path is in date. Signatures and names never change; revocation is checked
         #: against the repository on every call.
@@ -140,6 +134,10 @@ class SmkiRepository:
 
     # -- authority ------------------------------------------------------------------------------------
     def _authority(self, name: str) -> Credential | None:
+        generation = authority_generation(self.engine)  # written by another process since read: read them again
+        if generation != self._generation:
+            self.forget_authorities()
+            self._generation = generation
         if name in self._authorities:
             return self._authorities[name]
         with session_scope(self.engine) as s:
