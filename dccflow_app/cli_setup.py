@@ -98,13 +98,16 @@ async def _queues_without_pollers(address: str, namespace: str, here_only: bool)
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
     from temporalio.client import Client
 
-    from dccflow.config import DCC_TASK_QUEUE, DEVICE_TASK_QUEUE, USER_TASK_QUEUE
+    from dccflow.config import SYSTEM_TASK_QUEUES, Settings
 
+    # this host's workers run the systems DCCFLOW_WORKER_SYSTEMS names; the deployment as a whole runs them all
+    here = Settings().task_queues
+    queues = [q for q in SYSTEM_TASK_QUEUES.values() if not here_only or q in here]
     client = await Client.connect(address, namespace=namespace)
     host = socket.gethostname()
     now = dt.datetime.now(dt.UTC)
     idle = []
-    for queue in (USER_TASK_QUEUE, DCC_TASK_QUEUE, DEVICE_TASK_QUEUE):
+    for queue in queues:
         described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
             namespace=namespace, task_queue=TaskQueue(name=queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))

@@ -21,7 +21,6 @@ from dccflow.config import ConfigurationError, Settings, check_configuration
 from dccflow_app.embedded import connect
 from dccflow_app.runtime import Runtime, register_search_attributes
 
-
 log = logging.getLogger("dccflow.worker")
 
 

@@ -183,10 +183,12 @@ async def test_the_health_check_is_healthy_only_while_this_hosts_workers_poll(tm
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
-    async def doctor(*args: str) -> tuple[int, str]:
+    async def doctor(*args: str, systems: str | None = None) -> tuple[int, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DCCFLOW_WORKER_SYSTEMS"}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "dccflow_app.cli", "doctor", *args, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=env if systems is None else {**env, "DCCFLOW_WORKER_SYSTEMS": systems})
         out, _ = await asyncio.wait_for(proc.communicate(), 120)
         return proc.returncode, out.decode()
 
@@ -196,6 +198,22 @@ async def test_the_health_check_is_healthy_only_while_this_hosts_workers_poll(tm
     try:
         code, text = await doctor("--workers-here", "--address", address)
         assert code == 1 and "no dccflow workers on this host polling dccflow-users" in text, text
+        # a host running the DCC's and the fleet's workers only (DCCFLOW_WORKER_SYSTEMS) is healthy as such
+        stop = asyncio.Event()
+        partial = asyncio.ensure_future(run_workers(
+            env.client, Settings(data_dir=tmp_path / "data", worker_systems=("dcc", "devices")), stop))
+        try:
+            for _ in range(20):
+                code, text = await doctor("--workers-here", "--address", address, systems="dcc,devices")
+                if code == 0:
+                    break
+                await asyncio.sleep(0.5)
+            assert code == 0, text
+            code, text = await doctor("--workers-here", "--address", address)  # all three expected here
+            assert code == 1 and "polling dccflow-users at" in text, text
+        finally:
+            stop.set()
+            await partial
         stop = asyncio.Event()
         workers = asyncio.ensure_future(run_workers(env.client, Settings(data_dir=tmp_path / "data"), stop))
         try:
