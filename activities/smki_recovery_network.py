@@ -8,7 +8,9 @@ chaining to the new Root / Issuing OCA.
   Supplier of that Metering Point (who sends the 6.21 after a Root recovery, L 5.3.2(b)) and who holds the cell now;
 * ``recovery_network_operator_certificate`` — the Network Operator obtains a new Digital Signing Organisation
   Certificate from the SMKI, for a new key pair (L 5.3.1, 6.3.2.7; BAD 7.7.2.5.2), under the SMKI's Issuing OCA at
-  the time (the new one once the DCC moved to it); kept, User side, in ``org_cert_rollover_credential``. Idempotent;
+  the time (the new one once the DCC moved to it); kept, User side, in ``org_cert_rollover_credential``; also the
+  replacement after a compromise of the Network Operator's own key (L 4.1.2.2, 4.2.2.7, 4.3.2.3;
+  ``workflows.smki_recovery_no_key``), whose certificate the DCC installs in Method 3. Idempotent;
 * ``recovery_network_operator_activate`` — from now on it signs with the new key (its User credential replaced; the
   old one kept as ``previous_*`` for the probe). Idempotent;
 * ``recovery_network_operator_probe`` — per Device of a batch, a CS02b on the Network Operator cell straight over the
@@ -69,6 +71,8 @@ class NoCertificate(BaseModel):
 class NoIssued(BaseModel):
     serial: str
     previous_serial: str
+    #: base64 DER (public): what the DCC installs in Method 3 (L 4.3.2.3, 4.3.2.5; ``workflows.smki_recovery_no_key``)
+    certificate: str = ""
 
 
 class NoProbeBatch(BaseModel):
@@ -139,7 +143,9 @@ class RecoveryNetworkActivities(OnRuntime):
                     previous_serial=str(self.rt.keys.get(req.user_id).cert.serial_number),
                     issued_at=activity_now())
                 s.add(kept)
-            return NoIssued(serial=kept.serial, previous_serial=kept.previous_serial)
+            cert = Credential.from_pem(kept.key_pem, kept.cert_pem).cert
+            return NoIssued(serial=kept.serial, previous_serial=kept.previous_serial,
+                            certificate=base64.b64encode(cert.public_bytes(_DER)).decode())
 
     @activity.defn
     async def recovery_network_operator_activate(self, req: NoCertificate) -> None:

@@ -26,6 +26,7 @@ the drill's end); ``kind`` and ``evidence``:
 from __future__ import annotations
 
 from dccflow.audit_context import AuditContext, Verdict
+from dccflow.domain.recovery import METHOD3_NO_STATUS_CHANGE
 
 _STAGES = {"incident": ("incident_raised",), "confirmed": ("compromise_confirmed",),
            "decided": ("pma_approved", "pma_declined"), "declined": ("pma_declined",),
@@ -94,6 +95,10 @@ def _per_device(c: AuditContext, devices: list, judge) -> list[Verdict]:
 
 
 def _smi(c: AuditContext, p: dict) -> list[Verdict]:
+    notified = _first(c, "pma_notified")
+    if p["evidence"] == ("recovery",) and notified is not None and METHOD3_NO_STATUS_CHANGE in notified.detail:
+        # a Network Operator's certificates in Method 3 (``workflows.smki_recovery_no_key``; digest 05 §D.11 item 4)
+        return [c.v("not applicable", detail=f"{notified.detail.split(': ', 1)[0]}: {METHOD3_NO_STATUS_CHANGE}")]
     events = _recovered(c) if p["evidence"] == ("recovered",) else [
         *_recovered(c), *(e for e in c.events if e.bpmn_id == "device_unreachable" and e.device_id)]
     events = list({e.device_id: e for e in reversed(events)}.values())

@@ -4,6 +4,8 @@ all on durable timers: on the embedded time-skipping server a 30-day recovery ru
 
     dccflow drill start organisation --party 90-B3-D5-1F-30-01-00-00 --fleet 5                # embedded, 5 SMS
     dccflow drill start organisation --party supplier-a --key-lost --method method-2 --fleet 5
+    dccflow drill start organisation --party 90-B3-D5-1F-30-02-00-00 --fleet 5   # a Network Operator's key: Method 1
+    dccflow drill start organisation --party distributor-a --key-lost --replacements --fleet 5         # Method 3
     dccflow drill start organisation --party 90-B3-D5-1F-30-01-00-00 --devices 00-DB-12-03-00-00-00-01,…
     dccflow drill start organisation --party supplier-a --devices "model=ESME,status=commissioned" --fleet 5
     dccflow drill start root --party supplier-a --devices "chf=00-DB-12-01-00-00-00-01" --fleet 5
@@ -38,18 +40,25 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def subscriber_of(party: str) -> str:
-    """``--party``: an Import or Gas Supplier's User ID, or a Party's key (its Import Supplier User ID)."""
+    """``--party``: an Import or Gas Supplier's or a Network Operator's (Electricity Distributor, Gas Transporter) User
+    ID, or a Party's key (a Supplier's Import Supplier User ID; a Network Operator's one User ID)."""
     from dccflow.domain.roles import UserRole
     from dccflow.parties import PARTIES, USERS
 
     suppliers = (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
-    if party in PARTIES and UserRole.IMPORT_SUPPLIER in PARTIES[party].user_ids:
-        return PARTIES[party].user_ids[UserRole.IMPORT_SUPPLIER]
+    if party in PARTIES:
+        ids = PARTIES[party].user_ids
+        if UserRole.IMPORT_SUPPLIER in ids:
+            return ids[UserRole.IMPORT_SUPPLIER]
+        operators = [u for r, u in ids.items() if r.is_network_operator]
+        if len(operators) == 1:
+            return operators[0]
     user = USERS.get(party)
-    if user is None or user.role not in suppliers:
-        known = ", ".join(u for u, d in USERS.items() if d.role in suppliers)
-        raise ValueError(f"--party {party!r} is not a Supplier's User ID or a Party key (Suppliers: {known}; the "
-                         "Network Operators' and the DCC's keys are not drilled yet)")
+    if user is None or not (user.role in suppliers or user.role.is_network_operator):
+        known = ", ".join(f"{u} ({d.party})" for u, d in USERS.items() if d.role in suppliers)
+        operators = ", ".join(f"{u} ({d.party})" for u, d in USERS.items() if d.role.is_network_operator)
+        raise ValueError(f"--party {party!r} is not a Supplier's or a Network Operator's User ID or a Party key "
+                         f"(Suppliers: {known}; Network Operators: {operators}; the DCC's keys take no --party)")
     return party
 
 
@@ -156,12 +165,14 @@ async def _start(inp, address: str | None, data_dir: Path | None, fleet: int, de
 
 @app.command()
 def start(
-    kind: Annotated[str, typer.Argument(help="whose key is compromised: organisation (a Supplier's Organisation "
-                                             "Certificate); recovery-key (the DCC's Recovery Private Key), root "
+    kind: Annotated[str, typer.Argument(help="whose key is compromised: organisation (a Supplier's or a Network "
+                                             "Operator's Organisation Certificate); recovery-key (the DCC's "
+                                             "Recovery Private Key), root "
                                              "(the Root OCA Private Key: the Contingency method), contingency-key (the "
                                              "Contingency key rollover) or issuing-oca — for the DCC's keys --party "
                                              "is not used; wan-provider is named but not drilled yet")],
-    party: Annotated[str, typer.Option(help="the Subscriber: a Supplier's User ID or a Party key (supplier-a)")],
+    party: Annotated[str, typer.Option(help="the Subscriber: a Supplier's or a Network Operator's User ID, or "
+                                            "a Party key (supplier-a, distributor-a, transporter-a)")],
     devices: Annotated[str | None, typer.Option(
         "--devices", metavar="QUERY",
         help="the Devices in scope, a query over the Smart Metering Inventory: comma-separated Device IDs, or "

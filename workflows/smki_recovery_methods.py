@@ -13,6 +13,10 @@ machinery that exists:
 * **Method 3** — the Subscriber's replacement certificate installed by the DCC's Recovery-signed Commands, each
   Device back to its status before + N45.
 
+A **Network Operator's** own Organisation Certificate (its Network Operator cells) goes the same three ways with the
+Network Operators' machinery (``workflows.smki_recovery_no_key``): its own 6.15.1s (Method 1), the Responsible
+Supplier's 6.21 placing its new certificate (Method 2), the DCC installing it with no SMI status change (Method 3).
+
 A Device off the SM WAN is retried every ``retry_every`` until the PMA-approved recovery deadline (L 3.1(c)) and is
 caught up when it returns within it; the rest are reported to the Responsible Suppliers (RCV-33).
 """
@@ -28,7 +32,13 @@ from temporalio.exceptions import ChildWorkflowError
 with workflow.unsafe.imports_passed_through():
     from activities.org_cert_rollover import Activation, CampaignRef, RolloverActivities
     from activities.smki_recovery import Ocnf, OcnfEntry
-    from dccflow.domain.recovery import CEREMONY_AFTER, CUSTODIAN_QUORUM, IncidentPhase, RecoveryMethod
+    from dccflow.domain.recovery import (
+        CEREMONY_AFTER,
+        CUSTODIAN_QUORUM,
+        METHOD3_NO_STATUS_CHANGE,
+        IncidentPhase,
+        RecoveryMethod,
+    )
     from dccflow.search import device_search_attributes
     from dccsim.smki_recovery import (
         CellBatch,
@@ -40,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Replaced,
         Revocation,
     )
+    from workflows import smki_recovery_no_key as no_key
     from workflows.credentials import (
         CellReplacementInput,
         CredentialProcessResult,
@@ -69,14 +80,20 @@ async def run_method(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf) -> Ended 
     serials = sorted({e.serial for e in ocnf.entries})
     wf.record("ocnf_submitted", detail=f"{len(ocnf.entries)} certificate slot(s) on {len(wf.affected)} Device(s); "
                                        f"serial(s) {', '.join(serials) or 'none'}")
+    operator = no_key.network_operator_key(inp)  # a Network Operator's own key (``smki_recovery_no_key``)
     if wf.method.method == RecoveryMethod.METHOD_1:
-        await _method1(wf, inp, ocnf, serials)
+        await _method1(wf, inp, ocnf, serials, operator)
         return None
     await _revoke(wf, inp, serials)
-    wf.record("pma_notified", detail=f"{wf.method.method.value}: the Recovery Private Key")
     devices = DeviceSet(incident_id=inp.incident_id, device_ids=wf.affected)
-    await workflow.execute_activity_method(RecoveryActivities.recovery_set_status, devices, **DCC_ACT)
-    wf.record("devices_to_recovery", detail=f"{len(wf.affected)} Device(s): User traffic refused")
+    if operator and wf.method.method == RecoveryMethod.METHOD_3:
+        # L 4.3.1.3: 'recovery' only "where the Compromise affects Supplier or CSP Certificates" (§D.11 item 4)
+        wf.record("pma_notified", detail=f"{wf.method.method.value}: the Recovery Private Key; "
+                                         f"{METHOD3_NO_STATUS_CHANGE}")
+    else:
+        wf.record("pma_notified", detail=f"{wf.method.method.value}: the Recovery Private Key")
+        await workflow.execute_activity_method(RecoveryActivities.recovery_set_status, devices, **DCC_ACT)
+        wf.record("devices_to_recovery", detail=f"{len(wf.affected)} Device(s): User traffic refused")
     wf.record("pma_decision_requested", detail="affected Devices, vulnerabilities, steps, timescales")
     decision = await wf.await_pma(inp)
     if decision is None or not decision.approve:
@@ -94,19 +111,29 @@ async def run_method(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf) -> Ended 
     # L 4.3.2.3 (Method 3: the DCC installs it) / L 4.2.2.7 (Method 2: for the handover; obtained while the DCC
     # works): a replacement certificate not signed by the compromised key, for a new key pair of the Subscriber's
     ref = CampaignRef(campaign_id=f"smki-recovery-{inp.incident_id}", supplier_id=inp.subscriber_id)
-    issued = await workflow.execute_activity_method(RolloverActivities.rollover_issue_certificate, ref, **ACT)
+    if operator:  # a Network Operator's: the Root / Issuing OCA recoveries' activity, not the Supplier rollover's
+        issued = await no_key.issue(inp)
+    else:
+        issued = await workflow.execute_activity_method(RolloverActivities.rollover_issue_certificate, ref, **ACT)
     wf.record("replacement_certificates_obtained", detail=f"serial {issued.serial}")
     await workflow.sleep(CEREMONY_AFTER)
     wf.record("key_activation_ceremony", detail=f"{CUSTODIAN_QUORUM} Key Custodians")
     await _dcc_replace(wf, inp, ocnf, issued.certificate if wf.method.method == RecoveryMethod.METHOD_3 else None,
                        deadline)
-    await workflow.execute_activity_method(RolloverActivities.rollover_activate_certificate, Activation(
-        campaign_id=ref.campaign_id, supplier_id=inp.subscriber_id, replaced=list(wf.recovered)), **ACT)
+    if operator:
+        await no_key.activate(inp)
+    else:
+        await workflow.execute_activity_method(RolloverActivities.rollover_activate_certificate, Activation(
+            campaign_id=ref.campaign_id, supplier_id=inp.subscriber_id, replaced=list(wf.recovered)), **ACT)
     if wf.method.method == RecoveryMethod.METHOD_2:
-        await _handback(wf, inp, {e.device_id: e.cell for e in ocnf.entries})
+        cells = {e.device_id: e.cell for e in ocnf.entries}
+        # L 5.3.2(b) as for a Root recovery: the Responsible Supplier's 6.21 places the Network Operator's certificate
+        await _handback(wf, inp, cells, certificate_of={d: inp.subscriber_id for d in cells} if operator else None)
     await _report_not_recovered(wf)
     wf.phase = IncidentPhase.POST_RECOVERY
     await _legitimate_command(wf, inp, ocnf)
+    if operator:
+        await no_key.check_keys(wf, inp, ocnf, issued)
     return None
 
 
@@ -118,8 +145,10 @@ async def _revoke(wf: Recovery, inp: SmkiRecoveryInput, serials: list[str],
     wf.record(step, detail=", ".join(revoked) or "revoked already")
 
 
-async def _method1(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, serials: list[str]) -> None:
-    """L 4.1: the Subscriber's own 6.15.1 rollover on the notified Devices, then the revocation."""
+async def _method1(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, serials: list[str], operator: bool = False
+                   ) -> None:
+    """L 4.1: the Subscriber's own 6.15.1 rollover on the notified Devices, then the revocation; ``operator``: a
+    Network Operator's own 6.15.1s on its Network Operator cells (``workflows.smki_recovery_no_key``)."""
     wf.record("pma_notified", detail="method-1: the Subscriber recovers with its own key (L 4.1.1.3)")
     wf.phase = IncidentPhase.RECOVERY
     devices = [e.device_id for e in ocnf.entries if e.cell == "Supplier"]
@@ -135,10 +164,14 @@ async def _method1(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, serials: li
         wf.record("replacement_certificates_obtained", detail=f"serial {report.new_serial}")
         wf.record("subscriber_replaced_certificates",
                   detail=f"{report.replaced} replaced, {report.failed} not (Annex C progress file)")
+    if operator:
+        await no_key.method1(wf, inp, ocnf)
     await _revoke(wf, inp, serials, "subscriber_certificate_revoked")
     await _report_not_recovered(wf)
     wf.phase = IncidentPhase.POST_RECOVERY
     await _legitimate_command(wf, inp, ocnf)
+    if operator:
+        await no_key.check_keys(wf, inp, ocnf)
 
 
 async def _dcc_replace(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, certificate: str | None,
@@ -196,11 +229,12 @@ async def _dcc_replace(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, certifi
 
 
 async def _handback(wf: Recovery, inp: SmkiRecoveryInput, cells: dict[str, str],
-                    direct: list[str] = ()) -> None:
+                    direct: list[str] = (), certificate_of: dict[str, str] | None = None) -> None:
     """L 4.2.2.8, 5.3.2: the Responsible Supplier's 6.21 per recovered Device (``cells``: the cell it replaces), then
     the status before the Compromise; ``direct``: Devices with nothing to hand back (restored at once). The 6.21s go
     in batches from this workflow (``workflows.smki_recovery_handback``); histories made before ``BATCHED_HANDBACK``
-    replay a ``RequestHandover`` child workflow per Device."""
+    replay a ``RequestHandover`` child workflow per Device. ``certificate_of``: Device → whose certificate the 6.21
+    places when not the sender's (a Network Operator's own key, ``workflows.smki_recovery_no_key``)."""
     await workflow.sleep(inp.handback_after)
     # the Device's Responsible Supplier now: a Change of Supplier may have moved the MPxN on since the Compromise
     suppliers = await workflow.execute_activity_method(RecoveryActivities.recovery_responsible_suppliers, DeviceSet(
@@ -210,7 +244,7 @@ async def _handback(wf: Recovery, inp: SmkiRecoveryInput, cells: dict[str, str],
     handed, due = [], [d for d in wf.recovered if d in cells]
     senders = {d: (suppliers.get(d) or [inp.subscriber_id])[0] for d in due}
     if workflow.patched(BATCHED_HANDBACK):  # batches of 6.21s, not a child workflow per Device
-        outcomes = await send_handbacks(wf, inp, due, cells, senders)
+        outcomes = await send_handbacks(wf, inp, due, cells, senders, certificate_of)
         for device_id in due:
             outcome = outcomes[device_id]
             wf.record("handover_requested", device_id=device_id,

@@ -12,7 +12,9 @@ Decisions where the Code is silent (digest 05 §D.11-§D.12):
    can it still sign with the compromised key (its key was copied, not lost)? Then Method 1 (it replaces its own
    certificates, no SMI status change: the least disruptive). If not: has it replacement certificates ready for
    the DCC to install? Then Method 3, else Method 2 (the DCC's ACB certificates, then the Responsible Supplier's
-   handover). A WAN Provider (CSP) certificate is Method 3 (L 4.3.1.3). DCC keys have one method each.
+   handover). A WAN Provider (CSP) certificate is Method 3 (L 4.3.1.3). DCC keys have one method each. A Network
+   Operator's Organisation Certificate is asked the same two questions: its cells are the Network Operator cells
+   (``workflows.smki_recovery_no_key``; docs/smki-recovery.md).
 2. **Method 1's revocation.** The Subscriber's Certificate Revocation Request is lodged in pre-recovery (L 4.1.1.1)
    but the OCA revokes the compromised certificate when the Subscriber reports its replacements done (L 4.1.2.4):
    revoked earlier, the DCC would refuse (AB 6.1(e), 7.3(b)) the very Service Requests and Signed Pre-Commands
@@ -190,6 +192,9 @@ AFFECTED_CELLS = MappingProxyType({
     # the Suppliers' and the Network Operators', ``workflows.smki_recovery_network``)
     _K.ISSUING_OCA: (RemotePartyRole.RECOVERY, RemotePartyRole.SUPPLIER, RemotePartyRole.NETWORK_OPERATOR),
 })
+#: Method 3 for a Network Operator's own certificates: L 4.3.1.3 sets 'recovery' only "where the Compromise affects
+#: Supplier or CSP Certificates" (digest 05 §D.11 item 4); the ``pma_notified`` step says so and the audit reads it
+METHOD3_NO_STATUS_CHANGE = "Network Operator certificates: no SMI status change (L 4.3.1.3)"
 #: compromises whose notification files list every holder's certificates in the cells, not the Subscriber's only
 ANY_SUBSCRIBER = frozenset({_K.ISSUING_OCA})
 #: compromises whose attacker the drill does not simulate: the Root OCA key alone signs no Command a Device accepts

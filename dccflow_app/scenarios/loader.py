@@ -307,7 +307,7 @@ LIBRARY = Path(__file__).with_name("library")
 def library() -> dict[str, ScenarioFile]:
     """Every built-in scenario by name (its file's stem is its name; a file that disagrees is a problem)."""
     scenarios: dict[str, ScenarioFile] = {}
-    for path in sorted(LIBRARY.glob("*.yaml")):
+    for path in sorted(LIBRARY.glob("*.yaml"), key=lambda p: p.stem):  # by name ("a-b" after "a")
         spec = load_file(path)
         if spec.name != path.stem:
             raise ScenarioFileError([Problem(file=str(path), line=0, column=0, path="",

@@ -304,7 +304,8 @@ class SmkiRecoveryParams(_Strict):
     Subscriber and SMKI PMA answering at the times given."""
 
     compromised: Literal["organisation", "recovery-key", "root", "issuing-oca", "contingency-key"] = "organisation"
-    """Whose key: ``organisation`` (the actor's Organisation Certificate), ``recovery-key`` (the DCC's Recovery
+    """Whose key: ``organisation`` (the actor's Organisation Certificate: a Supplier's, or a Network Operator's in
+    its Network Operator cells), ``recovery-key`` (the DCC's Recovery
     Private Key, BAD 7.7.3.4.7: every Device's Recovery cell) or ``root`` (the Root OCA Private Key, BAD 7.7.3.4.5:
     every cell of every Device reset with the Contingency key) or ``issuing-oca`` (the Issuing OCA Private Key, BAD
     7.7.3.4.8: the Recovery cells, then the Subscribers' own certificates) or ``contingency-key`` (the Contingency
@@ -364,8 +365,9 @@ PROCESSES: dict[str, ProcessInfo] = {p.name: p for p in (
                 params=FirmwareUpgradeParams),
     ProcessInfo(name="firmware_campaign", bad="BAD 7.5.3", title="Firmware wave campaign (a fleet's)",
                 actors=_SUPPLIERS, params=FirmwareCampaignParams),
-    ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery", actors=_SUPPLIERS,
-                params=SmkiRecoveryParams),
+    # a Supplier's or a Network Operator's own Organisation Certificate key (workflows.smki_recovery_no_key)
+    ProcessInfo(name="smki_recovery", bad="BAD 7.7.3", title="SMKI Recovery",
+                actors=(*_SUPPLIERS, "electricity_distributor", "gas_transporter"), params=SmkiRecoveryParams),
 )}
 #: processes of the BAD a step will start once dccflow runs them (a file naming one is told it is not yet there)
 PLANNED: dict[str, ProcessInfo] = {p.name: p for p in (

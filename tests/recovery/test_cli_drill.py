@@ -31,7 +31,9 @@ def test_a_drill_the_pma_declines_exits_1(tmp_path: Path) -> None:
 
 
 def test_a_bad_party_or_a_method_that_does_not_fit_exits_2_with_one_line() -> None:
-    for args, said in ((["organisation", "--party", "nobody"], "is not a Supplier's User ID"),
+    for args, said in ((["organisation", "--party", "nobody"], "is not a Supplier's or a Network Operator's User ID"),
+                       (["organisation", "--party", "nobody"], "Network Operators: 90-B3-D5-1F-30-02-00-00 "
+                                                               "(distributor-a), 90-B3-D5-1F-30-03-00-00"),
                        (["organisation", "--party", "supplier-a", "--method", "contingency"],
                         "recovers a compromised")):
         result = runner.invoke(app, ["drill", "start", *args])
