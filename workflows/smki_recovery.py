@@ -58,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
         on_join,
     )
     from workflows.smki_recovery_joins import start as start_joins
-    from workflows.smki_recovery_methods import run_method
+    from workflows.smki_recovery_methods import NOTHING_AFFECTED, run_method
     from workflows.smki_recovery_model import ACT, DCC_ACT, PmaDecision, SmkiRecoveryInput
     from workflows.smki_recovery_network import NetworkOperatorReport
     from workflows.smki_recovery_steps import SMKI_RECOVERY_STEPS
@@ -249,10 +249,13 @@ class SmkiRecoveryWorkflow(ProcessWorkflow):
                       ("SEC Appendix L 3.1(f)",), add_working_days(workflow.now(), REPORT_WORKING_DAYS)).met()
         self.phase = IncidentPhase.REPORTED
         self.record("recovery_report", detail="steps and timing, communications to the Devices, anomalies")
-        closed = self.hole_closed() if inp.compromised not in NO_ATTACKER_PROBE else True
+        # no Device affected (the OCNF is empty): nothing trusts the compromised key, there is no hole to close
+        closed = self.hole_closed() if inp.compromised not in NO_ATTACKER_PROBE and self.affected else True
         partly = bool(self.not_recovered) or not closed
         return self._end(inp, "end_recovered_partly" if partly else "end_recovered", IncidentPhase.REPORTED,
-                         ("every affected Device recovered; the compromised key's Commands refused"
+                         (f"nothing to recover on Devices: {NOTHING_AFFECTED}"
+                          if not self.affected else
+                          "every affected Device recovered; the compromised key's Commands refused"
                           if inp.compromised not in NO_ATTACKER_PROBE else
                           "every Device's cells reset under the new Root and handed back") if not partly
                          else f"{len(self.not_recovered)} Device(s) not recovered: "

@@ -67,6 +67,8 @@ with workflow.unsafe.imports_passed_through():
 PARALLEL = 200
 #: Devices per recovery-Command activity (``RecoveryActivities.recovery_replace_cells``)
 BATCH = 100
+#: why a drill whose OCNF is empty recovers nothing (decided: it ends recovered, the certificate revoked)
+NOTHING_AFFECTED = "no Device in scope holds the compromised certificate (the OCNF names none)"
 #: a recovered Device with no Responsible Supplier (a GPF with no Gas Supplier; the DCC's key): nobody to alert
 NO_RECIPIENT = "no Responsible Supplier"
 Ended = tuple[str, IncidentPhase, str]
@@ -166,6 +168,8 @@ async def _method1(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, serials: li
                   detail=f"{report.replaced} replaced, {report.failed} not (Annex C progress file)")
     if operator:
         await no_key.method1(wf, inp, ocnf)
+    if not wf.affected:  # L 4.1.2.2 is met vacuously: no Device in scope holds the compromised certificate
+        wf.record("subscriber_replaced_certificates", detail=f"none to replace: {NOTHING_AFFECTED}")
     await _revoke(wf, inp, serials, "subscriber_certificate_revoked")
     await _report_not_recovered(wf)
     wf.phase = IncidentPhase.POST_RECOVERY
@@ -186,6 +190,8 @@ async def _dcc_replace(wf: Recovery, inp: SmkiRecoveryInput, ocnf: Ocnf, certifi
         by_device.setdefault(entry.device_id, []).append(entry)
     pending, attempt, reasons = list(by_device), 1, {}
     told_unreachable: set[str] = set()
+    if not pending:  # L 4.2.2.4 / 4.3.2.5 met vacuously
+        wf.record("recovery_commands_sent", detail=f"none: {NOTHING_AFFECTED}")
 
     async def replace(chunk: list[str], attempt: int) -> list[Replaced]:
         return await workflow.execute_activity_method(RecoveryActivities.recovery_replace_cells, CellBatch(

@@ -102,3 +102,17 @@ def test_an_issuing_oca_drill_prints_the_network_operator_cells(tmp_path: Path) 
     assert "Network Operator cells: 1 replaced, 0 not; new certificates: 90-B3-D5-1F-30-02-00-00 #" in result.output
     assert "the Network Operator's previous key — 1 refused (" in result.output
     assert "the Network Operator's current key — 1 accepted (" in result.output
+
+
+def test_a_compromise_no_device_trusts_ends_recovered_with_nothing_breached(tmp_path: Path) -> None:
+    """The Gas Transporter's key on an electricity-only fleet: the OCNF names no Device. The Incident still runs
+    (confirmation, the method, the revocation) and ends recovered, with nothing to recover on Devices."""
+    for method in ("method-1", "method-2", "method-3"):
+        result = runner.invoke(app, ["drill", "start", "organisation", "--party", "transporter-a", "--method", method,
+                                     "--fleet", "2", "--data-dir", str(tmp_path / method), "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert (report["end"], report["devices"], report["not_recovered"]) == ("end_recovered", [], {}), method
+        assert "no Device in scope holds the compromised certificate" in report["reason"]
+        assert not [v for v in report["audit"] if v["verdict"] == "breached"], method
+        assert any(e["bpmn_id"].endswith("certificate_revoked") for e in report["events"]), method
