@@ -42,7 +42,7 @@ from dccflow.security.pki import (
     verify_path,
 )
 from dccsim.models import SmkiCertificate
-from dccsim.smki_authority import SmkiAuthorityGeneration, SmkiAuthorityKey, authority_generation
+from dccsim.smki_authority import AuthorityGeneration, SmkiAuthorityGeneration, SmkiAuthorityKey
 
 __all__ = ["SmkiAuthorityGeneration", "SmkiAuthorityKey", "SmkiRepository"]
 
@@ -62,6 +62,19 @@ def _revoked_among_statement(count: int):
 def _revoked_among_prepared(count: int) -> Prepared:
     """``_revoked_among_statement`` compiled once per dialect and run on the driver (``dccflow.prepared``)."""
     return Prepared(_revoked_among_statement(count))
+
+
+@functools.lru_cache(maxsize=4096)
+def _der(cert: x509.Certificate) -> bytes:
+    """A certificate's DER, encoded once (certificates are immutable and hashable)."""
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+#: a subject's newest unrevoked Organisation Certificate for a key usage (``organisation_certificate``)
+_NEWEST_ORGANISATION_CERTIFICATE = Prepared(sa_select(_certificates.c.pem).where(
+    _certificates.c.subject_entity_id == bindparam("entity_id"), _certificates.c.usage == bindparam("usage"),
+    _certificates.c.is_ca.is_(False), _certificates.c.revoked_at.is_(None)).order_by(_certificates.c.id.desc())
+    .limit(1))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -127,6 +140,7 @@ class SmkiRepository:
         self._found: dict[tuple[str, int], x509.Certificate] = {}  # by the look-up key as given
         self._authorities: dict[str, Credential] = {}  # a cache, as of ``_generation``
         self._generation: int | None = None
+        self._read_generation = AuthorityGeneration(engine)
         #: certificates whose path to the Root has been verified: fingerprint -> the window in which every
         #: certificate of the path is in date. Signatures and names never change; revocation is checked
         #: against the repository on every call.
@@ -134,7 +148,7 @@ class SmkiRepository:
 
     # -- authority ------------------------------------------------------------------------------------
     def _authority(self, name: str) -> Credential | None:
-        generation = authority_generation(self.engine)  # written by another process since read: read them again
+        generation = self._read_generation()  # written by another process since read: read them again
         if generation != self._generation:
             self.forget_authorities()
             self._generation = generation
@@ -339,12 +353,9 @@ class SmkiRepository:
     def organisation_certificate(self, entity_id: str,
                                  usage: KeyUsageKind = KeyUsageKind.DIGITAL_SIGNING) -> x509.Certificate | None:
         """The newest unrevoked Organisation Certificate of a subject (a User ID) for a key usage."""
-        with session_scope(self.engine) as s:
-            row = s.exec(select(SmkiCertificate).where(
-                SmkiCertificate.subject_entity_id == entity_id, SmkiCertificate.usage == usage.value,
-                SmkiCertificate.is_ca == False, SmkiCertificate.revoked_at == None,  # noqa: E711, E712
-            ).order_by(SmkiCertificate.id.desc())).first()
-        return _parsed(row.pem) if row is not None else None
+        with self.engine.connect() as conn:
+            row = _NEWEST_ORGANISATION_CERTIFICATE.first(conn, {"entity_id": entity_id, "usage": usage.value})
+        return _parsed(row[0]) if row is not None else None
 
     def certification_path(self) -> list[x509.Certificate]:
         """The certification path of an Organisation Certificate: the issuing CA then the Root."""
@@ -359,8 +370,7 @@ class SmkiRepository:
         cert = self.organisation_certificate(entity_id)
         if cert is None:
             raise LookupError(f"the SMKI Repository holds no Digital Signing Organisation Certificate of {entity_id}")
-        der = serialization.Encoding.DER
-        return cert.public_bytes(der), [c.public_bytes(der) for c in self.certification_path()]
+        return _der(cert), [_der(c) for c in self.certification_path()]
 
 
 class OrganisationCertificateRevocation(BaseModel):

@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import and_, bindparam, case, literal_column, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, func, select
 
+from dccflow.prepared import Prepared
 from dccsim.config import AnomalyThreshold, DccConfig
 from dccsim.models import insert_values
 from dccsim.records import AnomalyCount, AnomalyDetectionThreshold, QuarantinedItem
@@ -62,22 +64,33 @@ def _as_threshold(row: AnomalyDetectionThreshold | None, default: AnomalyThresho
     return AnomalyThreshold(limit=row.limit, window=timedelta(seconds=row.window_seconds)) if row else default
 
 
+_thresholds = AnomalyDetectionThreshold.__table__
+_counts = AnomalyCount.__table__
+_ONE = literal_column("1")
+#: the DCC-set (``user_id`` NULL) and the User's ADT of an SRV, in one query (``dccflow.prepared``: the intake's path)
+_APPLIED = Prepared(sa_select(_thresholds.c.user_id, _thresholds.c.limit, _thresholds.c.window_seconds).where(
+    _thresholds.c.srv == bindparam("srv"),
+    or_(_thresholds.c.user_id.is_(None), _thresholds.c.user_id == bindparam("user_id"))))
+#: both counts of an SRV, each over its own window, in one index-only range scan (``ix_dcc_anomaly_count_srv_at_user``)
+_COUNTED = Prepared(sa_select(
+    func.count(case((_counts.c.at > bindparam("dcc_from"), _ONE))),
+    func.count(case((and_(_counts.c.user_id == bindparam("user_id"), _counts.c.at > bindparam("user_from")), _ONE))),
+).where(_counts.c.srv == bindparam("srv"), _counts.c.at > bindparam("from_"), _counts.c.at <= bindparam("at")))
+
+
 def count_and_check(s: Session, config: DccConfig, *, user_id: str, srv: str, request_id: str,
                     at: datetime) -> Breach | None:
     """Count the item, then apply the DCC-set and the User-set ADTs (BAD 7.8.2.5.2): both thresholds in one
     query, both counts in another (each over its own window)."""
     insert_values(s, AnomalyCount, dict(user_id=user_id, srv=srv, request_id=request_id, at=at))  # counted first
-    applied = {row.user_id: row for row in s.exec(select(AnomalyDetectionThreshold).where(
-        AnomalyDetectionThreshold.srv == srv,
-        or_(AnomalyDetectionThreshold.user_id.is_(None), AnomalyDetectionThreshold.user_id == user_id)))}
-    dcc_set = _as_threshold(applied.get(None), config.default_dcc_threshold)
-    user_set = _as_threshold(applied.get(user_id), config.default_user_threshold)
-    in_dcc_window = AnomalyCount.at > at - dcc_set.window
-    in_user_window = and_(AnomalyCount.user_id == user_id, AnomalyCount.at > at - user_set.window)
-    all_counted, users_counted = s.exec(
-        select(func.count(case((in_dcc_window, 1))), func.count(case((in_user_window, 1))))
-        .where(AnomalyCount.srv == srv, AnomalyCount.at > at - max(dcc_set.window, user_set.window),
-               AnomalyCount.at <= at)).one()
+    conn = s.connection()
+    applied = {user: AnomalyThreshold(limit=limit, window=timedelta(seconds=window))
+               for user, limit, window in _APPLIED.all(conn, {"srv": srv, "user_id": user_id})}
+    dcc_set = applied.get(None, config.default_dcc_threshold)
+    user_set = applied.get(user_id, config.default_user_threshold)
+    all_counted, users_counted = _COUNTED.first(conn, {
+        "srv": srv, "user_id": user_id, "at": at, "dcc_from": at - dcc_set.window, "user_from": at - user_set.window,
+        "from_": at - max(dcc_set.window, user_set.window)})
     for kind, threshold, count in ((DCC_BREACH, dcc_set, all_counted), (USER_BREACH, user_set, users_counted)):
         if count > threshold.limit:
             return Breach(kind, threshold, count)
