@@ -69,8 +69,10 @@ class Prepared:
                         or compiled.literal_execute_params or compiled.schema_translate_map)
         results = tuple(typ._cached_result_processor(dialect, None) for *_, typ in compiled._result_columns) \
             if compiled._result_columns else ()
-        constants = {bind.key: bind.effective_value for bind in compiled.binds.values()
-                     if bind.key not in (keys or ()) and not bind.required}
+        # by the name the statement was compiled with: an anonymous literal (``limit(1)``, ``case((…, 1))``) is
+        # ``param_1`` there, not its key (``compiled.binds`` also lists the anonymous key itself: left out)
+        constants = {name: bind.effective_value for name, bind in compiled.binds.items()
+                     if not name.startswith("%(") and bind.key not in (keys or ()) and not bind.required}
         found = _Compiled(sql=compiled.string, positional=tuple(compiled.positiontup) if compiled.positional else None,
                           escaped=dict(compiled.escaped_bind_names or {}), binds=dict(compiled._bind_processors),
                           constants=constants, results=results, fallback=fallback,

@@ -84,3 +84,19 @@ def test_a_duplicate_key_is_sqlalchemys_integrity_error_and_listeners_see_the_st
     assert any(statement.lstrip().upper().startswith("INSERT INTO DCC_REQUEST_LOG") for statement in seen)
     with session_scope(engine) as s:
         assert s.get(RequestLogEntry, "A:1").counter == 5
+
+
+def test_literal_values_in_a_statement_are_bound_as_compiled(engine):
+    """An anonymous literal (``limit(1)``, a ``case`` result) is compiled as ``param_1``…; a prepared statement binds
+    it as SQLAlchemy would (it once looked it up by its anonymous key and failed)."""
+    from sqlalchemy import case, func
+
+    with session_scope(engine) as s:
+        for i in range(3):
+            Prepared(_log.insert()).execute(s.connection(), _entry(f"A:{i}", i))
+    newest = Prepared(select(_log.c.request_id).where(_log.c.srv == bindparam("srv"))
+                      .order_by(_log.c.counter.desc()).limit(1))
+    counted = Prepared(select(func.count(case((_log.c.counter > bindparam("above"), 1)))))
+    with session_scope(engine) as s:
+        assert newest.all(s.connection(), {"srv": "8.14.1"}) == [("A:2",)]
+        assert counted.first(s.connection(), {"above": 0}) == (2,)
