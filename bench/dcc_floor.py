@@ -34,6 +34,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from dccflow.db import serializable
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import secure_parse, validate
@@ -94,8 +95,11 @@ async def capture(engine: Engine, submit: Callable, batch: list[tuple[str, bytes
         if not (captured[-1] and captured[-1][-1][0] == "COMMIT"):
             captured[-1].append(("COMMIT", None, False))
 
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
+    # the intake's serializable transaction runs on its own engine on SQLite (``dccflow.db.serializable``)
+    engines = list({engine, serializable(engine)})
+    for e in engines:
+        event.listen(e, "before_cursor_execute", on_execute)
+        event.listen(e, "commit", on_commit)
     try:
         for i, (rid, xml) in enumerate(batch):
             captured.append([])
@@ -103,8 +107,9 @@ async def capture(engine: Engine, submit: Callable, batch: list[tuple[str, bytes
             if reply.outcome != "accepted":
                 raise SystemExit(f"capture: {rid} was {reply.outcome}: {reply.reason}")
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
+        for e in engines:
+            event.remove(e, "before_cursor_execute", on_execute)
+            event.remove(e, "commit", on_commit)
     return captured
 
 

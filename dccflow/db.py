@@ -27,39 +27,38 @@ _tables_created: dict[str, int] = {}
 _lock = threading.Lock()
 
 
+def _sqlite_engine(url: str, *, begin_immediate: bool = False) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")  # a pool event: statements run without engine listeners (dccflow.prepared)
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver hook
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+        if begin_immediate:  # the driver begins nothing by itself; SQLAlchemy's begin says BEGIN IMMEDIATE
+            dbapi_conn.isolation_level = None
+
+    if begin_immediate:
+        engine.dialect.do_begin = _begin_immediate  # this engine's own dialect object
+    return engine
+
+
+def _begin_immediate(dbapi_conn) -> None:  # pragma: no cover - driver hook
+    dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
 def get_engine(url: str) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            kwargs: dict = {}
-            if url.startswith("sqlite"):
-                kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-            engine = create_engine(url, **kwargs)
-            if url.startswith("sqlite"):
-                @event.listens_for(engine, "connect")
-                def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - driver hook
-                    cur = dbapi_conn.cursor()
-                    cur.execute("PRAGMA journal_mode=WAL")
-                    cur.execute("PRAGMA synchronous=NORMAL")
-                    cur.execute("PRAGMA foreign_keys=ON")
-                    cur.close()
-
-                @event.listens_for(engine, "begin")
-                def _sqlite_begin(conn) -> None:  # pragma: no cover - driver hook
-                    # a serializable transaction (``serializable``) takes the write lock as it starts; the driver
-                    # would begin only at the first write, after the reads, each in a snapshot of its own
-                    dbapi_conn = conn.connection.dbapi_connection
-                    if conn.get_execution_options().get(_IMMEDIATE) and not dbapi_conn.in_transaction:
-                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+            engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
             _engines[url] = engine
         if _tables_created.get(url) != len(SQLModel.metadata.tables):  # models registered since: their tables
             SQLModel.metadata.create_all(engine)
             _tables_created[url] = len(SQLModel.metadata.tables)
         return engine
-
-
-#: execution option: the SQLite transaction starts with ``BEGIN IMMEDIATE``
-_IMMEDIATE = "dccflow_sqlite_begin_immediate"
 
 
 def serializable(engine: Engine) -> Engine:
@@ -69,13 +68,17 @@ def serializable(engine: Engine) -> Engine:
     with a concurrent one is refused (:func:`is_conflict`), for the caller to run it again. On SQLite (one writer)
     the transaction starts with ``BEGIN IMMEDIATE``: it holds the write lock from its first read, so another
     process's writers wait for it (Python's driver would otherwise begin at the first write, leaving the reads
-    before it outside the transaction: two worker processes could both act on what they read)."""
+    before it outside the transaction: two worker processes could both act on what they read). That is a second
+    engine on the same file whose driver begins nothing by itself and whose dialect begins with ``BEGIN
+    IMMEDIATE``: an engine listener would have put every statement of every engine on SQLAlchemy's slower path
+    for listeners (``dccflow.prepared``)."""
     if engine.dialect.name not in ("postgresql", "sqlite"):
         return engine
     with _lock:
         if engine not in _serializable:
-            _serializable[engine] = engine.execution_options(**(
-                {"isolation_level": "SERIALIZABLE"} if engine.dialect.name == "postgresql" else {_IMMEDIATE: True}))
+            _serializable[engine] = (engine.execution_options(isolation_level="SERIALIZABLE")
+                                     if engine.dialect.name == "postgresql"
+                                     else _sqlite_engine(str(engine.url), begin_immediate=True))
         return _serializable[engine]
 
 
@@ -95,7 +98,9 @@ def dispose_engine(url: str) -> None:
         engine = _engines.pop(url, None)
         _tables_created.pop(url, None)
     if engine is not None:
-        _serializable.pop(engine, None)
+        twin = _serializable.pop(engine, None)
+        if twin is not None and twin is not engine:
+            twin.dispose()
         engine.dispose()
 
 

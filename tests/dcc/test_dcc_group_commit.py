@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from dccflow.db import session_scope
+from dccflow.db import serializable, session_scope
 from dccflow.parties import DCC_ID
 from dccsim.handlers.nondevice import ChInstallSuccess
 from dccsim.models import SmiDevice
@@ -49,13 +49,17 @@ class _Commits:
         self.engine, self.count, self._logging = engine, 0, set()
 
     def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
-        event.listen(self.engine, "commit", self._on_commit)
+        # the requests are taken in serializable transactions: on SQLite those run on an engine of their own
+        self._engines = list({self.engine, serializable(self.engine)})
+        for engine in self._engines:
+            event.listen(engine, "before_cursor_execute", self._on_execute)
+            event.listen(engine, "commit", self._on_commit)
         return self
 
     def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._on_execute)
-        event.remove(self.engine, "commit", self._on_commit)
+        for engine in self._engines:
+            event.remove(engine, "before_cursor_execute", self._on_execute)
+            event.remove(engine, "commit", self._on_commit)
 
     def _on_execute(self, conn, _cursor, statement: str, *_args) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO DCC_REQUEST_LOG"):
