@@ -23,6 +23,8 @@ from dccflow.duis.schema import DuisConfigError
 NON_RETRYABLE: tuple[type[BaseException], ...] = (
     ConfigurationError, DuisConfigError,
     TypeError, AttributeError, NameError, ImportError, NotImplementedError, AssertionError,
+    # a key missing from a mapping the code built itself (a drill once retried "KeyError: 'param_1'" for minutes)
+    KeyError,
 )
 
 

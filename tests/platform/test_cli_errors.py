@@ -66,6 +66,21 @@ async def test_a_configuration_error_in_an_activity_fails_the_process_instead_of
     assert not report.expected_end_reached
 
 
+async def test_a_programming_error_in_an_activity_fails_the_process_instead_of_retrying(stack, monkeypatch):
+    """A ``KeyError`` in an activity (a bug: a drill once retried one for minutes on the time-skipping server, where
+    the back-off passes at once) fails the process at its first attempt, naming it."""
+    import activities.duis_client as duis_client
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("param_1")
+
+    monkeypatch.setattr(duis_client, "compose_request", broken)
+    report = await asyncio.wait_for(run_scenario(stack.client, "install-commission-electricity"), 60)
+    assert report.result == "failed" and report.end == "end_service_request_failed"
+    assert "KeyError" in report.reason and "param_1" in report.reason
+    assert "attempts" not in report.reason
+
+
 def test_an_unreachable_address_exits_2_with_one_line():
     port = _free_port()  # nothing listens there
     result = _dccflow("run", "install-commission-electricity", "--address", f"127.0.0.1:{port}", timeout=60)
