@@ -63,7 +63,9 @@ async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggl
         env = await start_time_skipping(data_dir=Path(tmp) if split else None)
         try:
             await register_search_attributes(env.client)
-            runtime = Runtime(Settings(data_dir=Path(tmp)), env.client)
+            # --split: this process runs the User side only, a second one the DCC and the fleet
+            systems = {"worker_systems": ("user",)} if split else {}
+            runtime = Runtime(Settings(data_dir=Path(tmp), **systems), env.client)
             t0 = time.perf_counter()
             built = build_in_service_fleet(runtime.engine, sms, datetime.now(UTC))
             build = time.perf_counter() - t0
@@ -87,23 +89,24 @@ async def run_one(kind: str, sms: int, profile: cProfile.Profile | None, straggl
             if split:
                 import subprocess
 
-                from dccflow.config import USER_TASK_QUEUE
                 other = subprocess.Popen([sys.executable, "-m", "dccflow_app.worker"], stderr=subprocess.DEVNULL, env={
                     **os.environ, "DCCFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
                     "DCCFLOW_DATA_DIR": tmp, "DCCFLOW_WORKER_SYSTEMS": "dcc,devices"})
-            async with runtime.serving({USER_TASK_QUEUE} if split else None):
-                t0, cpu0 = time.perf_counter(), time.process_time()
-                if profile is not None:
-                    profile.enable()
-                try:
-                    result = await _drill(runtime, env.client, inp)
-                finally:
+            try:
+                async with runtime.serving():
+                    t0, cpu0 = time.perf_counter(), time.process_time()
                     if profile is not None:
-                        profile.disable()
-                drill, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-            if other is not None:
-                other.terminate()
-                other.wait()
+                        profile.enable()
+                    try:
+                        result = await _drill(runtime, env.client, inp)
+                    finally:
+                        if profile is not None:
+                            profile.disable()
+                    drill, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            finally:
+                if other is not None:
+                    other.terminate()
+                    other.wait()
         finally:
             await env.shutdown()
     span = (result.events[-1].at - result.events[0].at) if result.events else None

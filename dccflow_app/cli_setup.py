@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
+from dccflow.config import SYSTEM_TASK_QUEUES, Settings
 from dccflow.duis import schema as duis_schema
 from dccflow.duis import schema_location
 
@@ -92,17 +94,12 @@ def schema(
             out.print(f"note: ${name} is set and takes precedence over the recorded folder")
 
 
-async def _queues_without_pollers(address: str, namespace: str, here_only: bool) -> list[str]:
+async def _queues_without_pollers(address: str, namespace: str, queues: list[str], here_only: bool) -> list[str]:
     from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
     from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
     from temporalio.client import Client
 
-    from dccflow.config import SYSTEM_TASK_QUEUES, Settings
-
-    # this host's workers run the systems DCCFLOW_WORKER_SYSTEMS names; the deployment as a whole runs them all
-    here = Settings().task_queues
-    queues = [q for q in SYSTEM_TASK_QUEUES.values() if not here_only or q in here]
     client = await Client.connect(address, namespace=namespace)
     host = socket.gethostname()
     now = dt.datetime.now(dt.UTC)
@@ -143,9 +140,20 @@ def doctor(
             problems.append(problem)
     if workers_here and address is None:
         address = os.environ.get("DCCFLOW_TEMPORAL_ADDRESS", "localhost:7233")
+    queues = list(SYSTEM_TASK_QUEUES.values())
+    if workers_here:  # this host's workers run the systems DCCFLOW_WORKER_SYSTEMS names; a deployment runs them all
+        try:
+            here = Settings().task_queues
+        except ValidationError as exc:
+            problems.append(f"DCCFLOW_WORKER_SYSTEMS: {exc.errors()[0]['msg']} (given "
+                            f"{os.environ.get('DCCFLOW_WORKER_SYSTEMS')!r})")
+            address = None
+        else:
+            queues = [q for q in queues if q in here]
     if address is not None:
         try:
-            idle = asyncio.run(asyncio.wait_for(_queues_without_pollers(address, namespace, workers_here), 20))
+            idle = asyncio.run(asyncio.wait_for(
+                _queues_without_pollers(address, namespace, queues, workers_here), 20))
         except Exception as exc:  # noqa: BLE001 - any failure to reach the server is the answer
             problems.append(f"cannot reach Temporal at {address}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
         else:

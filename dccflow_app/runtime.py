@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 #: the workflows each system's worker runs, by task queue
 WORKFLOWS = {USER_TASK_QUEUE: [*USER_WORKFLOWS, ScenarioWorkflow,
-                                     *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
+                               *(w for w in follow_on_workflows() if w not in USER_WORKFLOWS)],
              DCC_TASK_QUEUE: [DccServiceRequestWorkflow, PowerOutageWorkflow, DccPostCommissioningWorkflow,
                               DccPostCommissioningReportingWorkflow, *LIFE_WORKFLOWS,
                               DccChFirmwareUpgradeWorkflow, DccFirmwareDistributionWorkflow],
@@ -94,16 +94,16 @@ class Runtime:
             from dccflow_app.http_stack import HttpInterfaces
 
             self.http = HttpInterfaces(engine=self.engine, dcc=self.dcc, inbox=self.inbox, host=settings.http_host,
-                                             dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
+                                       dcc_port=settings.dcc_http_port, user_port=settings.user_http_port)
             self.outbound.connect(self.http.delivery)
             transport = self.http.transport
         else:
             self.outbound.connect(self.inbox.receive, many=self.inbox.receive_many)
             transport = InProcessTransport(self.dcc)
         self.duis_client = DuisClient(self.engine, self.keys, self.inbox, transport,
-                                            confirm_validity=self.smki.confirm_validity,
-                                            certificate_resolver=self.smki.organisation_certificate_der,
-                                            command_key=PreviousKeys(self.engine).command_key)
+                                      confirm_validity=self.smki.confirm_validity,
+                                      certificate_resolver=self.smki.organisation_certificate_der,
+                                      command_key=PreviousKeys(self.engine).command_key)
         self.smki_client = SmkiClient(self.smki)
 
     def workers(self, *, task_queues: set[str] | None = None, **options) -> list[Worker]:
@@ -142,13 +142,13 @@ class Runtime:
                 for queue, made in activities.items() if task_queues is None or queue in task_queues]
 
     @contextlib.asynccontextmanager
-    async def serving(self, task_queues: set[str] | None = None) -> AsyncIterator[Runtime]:
-        """Run the transport's servers (if any) and the workers of ``task_queues`` (default: the settings'
-        ``worker_systems``, every system unless ``DCCFLOW_WORKER_SYSTEMS`` says otherwise) until the block ends."""
+    async def serving(self) -> AsyncIterator[Runtime]:
+        """Run the transport's servers (if any) and the workers of the settings' ``worker_systems`` (every system
+        unless ``DCCFLOW_WORKER_SYSTEMS`` says otherwise) until the block ends."""
         async with contextlib.AsyncExitStack() as stack:
             if self.http is not None:
                 await stack.enter_async_context(self.http)
-            for w in self.workers(task_queues=self.settings.task_queues if task_queues is None else task_queues):
+            for w in self.workers(task_queues=self.settings.task_queues):
                 await stack.enter_async_context(w)
             yield self
 

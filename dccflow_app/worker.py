@@ -37,12 +37,7 @@ async def main() -> None:
     try:
         settings = Settings()
         check_configuration(settings)  # once, before connecting: the DUIS schema and the database
-    except ValidationError as exc:  # a setting from the environment that cannot be used, e.g. an unknown system
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            print(f"error: setting {where}: {error['msg']} (given {error['input']!r})", file=sys.stderr)
-        raise SystemExit(2) from None
-    except ConfigurationError as exc:
+    except (ValidationError, ConfigurationError) as exc:  # e.g. an unknown system in DCCFLOW_WORKER_SYSTEMS
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     client = await connect(settings.temporal_address, settings.namespace, data_dir=settings.data_dir, create_key=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, literal_column, or_
+from sqlalchemy import and_, bindparam, case, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, func, select
 
@@ -66,15 +66,14 @@ def _as_threshold(row: AnomalyDetectionThreshold | None, default: AnomalyThresho
 
 _thresholds = AnomalyDetectionThreshold.__table__
 _counts = AnomalyCount.__table__
-_ONE = literal_column("1")
 #: the DCC-set (``user_id`` NULL) and the User's ADT of an SRV, in one query (``dccflow.prepared``: the intake's path)
 _APPLIED = Prepared(sa_select(_thresholds.c.user_id, _thresholds.c.limit, _thresholds.c.window_seconds).where(
     _thresholds.c.srv == bindparam("srv"),
     or_(_thresholds.c.user_id.is_(None), _thresholds.c.user_id == bindparam("user_id"))))
 #: both counts of an SRV, each over its own window, in one index-only range scan (``ix_dcc_anomaly_count_srv_at_user``)
 _COUNTED = Prepared(sa_select(
-    func.count(case((_counts.c.at > bindparam("dcc_from"), _ONE))),
-    func.count(case((and_(_counts.c.user_id == bindparam("user_id"), _counts.c.at > bindparam("user_from")), _ONE))),
+    func.count(case((_counts.c.at > bindparam("dcc_from"), 1))),
+    func.count(case((and_(_counts.c.user_id == bindparam("user_id"), _counts.c.at > bindparam("user_from")), 1))),
 ).where(_counts.c.srv == bindparam("srv"), _counts.c.at > bindparam("from_"), _counts.c.at <= bindparam("at")))
 
 

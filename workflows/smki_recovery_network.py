@@ -126,7 +126,7 @@ async def _hand_back(wf, inp: SmkiRecoveryInput, due: list[NoCell], report: Netw
             report.not_done[cell.device_id] = f"the 6.21 failed: {outcome.reason if outcome else 'not sent'}"
 
 
-async def _krp(wf, inp: SmkiRecoveryInput, due: list[NoCell], report: NetworkOperatorReport) -> None:
+async def krp_updates(wf, inp: SmkiRecoveryInput, due: list[NoCell], report: NetworkOperatorReport) -> None:
     """The Network Operator's own 6.15.1s (a child ``UpdateSecurityCredentialsKrp`` each), ``PARALLEL`` at a time."""
     for start in range(0, len(due), PARALLEL):
         chunk = due[start:start + PARALLEL]
@@ -140,7 +140,7 @@ async def _krp(wf, inp: SmkiRecoveryInput, due: list[NoCell], report: NetworkOpe
                 report.not_done[cell.device_id] = f"the 6.15.1 failed: {result.reason}"
 
 
-async def _probe(wf, inp: SmkiRecoveryInput, cells: list[NoCell], report: NetworkOperatorReport) -> None:
+async def probe_keys(wf, inp: SmkiRecoveryInput, cells: list[NoCell], report: NetworkOperatorReport) -> None:
     """Per Device done: the Network Operator's previous key, then its new one, on the Network Operator cell."""
     done = [c for c in cells if c.device_id in report.done]
     for key in ("previous", "current"):
@@ -160,7 +160,7 @@ def _summary(report: NetworkOperatorReport) -> str:
             + (f"; {probes}" if probes else ""))
 
 
-def _finish(wf, report: NetworkOperatorReport) -> None:
+def finish_report(wf, report: NetworkOperatorReport) -> None:
     """A Device whose Network Operator cell was not replaced, or still takes the previous key, is not recovered."""
     for device_id, why in report.not_done.items():
         if device_id not in wf.not_recovered and not why.startswith("no Network Operator registered"):
@@ -189,8 +189,8 @@ async def after_root(wf, inp: SmkiRecoveryInput) -> None:
     for operator in sorted({c.network_operator_id for c in due if c.network_operator_id}):
         await _certificate(wf, inp, operator, report, activate=True)
     await _hand_back(wf, inp, due, report)
-    await _probe(wf, inp, due, report)
-    _finish(wf, report)
+    await probe_keys(wf, inp, due, report)
+    finish_report(wf, report)
     wf.record("network_operators_handed_back", detail=_summary(report))
 
 
@@ -207,7 +207,7 @@ async def after_issuing_oca(wf, inp: SmkiRecoveryInput, device_ids: list[str]) -
     for operator in sorted({c.network_operator_id for c in own if c.network_operator_id}):
         await _certificate(wf, inp, operator, report, activate=False)
         mine = [c for c in own if c.network_operator_id == operator]
-        await _krp(wf, inp, mine, report)
+        await krp_updates(wf, inp, mine, report)
         await workflow.execute_activity_method(RecoveryNetworkActivities.recovery_network_operator_activate,
                                                NoCertificate(incident_id=inp.incident_id, user_id=operator), **ACT)
         replaced = sum(1 for c in mine if c.device_id in report.done)
@@ -215,8 +215,8 @@ async def after_issuing_oca(wf, inp: SmkiRecoveryInput, device_ids: list[str]) -
                                                              f"{len(mine) - replaced} not; serial "
                                                              f"{report.certificates[operator]} under the new Issuing "
                                                              "OCA (L 6.3.2.8)")
-    await _probe(wf, inp, own, report)
-    _finish(wf, report)
+    await probe_keys(wf, inp, own, report)
+    finish_report(wf, report)
 
 
 __all__ = ["NETWORK_OPERATORS_PATCH", "NetworkOperatorReport", "after_issuing_oca", "after_root"]

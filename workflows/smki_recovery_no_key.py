@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from dccflow.domain.roles import RemotePartyRole
     from dccflow.parties import USERS
     from workflows.smki_recovery_model import ACT, SmkiRecoveryInput
-    from workflows.smki_recovery_network import NetworkOperatorReport, _finish, _krp, _probe
+    from workflows.smki_recovery_network import NetworkOperatorReport, finish_report, krp_updates, probe_keys
 
 #: ``workflow.patched`` id of a Network Operator's own key compromise (drills started before it: no NO branch)
 NO_KEY_PATCH = "smki-recovery-network-operator-key"
@@ -89,7 +89,7 @@ async def method1(wf, inp: SmkiRecoveryInput, ocnf: Ocnf) -> None:
     report.certificates[operator] = issued.serial
     wf.record("replacement_certificates_obtained", detail=f"Network Operator {operator}: serial {issued.serial} "
                                                           f"(replaces {issued.previous_serial})")
-    await _krp(wf, inp, cells, report)
+    await krp_updates(wf, inp, cells, report)
     await activate(inp)
     wf.recovered.extend(c.device_id for c in cells if c.device_id in report.done)
     wf.not_recovered.update(report.not_done)
@@ -100,7 +100,7 @@ async def method1(wf, inp: SmkiRecoveryInput, ocnf: Ocnf) -> None:
 
 async def check_keys(wf, inp: SmkiRecoveryInput, ocnf: Ocnf, issued: NoIssued | None = None) -> None:
     """Post-recovery, per Device recovered: the Network Operator's previous (compromised) key refused on its cell, its
-    new key accepted (``workflows.smki_recovery_network._probe``); a Device still taking the previous key is not
+    new key accepted (``workflows.smki_recovery_network.probe_keys``); a Device still taking the previous key is not
     recovered."""
     report = wf.network_operators = wf.network_operators or NetworkOperatorReport()
     if issued is not None:
@@ -111,8 +111,8 @@ async def check_keys(wf, inp: SmkiRecoveryInput, ocnf: Ocnf, issued: NoIssued | 
             report.done.setdefault(cell.device_id, inp.subscriber_id)
         elif cell.device_id not in report.not_done:
             report.not_done[cell.device_id] = wf.not_recovered.get(cell.device_id, "not recovered")
-    await _probe(wf, inp, cells, report)
-    _finish(wf, report)
+    await probe_keys(wf, inp, cells, report)
+    finish_report(wf, report)
 
 
 __all__ = ["NO_KEY_PATCH", "activate", "check_keys", "is_network_operator", "issue", "method1",

@@ -154,3 +154,16 @@ def test_a_failed_workflow_is_reported_down_to_the_activity_and_its_cause(capsys
     printed = " ".join(capsys.readouterr().err.split())
     assert "the drill failed: Activity task failed (rollover_issue_certificate): " in printed
     assert printed.endswith("90-B3-D5-1F-30-02-00-00 is not a Supplier's User ID")
+
+
+def test_an_unknown_worker_system_stops_the_worker_and_is_a_doctor_problem():
+    env = {**os.environ, "DCCFLOW_WORKER_SYSTEMS": "dcc,billing"}
+    worker = subprocess.run([sys.executable, "-m", "dccflow_app.worker"], env=env, capture_output=True, text=True,
+                            timeout=90)
+    assert worker.returncode == 2, worker.stderr
+    assert worker.stderr.startswith("error:") and "worker_systems" in worker.stderr and "'billing'" in worker.stderr
+    assert "Traceback" not in worker.stderr
+    doctor = _dccflow("doctor", "--workers-here", env=env)
+    assert doctor.returncode == 1
+    assert "DCCFLOW_WORKER_SYSTEMS: Input should be 'user', 'dcc' or 'devices' (given 'dcc,billing')" in doctor.stderr
+    assert "cannot reach Temporal" not in doctor.stderr
