@@ -6,8 +6,11 @@ After CCS03 the new CHF takes the old CH's HAN identity (BAD l.3331: it "configu
 replaced Communications Hub"), so each Device of the restored log that is fitted at the same premises finds it and
 asks to join; the CHF authenticates it "using the credentials from the previous network" — modelled as the Device's
 install-code credentials — and the two complete CBKE (``devices.han.complete_join``: the CHF's CS14, a meter's
-0x8183 'Device joined SMHAN'). The re-join is timed behaviour (a durable ``han-rejoin`` timer per Device). A Device
-not in the restored log stays off the new HAN (its Supplier adds it with 8.11, §B.7 item 5).
+0x8183 'Device joined SMHAN'). The re-join is timed behaviour: one durable ``han-rejoin`` timer per restore, which
+joins every Device of the log at once — they hear the same HAN come back and have the same join delay, so one
+Supplier seeing its meter's 0x8183 knows the other Supplier's meter is on the new HAN as well (a timer per Device
+let the gas Supplier's 8.8.2 reach a GSME whose timer had not yet run). A Device not in the restored log stays off
+the new HAN (its Supplier adds it with 8.11, §B.7 item 5).
 
 GCS59 replaces the new GPF's Device Log. DECISION (BAD l.3349: "the restored new GPF is now joined to the PPMID or
 IHD"): the restored entries count as joined, the GSME's included; the GSME itself still holds the old GPF until it
@@ -46,13 +49,13 @@ def ccs03_restore_chf_log(ctx: CommandCtx):
     chf.device_log = entries
     ctx.save()
     ctx.effects.alerts.append(cs14(chf, ctx.at))
-    for entry in entries:
-        dev = ctx.other(entry["device_id"])
-        if dev is not None and dev.installed and dev.premises_id == chf.premises_id:
-            ctx.effects.timers.append(DeviceTimer(
-                kind=REJOIN, device_id=dev.device_id, delay_seconds=DEFAULT_JOIN_DELAY_SECONDS,
-                workflow_id=f"han-rejoin-{chf.device_id}-{dev.device_id}-{int(ctx.at.timestamp())}",
-                data={"chf_id": chf.device_id}))
+    fitted = [dev.device_id for dev in map(ctx.other, (e["device_id"] for e in entries))
+              if dev is not None and dev.installed and dev.premises_id == chf.premises_id]
+    if fitted:
+        ctx.effects.timers.append(DeviceTimer(
+            kind=REJOIN, device_id=chf.device_id, delay_seconds=DEFAULT_JOIN_DELAY_SECONDS,
+            workflow_id=f"han-rejoin-{chf.device_id}-{int(ctx.at.timestamp())}",
+            data={"chf_id": chf.device_id, "device_ids": fitted}))
     return ctx.ok(restored=[e["device_id"] for e in entries])
 
 
@@ -84,7 +87,11 @@ def rejoin(s: Session, chf_id: str, device_id: str, at: datetime) -> FleetEffect
 
 
 def _fire_rejoin(s: Session, timer: DeviceTimer, at: datetime) -> FleetEffects:
-    return rejoin(s, timer.data["chf_id"], timer.device_id, at)
+    effects = FleetEffects()
+    # a timer started before one timer served the whole log names its one Device
+    for device_id in timer.data.get("device_ids") or [timer.device_id]:
+        effects.extend(rejoin(s, timer.data["chf_id"], device_id, at))
+    return effects
 
 
 HANDLERS = {
