@@ -22,6 +22,7 @@ from dccflow.duis.responses import parse_response
 from dccflow.duis.schema import secure_parse
 from dccflow.messages import InboundMessage
 from dccflow.parties import DCC_ID
+from dccflow.prepared import Prepared
 from dccflow.security.pki import entity_id_of
 from dccflow.security.xmldsig import verify
 
@@ -33,6 +34,8 @@ DUIS_SIGNAL = "duis_message"
 _INSERT_ENTRY = UserInboxEntry.__table__.insert()
 _ENTRIES = UserInboxEntry.__table__
 #: an entry signalled to its workflow: executed with many (entry, workflow) pairs at once
+#: the workflow that sent a request (its replies and alerts go to it)
+_SENDER = Prepared(select(UserOutboxEntry.workflow_id).where(UserOutboxEntry.request_id == bindparam("request_id")))
 _MARK_ROUTED = _ENTRIES.update().where(_ENTRIES.c.id == bindparam("entry")).values(routed_to=bindparam("workflow"))
 
 
@@ -105,8 +108,8 @@ class UserInbox:
         """Keep a checked message in ``s``'s transaction: its inbox entry and the workflow to signal (if any)."""
         workflow_id = None
         if message.request_id and routed_to is None:
-            workflow_id = s.exec(select(UserOutboxEntry.workflow_id)  # the column only: not the signed XML
-                                 .where(UserOutboxEntry.request_id == message.request_id)).first()
+            sent = _SENDER.first(s.connection(), {"request_id": message.request_id})  # the column only: not the XML
+            workflow_id = sent[0] if sent is not None else None
         if workflow_id is None and routed_to is None and message.device_id and message.kind != "service_response":
             route = s.get(AlertRoute, (recipient, message.device_id))
             wanted = route is not None and (route.device_alerts or message.kind != "device_alert")

@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
+
+from dccflow.session import Session
 
 _engines: dict[str, Engine] = {}
 #: per engine, the same engine with serializable transactions (:func:`serializable`)

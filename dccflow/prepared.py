@@ -43,8 +43,8 @@ class _Compiled:
     binds: Mapping[str, Callable[[Any], Any]]
     #: bind name -> the value compiled into the statement (a literal ``bindparam(value=…)``)
     constants: Mapping[str, Any]
-    #: per result column, its processor or None
-    results: tuple[Callable[[Any], Any] | None, ...]
+    #: per result column, its type (the processor depends on the driver's type code too: PostgreSQL's numerics)
+    result_types: tuple[Any, ...]
     #: scalar Python-side defaults of the columns an INSERT was not given (``Column(default=0.0)``)
     defaults: Mapping[str, Any]
     #: a feature this module does not reproduce: run through ``Connection.execute``
@@ -57,6 +57,8 @@ class Prepared:
     def __init__(self, statement: ClauseElement):
         self.statement = statement
         self._compiled: dict[tuple[Dialect, frozenset[str] | None], _Compiled] = {}
+        #: per dialect and the driver's type codes of the result columns, their processors
+        self._results: dict[tuple[Dialect, tuple], tuple[Callable[[Any], Any] | None, ...]] = {}
 
     def _compile(self, dialect: Dialect, keys: frozenset[str] | None) -> _Compiled:
         found = self._compiled.get((dialect, keys))
@@ -67,15 +69,14 @@ class Prepared:
         scalar = all(col.default is not None and col.default.is_scalar for col in prefetch)
         fallback = bool((prefetch and not scalar) or compiled.update_prefetch or compiled.post_compile_params
                         or compiled.literal_execute_params or compiled.schema_translate_map)
-        results = tuple(typ._cached_result_processor(dialect, None) for *_, typ in compiled._result_columns) \
-            if compiled._result_columns else ()
+        result_types = tuple(typ for *_, typ in compiled._result_columns) if compiled._result_columns else ()
         # by the name the statement was compiled with: an anonymous literal (``limit(1)``, ``case((…, 1))``) is
         # ``param_1`` there, not its key (``compiled.binds`` also lists the anonymous key itself: left out)
         constants = {name: bind.effective_value for name, bind in compiled.binds.items()
                      if not name.startswith("%(") and bind.key not in (keys or ()) and not bind.required}
         found = _Compiled(sql=compiled.string, positional=tuple(compiled.positiontup) if compiled.positional else None,
                           escaped=dict(compiled.escaped_bind_names or {}), binds=dict(compiled._bind_processors),
-                          constants=constants, results=results, fallback=fallback,
+                          constants=constants, result_types=result_types, fallback=fallback,
                           defaults={col.key: col.default.arg for col in prefetch} if scalar else {})
         self._compiled[(dialect, keys)] = found
         return found
@@ -106,18 +107,31 @@ class Prepared:
         parameters = self._parameters(c, values)
         if conn._has_events or conn.engine._has_events:  # listeners see the statement (exec_driver_sql)
             result = conn.exec_driver_sql(c.sql, parameters)
-            rows = [tuple(row) for row in result] if fetch else []
-            return _processed(rows, c.results) if fetch else []
+            if not fetch:
+                return []
+            description = result.cursor.description
+            rows = [tuple(row) for row in result]
+            return _processed(rows, self._processors(conn.dialect, c, description))
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             conn.dialect.do_execute(cursor, c.sql, parameters, None)
             rows = cursor.fetchall() if fetch else []
+            description = cursor.description
         except conn.dialect.loaded_dbapi.Error as exc:
             conn._handle_dbapi_exception(exc, c.sql, parameters, cursor, None)
             raise  # pragma: no cover - _handle_dbapi_exception raises
         finally:
             cursor.close()
-        return _processed(rows, c.results) if fetch else []
+        return _processed(rows, self._processors(conn.dialect, c, description)) if fetch else []
+
+    def _processors(self, dialect: Dialect, c: _Compiled, description) -> tuple[Callable[[Any], Any] | None, ...]:
+        codes = tuple(d[1] for d in description or ())
+        found = self._results.get((dialect, codes))
+        if found is None:
+            found = tuple(typ._cached_result_processor(dialect, code)
+                          for typ, code in zip(c.result_types, codes or (None,) * len(c.result_types), strict=True))
+            self._results[(dialect, codes)] = found
+        return found
 
     def all(self, conn: Connection, values: Mapping[str, Any] | None = None) -> list[tuple]:
         """The rows of a SELECT, each a tuple of the columns' Python values."""

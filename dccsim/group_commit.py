@@ -42,9 +42,9 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ResourceClosedError
-from sqlmodel import Session
 
 from dccflow.db import is_conflict, serializable
+from dccflow.session import Session
 from dccsim.config import DccConfig
 from dccsim.intake import Accepted, Intake
 from dccsim.inventory import FOLLOW_UPS

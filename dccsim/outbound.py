@@ -12,18 +12,23 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from lxml import etree
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from dccflow.db import session_scope
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_device_alert, build_service_response
+from dccflow.prepared import Prepared
 from dccflow.security.xmldsig import sign
 from dccsim import servicelevels
 from dccsim.alert_bodies import dcc_alert_element
 from dccsim.config import ALERTS
 from dccsim.models import DeliveredMessage, insert_new, insert_values
 from dccsim.smki import SmkiRepository
+
+#: the id of the message logged under a delivery key (the row itself is read only when there is one)
+_LOGGED = Prepared(select(DeliveredMessage.id).where(DeliveredMessage.delivery_key == bindparam("key")))
 
 #: A User's receiving endpoint: (recipient User ID, signed DUIS XML) → None
 Endpoint = Callable[[str, bytes], Awaitable[object]]
@@ -56,9 +61,10 @@ class Outbound:
             row = make()
             insert_new(s, row)
             return row
-        existing = s.exec(select(DeliveredMessage).where(DeliveredMessage.delivery_key == key)).first()
-        if existing is not None:
-            return existing
+        s.flush()  # a message of this transaction logged under ``key`` is found too (Prepared does not autoflush)
+        logged = _LOGGED.first(s.connection(), {"key": key})
+        if logged is not None:
+            return s.get(DeliveredMessage, logged[0])
         row = make()
         s.add(row)
         return row

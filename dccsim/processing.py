@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from dccflow.db import serializable, session_scope
@@ -25,6 +25,7 @@ from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import der_signature, parse_pre_command, split_signed
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
 from dccflow.parties import USERS
+from dccflow.prepared import Prepared
 from dccflow.security.xmldsig import signer_identity
 from dccsim import servicelevels
 from dccsim.config import FUTURE_DATED, ON_DEMAND
@@ -53,6 +54,12 @@ class CompletionResult(BaseModel):
     response_code: str | None
     join_watch_seconds: int | None = None
     already_joined: bool = False
+
+
+#: the Device's Response kept before the request is completed (a retried step does not send the Command again)
+_LOG = RequestLogEntry.__table__
+_RESPONDED = Prepared(update(_LOG).where(_LOG.c.request_id == bindparam("b_request_id")).values(
+    stage="responded", device_response=bindparam("b_response", type_=_LOG.c.device_response.type)))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -154,9 +161,8 @@ class Processing:
             return CommandResult(response=None, in_transit=True)
         response = delivery.response
         with session_scope(self.engine) as s:  # Core: the row need not be read back to change two columns
-            s.exec(update(RequestLogEntry).where(RequestLogEntry.request_id == request_id).values(
-                stage="responded", device_response={"response": response.model_dump(mode="json") if response else None,
-                                                    "delivered": True}))
+            _RESPONDED.execute(s.connection(), {"b_request_id": request_id, "b_response": {
+                "response": response.model_dump(mode="json") if response else None, "delivered": True}})
         return CommandResult(response=response)
 
     @staticmethod

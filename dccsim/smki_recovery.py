@@ -28,6 +28,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, Field
+from sqlalchemy import bindparam
 from sqlmodel import select
 from temporalio import activity
 
@@ -39,6 +40,7 @@ from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import RESTORATION, SmiStatus, check_restore
 from dccflow.messages import GbcsCommand
 from dccflow.parties import DCC_ID
+from dccflow.prepared import Prepared
 from dccsim.handlers.base import status_of
 from dccsim.handlers.decommission import supply_mpxns
 from dccsim.inventory import Inventory, Registration
@@ -115,12 +117,17 @@ class StatusChanged(BaseModel):
 
 def prior_status(s, device_id: str, left: SmiStatus = SmiStatus.RECOVERY) -> SmiStatus:
     """The status the Device held immediately before it (last) went to 'recovery' (L 4.2.2.8, 4.3.2.7)."""
-    change = s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id == device_id,
-                                                  SmiStatusChange.to_status == left.value)
-                    .order_by(SmiStatusChange.id.desc())).first()
-    if change is None or change.from_status is None:
+    s.flush()  # a change of this transaction counts (Prepared does not autoflush)
+    change = _ENTERED.first(s.connection(), {"device_id": device_id, "status": left.value})
+    if change is None or change[0] is None:
         raise LookupError(f"{device_id} has never been in '{left.value}'")
-    return SmiStatus(change.from_status)
+    return SmiStatus(change[0])
+
+
+#: the status a Device left when it last entered one (``prior_status``)
+_ENTERED = Prepared(select(SmiStatusChange.from_status).where(
+    SmiStatusChange.device_id == bindparam("device_id"), SmiStatusChange.to_status == bindparam("status"))
+    .order_by(SmiStatusChange.id.desc()).limit(1))
 
 
 def responsible_suppliers(s, device_id: str, at: datetime) -> list[str]:

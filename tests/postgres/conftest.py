@@ -3,9 +3,9 @@
 test, given to everything the test builds through ``DCCFLOW_DATABASE_URL`` (``dccflow.config.Settings``), so the
 ``stack`` fixture's Runtime, the CLI subprocesses a test starts and ``Settings().db_url`` all use it.
 
-The test modules here import tests from tests/dcc, tests/fleet and tests/processes, so the same test code runs on
-SQLite where it lives and on PostgreSQL here. Without PostgreSQL or psycopg these tests are skipped, except in CI
-(``CI=true``), where that is a failure.
+The test modules here import tests from tests/dcc, tests/fleet, tests/processes and tests/platform, so the same
+test code runs on SQLite where it lives and on PostgreSQL here. Without PostgreSQL or psycopg these tests are
+skipped, except in CI (``CI=true``), where that is a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pg_server import PostgresServer, unavailable
 from dccflow.db import dispose_engine
 
 _TESTS = Path(__file__).resolve().parents[1]
-for _folder in ("dcc", "fleet", "processes"):  # the imported tests' own helper modules (dcc_support, …)
+for _folder in ("dcc", "fleet", "processes", "platform"):  # the imported tests' own helper modules (dcc_support, …)
     if str(_TESTS / _folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / _folder))
 
