@@ -17,6 +17,9 @@ Everything else goes to SQLAlchemy unchanged: an object already in the identity 
 included), any option (``with_for_update``, ``populate_existing``, ``options``…), a dict or ``None`` identity,
 a mapper with inheritance, a version counter, a column not on its own table, or ``load`` /
 ``loaded_as_persistent`` listeners. ``tests/platform/test_session_get.py`` checks the two give the same objects.
+
+:class:`Rows` does the same for a hot SELECT of whole rows by a column (``session.rows(query, values)``): one
+prepared statement, the objects made as above, those the session already holds returned as they are.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlmodel import Session as _SqlModelSession
 
 from dccflow.prepared import Prepared
 
-__all__ = ["Session"]
+__all__ = ["Rows", "Session", "select_rows"]
 
 
 class _Loader:
@@ -41,7 +44,7 @@ class _Loader:
         self.manager = mapper.class_manager
         table = mapper.local_table
         self.keys = tuple(prop.key for prop in mapper.column_attrs)
-        columns = [prop.columns[0] for prop in mapper.column_attrs]
+        self.columns = columns = [prop.columns[0] for prop in mapper.column_attrs]
         self.pk_at = tuple(columns.index(col) for col in mapper.primary_key)
         self.binds = tuple(f"pk_{i}" for i in range(len(mapper.primary_key)))
         where = and_(*(col == bindparam(name) for col, name in zip(mapper.primary_key, self.binds, strict=True)))
@@ -67,22 +70,56 @@ def _loader(entity: Any) -> _Loader | None:
     return _loaders[entity]
 
 
+class Rows:
+    """A prepared SELECT of a mapped class's rows: ``Rows(Model, Model.col == bindparam("x"), order_by=(…))``, run
+    with ``session.rows(query, {"x": …})``. The objects are what ``session.exec(select(Model).where(…))`` gives."""
+
+    def __init__(self, entity: type, *where: Any, order_by: tuple = ()):
+        self.entity, self.where, self.order_by = entity, where, order_by
+        self._statement: Prepared | None = None
+
+    def orm(self):
+        return select(self.entity).where(*self.where).order_by(*self.order_by)
+
+    def prepared(self, loader: _Loader) -> Prepared:
+        if self._statement is None:
+            self._statement = Prepared(select(*loader.columns).where(*self.where).order_by(*self.order_by))
+        return self._statement
+
+
 class Session(_SqlModelSession):
     def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
         loader = _loader(entity) if not kwargs and isinstance(entity, type) else None
         if loader is None or isinstance(ident, dict):
             return super().get(entity, ident, **kwargs)
         values = tuple(ident) if isinstance(ident, (tuple, list)) else (ident,)
-        if len(values) != len(loader.binds) or any(v is None for v in values) \
-                or self.dispatch.loaded_as_persistent or loader.manager.dispatch.load:
+        if len(values) != len(loader.binds) or any(v is None for v in values) or not self._quick(loader):
             return super().get(entity, ident)
         if loader.mapper.identity_key_from_primary_key(list(values)) in self.identity_map:
             return super().get(entity, ident)  # SQLAlchemy's rules for what the session holds
         self._autoflush()
         row = loader.statement.first(self.connection(bind_arguments={"mapper": loader.mapper}),
                                      dict(zip(loader.binds, values, strict=True)))
-        if row is None:
-            return None
+        return None if row is None else self._instance(loader, row)
+
+    def rows(self, query: Rows, values: dict[str, Any] | None = None) -> list:
+        """The objects of ``query`` (with its bind ``values``), as the ORM's SELECT would give them."""
+        loader = _loader(query.entity)
+        if loader is None or not self._quick(loader):
+            return list(self.exec(query.orm().params(**(values or {}))))
+        self._autoflush()
+        found = query.prepared(loader).all(self.connection(bind_arguments={"mapper": loader.mapper}), values)
+        held = [self.identity_map.get(loader.mapper.identity_key_from_primary_key([row[i] for i in loader.pk_at]))
+                for row in found]
+        if any(obj is not None and instance_state(obj).expired_attributes for obj in held):
+            return list(self.exec(query.orm().params(**(values or {}))))  # the ORM refreshes what expired
+        return [obj if obj is not None else self._instance(loader, row) for obj, row in zip(held, found, strict=True)]
+
+    def _quick(self, loader: _Loader) -> bool:
+        return not (self.dispatch.loaded_as_persistent or loader.manager.dispatch.load)
+
+    def _instance(self, loader: _Loader, row: tuple) -> Any:
+        """The persistent object of ``row`` (the mapped columns in order), as the ORM's loader makes it."""
         key = loader.mapper.identity_key_from_primary_key([row[i] for i in loader.pk_at])
         present = self.identity_map.get(key)  # the row's own key differs from ``ident`` (another spelling)
         if present is not None:
@@ -96,3 +133,10 @@ class Session(_SqlModelSession):
         self.identity_map._add_unpresent(state, key)
         state._commit_all(dict_, self.identity_map)
         return obj
+
+
+def select_rows(session: Any, query: Rows, values: dict[str, Any] | None = None) -> list:
+    """``session.rows(query, values)``, or the ORM's SELECT in a Session of another class."""
+    if isinstance(session, Session):
+        return session.rows(query, values)
+    return list(session.exec(query.orm().params(**(values or {}))))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
+from dccflow.session import Rows, select_rows
 from dccsim.models import RegistrationData, SmiDevice, SmiLinkChange, SmiStatusChange
 from dccsim.records import ChAssetRecord
 
@@ -47,6 +49,10 @@ def _hold(session: Session, dev: SmiDevice) -> None:
     held = session.info.setdefault(_HELD, {})
     if len(held) < _HOLD_AT_MOST:
         held[dev.device_id] = dev
+
+
+#: the Devices Associated with a CHF (``Inventory.devices_of_chf``)
+_ON_CHF = Rows(SmiDevice, SmiDevice.chf_id == bindparam("chf_id"))
 
 
 class Inventory:
@@ -120,7 +126,7 @@ class Inventory:
         self.s.delete(self.get(device_id))
 
     def devices_of_chf(self, chf_id: str) -> list[SmiDevice]:
-        return list(self.s.exec(select(SmiDevice).where(SmiDevice.chf_id == eui64_key(chf_id))))
+        return select_rows(self.s, _ON_CHF, {"chf_id": eui64_key(chf_id)})
 
     def gpf_of(self, chf_id: str) -> SmiDevice | None:
         return next((d for d in self.devices_of_chf(chf_id) if d.device_type == DeviceType.GPF), None)
@@ -147,6 +153,10 @@ class Inventory:
                 found.add(report.mpxn)
         return found
 
+
+#: a Metering Point's registrations, oldest first (``Registration.rows``)
+_REGISTRATIONS = Rows(RegistrationData, RegistrationData.mpxn == bindparam("mpxn"),
+                      order_by=(RegistrationData.effective_from, RegistrationData.id))
 
 #: the fuel of the Metering Points a User Role is registered for (SEC H3.8; digest 06 §B.3)
 _ROLE_FUEL = {UserRole.IMPORT_SUPPLIER: "electricity", UserRole.ELECTRICITY_DISTRIBUTOR: "electricity",
@@ -175,8 +185,7 @@ class Registration:
         eligibility, status and notices alike)."""
         read = self._read()
         if mpxn not in read:
-            read[mpxn] = list(self.s.exec(select(RegistrationData).where(RegistrationData.mpxn == mpxn)
-                                          .order_by(RegistrationData.effective_from, RegistrationData.id)))
+            read[mpxn] = select_rows(self.s, _REGISTRATIONS, {"mpxn": mpxn})
         return read[mpxn]
 
     def _read(self) -> dict[str, list[RegistrationData]]:

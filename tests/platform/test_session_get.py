@@ -120,3 +120,32 @@ def test_options_go_to_sqlalchemy(engine) -> None:
         entry = s.get(RequestLogEntry, "R1", populate_existing=True)
         assert entry.srv == "6.21"
         assert s.get(RequestLogEntry, {"request_id": "R1"}) is entry
+
+
+def test_rows_are_what_the_orm_select_gives(engine) -> None:
+    from sqlalchemy import bindparam
+    from sqlmodel import select
+
+    from dccflow.session import Rows
+    from dccsim.inventory import Registration
+    from dccsim.models import RegistrationData
+
+    mpan = "1012345678901"
+    with session_scope(engine) as s:
+        reg = Registration(s)
+        for n, supplier in enumerate(("90-B3-D5-1F-30-01-00-00", "90-B3-D5-1F-30-03-00-00")):
+            reg.add(mpxn=mpan, fuel="electricity", supplier_id=supplier, network_operator_id="90-B3-D5-1F-30-02-00-00",
+                    effective_from=AT.replace(day=1 + n))
+    query = Rows(RegistrationData, RegistrationData.mpxn == bindparam("mpxn"),
+                 order_by=(RegistrationData.effective_from.desc(),))
+    with SqlModelSession(engine) as theirs, Session(engine) as ours:
+        expected = list(theirs.exec(select(RegistrationData).where(RegistrationData.mpxn == mpan)
+                                    .order_by(RegistrationData.effective_from.desc())))
+        held = ours.get(RegistrationData, expected[0].id)
+        got = ours.rows(query, {"mpxn": mpan})
+        assert [r.model_dump() for r in got] == [r.model_dump() for r in expected]
+        assert got[0] is held and all(object_session(r) is ours for r in got)  # what the session holds, as it is
+        got[1].effective_to = AT
+        ours.commit()
+    with SqlModelSession(engine) as s:
+        assert s.get(RegistrationData, expected[1].id).effective_to is not None
