@@ -14,7 +14,7 @@ from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
 from dccflow.session import Rows, select_rows
-from dccsim.models import RegistrationData, SmiDevice, SmiLinkChange, SmiStatusChange
+from dccsim.models import RegistrationData, SmiDevice, SmiLinkChange, SmiStatusChange, insert_values
 from dccsim.records import ChAssetRecord
 
 DETAIL_FIELDS = ("manufacturer", "model", "smets_chts_version", "firmware_version", "esme_variant")
@@ -90,8 +90,8 @@ class Inventory:
                         **{k: v for k, v in details.items() if k in DETAIL_FIELDS})
         self.s.add(dev)
         if status is not None:
-            self.s.add(SmiStatusChange(device_id=device_id, from_status=None, to_status=status.value, at=at,
-                                       reason=reason))
+            insert_values(self.s, SmiStatusChange, dict(device_id=device_id, to_status=status.value, at=at,
+                                                        reason=reason))  # at once, as ``set_status`` does
             if status == SmiStatus.COMMISSIONED:
                 note_follow_up(self.s, DUTIES)
         return dev
@@ -105,8 +105,9 @@ class Inventory:
         dev.smi_status = new.value
         dev.status_changed_at = at
         self.s.add(dev)
-        self.s.add(SmiStatusChange(device_id=dev.device_id, from_status=current.value, to_status=new.value,
-                                   at=at, reason=reason))
+        # the history row is written once, never changed: inserted at once (Core), not through the unit of work
+        insert_values(self.s, SmiStatusChange, dict(device_id=dev.device_id, from_status=current.value,
+                                                    to_status=new.value, at=at, reason=reason))
         if new == SmiStatus.COMMISSIONED:
             note_follow_up(self.s, DUTIES)
 

@@ -61,12 +61,11 @@ class Outbound:
             row = make()
             insert_new(s, row)
             return row
-        s.flush()  # a message of this transaction logged under ``key`` is found too (Prepared does not autoflush)
-        logged = _LOGGED.first(s.connection(), {"key": key})
+        logged = _LOGGED.first(s.connection(), {"key": key})  # messages are inserted at once: this one's too
         if logged is not None:
             return s.get(DeliveredMessage, logged[0])
         row = make()
-        s.add(row)
+        insert_new(s, row)
         return row
 
     # -- message kinds ----------------------------------------------------------------------------------
