@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from datetime import UTC
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from dccflow.domain.credentials import CELLS, CREDENTIAL_USAGE
@@ -40,6 +42,7 @@ from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import RemotePartyRole, UserRole
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
 from dccflow.parties import USERS
+from dccflow.prepared import Prepared
 from dccflow.security.pki import Credential
 from dccsim import post_commissioning as pc
 from dccsim.handlers.base import Ctx, Handler, Notice, Outcome, failed, gbcs_payload, reject
@@ -171,17 +174,32 @@ def check_carried_certificates(ctx: Ctx, certificates) -> None:
     for text in certificates:
         if not isinstance(text, str) or not text:
             continue
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
-        except (ValueError, binascii.Error):
+        identity = _issuer_and_serial(text)
+        if identity is None:
             raise reject(Check.CERTIFICATE_VALIDITY, "a certificate in the request is not a DER X.509 certificate "
-                                                     "(AB 6.1(j))") from None
-        revoked = ctx.session.exec(select(SmkiCertificate.revoked_at).where(
-            SmkiCertificate.issuer == cert.issuer.rfc4514_string(),
-            SmkiCertificate.serial == str(cert.serial_number))).first()
+                                                     "(AB 6.1(j))")
+        ctx.session.flush()  # a revocation of this transaction counts (Prepared does not autoflush)
+        found = _REVOKED_AT.first(ctx.session.connection(), {"issuer": identity[0], "serial": identity[1]})
+        revoked = found[0] if found is not None else None
         if revoked is not None and (revoked if revoked.tzinfo else revoked.replace(tzinfo=UTC)) <= ctx.at:
-            raise reject(Check.CERTIFICATE_VALIDITY, f"the certificate #{cert.serial_number} the request places was "
+            raise reject(Check.CERTIFICATE_VALIDITY, f"the certificate #{identity[1]} the request places was "
                                                      "revoked (AB 6.1(j); BAD 7.7.2.5.4)")
+
+
+#: when the OCA revoked a certificate, by issuer and serial (``check_carried_certificates``)
+_REVOKED_AT = Prepared(select(SmkiCertificate.revoked_at).where(
+    SmkiCertificate.issuer == bindparam("issuer"), SmkiCertificate.serial == bindparam("serial")).limit(1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _issuer_and_serial(text: str) -> tuple[str, str] | None:
+    """The issuer (RFC 4514) and serial of a base64 DER certificate; None if it is not one. Cached: a campaign
+    places the same few certificates on every Device."""
+    try:
+        cert = x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    return cert.issuer.rfc4514_string(), str(cert.serial_number)
 
 
 def credentials_updated_notices(ctx: Ctx, cell: RemotePartyRole, owner: str | None, placed_b64: str) -> list[Notice]:
