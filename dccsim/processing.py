@@ -58,6 +58,8 @@ class CompletionResult(BaseModel):
 
 #: the Device's Response kept before the request is completed (a retried step does not send the Command again)
 _LOG = RequestLogEntry.__table__
+_STAGE = Prepared(update(_LOG).where(_LOG.c.request_id == bindparam("b_request_id")).values(
+    stage=bindparam("b_stage")))
 _RESPONDED = Prepared(update(_LOG).where(_LOG.c.request_id == bindparam("b_request_id")).values(
     stage="responded", device_response=bindparam("b_response", type_=_LOG.c.device_response.type)))
 
@@ -148,8 +150,8 @@ class Processing:
                 return CommandResult(response=None, delivered=False)
             if distribution is None:
                 command = self._signed_command(entry, s) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
-            entry.stage = "command_sent"
-            s.add(entry)
+            # Core: one column of a row this session does not change otherwise (no unit-of-work flush for it)
+            _STAGE.execute(s.connection(), {"b_request_id": request_id, "b_stage": "command_sent"})
         if distribution is not None:
             return CommandResult(response=await distribution.send(self, request_id, at))
         assert self.wan is not None
