@@ -100,3 +100,31 @@ def test_literal_values_in_a_statement_are_bound_as_compiled(engine):
     with session_scope(engine) as s:
         assert newest.all(s.connection(), {"srv": "8.14.1"}) == [("A:2",)]
         assert counted.first(s.connection(), {"above": 0}) == (2,)
+
+
+def test_once_the_listeners_are_removed_statements_go_straight_to_the_driver(engine, monkeypatch):
+    """An engine keeps ``_has_events`` after its last listener is removed; the statements must not stay on the
+    listened path for good (a bench that captured statements then timed the pipeline on the slow path)."""
+    from sqlalchemy.engine import Connection
+
+    insert = Prepared(_log.insert())
+    listened: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        listened.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    with session_scope(engine) as s:
+        insert.execute(s.connection(), _entry("A:1", 5))
+    event.remove(engine, "before_cursor_execute", listener)
+    assert len(listened) == 1 and engine._has_events  # SQLAlchemy's flag stays set
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a statement went through exec_driver_sql with no listener left")
+
+    monkeypatch.setattr(Connection, "exec_driver_sql", refuse)
+    with session_scope(engine) as s:
+        insert.execute(s.connection(), _entry("A:2", 6))
+        assert [r for (r,) in Prepared(select(_log.c.request_id).order_by(_log.c.request_id)).all(s.connection())] \
+            == ["A:1", "A:2"]
+    assert len(listened) == 1
