@@ -146,18 +146,14 @@ class Prepared:
         self._run(conn, values, frozenset(values), False)
 
 
-#: the connection events that see a statement run
-_STATEMENT_EVENTS = ("before_execute", "after_execute", "before_cursor_execute", "after_cursor_execute")
-
-
 def _listened(conn: Connection) -> bool:
-    """Whether a listener would see a statement run on ``conn``. ``_has_events`` alone says one was ever added: an
-    engine keeps it after its listeners are removed (a bench capturing statements, then timing), which left every
-    statement on the slower path for good."""
+    """Whether a listener would see a statement run on ``conn`` (``before_``/``after_execute``,
+    ``…cursor_execute``). ``_has_events`` alone says one was ever added: an engine keeps it after its listeners are
+    removed (a bench capturing statements, then timing), which left every statement on the slower path for good."""
     if not (conn._has_events or conn.engine._has_events):
         return False
-    dispatch = conn.dispatch
-    return any(getattr(dispatch, name) for name in _STATEMENT_EVENTS)
+    d = conn.dispatch
+    return bool(d.before_execute or d.after_execute or d.before_cursor_execute or d.after_cursor_execute)
 
 
 def _processed(rows: Iterable[Sequence[Any]], processors: tuple[Callable[[Any], Any] | None, ...]) -> list[tuple]:
