@@ -22,6 +22,8 @@ MAX_REQUEST_COUNTER: Final = 2**64 - 1
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _COUNTER = re.compile(r"0|[1-9][0-9]*")
 _SEPARATORS = ("-", ":", " ")
+#: an identifier already in the DUIS form (most are: the check below is then one match)
+_CANONICAL = re.compile(r"[0-9A-F]{2}(?:-[0-9A-F]{2}){7}")
 
 
 class InvalidEui64(ValueError):
@@ -37,6 +39,8 @@ def normalise_eui64(value: str) -> str:
     """
     if not isinstance(value, str):
         raise InvalidEui64(f"EUI-64 must be a string, got {type(value).__name__} {value!r}")
+    if _CANONICAL.fullmatch(value):
+        return value
     text = value.strip()
     used = {sep for sep in _SEPARATORS if sep in text}
     if len(used) > 1:
