@@ -39,6 +39,35 @@ async def stack(tmp_path: Path):
         await asyncio.sleep(0)
 
 
+# ----------------------------------------------------------------------------- the SDK's workflow deadlock detector
+# The Python SDK fails a workflow task whose activation has not yielded within 2 s ("[TMPRL1101] Potential deadlock
+# detected") and interrupts its thread. With two test workers a core (below), a garbage collection of a worker's heap
+# in a starved process once took longer than that: the activation was stopped in a weakref callback, and every later
+# task of that run timed out, so the time-skipping server never skipped again and the test hung (a 7-day
+# post-commissioning watch that could not start its timers). Under test the detector waits 15 s: a real deadlock is
+# still reported, a busy machine's pause is not taken for one. Production workers keep the SDK's 2 s.
+TEST_DEADLOCK_SECONDS = 15
+
+
+def _patient_deadlock_detector() -> None:
+    from temporalio.worker import _workflow as sdk_workflow
+
+    init = sdk_workflow._WorkflowWorker.__init__
+    if getattr(init, "_dccflow_patient", False):
+        return
+
+    def patient_init(self, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        if self._deadlock_timeout_seconds is not None:
+            self._deadlock_timeout_seconds = TEST_DEADLOCK_SECONDS
+
+    patient_init._dccflow_patient = True
+    sdk_workflow._WorkflowWorker.__init__ = patient_init
+
+
+_patient_deadlock_detector()
+
+
 # ------------------------------------------------------------------------------------------------ pytest-xdist
 # ``pytest -n auto``: every test is safe beside any other. Each ``stack`` has a time-skipping server of its own on a
 # port the SDK picks and its state in its own tmp_path; the servers tests start themselves are on free ports; DCC's
