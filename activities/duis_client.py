@@ -25,7 +25,6 @@ from typing import Protocol
 
 from cryptography import x509
 from pydantic import BaseModel, Field
-from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio import activity
@@ -36,7 +35,7 @@ from activities.credentials import UserKeyStore
 from activities.inbox import UserInbox
 from activities.store import UserCounter, UserOutboxEntry, UserSignedPreCommand
 from dccflow.clock import activity_now
-from dccflow.db import session_scope
+from dccflow.db import session_scope, update_row
 from dccflow.domain.service_requests import lookup_srv
 from dccflow.duis.messages import build_request, request_from_element, to_bytes
 from dccflow.duis.responses import DuisResponse, response_from_element
@@ -44,7 +43,6 @@ from dccflow.duis.schema import DuisError, secure_parse, validate
 from dccflow.gbcs import correlate, sign_payload
 from dccflow.messages import InboundMessage
 from dccflow.parties import DCC_ID, party_of
-from dccflow.prepared import Prepared
 from dccflow.security.pki import CertificateError, Credential, entity_id_of
 from dccflow.security.xmldsig import SignatureError, sign, verify
 from dccsim.service import SubmitReply
@@ -97,17 +95,6 @@ class SentRequest(BaseModel):
 
 class DccTransport(Protocol):
     async def submit(self, xml: bytes, at) -> SubmitReply: ...
-
-
-def _reply_code_update(model) -> Prepared:
-    """UPDATE of the DCC's reply code of an outbox row by its key (Core: the row need not be read back)."""
-    table = model.__table__
-    (key,) = table.primary_key.columns
-    return Prepared(update(table).where(key == bindparam("b_key")).values(reply_code=bindparam("b_code")))
-
-
-_REPLIED = _reply_code_update(UserOutboxEntry)
-_SPC_REPLIED = _reply_code_update(UserSignedPreCommand)
 
 
 class InProcessTransport:
@@ -180,7 +167,7 @@ class DuisClient:
         entry = self.prepare(spec, workflow_id)
         reply = await self.transport.submit(entry.xml, activity_now())
         with session_scope(self.engine) as s:
-            _REPLIED.execute(s.connection(), {"b_key": entry.step_key, "b_code": reply.code or reply.outcome})
+            update_row(s, UserOutboxEntry, entry.step_key, reply_code=reply.code or reply.outcome)
         _raise_if_refused(spec.srv, entry.request_id, reply)
         if reply.xml is None:
             return SentRequest(request_id=entry.request_id, ack_code=reply.code)
@@ -193,8 +180,7 @@ class DuisClient:
                                        type=PRE_COMMAND_NOT_SIGNED, non_retryable=True) from None
             spc_reply = await self.transport.submit(spc, activity_now())
             with session_scope(self.engine) as s:
-                _SPC_REPLIED.execute(s.connection(), {"b_key": entry.request_id,
-                                                      "b_code": spc_reply.code or spc_reply.outcome})
+                update_row(s, UserSignedPreCommand, entry.request_id, reply_code=spc_reply.code or spc_reply.outcome)
             _raise_if_refused(spec.srv, entry.request_id, spc_reply, what="Signed Pre-Command")
             local = None
             if spc_reply.xml is not None and spc_reply.code != ACKNOWLEDGEMENT:  # the Command for Local Delivery

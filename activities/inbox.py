@@ -33,9 +33,9 @@ DUIS_SIGNAL = "duis_message"
 
 _INSERT_ENTRY = UserInboxEntry.__table__.insert()
 _ENTRIES = UserInboxEntry.__table__
-#: an entry signalled to its workflow: executed with many (entry, workflow) pairs at once
 #: the workflow that sent a request (its replies and alerts go to it)
 _SENDER = Prepared(select(UserOutboxEntry.workflow_id).where(UserOutboxEntry.request_id == bindparam("request_id")))
+#: an entry signalled to its workflow: executed with many (entry, workflow) pairs at once
 _MARK_ROUTED = _ENTRIES.update().where(_ENTRIES.c.id == bindparam("entry")).values(routed_to=bindparam("workflow"))
 
 

@@ -10,15 +10,17 @@ composition root registers all of them first (``dccflow_app.database``).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
 
+from dccflow.prepared import Prepared
 from dccflow.session import Session
 
 _engines: dict[str, Engine] = {}
@@ -117,6 +119,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def update_row(session: Session, model: type[SQLModel], key: object, **values: object) -> None:
+    """UPDATE the columns ``values`` of the row whose (one-column) primary key is ``key``, at once, with Core on the
+    session's connection (its transaction): for a row the session does not otherwise change, so there is nothing to
+    read back and no unit-of-work flush. Compiled once per table and set of columns (``dccflow.prepared``)."""
+    _updates(model.__table__, tuple(sorted(values))).execute(
+        session.connection(), {"b_key": key, **{f"b_{name}": value for name, value in values.items()}})
+
+
+@functools.cache
+def _updates(table, columns: tuple[str, ...]) -> Prepared:
+    (key,) = table.primary_key.columns  # bind names apart from the columns' (SQLAlchemy reserves those)
+    return Prepared(update(table).where(key == bindparam("b_key")).values(
+        **{name: bindparam(f"b_{name}", type_=table.c[name].type) for name in columns}))
 
 
 def upsert(session: Session, model: type[SQLModel], rows: list[dict], *, update: list[str]) -> None:

@@ -13,10 +13,9 @@ import logging
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
-from dccflow.db import serializable, session_scope
+from dccflow.db import serializable, session_scope, update_row
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.service_requests import lookup_srv
 from dccflow.domain.smi import SmiStatus
@@ -25,7 +24,6 @@ from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import der_signature, parse_pre_command, split_signed
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
 from dccflow.parties import USERS
-from dccflow.prepared import Prepared
 from dccflow.security.xmldsig import signer_identity
 from dccsim import servicelevels
 from dccsim.config import FUTURE_DATED, ON_DEMAND
@@ -54,14 +52,6 @@ class CompletionResult(BaseModel):
     response_code: str | None
     join_watch_seconds: int | None = None
     already_joined: bool = False
-
-
-#: the Device's Response kept before the request is completed (a retried step does not send the Command again)
-_LOG = RequestLogEntry.__table__
-_STAGE = Prepared(update(_LOG).where(_LOG.c.request_id == bindparam("b_request_id")).values(
-    stage=bindparam("b_stage")))
-_RESPONDED = Prepared(update(_LOG).where(_LOG.c.request_id == bindparam("b_request_id")).values(
-    stage="responded", device_response=bindparam("b_response", type_=_LOG.c.device_response.type)))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -151,7 +141,7 @@ class Processing:
             if distribution is None:
                 command = self._signed_command(entry, s) if entry.spc_xml else HANDLERS[entry.srv].command(ctx)
             # Core: one column of a row this session does not change otherwise (no unit-of-work flush for it)
-            _STAGE.execute(s.connection(), {"b_request_id": request_id, "b_stage": "command_sent"})
+            update_row(s, RequestLogEntry, request_id, stage="command_sent")
         if distribution is not None:
             return CommandResult(response=await distribution.send(self, request_id, at))
         assert self.wan is not None
@@ -162,9 +152,9 @@ class Processing:
         if delivery.status == "in-transit":
             return CommandResult(response=None, in_transit=True)
         response = delivery.response
-        with session_scope(self.engine) as s:  # Core: the row need not be read back to change two columns
-            _RESPONDED.execute(s.connection(), {"b_request_id": request_id, "b_response": {
-                "response": response.model_dump(mode="json") if response else None, "delivered": True}})
+        with session_scope(self.engine) as s:  # kept: a retried step does not send the Command again
+            update_row(s, RequestLogEntry, request_id, stage="responded", device_response={
+                "response": response.model_dump(mode="json") if response else None, "delivered": True})
         return CommandResult(response=response)
 
     @staticmethod

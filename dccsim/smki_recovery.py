@@ -117,7 +117,7 @@ class StatusChanged(BaseModel):
 
 def prior_status(s, device_id: str, left: SmiStatus = SmiStatus.RECOVERY) -> SmiStatus:
     """The status the Device held immediately before it (last) went to 'recovery' (L 4.2.2.8, 4.3.2.7)."""
-    s.flush()  # a change of this transaction counts (Prepared does not autoflush)
+    # the history's rows are inserted at once (``Inventory.set_status``): this transaction's are read too
     change = _ENTERED.first(s.connection(), {"device_id": device_id, "status": left.value})
     if change is None or change[0] is None:
         raise LookupError(f"{device_id} has never been in '{left.value}'")

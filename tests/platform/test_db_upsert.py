@@ -32,3 +32,29 @@ def test_a_failed_transaction_leaves_no_upserted_row(tmp_path):
         pass
     with session_scope(engine) as s:
         assert s.exec(select(AlertRoute)).all() == []
+
+
+def test_update_row_sets_the_named_columns_of_one_row_in_the_transaction(tmp_path):
+    """``dccflow.db.update_row``: the named columns (a JSON one through its type), of the keyed row only, rolled back
+    with the transaction."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from dccflow.db import update_row
+    from dccsim.models import RequestLogEntry
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'u.db'}")
+    at = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        for rid in ("R1", "R2"):
+            s.add(RequestLogEntry(request_id=rid, originator="O", target="T", counter=1, srv="6.21", digest="d",
+                                  received_at=at, xml=b"<x/>"))
+    with session_scope(engine) as s:
+        update_row(s, RequestLogEntry, "R1", stage="responded", device_response={"response": None, "delivered": True})
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        update_row(s, RequestLogEntry, "R2", stage="failed")
+        raise RuntimeError("rejected later in the same transaction")
+    with session_scope(engine) as s:
+        rows = {r.request_id: (r.stage, r.device_response) for r in s.exec(select(RequestLogEntry))}
+    assert rows == {"R1": ("responded", {"response": None, "delivered": True}), "R2": ("accepted", None)}
