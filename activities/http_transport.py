@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 from temporalio.exceptions import ApplicationError
 
 from activities.inbox import InboundRejected, UserInbox
-from dccflow.duis.responses import parse_response
+from dccflow.duis.responses import response_code_of
 from dccflow.duis.schema import MAX_MESSAGE_BYTES, DuisError
 from dccflow.http1 import HttpFault, KeepAliveClient
 from dccflow.http1 import Response as LeanResponse
@@ -107,8 +107,9 @@ class HttpTransport(LazyHttpClient):
         if status == 200:
             if not body.strip():
                 return SubmitReply(outcome="accepted")
-            parsed = parse_response(body)  # schema-validated: the DCC's answer crosses a boundary too
-            code = parsed.response_code
+            # read securely, the code checked; the message is validated and verified by whoever takes it in
+            # (the inbox, the Pre-Command check), as a reply handed over in process is
+            code = response_code_of(body)
             if code.startswith("E"):
                 reason = reply.headers.get(REASON_HEADER) or f"DCC answered {code}"
                 return SubmitReply(outcome="rejected", xml=body, code=code, reason=reason)

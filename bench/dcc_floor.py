@@ -26,12 +26,12 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from dccflow.db import serializable
@@ -61,6 +61,22 @@ def xml_and_crypto(smki, batch: list[tuple[str, bytes]], at: datetime, srv: str 
     return times
 
 
+def request_by_request(smki, batch: list[tuple[str, bytes]], captured: list[list], replay: RawReplay | None,
+                       at: datetime) -> tuple[list[float], list[float]]:
+    """The floor of each request as a DCC must do it, one request after the other: its XML and ECDSA work
+    (``xml_and_crypto``), then its statements and commit in raw ``sqlite3`` (``RawReplay``; none without one).
+    Seconds per request of each part. Done phase by phase instead (all the XML of a chunk, then all its SQL), each
+    part would run with its own code and data alone in the CPU's caches: faster than any DCC taking requests one
+    at a time can run them (the DUIS schema's validation alone takes ~19 us warm and ~110-170 us once 16 MiB
+    have passed through the caches; ``docs/performance.md``, round six)."""
+    xml_times: list[float] = []
+    sql_times: list[float] = []
+    for i, request in enumerate(batch):
+        xml_times += xml_and_crypto(smki, [request], at)
+        sql_times += replay.run([captured[i]]) if replay is not None else [0.0]
+    return xml_times, sql_times
+
+
 def database_path(engine: Engine) -> Path:
     return Path(engine.url.database)
 
@@ -81,35 +97,63 @@ def pragmas_of(engine: Engine) -> dict[str, object]:
         return {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in PRAGMAS}
 
 
+DRIVER_CALLS = ("do_execute", "do_executemany", "do_execute_no_params", "do_commit")
+
+
+@contextmanager
+def driver_calls(engine: Engine, wrap: Callable[[str, Callable], Callable]) -> Iterator[None]:
+    """Replace, for the block, each dialect method by which SQLAlchemy (and ``dccflow.prepared``) calls the driver
+    (:data:`DRIVER_CALLS`) by ``wrap(name, original)``, on ``engine``'s dialect and on its serializable twin's (the
+    intake's transactions, ``dccflow.db.serializable``). Unlike an engine event listener, this leaves nothing behind:
+    an engine that ever had a listener keeps SQLAlchemy's (and ``Prepared``'s) slower path for listeners."""
+    dialects = list({id(d): d for d in (engine.dialect, serializable(engine).dialect)}.values())
+    originals = [(d, name, d.__dict__.get(name)) for d in dialects for name in DRIVER_CALLS]
+    for dialect in dialects:
+        for name in DRIVER_CALLS:
+            setattr(dialect, name, wrap(name, getattr(dialect, name)))
+    try:
+        yield
+    finally:
+        for dialect, name, own in originals:  # back to what the dialect had (its class's, or its own)
+            if own is None:
+                delattr(dialect, name)
+            else:
+                setattr(dialect, name, own)
+
+
 async def capture(engine: Engine, submit: Callable, batch: list[tuple[str, bytes]], at: datetime) -> list[list]:
     """Run ``submit`` over ``batch`` and keep, per request, the statements the pipeline sent to the driver
     (with their bound parameters) in the transaction that took the request, up to its commit: the request's
     own work (what a request may start after its reply is not part of the floor)."""
     captured: list[list] = []
 
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
+    def keep(statement, parameters, executemany):
         if not (captured[-1] and captured[-1][-1][0] == "COMMIT"):
             captured[-1].append((statement, parameters, executemany))
 
-    def on_commit(conn):
-        if not (captured[-1] and captured[-1][-1][0] == "COMMIT"):
-            captured[-1].append(("COMMIT", None, False))
+    def wrap(name: str, original: Callable) -> Callable:
+        if name == "do_commit":
+            def committing(dbapi_connection):
+                keep("COMMIT", None, False)
+                return original(dbapi_connection)
+            return committing
+        if name == "do_execute_no_params":
+            def executing_no_params(cursor, statement, context=None):
+                keep(statement, (), False)
+                return original(cursor, statement, context)
+            return executing_no_params
 
-    # the intake's serializable transaction runs on its own engine on SQLite (``dccflow.db.serializable``)
-    engines = list({engine, serializable(engine)})
-    for e in engines:
-        event.listen(e, "before_cursor_execute", on_execute)
-        event.listen(e, "commit", on_commit)
-    try:
+        def executing(cursor, statement, parameters, context=None):
+            keep(statement, parameters, name == "do_executemany")
+            return original(cursor, statement, parameters, context)
+        return executing
+
+    with driver_calls(engine, wrap):
         for i, (rid, xml) in enumerate(batch):
             captured.append([])
             reply = await submit(xml, at + timedelta(seconds=i))
             if reply.outcome != "accepted":
                 raise SystemExit(f"capture: {rid} was {reply.outcome}: {reply.reason}")
-    finally:
-        for e in engines:
-            event.remove(e, "before_cursor_execute", on_execute)
-            event.remove(e, "commit", on_commit)
     return captured
 
 

@@ -249,44 +249,30 @@ XML_STAGES = ("secure_parse", "schema validate (request)", "request_from_element
 async def database_time(bench: Bench, batch: list[tuple[str, bytes]]) -> tuple[float, float, float, float]:
     """(mean us/request of the run, statements per request, us/request in the SQLite driver executing them,
     us/request committing) over a second run of the same pipeline, timed at the dialect's calls into the driver."""
-    from dccflow.db import serializable
-
-    # the serializable transactions (the intake's) run on a twin engine with a dialect of its own (dccflow.db)
-    dialects = list({id(d): d for d in (bench.engine.dialect, serializable(bench.engine).dialect)}.values())
     spent = {"execute": 0.0, "commit": 0.0, "statements": 0}
 
-    def timing(dialect):
-        do_execute, do_commit = dialect.do_execute, dialect.do_commit
+    def timing(name, original):
+        if name == "do_commit":
+            def timed_commit(dbapi_connection):
+                start = time.perf_counter()
+                try:
+                    return original(dbapi_connection)
+                finally:
+                    spent["commit"] += time.perf_counter() - start
+            return timed_commit
 
-        def timed_execute(cursor, statement, parameters, context=None):
+        def timed_execute(*args):
             start = time.perf_counter()
             try:
-                return do_execute(cursor, statement, parameters, context)
+                return original(*args)
             finally:
                 spent["execute"] += time.perf_counter() - start
                 spent["statements"] += 1
+        return timed_execute
 
-        def timed_commit(dbapi_connection):
-            start = time.perf_counter()
-            try:
-                return do_commit(dbapi_connection)
-            finally:
-                spent["commit"] += time.perf_counter() - start
-
-        return timed_execute, timed_commit
-
-    originals = [(d, d.__dict__.get("do_execute"), d.__dict__.get("do_commit")) for d in dialects]
-    for dialect in dialects:
-        dialect.do_execute, dialect.do_commit = timing(dialect)
-    try:
+    # the serializable transactions (the intake's) run on a twin engine with a dialect of its own (dccflow.db)
+    with floor.driver_calls(bench.engine, timing):
         times = await bench.pipeline(batch, offset=timedelta(hours=1))
-    finally:
-        for dialect, execute, commit in originals:  # back to what the dialect had (its class's, or its own)
-            for name, own in (("do_execute", execute), ("do_commit", commit)):
-                if own is None:
-                    delattr(dialect, name)
-                else:
-                    setattr(dialect, name, own)
     n = len(batch)
     return (statistics.mean(times) * 1e6, spent["statements"] / n, spent["execute"] / n * 1e6,
             spent["commit"] / n * 1e6)
@@ -352,8 +338,10 @@ async def repetition(bench: Bench, n: int, folder: Path, index: int, server: tup
             if profiler:
                 profiler.disable()
             start = time.process_time()
-            figures.xml_crypto += floor.xml_and_crypto(bench.smki, chunk, AT)
-            figures.sqlite += replay.run(captured[first:first + CHUNK]) if replay else [0.0] * len(chunk)
+            xml_times, sql_times = floor.request_by_request(bench.smki, chunk, captured[first:first + CHUNK],
+                                                            replay, AT)
+            figures.xml_crypto += xml_times
+            figures.sqlite += sql_times
             cpu["floor"] += time.process_time() - start
     finally:
         if replay:
@@ -408,7 +396,8 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
           + _spread([statistics.mean(r.pipeline) * 1e6 for r in runs], "us/request") + ", median "
           + _spread([statistics.median(r.pipeline) * 1e6 for r in runs], "us") + "; CPU "
           + _spread([r.cpu_pipeline * 1e6 for r in runs], "us/request"))
-    print("     durable floor: XML + ECDSA " + _spread([statistics.mean(r.xml_crypto) * 1e6 for r in runs], "us")
+    print("     durable floor, request by request: XML + ECDSA "
+          + _spread([statistics.mean(r.xml_crypto) * 1e6 for r in runs], "us")
           + (" + raw sqlite3 same statements, one commit " + _spread([statistics.mean(r.sqlite) * 1e6 for r in runs],
                                                                      "us") if database_url is None else
              " (on PostgreSQL the floor has no database part: its server's work is not comparable with raw sqlite3)"))

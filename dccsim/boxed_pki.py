@@ -94,7 +94,7 @@ class Zaz1SmkiRepository(SmkiRepository):
             SmkiCertificate.issuer == cert.issuer.rfc4514_string(),
             SmkiCertificate.serial == str(cert.serial_number))).first() is not None
 
-    def dcc_credential(self) -> Credential:
+    def dcc_credential(self, session: Session | None = None) -> Credential:
         """The DSP's published test key: DCC Boxed's responses are signed with it."""
         return self.material.dsp
 

@@ -51,13 +51,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from dccflow.duis.schema import MAX_MESSAGE_BYTES
@@ -81,15 +82,51 @@ class BodyTooLarge(ValueError):
     pass
 
 
-def problem(status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
-            **extra) -> JSONResponse:
-    """An RFC 9457 problem document."""
+@dataclass(frozen=True)
+class HttpReply:
+    """An HTTP reply of the DCC User Interface, before it is a framework's response object (the endpoint answers
+    through FastAPI and straight over ASGI alike: ``ServiceRequestEndpoint``)."""
+
+    status: int
+    body: bytes = b""
+    media_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def response(self) -> Response:
+        return Response(content=self.body, status_code=self.status, media_type=self.media_type,
+                        headers=dict(self.headers) or None)
+
+    async def send(self, send: Callable) -> None:
+        """Send it over ASGI with the headers Starlette's ``Response`` would give it."""
+        headers = [(b"content-length", str(len(self.body)).encode("latin-1"))]
+        if self.media_type is not None:
+            headers.append((b"content-type", self.media_type.encode("latin-1")))
+        headers.extend((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers)
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def problem_reply(status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
+                  **extra) -> HttpReply:
+    """An RFC 9457 problem document (rendered as Starlette's ``JSONResponse`` renders it)."""
     body = {"status": status, "title": title, **({"detail": detail} if detail else {}), **extra}
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return HttpReply(status, json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None,
+                                        separators=(",", ":")).encode("utf-8"),
+                     PROBLEM_MEDIA_TYPE, tuple((headers or {}).items()))
+
+
+def problem(status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
+            **extra) -> Response:
+    """An RFC 9457 problem document."""
+    return problem_reply(status, title, detail, headers, **extra).response()
 
 
 def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return _media_type(request.headers.get("content-type"))
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -97,13 +134,28 @@ async def read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"Content-Length {declared} is over the {limit}-byte limit")
+    return await _gathered(request.stream(), limit)
+
+
+async def _gathered(chunks_in, limit: int) -> bytes:
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in chunks_in:
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(f"body is over the {limit}-byte limit")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _asgi_body(receive: Callable):
+    """The body's chunks as ASGI delivers them (``Request.stream``'s rule: a disconnect is ``ClientDisconnect``)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
 
 class SimTimeForged(ValueError):
@@ -173,56 +225,108 @@ def _wall_clock() -> datetime:
 
 def reply_to_http(reply: SubmitReply) -> Response:
     """Map the DCC's synchronous reply to the HTTP reply documented above."""
+    return _http_reply(reply).response()
+
+
+def _http_reply(reply: SubmitReply) -> HttpReply:
     if reply.outcome == "silent":
-        return Response(status_code=400)  # AB 6.3: no DUIS response at all
+        return HttpReply(400)  # AB 6.3: no DUIS response at all
     if reply.outcome == "accepted":
-        return Response(content=reply.xml or b"", status_code=200,
-                        media_type=DUIS_MEDIA_TYPE if reply.xml else None)
-    reason = {REASON_HEADER: _header_safe(reply.reason)} if reply.reason else {}
+        return HttpReply(200, reply.xml or b"", DUIS_MEDIA_TYPE if reply.xml else None)
+    reason = ((REASON_HEADER, _header_safe(reply.reason)),) if reply.reason else ()
     if reply.xml is not None:
-        return Response(content=reply.xml, status_code=200, media_type=DUIS_MEDIA_TYPE, headers=reason)
-    return problem(400, "Service Request not accepted", reply.reason or "", responseCode=reply.code)
+        return HttpReply(200, reply.xml, DUIS_MEDIA_TYPE, reason)
+    return problem_reply(400, "Service Request not accepted", reply.reason or "", responseCode=reply.code)
+
+
+class ServiceRequestEndpoint:
+    """``POST /api/v1/serviceRequest`` as documented above, whatever serves the HTTP: the FastAPI route (and DCC
+    Boxed's services through it, ``dccsim.boxed_api``) and, for the commonest request of all, ASGI directly
+    (``DccApp``), which spares each request the framework's routing, dependency and response machinery."""
+
+    def __init__(self, app: FastAPI, dcc: DccService, clock: SimClock, max_bytes: int):
+        self.app, self.dcc, self.clock, self.max_bytes = app, dcc, clock, max_bytes
+
+    async def answer(self, header: Callable[[str], str | None], body: Callable[[], Awaitable[bytes]]) -> HttpReply:
+        """The reply to one request, given its headers by lower-case name and a reader of its body (which raises
+        ``BodyTooLarge`` or ``ClientDisconnect``)."""
+        if not self.app.state.accepting or self.dcc.client is None:
+            return problem_reply(503, "the DCC Systems cannot accept Service Requests now",
+                                 "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
+        if _media_type(header("content-type")) not in XML_MEDIA_TYPES:
+            return problem_reply(415, "a DUIS Service Request is sent as application/xml",
+                                 f"got Content-Type {header('content-type')!r}")
+        try:
+            xml = await body()
+        except BodyTooLarge as exc:
+            return problem_reply(413, "Service Request too large", str(exc))
+        except ClientDisconnect:
+            log.info("a client disconnected before its Service Request had arrived: nothing taken")
+            return HttpReply(400)  # nobody is left to read it
+        try:
+            at = self.clock.time_for(header(SIM_TIME_LOWER), header(SIM_TIME_AUTH_LOWER), xml)
+        except SimTimeForged as exc:
+            return problem_reply(403, f"{SIM_TIME_HEADER} is not accepted from a User", str(exc))
+        except ValueError as exc:
+            return problem_reply(422, f"unreadable {SIM_TIME_HEADER}", str(exc))
+        try:
+            reply = await self.dcc.submit(xml, at, together=True)  # with whatever arrives meanwhile: group commit
+        except Exception:  # noqa: BLE001 - anything the DCC could not finish: it has not accepted the request
+            log.exception("the DCC could not take a Service Request")
+            return problem_reply(503, "the DCC Systems cannot accept the Service Request",
+                                 "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
+        return _http_reply(reply)
+
+    async def route(self, request: Request) -> Response:
+        """Submit one signed DUIS Service Request (SEC H3.3(a)); the reply is the DCC's synchronous answer."""
+        reply = await self.answer(request.headers.get, lambda: read_limited(request, self.max_bytes))
+        return reply.response()
+
+    async def asgi(self, scope: dict, receive: Callable, send: Callable) -> None:
+        headers: dict[str, str] = {}
+        for name, value in reversed(scope["headers"]):  # the first of a repeated header, as Starlette reads it
+            headers[name.decode("latin-1")] = value.decode("latin-1")
+        declared = headers.get("content-length", "")
+
+        async def body() -> bytes:
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise BodyTooLarge(f"Content-Length {declared} is over the {self.max_bytes}-byte limit")
+            return await _gathered(_asgi_body(receive), self.max_bytes)
+
+        await (await self.answer(headers.get, body)).send(send)
+
+
+SIM_TIME_LOWER, SIM_TIME_AUTH_LOWER = SIM_TIME_HEADER.lower(), SIM_TIME_AUTH_HEADER.lower()
+
+
+class DccApp(FastAPI):
+    """The DCC User Interface app: FastAPI's, with ``POST /api/v1/serviceRequest`` taken straight over ASGI while
+    nobody has added a middleware to the app (which would then see every request: FastAPI serves them all)."""
+
+    service_requests: ServiceRequestEndpoint
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (scope["type"] == "http" and scope["path"] == SERVICE_REQUEST_PATH and scope["method"] == "POST"
+                and not scope.get("root_path") and not self.user_middleware):
+            await self.service_requests.asgi(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_dcc_app(dcc: DccService, *, max_bytes: int = MAX_MESSAGE_BYTES,
-                   sim_clock: SimClock | None = None) -> FastAPI:
+                   sim_clock: SimClock | None = None) -> DccApp:
     """The DCC User Interface app. ``app.state.accepting = False`` makes it answer 503 (e.g. Planned
     Maintenance, SEC H3.2). ``sim_clock``: shared with the stack's own sender (a new one, whose key nobody
     else holds, by default: no request can then set the time)."""
-    clock = sim_clock or SimClock()
-    app = FastAPI(title="dccflow simulated DCC: DCC User Interface", version="5.4",
-                  description=__doc__.split("\n\n")[0])
+    app = DccApp(title="dccflow simulated DCC: DCC User Interface", version="5.4",
+                 description=__doc__.split("\n\n")[0])
     app.state.accepting = True
+    app.service_requests = endpoint = ServiceRequestEndpoint(app, dcc, sim_clock or SimClock(), max_bytes)
 
-    @app.post(SERVICE_REQUEST_PATH, openapi_extra={
-        "requestBody": {"required": True, "content": {DUIS_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
     async def service_request(request: Request) -> Response:
         """Submit one signed DUIS Service Request (SEC H3.3(a)); the reply is the DCC's synchronous answer."""
-        if not app.state.accepting or dcc.client is None:
-            return problem(503, "the DCC Systems cannot accept Service Requests now",
-                           "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
-        if media_type(request) not in XML_MEDIA_TYPES:
-            return problem(415, "a DUIS Service Request is sent as application/xml",
-                           f"got Content-Type {request.headers.get('content-type')!r}")
-        try:
-            xml = await read_limited(request, max_bytes)
-        except BodyTooLarge as exc:
-            return problem(413, "Service Request too large", str(exc))
-        except ClientDisconnect:
-            log.info("a client disconnected before its Service Request had arrived: nothing taken")
-            return Response(status_code=400)  # nobody is left to read it
-        try:
-            at = clock.time_for(request.headers.get(SIM_TIME_HEADER), request.headers.get(SIM_TIME_AUTH_HEADER), xml)
-        except SimTimeForged as exc:
-            return problem(403, f"{SIM_TIME_HEADER} is not accepted from a User", str(exc))
-        except ValueError as exc:
-            return problem(422, f"unreadable {SIM_TIME_HEADER}", str(exc))
-        try:
-            reply = await dcc.submit(xml, at, together=True)  # with whatever arrives meanwhile: group commit
-        except Exception:  # noqa: BLE001 - anything the DCC could not finish: it has not accepted the request
-            log.exception("the DCC could not take a Service Request")
-            return problem(503, "the DCC Systems cannot accept the Service Request",
-                           "raise an Incident if this persists (BAD 7.8.5.4.1)", headers={"Retry-After": "5"})
-        return reply_to_http(reply)
+        return await endpoint.route(request)
 
+    app.add_api_route(SERVICE_REQUEST_PATH, service_request, methods=["POST"], openapi_extra={
+        "requestBody": {"required": True, "content": {DUIS_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
     return app

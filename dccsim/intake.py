@@ -106,7 +106,7 @@ class Intake:
         self.undo = undo or session.rollback
 
     def _sign(self, element) -> bytes:
-        cred = self.smki.dcc_credential()
+        cred = self.smki.dcc_credential(self.s)
         return to_bytes(sign(element, cred.key, cred.cert))
 
     def _ack(self, request_id: str, srv: str) -> bytes:

@@ -49,8 +49,8 @@ class Outbound:
         self._endpoint = endpoint
         self._many = many
 
-    def _signed(self, element: etree._Element) -> bytes:
-        cred = self.smki.dcc_credential()
+    def _signed(self, element: etree._Element, s: Session | None = None) -> bytes:
+        cred = self.smki.dcc_credential(s)
         return to_bytes(sign(element, cred.key, cred.cert))
 
     def _log(self, s: Session, key: str, make: Callable[[], DeliveredMessage], *,
@@ -79,7 +79,7 @@ class Outbound:
                                         service_reference_variant=srv, payload=payload)
             return DeliveredMessage(delivery_key=f"{request_id}:response", recipient=recipient,
                                     kind=kind, request_id=request_id, response_code=code,
-                                    device_id=device_id, at=at, xml=self._signed(el))
+                                    device_id=device_id, at=at, xml=self._signed(el, s))
 
         return self._log(s, f"{request_id}:response", make, new=new)
 
@@ -88,7 +88,7 @@ class Outbound:
         """``service_response(kind="sync_service_response", new=True)`` logged from a dict with one INSERT, no
         row object built (the DCC's intake: ``docs/performance.md``); returns the signed XML."""
         xml = self._signed(build_service_response(request_id=request_id, response_code=code, at=at,
-                                                  service_reference_variant=srv, payload=payload))
+                                                  service_reference_variant=srv, payload=payload), s)
         insert_values(s, DeliveredMessage, dict(delivery_key=f"{request_id}:response", recipient=recipient,
                                                 kind="sync_service_response", request_id=request_id,
                                                 response_code=code, at=at, xml=xml))
@@ -105,7 +105,7 @@ class Outbound:
                                  new=True)  # made only when no message is logged under key, nor measured
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="dcc_alert",
                                     request_id=request_id, dcc_alert_code=alert_code, device_id=device_id,
-                                    at=at, xml=self._signed(el))
+                                    at=at, xml=self._signed(el, s))
 
         return self._log(s, key, make)
 
@@ -122,7 +122,7 @@ class Outbound:
                                  new=True)  # as for dcc_alert
             return DeliveredMessage(delivery_key=key, recipient=recipient, kind="device_alert",
                                     device_alert_code=alert_code, device_id=device_id, at=at,
-                                    xml=self._signed(el))
+                                    xml=self._signed(el, s))
 
         return self._log(s, key, make)
 

@@ -78,6 +78,12 @@ _NEWEST_ORGANISATION_CERTIFICATE = Prepared(sa_select(_certificates.c.pem).where
 
 
 @functools.lru_cache(maxsize=4096)
+def _fingerprint(cert: x509.Certificate) -> bytes:
+    """A certificate's SHA-256 fingerprint, computed once (the key of the verified paths)."""
+    return cert.fingerprint(hashes.SHA256())
+
+
+@functools.lru_cache(maxsize=4096)
 def _parsed(pem: bytes | str) -> x509.Certificate:
     """A certificate parsed once (certificates are immutable; a drill places the same few in thousands of cells)."""
     return x509.load_pem_x509_certificate(pem if isinstance(pem, bytes) else pem.encode())
@@ -147,8 +153,10 @@ class SmkiRepository:
         self._verified_paths: dict[bytes, tuple[datetime, datetime]] = {}
 
     # -- authority ------------------------------------------------------------------------------------
-    def _authority(self, name: str) -> Credential | None:
-        generation = self._read_generation()  # written by another process since read: read them again
+    def _authority(self, name: str, session: Session | None = None) -> Credential | None:
+        """The authority key ``name`` as of the keys' generation now, or as ``session``'s transaction sees it
+        (``AuthorityGeneration.in_transaction``): written by another process since read, they are read again."""
+        generation = self._read_generation() if session is None else self._read_generation.in_transaction(session)
         if generation != self._generation:
             self.forget_authorities()
             self._generation = generation
@@ -199,8 +207,9 @@ class SmkiRepository:
             rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.is_ca == True)).all()  # noqa: E712
         return next((c for row in rows if (c := x509.load_pem_x509_certificate(row.pem)).subject == name), None)
 
-    def dcc_credential(self) -> Credential:
-        cred = self._authority("dcc")
+    def dcc_credential(self, session: Session | None = None) -> Credential:
+        """The DCC's digital-signing key and certificate; as ``session``'s transaction sees the keys, if given."""
+        cred = self._authority("dcc", session)
         if cred is None:
             raise RuntimeError("the SMKI has not been initialised (SmkiRepository.ensure_authorities)")
         return cred
@@ -298,7 +307,7 @@ class SmkiRepository:
         a certificate's signature and names never change); every call still checks the validity window at
         ``at`` and asks the repository, on ``session``'s connection if given, whether a certificate of the
         path has been revoked: a revocation by any process is seen by the next request."""
-        root, ca = self._authority("root"), self._authority("ca")
+        root, ca = self._authority("root", session), self._authority("ca", session)
         if root is None or ca is None:
             raise CertificateError("the SMKI has not been initialised")
         issuing = ca.cert if cert.issuer == ca.cert.subject else self._earlier_issuing_ca(cert.issuer) or ca.cert
@@ -307,7 +316,7 @@ class SmkiRepository:
         anchor = root.cert if issuing.issuer == root.cert.subject else self._earlier_issuing_ca(issuing.issuer)
         anchor = anchor or root.cert
         path = (cert, issuing, anchor)
-        fingerprint = cert.fingerprint(hashes.SHA256())
+        fingerprint = _fingerprint(cert)
         window = self._verified_paths.get(fingerprint)
         revoked = self._revoked_among({cert.serial_number, issuing.serial_number}, at, session)
         if window is None or revoked or not window[0] <= at <= window[1]:

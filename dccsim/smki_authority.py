@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, object_session
 from sqlmodel import Field, SQLModel
+
+from dccflow.prepared import Prepared
 
 
 class SmkiAuthorityKey(SQLModel, table=True):
@@ -40,11 +43,19 @@ _READ_SQL = "SELECT generation FROM smki_authority_generation WHERE id = 1"
 _READ = text(_READ_SQL)
 
 
+#: ``Session.info`` key of the generation a transaction has read (``AuthorityGeneration.in_transaction``)
+_SEEN_IN_TRANSACTION = "smki_authority_generation"
+_READ_PREPARED = Prepared(select(SmkiAuthorityGeneration.generation).where(SmkiAuthorityGeneration.id == 1))
+
+
 @event.listens_for(SmkiAuthorityKey, "after_insert")
 @event.listens_for(SmkiAuthorityKey, "after_update")
 @event.listens_for(SmkiAuthorityKey, "after_delete")
-def _authority_written(_mapper, connection, _row) -> None:
+def _authority_written(_mapper, connection, row) -> None:
     connection.execute(_RAISE)
+    session = object_session(row)
+    if session is not None:
+        session.info.pop(_SEEN_IN_TRANSACTION, None)  # this transaction has moved the generation on
 
 
 class AuthorityGeneration:
@@ -56,6 +67,19 @@ class AuthorityGeneration:
         self.engine = engine
         self._raw = None  # SQLite: this reader's own DBAPI connection
         self._mutex = threading.Lock()
+
+    @staticmethod
+    def in_transaction(session: Session) -> int:
+        """The generation as ``session``'s transaction sees it, read once per transaction on its own connection (a
+        prepared SELECT): the DCC's intake uses the keys several times per request (Confirm Validity's Root and
+        Issuing OCA, the DCC's signature on the Service Response), all as of the request's transaction. The
+        transaction's own writes of a key read it again (``_authority_written``)."""
+        info = session.info
+        generation = info.get(_SEEN_IN_TRANSACTION)
+        if generation is None:
+            row = _READ_PREPARED.first(session.connection(), {})
+            generation = info[_SEEN_IN_TRANSACTION] = (row[0] if row else None) or 0
+        return generation
 
     def __call__(self) -> int:
         if self.engine.dialect.name != "sqlite":

@@ -124,7 +124,7 @@ def is_signed(root: etree._Element) -> bool:
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:
-    return parent.find(f"{_SR}{name}")
+    return next(parent.iterchildren(f"{_SR}{name}"), None)  # the first; lxml's find() parses a path each call
 
 
 def _required_text(parent: etree._Element, name: str) -> str:

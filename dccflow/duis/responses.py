@@ -41,6 +41,7 @@ __all__ = [
     "make_response_id",
     "n16_device_identity_confirmation",
     "parse_response",
+    "response_code_of",
     "response_from_element",
     "update_han_device_log_result",
 ]
@@ -364,6 +365,26 @@ def _extract(root: etree._Element) -> DuisResponse:
         body=data if isinstance(data, dict) else {},
         signed=is_signed(root),
     )
+
+
+def response_code_of(xml: bytes) -> str:
+    """The ``ResponseCode`` of an ``sr:Response``, read without extracting the rest: what a transport needs to
+    tell an acceptance from a rejection. The bytes are parsed as securely as any message
+    (``dccflow.duis.schema.secure_parse``) and the code must be one of DUIS's; validating the whole message is
+    left to whoever takes it in (``activities.inbox``, the Pre-Command check), as for a reply handed over in
+    process. Raises ``DuisParseError`` / ``DuisError`` / ``DuisSchemaError`` naming what is wrong."""
+    root = _schema.secure_parse(xml)
+    if root.tag != f"{_SR}Response":
+        raise DuisError(f"not a DUIS Response: root element is {root.tag!r}")
+    header = next(root.iterchildren(f"{_SR}Header"), None)
+    found = next(header.iterchildren(f"{_SR}ResponseCode"), None) if header is not None else None
+    code = found.text.strip() if found is not None and found.text is not None else None
+    if code is None:
+        raise DuisSchemaError("DUIS Response header lacks ResponseCode", element="ResponseCode", line=None)
+    if code not in RESPONSE_CODES:
+        raise DuisSchemaError(f"ResponseCode {code!r} is not a DUIS response code", element="ResponseCode",
+                              line=found.sourceline, problem="not in the ResponseCode enumeration")
+    return code
 
 
 def parse_response(xml: bytes, *, validate: bool = True) -> DuisResponse:

@@ -123,16 +123,39 @@ def schema_dir() -> Path:
 
 def _resolved_schema_dir() -> str:
     """``schema_dir()`` resolved, as the key of the loaded-schema caches (no file-system call per message)."""
-    return _resolved(*_lookup_key())
+    return _resolved_from(_raw_environment())
 
 
 _CONFIG_ENV = (schema_location.ENV_CONFIG_FILE, "XDG_CONFIG_HOME", "HOME")
+_LOOKUP_ENV = (ENV_SCHEMA_DIR, ENV_SHARED_DIR, *_CONFIG_ENV)
+#: ``os.environ``'s own mapping and its keys for the variables the lookup reads: this runs several times for every
+#: message (validation, each ServiceReferenceVariant look-up), and ``os.environ.get`` encodes the name and decodes
+#: the value each time. Read as stored, the values are a cache key decoded only when they change.
+_ENVIRON_DATA = getattr(os.environ, "_data", None)
+_ENVIRON_KEYS = tuple(os.environ.encodekey(name) for name in _LOOKUP_ENV) if _ENVIRON_DATA is not None else ()
 
 
-def _lookup_key() -> tuple[str | None, str | None, tuple[str | None, ...] | None]:
-    """The environment the lookup depends on (plain strings: this runs for every message validated)."""
-    env, shared_env = os.environ.get(ENV_SCHEMA_DIR), os.environ.get(ENV_SHARED_DIR)
-    return env, shared_env, None if env or shared_env else tuple(os.environ.get(name) for name in _CONFIG_ENV)
+def _raw_environment() -> tuple:
+    """The lookup's variables as ``os.environ`` stores them (``None`` where unset)."""
+    data = _ENVIRON_DATA
+    if data is None:  # pragma: no cover - an interpreter without os.environ._data
+        return tuple(os.environ.get(name) for name in _LOOKUP_ENV)
+    return tuple(data.get(key) for key in _ENVIRON_KEYS)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved_from(raw: tuple) -> str:
+    decoded = tuple(None if value is None else value if isinstance(value, str) else os.environ.decodevalue(value)
+                    for value in raw)
+    return _resolved(*_lookup_key(decoded))
+
+
+def _lookup_key(values: tuple[str | None, ...] | None = None
+                ) -> tuple[str | None, str | None, tuple[str | None, ...] | None]:
+    """The environment the lookup depends on: the schema and shared folders, and the configuration file's
+    variables when neither is set."""
+    env, shared_env, *config = values if values is not None else (os.environ.get(name) for name in _LOOKUP_ENV)
+    return env, shared_env, None if env or shared_env else tuple(config)
 
 
 @functools.lru_cache(maxsize=8)

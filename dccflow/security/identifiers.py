@@ -87,8 +87,10 @@ def _parse_name(text: str) -> x509.Name:
         raise ValueError(f"malformed distinguished name {text!r}: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise_name(name: str | x509.Name) -> str:
-    """Canonical RFC 4514 string for a name (the form ``cryptography`` produces)."""
+    """Canonical RFC 4514 string for a name (the form ``cryptography`` produces). Names are immutable and a DCC
+    sees the same few issuers in every message: each is rendered once."""
     parsed = parse_name(name) if isinstance(name, str) else name
     return parsed.rfc4514_string()
 

@@ -225,7 +225,7 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certi
     key_info = etree.SubElement(signature, _ds("KeyInfo"))
     x509_data = etree.SubElement(key_info, _ds("X509Data"))
     issuer_serial = etree.SubElement(x509_data, _ds("X509IssuerSerial"))
-    etree.SubElement(issuer_serial, _ds("X509IssuerName")).text = cert.issuer.rfc4514_string()
+    etree.SubElement(issuer_serial, _ds("X509IssuerName")).text = normalise_name(cert.issuer)
     etree.SubElement(issuer_serial, _ds("X509SerialNumber")).text = str(cert.serial_number)
 
     try:

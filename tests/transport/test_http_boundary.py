@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
+import pytest
 from sqlmodel import select
 from transport_support import AT, SUPPLIER_ID, ch_install_success, put_chf_on_smi
 
@@ -101,3 +102,29 @@ async def test_a_client_that_disconnects_mid_body_leaves_one_log_line(stack, cap
         "a client disconnected before its Service Request had arrived: nothing taken"]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
     assert _logged(rt) == []
+
+
+def test_the_transport_reads_the_dccs_code_securely_and_refuses_a_reply_that_is_not_a_duis_response():
+    """The transport reads the ResponseCode of a 200 reply (the inbox or the Pre-Command check validates and
+    verifies the message it takes in); a body that is not an ``sr:Response`` with a DUIS code is refused."""
+    from activities.http_transport import HttpTransport
+    from dccflow.duis.messages import to_bytes
+    from dccflow.duis.responses import build_service_response
+    from dccflow.duis.schema import DuisError, DuisParseError, DuisSchemaError
+    from dccflow.http1 import Headers, Response
+
+    def reply(body: bytes, **headers: str) -> Response:
+        return Response(200, Headers({"content-type": "application/xml", **headers}), body)
+
+    good = to_bytes(build_service_response(request_id="90-B3-D5-1F-30-01-00-00:00-00-00-00-00-00-00-01:1",
+                                           response_code="I99", at=AT, service_reference_variant="8.14.1"))
+    assert HttpTransport.interpret(reply(good)).code == "I99"
+    rejected = HttpTransport.interpret(reply(good.replace(b">I99<", b">E40<"), **{"x-dccflow-reason": "why"}))
+    assert (rejected.outcome, rejected.code, rejected.reason) == ("rejected", "E40", "why")
+    for body, error, named in ((good.replace(b">I99<", b">I7<"), DuisSchemaError, "'I7' is not a DUIS"),
+                               (good.replace(b"<sr:ResponseCode>I99</sr:ResponseCode>", b""), DuisSchemaError,
+                                "lacks ResponseCode"),
+                               (good.replace(b"sr:Response", b"sr:Request"), DuisError, "not a DUIS Response"),
+                               (good[:-20], DuisParseError, "malformed XML")):
+        with pytest.raises(error, match=named):
+            HttpTransport.interpret(reply(body))

@@ -3,6 +3,7 @@ loopback-socket runs are in test_http_end_to_end.py)."""
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import datetime
 
@@ -161,3 +162,48 @@ async def test_delivery_needs_a_registered_url_and_a_2xx(stack):
         with pytest.raises(DeliveryFailed, match="HTTP 400"):
             await delivery(SUPPLIER_ID, b"<not-duis/>")
     assert registry.all() == {SUPPLIER_ID: f"http://users.test/duis/{SUPPLIER_ID}"}
+
+
+async def test_the_direct_asgi_path_answers_exactly_as_the_fastapi_route(stack, monkeypatch):
+    """``POST /api/v1/serviceRequest`` is served straight over ASGI (``DccApp``) unless a middleware was added to
+    the app; both give the same status, headers and body for every kind of reply of the contract."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    rt = stack.runtime
+    put_chf_on_smi(rt)
+    clock = SimClock()
+    direct = create_dcc_app(rt.dcc, sim_clock=clock, max_bytes=20_000)
+    routed = create_dcc_app(rt.dcc, sim_clock=clock, max_bytes=20_000)
+    seen: list[str] = []
+
+    async def watching(request, call_next):
+        seen.append(request.url.path)
+        return await call_next(request)
+
+    routed.add_middleware(BaseHTTPMiddleware, dispatch=watching)  # FastAPI then serves every request
+    first, replay = ch_install_success(rt, 7), ch_install_success(rt, 6)
+    cases = [(first, {**XML, **clock.stamp(AT, first)}),  # accepted: the Service Response
+             (replay, {**XML, **clock.stamp(AT, replay)}),  # refused with a DUIS E-code and X-Dccflow-Reason
+             (b"<sr:Request", XML),  # no DUIS Response can be formed: a problem document
+             (b"{}", {"Content-Type": "application/json"}),  # 415
+             (b"<" * 20_001, XML),  # 413
+             (first, {**XML, "X-Dccflow-Sim-Time": AT.isoformat()}),  # 403: a User cannot set the time
+             (first, {**XML, **clock.stamp(datetime(2025, 3, 4, 10, 30), first)})]  # 422: no UTC offset
+    answers = {}
+    for name, app in (("direct", direct), ("routed", routed)):
+        async with _client(app) as http:
+            answers[name] = [await http.post(SERVICE_REQUEST_PATH, content=body, headers=headers)
+                             for body, headers in cases]
+            app.state.accepting = False
+            answers[name].append(await http.post(SERVICE_REQUEST_PATH, content=first, headers=XML))  # 503
+    assert seen == [SERVICE_REQUEST_PATH] * len(answers["routed"])  # the routed app's requests went through FastAPI
+    statuses = [r.status_code for r in answers["direct"]]
+    assert statuses == [200, 200, 400, 415, 413, 403, 422, 503]
+    def unsigned(content: bytes) -> bytes:  # a rejection is signed afresh each time (ECDSA signatures vary)
+        return re.sub(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>", b"", content)
+
+    for one, other in zip(answers["direct"], answers["routed"], strict=True):
+        assert (one.status_code, unsigned(one.content)) == (other.status_code, unsigned(other.content))
+        assert sorted(one.headers.items()) == sorted(other.headers.items())
+    assert answers["direct"][1].headers["x-dccflow-reason"]
+    assert answers["direct"][7].headers["retry-after"] == "5"
