@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, bindparam, inspect, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.base import instance_state
 from sqlmodel import Session as _SqlModelSession
@@ -88,6 +89,24 @@ class Rows:
 
 
 class Session(_SqlModelSession):
+    #: (the SessionTransaction, its Connection) as ``connection`` last gave it
+    _held: tuple[Any, Connection] | None = None
+
+    def connection(self, bind_arguments: dict[str, Any] | None = None,
+                   execution_options: Any = None) -> Connection:
+        """SQLAlchemy's, except that a session with one bind (``Session(engine)``: every ``session_scope``) hands
+        the connection of its active transaction straight back: a request asks for it for every prepared
+        statement, and SQLAlchemy's path to it is several calls deep each time. A new, ended or failed transaction
+        goes to SQLAlchemy (which begins, or raises, as it does)."""
+        if execution_options is None and self.bind is not None and not self.binds:
+            transaction, held = self._transaction, self._held
+            if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
+                return held[1]
+            conn = super().connection(bind_arguments)
+            self._held = (self._transaction, conn)
+            return conn
+        return super().connection(bind_arguments, execution_options)
+
     def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
         loader = _loader(entity) if not kwargs and isinstance(entity, type) else None
         if loader is None or isinstance(ident, dict):

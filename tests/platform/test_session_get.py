@@ -149,3 +149,34 @@ def test_rows_are_what_the_orm_select_gives(engine) -> None:
         ours.commit()
     with SqlModelSession(engine) as s:
         assert s.get(RegistrationData, expected[1].id).effective_to is not None
+
+
+def test_connection_is_the_active_transactions_and_sqlalchemys_rules_hold_otherwise(engine) -> None:
+    """``Session.connection`` hands back its active transaction's connection (the same one SQLAlchemy gives), a
+    new transaction's after a commit or a rollback, the same through a SAVEPOINT, and leaves a failed transaction
+    to SQLAlchemy, which refuses it."""
+    from sqlalchemy.exc import IntegrityError, PendingRollbackError, SAWarning
+
+    with Session(engine) as s:
+        first = s.connection()
+        assert s.connection() is first and s.connection(bind_arguments={"mapper": None}) is first
+        assert SqlModelSession.connection(s) is first  # SQLAlchemy's own answer
+        s.commit()
+        second = s.connection()
+        assert second is not first and not first.in_transaction()
+        nested = s.begin_nested()
+        assert s.connection() is second
+        nested.rollback()
+        assert s.connection() is second
+        with pytest.warns(SAWarning, match="execution_options ignored"):  # SQLAlchemy's path, and its warning
+            assert s.connection(execution_options={"isolation_level": "SERIALIZABLE"}) is second
+        s.rollback()
+        assert s.connection() is not second
+        s.add(RequestLogEntry(request_id="R1", originator="x", target="y", counter=1, srv="6.21", digest="d",
+                              received_at=AT, xml=b"<x/>"))  # the primary key of the fixture's entry
+        with pytest.raises(IntegrityError):
+            s.flush()
+        with pytest.raises(PendingRollbackError):
+            s.connection()  # the failed transaction is SQLAlchemy's to refuse, not handed back
+        s.rollback()
+        assert s.get(RequestLogEntry, "R1").srv == "6.21"  # and the session goes on as SQLAlchemy's does
