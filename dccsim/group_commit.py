@@ -3,9 +3,9 @@ answered (issue #18; ``docs/performance.md``).
 
 ``DccService.submit(..., together=True)`` (the HTTP interface, where concurrent Users' requests arrive at the same
 moment) runs the checks that read no database first (A and D: ``pipeline.verify_and_authenticate``), then queues the
-request here and waits. The first request queued schedules a flush for when the event loop has run
-what is ready now: the other requests that have arrived meanwhile (their HTTP handlers ran up to the same point)
-join the queue before it. The flush then takes the whole queue synchronously, without yielding to the event loop:
+request here and waits. The first request queued leads the batch: it lets the event loop run what is ready now (the
+other requests that have arrived meanwhile, their HTTP handlers run up to the same point, join the queue), then
+flushes the queue itself. The flush takes the whole queue synchronously, without yielding to the event loop:
 
 * one request alone is taken exactly as before, in its own serializable transaction with its retries
   (``DccService._take``): an idle DCC adds no latency;
@@ -99,10 +99,19 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         queued = _Queued(xml, at, verified, loop.create_future())
         self._queue.append(queued)
-        if not self._scheduled:
-            self._scheduled = True
+        if self._scheduled:  # a flush is due: it takes this one too
+            return await queued.future
+        # this one leads the batch: once the event loop has run what is ready now (the requests arriving at the
+        # same moment join the queue meanwhile), it flushes the queue itself and has its own answer at once
+        self._scheduled = True
+        try:
+            await asyncio.sleep(0)
+        except BaseException:  # its sender has gone: nothing of it is taken; the others are, at the next turn
+            queued.future.cancel()
             loop.call_soon(self._flush)
-        return await queued.future
+            raise
+        self._flush()
+        return await queued.future  # settled by the flush (or a later one, when the queue was over max_batch)
 
     def _flush(self) -> None:
         batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]

@@ -173,3 +173,21 @@ async def test_a_request_whose_writes_the_database_refuses_does_not_stop_the_bat
     assert isinstance(results[1], IntegrityError)
     assert _asset_requests(rt) == [request_id(SUPPLIER_A, DCC_ID, c) for c in (1, 2, 4)]
     assert log_entry(rt, doomed) is None
+
+
+async def test_the_batchs_first_request_gone_before_the_flush_is_not_taken_and_the_others_are(stack):
+    """The first request of a batch leads it (it flushes the queue once the loop has run what is ready); its sender
+    gone meanwhile, its request is not taken and the others still are."""
+    rt = stack.runtime
+    premises(rt)
+    await _warm(rt)
+    tasks = [asyncio.create_task(rt.dcc.submit(_install_success(rt, c), now(), together=True)) for c in (2, 3, 4)]
+    await asyncio.sleep(0)  # each has queued its request; the first waits for the loop's next turn to flush
+    assert rt.dcc._group.pending
+    tasks[0].cancel()
+    replies = await asyncio.gather(*tasks[1:])
+    assert tasks[0].cancelled()
+    assert [(r.outcome, r.code) for r in replies] == [("accepted", "I0")] * 2
+    assert log_entry(rt, request_id(SUPPLIER_A, DCC_ID, 2)) is None
+    assert _asset_requests(rt)[1:] == [request_id(SUPPLIER_A, DCC_ID, c) for c in (3, 4)]
+    assert not rt.dcc._group.pending
