@@ -223,12 +223,8 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def reply_to_http(reply: SubmitReply) -> Response:
-    """Map the DCC's synchronous reply to the HTTP reply documented above."""
-    return _http_reply(reply).response()
-
-
 def _http_reply(reply: SubmitReply) -> HttpReply:
+    """The DCC's synchronous reply as the HTTP reply documented above."""
     if reply.outcome == "silent":
         return HttpReply(400)  # AB 6.3: no DUIS response at all
     if reply.outcome == "accepted":
@@ -278,7 +274,7 @@ class ServiceRequestEndpoint:
         return _http_reply(reply)
 
     async def route(self, request: Request) -> Response:
-        """Submit one signed DUIS Service Request (SEC H3.3(a)); the reply is the DCC's synchronous answer."""
+        """The FastAPI route's answer."""
         reply = await self.answer(request.headers.get, lambda: read_limited(request, self.max_bytes))
         return reply.response()
 
