@@ -279,6 +279,7 @@ class ServiceRequestEndpoint:
         return reply.response()
 
     async def asgi(self, scope: dict, receive: Callable, send: Callable) -> None:
+        """The answer straight over ASGI (``DccApp``): the headers, body and reply Starlette would give."""
         headers: dict[str, str] = {}
         for name, value in reversed(scope["headers"]):  # the first of a repeated header, as Starlette reads it
             headers[name.decode("latin-1")] = value.decode("latin-1")
