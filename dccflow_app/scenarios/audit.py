@@ -106,9 +106,12 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                 .order_by(DeliveredMessage.id)))
         alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=_utc(m.at),
                            request_id=m.request_id) for m in delivered if m.kind == "dcc_alert"]
-        entries = [e for e in s.exec(select(RequestLogEntry).where(or_(RequestLogEntry.target.in_(ids),
-                                                                        RequestLogEntry.target == DCC_ID)))
-                   if e.target in ids or any(d.encode() in e.xml for d in ids)]
+        # the Devices' own requests and the Non-Device ones whose body names them: which ones is decided on three
+        # columns, in the log's order, before any entry is loaded (the log holds every request the DCC ever took)
+        named = select(RequestLogEntry.request_id, RequestLogEntry.target, RequestLogEntry.xml).where(
+            or_(RequestLogEntry.target.in_(ids), RequestLogEntry.target == DCC_ID))
+        entries = [s.get(RequestLogEntry, request_id) for request_id, target, xml in list(s.exec(named))
+                   if target in ids or any(d.encode() in xml for d in ids)]
         requests = []
         for e in entries:
             # a Command for Local Delivery (Install and Leave, BAD 7.2.2) has no join watch: no N24/N25 is due
@@ -118,13 +121,17 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                        response_code=e.response_code,
                                        join_time_period=int(jtp.group(1)) if jtp else None,
                                        placed_for=placed_for(e.srv, e.xml)))
-        for r in s.exec(select(RejectedRequest).order_by(RejectedRequest.id)):
-            target = next((d for d in sorted(ids) if d in (r.reason or "")), None)
+        refused: dict[int, str] = {}  # the rejections naming a Device (id -> the Device), read on three columns
+        for rejection_id, reason, rejected_id in s.exec(select(RejectedRequest.id, RejectedRequest.reason,
+                                                               RejectedRequest.request_id)):
+            target = next((d for d in sorted(ids) if d in (reason or "")), None)
             if target is None:  # the RequestID names it (originator:target:counter), e.g. an E1 refusal (AB 6.1(e))
-                target = next((d for d in (r.request_id or "").split(":")[1:2] if d in ids), None)
+                target = next((d for d in (rejected_id or "").split(":")[1:2] if d in ids), None)
             if target is not None:
-                requests.append(RequestRec(request_id=r.request_id, originator=r.originator, target=target,
-                                           srv=r.srv, at=_utc(r.at), response_code=r.code, rejected=True))
+                refused[rejection_id] = target
+        for r in s.exec(select(RejectedRequest).where(RejectedRequest.id.in_(refused)).order_by(RejectedRequest.id)):
+            requests.append(RequestRec(request_id=r.request_id, originator=r.originator, target=refused[r.id],
+                                       srv=r.srv, at=_utc(r.at), response_code=r.code, rejected=True))
         refs = {e.request_id for e in entries} | {m.delivery_key for m in delivered}
         levels = [ServiceLevelRec(measure=r.measure, clause=TARGETS[r.measure].clause, ref=r.ref, srv=r.srv,
                                   started_at=_utc(r.started_at), stopped_at=_utc(r.stopped_at),

@@ -1,0 +1,62 @@
+"""The scenario audit's reader (``dccflow_app.scenarios.audit.read_dcc_records``) takes from the DCC's request log
+and rejections exactly the entries that concern the audited Devices, and loads only those as objects: the log
+holds every request the DCC ever took, and an audit must not grow with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+import dccflow_app.database  # noqa: F401 - every system's tables
+from dccflow.db import dispose_engine, get_engine, session_scope
+from dccflow.parties import DCC_ID
+from dccflow_app.scenarios.audit import read_dcc_records
+from dccsim.models import RequestLogEntry
+from dccsim.records import RejectedRequest
+
+AT = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+SUPPLIER = "90-B3-D5-1F-30-01-00-00"
+AUDITED, OTHER = "00-DB-12-03-00-00-00-01", "00-DB-12-03-00-00-00-02"
+
+
+def _entry(counter: int, target: str, names: str, srv: str) -> RequestLogEntry:
+    return RequestLogEntry(request_id=f"{SUPPLIER}:{target}:{counter}", originator=SUPPLIER, target=target,
+                           counter=counter, srv=srv, digest=str(counter), received_at=AT + timedelta(seconds=counter),
+                           xml=f"<sr:Request><sr:CHFID>{names}</sr:CHFID></sr:Request>".encode())
+
+
+def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = get_engine(url)
+    try:
+        with session_scope(engine) as s:
+            s.add(_entry(1, AUDITED, AUDITED, "8.11"))  # the Device's own request
+            s.add(_entry(2, DCC_ID, AUDITED, "8.14.1"))  # a Non-Device request naming it
+            for counter in range(3, 203):  # the rest of the DCC's history
+                s.add(_entry(counter, DCC_ID if counter % 2 else OTHER, OTHER, "8.14.1" if counter % 2 else "8.11"))
+            s.add(RejectedRequest(at=AT, request_id=f"{SUPPLIER}:{AUDITED}:900", originator=SUPPLIER, srv="6.15.1",
+                                  check="E", code="E1", reason="certificate revoked", size=10))
+            s.add(RejectedRequest(at=AT, request_id=None, originator=SUPPLIER, srv="8.14.1", check="H", code="E11",
+                                  reason=f"{AUDITED} is not a CHF", size=10))
+            for n in range(50):
+                s.add(RejectedRequest(at=AT, request_id=f"{SUPPLIER}:{OTHER}:{1000 + n}", originator=SUPPLIER,
+                                      srv="6.15.1", check="E", code="E1", reason=f"{OTHER} refused", size=10))
+        loaded: list[type] = []
+
+        def on_load(target, _context) -> None:
+            loaded.append(type(target))
+
+        for model in (RequestLogEntry, RejectedRequest):
+            event.listen(model, "load", on_load)
+        try:
+            records = read_dcc_records(engine, [AUDITED])
+        finally:
+            for model in (RequestLogEntry, RejectedRequest):
+                event.remove(model, "load", on_load)
+        taken = [(r.request_id, r.target, r.rejected) for r in records.requests]
+        assert taken == [(f"{SUPPLIER}:{AUDITED}:900", AUDITED, True), (None, AUDITED, True),  # in time order
+                         (f"{SUPPLIER}:{AUDITED}:1", AUDITED, False), (f"{SUPPLIER}:{DCC_ID}:2", DCC_ID, False)]
+        assert sorted(t.__name__ for t in loaded) == ["RejectedRequest"] * 2 + ["RequestLogEntry"] * 2
+    finally:
+        dispose_engine(url)
