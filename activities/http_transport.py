@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 RECEIVE_PATH = "/duis/{user_id}"
 DCC_REFUSED = "DccHttpRefused"
+#: a 200 reply that is not a DUIS Response with a DUIS code: the same bytes would get it again (not retried)
+DCC_REPLY_UNREADABLE = "DccReplyUnreadable"
 
 
 class DccUnavailable(RuntimeError):
@@ -109,7 +111,11 @@ class HttpTransport(LazyHttpClient):
                 return SubmitReply(outcome="accepted")
             # read securely, the code checked; the message is validated and verified by whoever takes it in
             # (the inbox, the Pre-Command check), as a reply handed over in process is
-            code = response_code_of(body)
+            try:
+                code = response_code_of(body)
+            except DuisError as exc:
+                raise ApplicationError(f"the DCC's reply is not a DUIS Response: {exc}", type=DCC_REPLY_UNREADABLE,
+                                       non_retryable=True) from exc
             if code.startswith("E"):
                 reason = reply.headers.get(REASON_HEADER) or f"DCC answered {code}"
                 return SubmitReply(outcome="rejected", xml=body, code=code, reason=reason)

@@ -20,6 +20,10 @@ a mapper with inheritance, a version counter, a column not on its own table, or 
 
 :class:`Rows` does the same for a hot SELECT of whole rows by a column (``session.rows(query, values)``): one
 prepared statement, the objects made as above, those the session already holds returned as they are.
+
+``Session.connection()`` of a session with one bind hands the active transaction's connection straight back (every
+prepared statement asks for it); a new, ended or failed transaction, other binds or execution options go to
+SQLAlchemy.
 """
 
 from __future__ import annotations

@@ -376,14 +376,12 @@ def response_code_of(xml: bytes) -> str:
     root = _schema.secure_parse(xml)
     if root.tag != f"{_SR}Response":
         raise DuisError(f"not a DUIS Response: root element is {root.tag!r}")
-    header = next(root.iterchildren(f"{_SR}Header"), None)
-    found = next(header.iterchildren(f"{_SR}ResponseCode"), None) if header is not None else None
-    code = found.text.strip() if found is not None and found.text is not None else None
+    code = _text(root, "sr:Header/sr:ResponseCode")
     if code is None:
         raise DuisSchemaError("DUIS Response header lacks ResponseCode", element="ResponseCode", line=None)
     if code not in RESPONSE_CODES:
         raise DuisSchemaError(f"ResponseCode {code!r} is not a DUIS response code", element="ResponseCode",
-                              line=found.sourceline, problem="not in the ResponseCode enumeration")
+                              line=None, problem="not in the ResponseCode enumeration")
     return code
 
 

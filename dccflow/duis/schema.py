@@ -118,7 +118,7 @@ def schema_dir() -> Path:
     """The folder holding ``duis-5.4.xsd`` and its imports: ``$DCCFLOW_DUIS_SCHEMA_DIR``, else
     ``$DCCFLOW_SHARED_DIR/duis/schema``, else the folder recorded by ``dccflow setup schema`` in the user's
     config file, else ``<repo>/../shared/duis/schema`` (resolved once per setting)."""
-    return _schema_dir(*_lookup_key())
+    return _schema_dir(*_lookup_key(_decoded(_raw_environment())))
 
 
 def _resolved_schema_dir() -> str:
@@ -143,18 +143,20 @@ def _raw_environment() -> tuple:
     return tuple(data.get(key) for key in _ENVIRON_KEYS)
 
 
+def _decoded(raw: tuple) -> tuple[str | None, ...]:
+    return tuple(None if value is None else value if isinstance(value, str) else os.environ.decodevalue(value)
+                 for value in raw)
+
+
 @functools.lru_cache(maxsize=8)
 def _resolved_from(raw: tuple) -> str:
-    decoded = tuple(None if value is None else value if isinstance(value, str) else os.environ.decodevalue(value)
-                    for value in raw)
-    return _resolved(*_lookup_key(decoded))
+    return _resolved(*_lookup_key(_decoded(raw)))
 
 
-def _lookup_key(values: tuple[str | None, ...] | None = None
-                ) -> tuple[str | None, str | None, tuple[str | None, ...] | None]:
-    """The environment the lookup depends on: the schema and shared folders, and the configuration file's
-    variables when neither is set."""
-    env, shared_env, *config = values if values is not None else (os.environ.get(name) for name in _LOOKUP_ENV)
+def _lookup_key(values: tuple[str | None, ...]) -> tuple[str | None, str | None, tuple[str | None, ...] | None]:
+    """The environment the lookup depends on (``values``: the variables of ``_LOOKUP_ENV``): the schema and shared
+    folders, and the configuration file's variables when neither is set."""
+    env, shared_env, *config = values
     return env, shared_env, None if env or shared_env else tuple(config)
 
 

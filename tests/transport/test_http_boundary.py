@@ -106,7 +106,10 @@ async def test_a_client_that_disconnects_mid_body_leaves_one_log_line(stack, cap
 
 def test_the_transport_reads_the_dccs_code_securely_and_refuses_a_reply_that_is_not_a_duis_response():
     """The transport reads the ResponseCode of a 200 reply (the inbox or the Pre-Command check validates and
-    verifies the message it takes in); a body that is not an ``sr:Response`` with a DUIS code is refused."""
+    verifies the message it takes in); a body that is not an ``sr:Response`` with a DUIS code is refused, naming
+    what is wrong, and not retried."""
+    from temporalio.exceptions import ApplicationError
+
     from activities.http_transport import HttpTransport
     from dccflow.duis.messages import to_bytes
     from dccflow.duis.responses import build_service_response
@@ -126,5 +129,7 @@ def test_the_transport_reads_the_dccs_code_securely_and_refuses_a_reply_that_is_
                                 "lacks ResponseCode"),
                                (good.replace(b"sr:Response", b"sr:Request"), DuisError, "not a DUIS Response"),
                                (good[:-20], DuisParseError, "malformed XML")):
-        with pytest.raises(error, match=named):
+        with pytest.raises(ApplicationError, match=named) as refused:  # the same bytes would get it again
             HttpTransport.interpret(reply(body))
+        assert refused.value.non_retryable and refused.value.type == "DccReplyUnreadable"
+        assert isinstance(refused.value.__cause__, error)
