@@ -32,7 +32,7 @@ from devices import contingency, firmware, han, hub, meter, restore, security
 from devices.catalogue import SIGNED_BY
 from devices.effects import CommandCtx, DeviceTimer, FleetEffects, HanJoinStart  # noqa: F401 - re-exported
 from devices.faults import check_fault, selected
-from devices.models import ChfBufferedAlert, DeviceState
+from devices.models import ChfBufferedAlert, DeviceState, DeviceTimerFired
 
 _MODULES = (han, meter, security, firmware, hub, restore, contingency)
 #: use case -> (Device Types that answer it, behaviour)
@@ -262,11 +262,18 @@ class Fleet:
 
     @staticmethod
     def _check_counter(ctx: CommandCtx) -> GbcsResponse | None:
+        """A command again with the counter and RequestID the device last executed from its originator is a
+        retransmission: answered as before, not executed again. Its effects come back too, for the sender to carry
+        (``SmWan.carry``): the first delivery may have committed and then died before carrying them, and what they
+        start is keyed so that carrying it twice changes nothing (DeviceTimer workflow ids; the DCC's outbound log
+        keys Device Alerts by device, code and time)."""
         counter = ctx.command.originator_counter()
         last = ctx.device.counters.get(ctx.command.originator)
         if counter is None or last is None:
             return None
         if counter == last[0] and ctx.command.request_id == last[1]:
+            if len(last) > 3 and last[3]:
+                ctx.effects.extend(FleetEffects.model_validate(last[3]))
             return GbcsResponse(use_case=ctx.command.use_case, device_id=ctx.device.device_id, success=last[2],
                                 reason="" if last[2] else "retransmission of a command that failed",
                                 params={"duplicate": True})
@@ -276,11 +283,16 @@ class Fleet:
 
     @staticmethod
     def _record_counter(ctx: CommandCtx, success: bool) -> None:
+        """The counter, RequestID and outcome of the command just executed, and its effects (see ``_check_counter``)
+        when it had any: written in the transaction that executes it."""
         counter = ctx.command.originator_counter()
         if counter is None:
             return
         dev = ctx.device
-        dev.counters = {**dev.counters, ctx.command.originator: [counter, ctx.command.request_id, success]}
+        record = [counter, ctx.command.request_id, success]
+        if ctx.effects.alerts or ctx.effects.timers or ctx.effects.power_events or ctx.effects.wan_connections:
+            record.append(ctx.effects.model_dump(mode="json"))
+        dev.counters = {**dev.counters, ctx.command.originator: record}
         ctx.session.add(dev)
 
     # -- the CHF's buffer while it is off the SM WAN (BAD 7.2.2.6.3, 7.2.2.6.6) ---------------------------------
@@ -308,9 +320,16 @@ class Fleet:
         return self.fire_timer_with_hubs(timer, at)[0]
 
     def fire_timer_with_hubs(self, timer: DeviceTimer, at: datetime) -> tuple[FleetEffects, Hubs]:
-        """``fire_timer``, with the CHs of the devices raising alerts read in its transaction (``SmWan.carry``)."""
+        """``fire_timer``, with the CHs of the devices raising alerts read in its transaction (``SmWan.carry``). A
+        timer fires once: fired again (a retried activity), it returns the effects it had (``DeviceTimerFired``)."""
         with session_scope(self.engine) as s:
-            effects = _TIMERS[timer.kind](s, timer, at)
+            fired = s.get(DeviceTimerFired, timer.workflow_id)
+            if fired is not None:  # fired before: its effects again, for a retried activity to carry
+                effects = FleetEffects.model_validate(fired.effects)
+            else:
+                effects = _TIMERS[timer.kind](s, timer, at)
+                s.add(DeviceTimerFired(workflow_id=timer.workflow_id, fired_at=at,
+                                       effects=effects.model_dump(mode="json")))
             return effects, self._hubs(s, effects)
 
     def complete_han_join(self, chf_id: str, device_id: str, at: datetime) -> FleetEffects:

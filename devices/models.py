@@ -117,6 +117,19 @@ class ChfBufferedAlert(SQLModel, table=True):
     flushed_at: datetime | None = None
 
 
+class DeviceTimerFired(SQLModel, table=True):
+    """A device timer that has fired (``Fleet.fire_timer_with_hubs``), with the effects it had, written in the
+    transaction that fired it. A timer fires once: its activity retried after that transaction committed (the
+    worker died before carrying the effects) gets the same effects back to carry, instead of running the timer
+    again on the state it already changed and losing them. ``effects`` is a ``FleetEffects`` as JSON."""
+
+    __tablename__ = "device_timer_fired"
+
+    workflow_id: str = Field(primary_key=True)
+    fired_at: datetime
+    effects: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
 def default_row(**values) -> dict:
     """Every column of a ``device_state`` row with its default, for bulk inserts (``devices.builder``)."""
     row = {
