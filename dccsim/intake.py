@@ -36,7 +36,7 @@ from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import GBCS_VERSION, local_command_payload
 from dccflow.search import devices_named
 from dccflow.security.xmldsig import sign
-from dccsim import servicelevels, tad
+from dccsim import request_devices, servicelevels, tad
 from dccsim.config import NON_DEVICE, PRE_COMMAND, DccConfig
 from dccsim.handler_registry import HANDLERS, Ctx, Outcome
 from dccsim.handlers.base import LOCAL_DELIVERY_VARIANTS
@@ -186,6 +186,7 @@ class Intake:
         insert_values(self.s, RequestLogEntry, {**entry, "stage": "failed" if failed else "completed",
                                                 "response_code": outcome.response_code, "completed_at": self.at,
                                                 "reply": reply})
+        request_devices.record(self.s, request_id, request_devices.named_in(checked.xml))
         servicelevels.record(self.s, NON_DEVICE, request_id, started_at=self.at, stopped_at=self.at, srv=srv,
                              user_id=originator, new=True)
         notices = [self.outbound.dcc_alert(self.s, key=n.key(request_id),

@@ -206,6 +206,26 @@ class SmkiCertificate(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class RequestNamedDevice(SQLModel, table=True):
+    """An EUI-64 a Non-Device Service Request holds as an element's value (a Device it names), as written: the index
+    ``dccsim.request_devices`` keeps."""
+
+    __tablename__ = "dcc_request_device"
+
+    request_id: str = Field(primary_key=True)
+    device_id: str = Field(primary_key=True, index=True)
+
+
+class RequestDeviceIndexComplete(SQLModel, table=True):
+    """Present once every request logged before ``dcc_request_device`` existed has its rows (``ensure_indexed``)."""
+
+    __tablename__ = "dcc_request_device_backfill"
+
+    id: int = Field(default=1, primary_key=True)
+    completed_at: datetime
+    requests_read: int = 0
+
+
 def insert_new(session: Session, row: SQLModel) -> None:
     """INSERT a new row at once with SQLAlchemy Core on the session's connection (same transaction, none of the
     unit-of-work's bookkeeping): for rows of the hot path that are written once and not changed afterwards in

@@ -52,7 +52,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     """What the DCC holds about these Devices (and the Non-Device requests that name them)."""
     from dccflow.db import session_scope
     from dccflow.domain.devices import DeviceType
-    from dccflow.parties import DCC_ID
+    from dccsim import request_devices
     from dccsim.config import TARGETS
     from dccsim.handlers.device import UpdateHanDeviceLog
     from dccsim.inventory import Inventory, Registration
@@ -83,6 +83,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     )
 
     ids = set(device_ids)
+    request_devices.ensure_indexed(engine)  # once for a database from before the index
     with session_scope(engine) as s:
         inventory, registration = Inventory(s), Registration(s)
         devices = []
@@ -106,12 +107,11 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                 .order_by(DeliveredMessage.id)))
         alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=_utc(m.at),
                            request_id=m.request_id) for m in delivered if m.kind == "dcc_alert"]
-        # the Devices' own requests and the Non-Device ones whose body names them: which ones is decided on three
-        # columns, in the log's order, before any entry is loaded (the log holds every request the DCC ever took)
-        named = select(RequestLogEntry.request_id, RequestLogEntry.target, RequestLogEntry.xml).where(
-            or_(RequestLogEntry.target.in_(ids), RequestLogEntry.target == DCC_ID))
-        entries = [s.get(RequestLogEntry, request_id) for request_id, target, xml in list(s.exec(named))
-                   if target in ids or any(d.encode() in xml for d in ids)]
+        # the Devices' own requests and the Non-Device ones whose body names them (``dccsim.request_devices``: an
+        # index, not the body of every Non-Device request the DCC ever took), in the log's order
+        entries = list(s.exec(select(RequestLogEntry).where(or_(
+            RequestLogEntry.target.in_(ids), RequestLogEntry.request_id.in_(request_devices.requests_naming(s, ids))))
+            .order_by(RequestLogEntry.received_at, RequestLogEntry.request_id)))
         requests = []
         for e in entries:
             # a Command for Local Delivery (Install and Leave, BAD 7.2.2) has no join watch: no N24/N25 is due

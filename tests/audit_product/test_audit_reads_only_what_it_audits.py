@@ -12,7 +12,8 @@ import dccflow_app.database  # noqa: F401 - every system's tables
 from dccflow.db import dispose_engine, get_engine, session_scope
 from dccflow.parties import DCC_ID
 from dccflow_app.scenarios.audit import read_dcc_records
-from dccsim.models import RequestLogEntry
+from dccsim import request_devices
+from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry
 from dccsim.records import RejectedRequest
 
 AT = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
@@ -58,5 +59,13 @@ def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path)
         assert taken == [(f"{SUPPLIER}:{AUDITED}:900", AUDITED, True), (None, AUDITED, True),  # in time order
                          (f"{SUPPLIER}:{AUDITED}:1", AUDITED, False), (f"{SUPPLIER}:{DCC_ID}:2", DCC_ID, False)]
         assert sorted(t.__name__ for t in loaded) == ["RejectedRequest"] * 2 + ["RequestLogEntry"] * 2
+        # those entries were logged without the index (``dccsim.request_devices``): the first audit read the 101
+        # Non-Device ones once to index them; no later audit reads them again
+        with session_scope(engine) as s:
+            assert s.get(RequestDeviceIndexComplete, 1).requests_read == 101
+        assert request_devices.ensure_indexed(engine) == 0
+        assert [r.request_id for r in read_dcc_records(engine, [OTHER]).requests
+                if not r.rejected and r.target == DCC_ID][:2] == [f"{SUPPLIER}:{DCC_ID}:3", f"{SUPPLIER}:{DCC_ID}:5"]
     finally:
         dispose_engine(url)
+

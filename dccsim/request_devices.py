@@ -1,0 +1,78 @@
+"""The Devices each Non-Device Service Request names, indexed: a Device's requests are found without reading every
+request the DCC ever took.
+
+A Non-Device request is addressed to the DCC (its target is the DCC's id), and the Devices it concerns are in its
+body: the CHF of a Communications Hub Status Update (SRV 8.14.x), the Device of an Update Inventory (8.4) or a
+Decommission (8.3)… under a dozen element names (``DeviceID``, ``CHFDeviceID``, ``OldGPFID``, ``HCALCS``…: every
+one of DUIS type ``sr:EUI``). Reading a Device's history (the audit: ``dccflow_app.scenarios.audit``) used to mean
+reading the body of every Non-Device request in the log. The intake writes one row per EUI-64 the request's XML
+holds as an element's value, in the transaction that logs it (``Intake._non_device``); ``requests_naming`` reads
+them. (A User ID is an EUI-64 too: a request naming one is indexed under it as well.)
+
+Requests logged before this index existed have no rows: the first reader fills them in once from the log
+(``ensure_indexed``) and records that it did, so no later reader scans the log again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from dccflow.db import is_conflict, serializable, session_scope
+from dccflow.parties import DCC_ID
+from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry, RequestNamedDevice, insert_values
+
+log = logging.getLogger(__name__)
+
+
+def record(session: Session, request_id: str, names: Iterable[str]) -> None:
+    """The Devices ``request_id`` names, in the caller's transaction (the one logging the request)."""
+    for device_id in dict.fromkeys(names):
+        insert_values(session, RequestNamedDevice, {"request_id": request_id, "device_id": device_id})
+
+
+def requests_naming(session: Session, device_ids: Iterable[str]):
+    """A SELECT of the RequestIDs of the Non-Device requests naming any of ``device_ids`` (``ensure_indexed``
+    first)."""
+    return select(RequestNamedDevice.request_id).where(RequestNamedDevice.device_id.in_(list(device_ids)))
+
+
+def ensure_indexed(engine: Engine) -> int:
+    """Give every Non-Device request logged before the index existed its rows, once, in a transaction of its own;
+    the number of requests read (0 once done, or when another reader did it meanwhile)."""
+    with session_scope(engine) as s:
+        if s.get(RequestDeviceIndexComplete, 1) is not None:
+            return 0
+    try:
+        with session_scope(serializable(engine)) as s:  # one reader at a time: a second finds the first's mark
+            if s.get(RequestDeviceIndexComplete, 1) is not None:
+                return 0
+            indexed = set(s.exec(select(RequestNamedDevice.request_id).distinct()))
+            read = 0
+            for request_id, xml in s.exec(select(RequestLogEntry.request_id, RequestLogEntry.xml)
+                                          .where(RequestLogEntry.target == DCC_ID)):
+                if request_id not in indexed:
+                    read += 1
+                    record(s, request_id, named_in(xml))
+            s.add(RequestDeviceIndexComplete(completed_at=datetime.now(UTC), requests_read=read))
+    except DBAPIError as exc:
+        if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
+            raise
+        return 0  # PostgreSQL: another reader's transaction did the same at the same time
+    log.info("indexed the Devices named by %d Non-Device requests logged before the index", read)
+    return read
+
+
+#: an element's whole value that is an EUI-64 (DUIS ``sr:EUI``: eight hex octets joined by hyphens)
+_EUI_VALUE = re.compile(rb">\s*([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7})\s*<")
+
+
+def named_in(xml: bytes) -> list[str]:
+    """The EUI-64s a request's XML holds as element values, in order, once each."""
+    return list(dict.fromkeys(match.decode() for match in _EUI_VALUE.findall(xml)))
