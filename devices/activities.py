@@ -21,8 +21,7 @@ class DeviceActivities:
 
     @activity.defn
     async def device_timer_fired(self, timer: DeviceTimer) -> None:
-        effects, hubs = self.wan.fleet.fire_timer_with_hubs(timer, activity_now())
-        await self.wan.carry(effects, hubs=hubs)
+        await self.wan.fire_timer(timer, activity_now())
 
     @activity.defn
     async def device_deliver_command(self, command: GbcsCommand) -> GbcsResponse | None:

@@ -72,6 +72,10 @@ class FleetEffects(BaseModel):
         return self
 
     @property
+    def empty(self) -> bool:
+        return not (self.alerts or self.timers or self.power_events or self.wan_connections)
+
+    @property
     def joins(self) -> list[DeviceTimer]:
         return [t for t in self.timers if t.kind == "han-join"]
 

@@ -263,10 +263,11 @@ class Fleet:
     @staticmethod
     def _check_counter(ctx: CommandCtx) -> GbcsResponse | None:
         """A command again with the counter and RequestID the device last executed from its originator is a
-        retransmission: answered as before, not executed again. Its effects come back too, for the sender to carry
-        (``SmWan.carry``): the first delivery may have committed and then died before carrying them, and what they
-        start is keyed so that carrying it twice changes nothing (DeviceTimer workflow ids; the DCC's outbound log
-        keys Device Alerts by device, code and time)."""
+        retransmission: answered as before, not executed again. Its effects come back too while they are not known
+        to be carried (``effects_carried``), for the sender to carry (``SmWan.carry``): the first delivery may have
+        committed and then died before carrying them. What they start is keyed, so carrying them again after a
+        delivery that died half-way changes nothing (DeviceTimer workflow ids; the DCC's outbound log keys Device
+        Alerts by device, code and time)."""
         counter = ctx.command.originator_counter()
         last = ctx.device.counters.get(ctx.command.originator)
         if counter is None or last is None:
@@ -290,7 +291,7 @@ class Fleet:
             return
         dev = ctx.device
         record = [counter, ctx.command.request_id, success]
-        if ctx.effects.alerts or ctx.effects.timers or ctx.effects.power_events or ctx.effects.wan_connections:
+        if not ctx.effects.empty:
             record.append(ctx.effects.model_dump(mode="json"))
         dev.counters = {**dev.counters, ctx.command.originator: record}
         ctx.session.add(dev)
@@ -321,16 +322,40 @@ class Fleet:
 
     def fire_timer_with_hubs(self, timer: DeviceTimer, at: datetime) -> tuple[FleetEffects, Hubs]:
         """``fire_timer``, with the CHs of the devices raising alerts read in its transaction (``SmWan.carry``). A
-        timer fires once: fired again (a retried activity), it returns the effects it had (``DeviceTimerFired``)."""
+        timer fires once: fired again (a retried activity), it returns the effects it had unless they are known to be
+        carried (``DeviceTimerFired``, ``timer_effects_carried``)."""
         with session_scope(self.engine) as s:
             fired = s.get(DeviceTimerFired, timer.workflow_id)
-            if fired is not None:  # fired before: its effects again, for a retried activity to carry
+            if fired is not None:  # fired before: its effects again if not carried, for a retried activity
                 effects = FleetEffects.model_validate(fired.effects)
             else:
                 effects = _TIMERS[timer.kind](s, timer, at)
                 s.add(DeviceTimerFired(workflow_id=timer.workflow_id, fired_at=at,
                                        effects=effects.model_dump(mode="json")))
             return effects, self._hubs(s, effects)
+
+    # -- effects carried (SmWan.carry): a retried delivery need not carry them again ------------------------------
+    def effects_carried(self, command: GbcsCommand) -> None:
+        """The effects ``command`` had on its target are carried: its counter record drops them (``_check_counter``
+        then answers a retransmission without them)."""
+        counter = command.originator_counter()
+        if counter is None:
+            return
+        with session_scope(self.engine) as s:
+            dev = s.get(DeviceState, command.target)
+            last = dev.counters.get(command.originator) if dev is not None else None
+            if last is None or len(last) < 4 or last[0] != counter or last[1] != command.request_id:
+                return
+            dev.counters = {**dev.counters, command.originator: last[:3]}
+            s.add(dev)
+
+    def timer_effects_carried(self, timer: DeviceTimer) -> None:
+        """The effects ``timer`` had are carried: fired again, it has none (``fire_timer_with_hubs``)."""
+        with session_scope(self.engine) as s:
+            fired = s.get(DeviceTimerFired, timer.workflow_id)
+            if fired is not None and fired.effects != {}:
+                fired.effects = {}
+                s.add(fired)
 
     def complete_han_join(self, chf_id: str, device_id: str, at: datetime) -> FleetEffects:
         with session_scope(self.engine) as s:

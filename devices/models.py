@@ -121,7 +121,8 @@ class DeviceTimerFired(SQLModel, table=True):
     """A device timer that has fired (``Fleet.fire_timer_with_hubs``), with the effects it had, written in the
     transaction that fired it. A timer fires once: its activity retried after that transaction committed (the
     worker died before carrying the effects) gets the same effects back to carry, instead of running the timer
-    again on the state it already changed and losing them. ``effects`` is a ``FleetEffects`` as JSON."""
+    again on the state it already changed and losing them. ``effects`` is a ``FleetEffects`` as JSON, emptied once
+    they are carried (``Fleet.timer_effects_carried``)."""
 
     __tablename__ = "device_timer_fired"
 

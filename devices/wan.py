@@ -33,7 +33,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from dccflow.config import DEVICE_TASK_QUEUE
 from dccflow.messages import DeviceAlertEvent, GbcsCommand, GbcsResponse
 from devices import han
-from devices.effects import FleetEffects, PowerEvent
+from devices.effects import DeviceTimer, FleetEffects, PowerEvent
 from devices.fleet import Fleet, Hubs
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class SmWan:
             await self._start(WAN_DELIVERY_WORKFLOW, DelayedCommand(
                 command=command, delay_seconds=route.delay_seconds, reply_to=reply_to), wf_id)
             return WanDelivery(status="in-transit", delay_seconds=route.delay_seconds, workflow_id=wf_id)
-        await self.carry(dispatched.effects, hubs=dispatched.hubs)
+        await self._carry_of(command, dispatched.effects, dispatched.hubs)
         return WanDelivery(status="responded", response=dispatched.response)
 
     async def deliver_command(self, command: GbcsCommand, at: datetime) -> GbcsResponse | None:
@@ -107,8 +107,22 @@ class SmWan:
 
     async def _execute(self, command: GbcsCommand, at: datetime) -> GbcsResponse:
         response, effects = self.fleet.execute(command, at)
-        await self.carry(effects)
+        await self._carry_of(command, effects)
         return response
+
+    async def _carry_of(self, command: GbcsCommand, effects: FleetEffects, hubs: Hubs | None = None) -> None:
+        """Carry what ``command`` did, then say so to the fleet: a retransmission of it (the DCC's retried delivery)
+        carries them only if this did not get that far (``Fleet._check_counter``)."""
+        await self.carry(effects, hubs=hubs)
+        if not effects.empty:
+            self.fleet.effects_carried(command)
+
+    async def fire_timer(self, timer: DeviceTimer, at: datetime) -> None:
+        """A device timer runs out: its effects carried, then marked so (``Fleet.fire_timer_with_hubs``)."""
+        effects, hubs = self.fleet.fire_timer_with_hubs(timer, at)
+        await self.carry(effects, hubs=hubs)
+        if not effects.empty:
+            self.fleet.timer_effects_carried(timer)
 
     # -- installers, events ------------------------------------------------------------------------------
     async def power_up_ch(self, chf_id: str, at: datetime) -> bool:

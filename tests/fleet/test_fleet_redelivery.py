@@ -1,7 +1,7 @@
 """A Command whose first delivery committed on the device but died before its effects were carried (the worker
 killed between ``Fleet.dispatch`` and ``SmWan.carry``): the DCC's retry reaches the device as a retransmission, is
 not executed twice, and carries the effects the first delivery left behind — the CHF's CS14 reaches the DCC and the
-ESME's HAN join still runs."""
+ESME's HAN join still runs. Once carried, they are not carried again."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ async def test_a_retransmitted_command_carries_the_effects_its_first_delivery_le
     assert client.started == [t.workflow_id for t in first.effects.timers]  # the ESME's join is under way
     assert len(site.dev(chf).device_log) == len({e["device_id"] for e in site.dev(chf).device_log})  # once
 
-    # a further retry starts nothing new: the timers' ids are taken
-    await wan.dispatch_command(ccs01, site.tick())
-    assert client.started == [t.workflow_id for t in first.effects.timers]
+    # carried now: a further retry is answered as a retransmission and carries nothing again
+    again = await wan.dispatch_command(ccs01, site.tick())
+    assert again.response.success and again.response.params == {"duplicate": True}
+    assert len(dcc.alerts) == 1 and client.started == [t.workflow_id for t in first.effects.timers]
 
 
 async def test_a_command_without_effects_records_none(tmp_path):
@@ -85,8 +86,9 @@ async def test_a_timer_fired_again_returns_the_effects_it_had_without_running_ag
     links = site.dev(esme).links
     assert site.dev(esme).han_joined and first.alerts
 
-    again, hubs = site.fleet.fire_timer_with_hubs(join, site.tick())  # the retried activity
-    await wan.carry(again, hubs=hubs)
+    await wan.fire_timer(join, site.tick())  # the retried activity
     assert [(a.device_id, a.alert_code) for a in dcc.alerts] == [(a.device_id, a.alert_code) for a in first.alerts]
     assert 0x8183 in [a.alert_code for a in dcc.alerts]  # the ESME's "joined the SM HAN"
     assert site.dev(esme).links == links  # no second CBKE
+    await wan.fire_timer(join, site.tick())  # once more: carried already, nothing again
+    assert len(dcc.alerts) == len(first.alerts)
