@@ -29,9 +29,14 @@ DCC_POST_COMMISSIONING = "dcc_post_commissioning"  # the DCC's own duties after 
 DEVICE_TIMER = "device_timer"                    # the fleet: timed device behaviour (a HAN join completing…)
 WAN_DELIVERY = "wan_delivery"                    # the fleet: a Command crossing a slow SM WAN
 
-#: the body elements of a DUIS request that name a Device besides the target (8.11's DeviceID, 8.7.x's
-#: OtherDeviceID…); read by :func:`devices_named`
-DEVICE_ID_ELEMENTS = frozenset({"DeviceID", "OtherDeviceID"})
+#: the body elements of a DUIS request that name a Device: every element of type ``sr:EUI`` in the DUIS 5.4 schema
+#: (``duis-5.4.xsd``, ``mmc-5.4.xsd``): 8.11's DeviceID, 8.7.x's OtherDeviceID, the old and new CH of a replacement,
+#: the Device to suspend…; read by :func:`devices_named` and :func:`devices_named_in`
+DEVICE_ID_ELEMENTS = frozenset({
+    "DeviceID", "OtherDeviceID", "CommsHubDeviceID", "CHFDeviceID", "TargetDeviceID", "PPMIDDeviceID", "ESMEDeviceID",
+    "HCALCS", "DeviceIDToSuspend", "AssociatedGPFDeviceID", "OldGPFID", "OldGPFDeviceID", "OldCHFID", "OldCHFDeviceID",
+    "NewGPFDeviceID", "NewCHFDeviceID",
+})
 
 
 def normalised_device_ids(values: Iterable[str | None]) -> list[str]:
@@ -79,3 +84,16 @@ def process_search_attributes(process: str, device_ids: list[str], mpxns: list[s
         SearchAttributePair(DEVICE_IDS, normalised_device_ids(device_ids)),
         SearchAttributePair(MPXNS, mpxns),
     ])
+
+
+def devices_named_in(xml: bytes) -> list[str]:
+    """:func:`devices_named` read from a request's XML (parsed securely), once each, in order: for a request kept
+    as bytes (the DCC's request log)."""
+    from lxml import etree
+
+    from dccflow.duis.schema import secure_parse
+
+    return list(dict.fromkeys(el.text.strip() for el in secure_parse(xml).iter()
+                              if isinstance(el.tag, str) and etree.QName(el).localname in DEVICE_ID_ELEMENTS
+                              and el.text and el.text.strip()))
+

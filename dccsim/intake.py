@@ -186,7 +186,7 @@ class Intake:
         insert_values(self.s, RequestLogEntry, {**entry, "stage": "failed" if failed else "completed",
                                                 "response_code": outcome.response_code, "completed_at": self.at,
                                                 "reply": reply})
-        request_devices.record(self.s, request_id, request_devices.named_in(checked.xml))
+        request_devices.record(self.s, request_id, devices_named(checked.request.body))
         servicelevels.record(self.s, NON_DEVICE, request_id, started_at=self.at, stopped_at=self.at, srv=srv,
                              user_id=originator, new=True)
         notices = [self.outbound.dcc_alert(self.s, key=n.key(request_id),

@@ -207,7 +207,7 @@ class SmkiCertificate(SQLModel, table=True):
 
 
 class RequestNamedDevice(SQLModel, table=True):
-    """An EUI-64 a Non-Device Service Request holds as an element's value (a Device it names), as written: the index
+    """A Device a Non-Device Service Request names (``dccflow.search.devices_named``), as written: the index
     ``dccsim.request_devices`` keeps."""
 
     __tablename__ = "dcc_request_device"

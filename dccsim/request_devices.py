@@ -3,11 +3,10 @@ request the DCC ever took.
 
 A Non-Device request is addressed to the DCC (its target is the DCC's id), and the Devices it concerns are in its
 body: the CHF of a Communications Hub Status Update (SRV 8.14.x), the Device of an Update Inventory (8.4) or a
-Decommission (8.3)… under a dozen element names (``DeviceID``, ``CHFDeviceID``, ``OldGPFID``, ``HCALCS``…: every
-one of DUIS type ``sr:EUI``). Reading a Device's history (the audit: ``dccflow_app.scenarios.audit``) used to mean
-reading the body of every Non-Device request in the log. The intake writes one row per EUI-64 the request's XML
-holds as an element's value, in the transaction that logs it (``Intake._non_device``); ``requests_naming`` reads
-them. (A User ID is an EUI-64 too: a request naming one is indexed under it as well.)
+Decommission (8.3)… (the elements ``dccflow.search.devices_named`` reads, as for the workflows' search
+attributes). Reading a Device's history (the audit: ``dccflow_app.scenarios.audit``) used to mean reading the body
+of every Non-Device request in the log. The intake writes one row per Device the request names, in the transaction
+that logs it (``Intake._non_device``); ``requests_naming`` reads them.
 
 Requests logged before this index existed have no rows: the first reader fills them in once from the log
 (``ensure_indexed``) and records that it did, so no later reader scans the log again.
@@ -16,7 +15,6 @@ Requests logged before this index existed have no rows: the first reader fills t
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -26,6 +24,7 @@ from sqlmodel import Session, select
 
 from dccflow.db import is_conflict, serializable, session_scope
 from dccflow.parties import DCC_ID
+from dccflow.search import devices_named_in
 from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry, RequestNamedDevice, insert_values
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def ensure_indexed(engine: Engine) -> int:
                                           .where(RequestLogEntry.target == DCC_ID)):
                 if request_id not in indexed:
                     read += 1
-                    record(s, request_id, named_in(xml))
+                    record(s, request_id, devices_named_in(xml))
             s.add(RequestDeviceIndexComplete(completed_at=datetime.now(UTC), requests_read=read))
     except DBAPIError as exc:
         if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
@@ -67,12 +66,3 @@ def ensure_indexed(engine: Engine) -> int:
         return 0  # PostgreSQL: another reader's transaction did the same at the same time
     log.info("indexed the Devices named by %d Non-Device requests logged before the index", read)
     return read
-
-
-#: an element's whole value that is an EUI-64 (DUIS ``sr:EUI``: eight hex octets joined by hyphens)
-_EUI_VALUE = re.compile(rb">\s*([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7})\s*<")
-
-
-def named_in(xml: bytes) -> list[str]:
-    """The EUI-64s a request's XML holds as element values, in order, once each."""
-    return list(dict.fromkeys(match.decode() for match in _EUI_VALUE.findall(xml)))

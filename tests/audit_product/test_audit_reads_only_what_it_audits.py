@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 import dccflow_app.database  # noqa: F401 - every system's tables
 from dccflow.db import dispose_engine, get_engine, session_scope
+from dccflow.duis.schema import NS_SR
 from dccflow.parties import DCC_ID
 from dccflow_app.scenarios.audit import read_dcc_records
 from dccsim import request_devices
@@ -24,7 +25,8 @@ AUDITED, OTHER = "00-DB-12-03-00-00-00-01", "00-DB-12-03-00-00-00-02"
 def _entry(counter: int, target: str, names: str, srv: str) -> RequestLogEntry:
     return RequestLogEntry(request_id=f"{SUPPLIER}:{target}:{counter}", originator=SUPPLIER, target=target,
                            counter=counter, srv=srv, digest=str(counter), received_at=AT + timedelta(seconds=counter),
-                           xml=f"<sr:Request><sr:CHFID>{names}</sr:CHFID></sr:Request>".encode())
+                           xml=f'<sr:Request xmlns:sr="{NS_SR}"><sr:Body><sr:CHFDeviceID>{names}</sr:CHFDeviceID>'
+                               f'</sr:Body></sr:Request>'.encode())
 
 
 def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path) -> None:
