@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import bindparam, event, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import SQLModel, create_engine
 
 from dccflow.prepared import Prepared
@@ -119,6 +119,70 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class HeldConnection:
+    """One connection of ``engine``, and one ``Session`` on it, kept for a caller that runs many short transactions one
+    after another (the DCC's intake: a transaction per Service Request). Each :meth:`session` is a transaction as
+    :func:`session_scope` gives it: committed when the block ends normally, rolled back on any error; the Session
+    begins and ends the connection's transaction itself. It starts as a new Session would: its ``info`` empty, no
+    object in it (each transaction's objects are detached when it ends, as ``Session.close`` detaches them), so a
+    transaction reads what the database holds, never what an earlier one loaded. What it saves is the pool's
+    check-out and return of a connection and a Session made and closed per transaction, which on a request's hot
+    path cost more than the transaction's own BEGIN and COMMIT (``docs/performance.md``).
+
+    One transaction at a time: a :meth:`session` opened while the connection is in use (another thread, or a
+    transaction opened inside one) gets a pooled connection, as :func:`session_scope`. After a database error, or
+    when SQLAlchemy has given the connection up (a disconnect invalidates it), the connection is given back to the
+    pool and the next :meth:`session` connects anew. Between transactions it holds nothing open: no transaction,
+    no snapshot, no lock."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._session: Session | None = None
+        self._in_use = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if not self._in_use.acquire(blocking=False):
+            with session_scope(self.engine) as session:
+                yield session
+            return
+        try:
+            session = self._session
+            if session is None:
+                session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
+            session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
+            failed = True
+            try:
+                yield session
+                session.commit()
+                failed = False
+            except BaseException as exc:
+                failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
+                session.rollback()
+                raise
+            finally:
+                session.expunge_all()
+                conn = session.bind
+                if failed or conn.invalidated or conn.in_transaction():
+                    self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
+        finally:
+            self._in_use.release()
+
+    def _drop(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.close()
+                session.bind.close()  # back to the pool, which rolls back anything left and discards a broken one
+            except Exception:  # noqa: BLE001 - a connection already broken: nothing more to release
+                pass
+
+    def close(self) -> None:
+        """Give the connection back to the pool (the owner stops taking transactions, or its engine is disposed)."""
+        with self._in_use:
+            self._drop()
 
 
 def update_row(session: Session, model: type[SQLModel], key: object, **values: object) -> None:

@@ -43,7 +43,7 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ResourceClosedError
 
-from dccflow.db import is_conflict, serializable
+from dccflow.db import HeldConnection, is_conflict
 from dccflow.session import Session
 from dccsim.config import DccConfig
 from dccsim.intake import Accepted, Intake
@@ -70,6 +70,8 @@ class _Dcc(Protocol):
     """What group commit uses of ``dccsim.service.DccService``."""
 
     engine: Engine
+    #: its serializable transactions (``dccflow.db.HeldConnection``)
+    transactions: HeldConnection
     smki: SmkiRepository
     outbound: Outbound
     config: DccConfig
@@ -136,7 +138,7 @@ class GroupCommit:
         results: dict[int, Accepted | Exception] = {}
         alone: list[int] = []
         try:
-            with Session(serializable(self.dcc.engine), expire_on_commit=False) as s:
+            with self.dcc.transactions.session() as s:  # committed when the block ends
                 _begin(s)
                 for i, queued in enumerate(batch):
                     outcome = self._one(s, queued)
@@ -144,8 +146,8 @@ class GroupCommit:
                         alone = list(range(i, len(batch)))
                         break
                     results[i] = outcome
-                s.commit()
-                self.dcc._follow_ups |= s.info.get(FOLLOW_UPS, set())  # committed: now due
+                follow_ups = s.info.get(FOLLOW_UPS, set())
+            self.dcc._follow_ups |= follow_ups  # committed: now due
         except DBAPIError as exc:  # nothing of the batch was committed, nobody answered: each is taken alone
             if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
                 log.warning("a batch of %d requests could not be committed (%s): taken one by one", len(batch), exc)

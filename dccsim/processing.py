@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from dccflow.db import serializable, session_scope, update_row
+from dccflow.db import HeldConnection, session_scope, update_row
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.service_requests import lookup_srv
 from dccflow.domain.smi import SmiStatus
@@ -59,10 +59,11 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 class Processing:
-    """Mixed into ``DccService`` (which provides ``engine``, ``outbound``, ``config``, ``wan`` and ``_follow_ups``, the
-    workflows due to start after what was committed)."""
+    """Mixed into ``DccService`` (which provides ``engine``, ``outbound``, ``config``, ``wan``, ``transactions``, its
+    serializable transactions, and ``_follow_ups``, the workflows due to start after what was committed)."""
 
     _follow_ups: set[str]
+    transactions: HeldConnection
 
     def _ctx(self, s: Session, request_id: str, at: datetime) -> tuple[RequestLogEntry, Ctx]:
         entry = s.get(RequestLogEntry, request_id)
@@ -82,7 +83,7 @@ class Processing:
         """At execution time the User must still be eligible and the Device's status allow the request; if
         not, N7 to the User and the Command is not sent. Serializable, as the intake (``DccService._take``): a
         conflict with a concurrent change fails the activity, and Temporal runs it again."""
-        with session_scope(serializable(self.engine)) as s:
+        with self.transactions.session() as s:
             entry, ctx = self._ctx(s, request_id, at)
             if entry.stage != "accepted":  # 'cancelled': by a decommissioning or a suspension (dccsim.pending_work)
                 return entry.stage not in ("failed", "cancelled")
@@ -188,7 +189,7 @@ class Processing:
     async def complete(self, request_id: str, result: CommandResult, at: datetime) -> CompletionResult:
         # serializable: the Device's SMI changes as if no other request's ran meanwhile (a conflict fails the
         # activity, and Temporal runs it again: a retried step finds what it did)
-        with session_scope(serializable(self.engine)) as s:
+        with self.transactions.session() as s:
             entry, ctx = self._ctx(s, request_id, at)
             if result.response is None:  # BAD Table 14: N12 not delivered, N13 no Response
                 code = "N13" if result.delivered else "N12"

@@ -27,7 +27,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DCC_TASK_QUEUE
-from dccflow.db import is_conflict, serializable, session_scope
+from dccflow.db import HeldConnection, is_conflict, serializable, session_scope
 from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DeviceAlert
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
@@ -88,6 +88,9 @@ class DccService(Processing):
         self.smki = smki
         self.outbound = outbound
         self.config = config or DccConfig()
+        #: the serializable transactions that take a request or process its Response, one after another on one
+        #: connection kept for them (``dccflow.db.HeldConnection``)
+        self.transactions = HeldConnection(serializable(engine))
         self.client: Client | None = None
         self.wan: WanGateway | None = None
         #: the DCC's own post-commissioning duties (AC 5.1, 5.3, 5.12), one durable workflow per Device
@@ -214,7 +217,7 @@ class DccService(Processing):
         rejection, a Device moved meanwhile is judged in its new state."""
         for attempt in range(1, TAKE_ATTEMPTS + 1):
             try:
-                with session_scope(serializable(self.engine)) as s:
+                with self.transactions.session() as s:
                     accepted = Intake(session=s, smki=self.smki, outbound=self.outbound, config=self.config,
                                       at=at).take(xml, verified)
                 self._follow_ups |= s.info.get(FOLLOW_UPS, set())  # committed: now due
