@@ -71,3 +71,49 @@ def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path)
     finally:
         dispose_engine(url)
 
+
+
+def test_the_audit_takes_only_the_audited_devices_and_the_parties_certificates(tmp_path) -> None:
+    """The SMKI Repository holds every Device Certificate of the fleet; the audit loads the audited Devices' (and
+    the simulated Parties' Organisation Certificates), not the rest."""
+    from dccflow.domain.credentials import KeyUsageKind
+    from dccflow.domain.roles import UserRole
+    from dccflow.parties import SUPPLIER as SUPPLIER_PARTY
+    from dccflow.security.pki import (
+        create_issuing_ca,
+        create_root,
+        issue_device_certificate,
+        issue_organisation_certificate,
+        make_device_csr,
+        new_private_key,
+    )
+    from dccsim.models import SmkiCertificate
+    from dccsim.smki import _cert_row
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = get_engine(url)
+    try:
+        ca = create_issuing_ca(create_root(not_before=AT), "Issuing OCA", not_before=AT)
+        user_id = SUPPLIER_PARTY.user_ids[UserRole.IMPORT_SUPPLIER]
+        with session_scope(engine) as s:
+            for device_id in (AUDITED, *(f"00-DB-12-03-00-00-01-{n:02X}" for n in range(30))):
+                csr = make_device_csr(new_private_key(), device_id)
+                s.add(_cert_row(issue_device_certificate(ca, csr, device_id=device_id,
+                                                         usage=KeyUsageKind.DIGITAL_SIGNING, not_before=AT)))
+            s.add(_cert_row(issue_organisation_certificate(ca, entity_id=user_id, role_code="2",
+                                                           usage=KeyUsageKind.DIGITAL_SIGNING, organisation="S",
+                                                           not_before=AT).cert))
+        loaded: list[str | None] = []
+
+        def on_load(target, _context) -> None:
+            loaded.append(target.subject_entity_id)
+
+        event.listen(SmkiCertificate, "load", on_load)
+        try:
+            records = read_dcc_records(engine, [AUDITED])
+        finally:
+            event.remove(SmkiCertificate, "load", on_load)
+        assert [(c.device_id, c.user_id) for c in records.smki.certificates] == [(AUDITED, None), (None, user_id)]
+        assert sorted(loaded) == sorted([AUDITED, user_id])  # none of the other 30 Devices' certificates
+    finally:
+        dispose_engine(url)
