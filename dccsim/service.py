@@ -447,10 +447,12 @@ class DccService(Processing):
     async def _on_cs14(self, alert: DeviceAlertEvent) -> None:
         """Keep only the latest CS14 per CHF (BAD 7.2.1.6.7) and wake the join watches it confirms."""
         with session_scope(self.engine) as s:
-            row = s.get(LatestCs14, alert.device_id) or LatestCs14(chf_id=alert.device_id, at=alert.at)
-            row.at = alert.at
-            row.device_log = [e.model_dump() for e in alert.device_log or []]
-            s.add(row)
+            row = s.get(LatestCs14, alert.device_id)
+            if row is None or _aware(row.at) <= alert.at:  # an older one (a retried delivery) is discarded
+                row = row or LatestCs14(chf_id=alert.device_id, at=alert.at)
+                row.at = alert.at
+                row.device_log = [e.model_dump() for e in alert.device_log or []]
+                s.add(row)
             joined = {e.device_id for e in alert.device_log or [] if e.joined}
             pending = s.exec(select(PendingJoin).where(PendingJoin.chf_id == alert.device_id)).all()
             to_wake = [p.request_id for p in pending if p.device_id in joined]
