@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint, text
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -109,6 +109,9 @@ class ChAssetRecord(SQLModel, table=True):
     (BAD 7.2.1.6.6, 7.2.2.6.1, 7.9.1.6.2; SEC Appendix I 4.10, 11.1)."""
 
     __tablename__ = "dcc_ch_asset"
+    #: the records that raised an Incident, indexed alone: numbering the next one counts them, not every record
+    __table_args__ = (Index("ix_dcc_ch_asset_incident", "incident_ref", sqlite_where=text("incident_ref IS NOT NULL"),
+                            postgresql_where=text("incident_ref IS NOT NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     chf_id: str = Field(index=True)

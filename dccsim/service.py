@@ -49,7 +49,7 @@ from dccsim.outbound import Outbound
 from dccsim.pipeline import Verified, verify_and_authenticate
 from dccsim.post_commissioning_duties import PostCommissioningDuties
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
-from dccsim.records import AnomalyCount, RejectedRequest
+from dccsim.records import AnomalyCount, ChAssetRecord, RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
 from dccsim.smki import SmkiRepository
 from dccsim.workflow_starts import (
@@ -102,7 +102,8 @@ class DccService(Processing):
         self._follow_ups: set[str] = {DUTIES, ORPHAN_WATCH}
         #: requests arriving together are taken in one transaction, committed once (``dccsim.group_commit``)
         self._group = GroupCommit(self)
-        for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes]:  # added since: databases
+        for index in [*RequestLogEntry.__table__.indexes, *AnomalyCount.__table__.indexes,  # added since: databases
+                      *ChAssetRecord.__table__.indexes]:
             index.create(engine, checkfirst=True)  # created before lack them
 
     def connect(self, *, client: Client, wan: WanGateway) -> None:

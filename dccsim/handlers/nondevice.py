@@ -9,7 +9,7 @@ role-based services (SEC H3.10).
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
@@ -245,7 +245,8 @@ class ChInstallNoSmWan(ChStatusUpdate):
             "SharedObstructionCheck")
 
     def incident(self, ctx: Ctx) -> str | None:
-        count = len(ctx.session.exec(select(ChAssetRecord.id).where(ChAssetRecord.incident_ref != None)).all())  # noqa: E711
+        count = ctx.session.exec(select(func.count()).select_from(ChAssetRecord)
+                                 .where(ChAssetRecord.incident_ref.is_not(None))).one()  # on their own index
         return f"INC{count + 1:09d}"  # IncidentReference: at most 15 characters
 
 

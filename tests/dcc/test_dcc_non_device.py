@@ -183,3 +183,9 @@ async def test_communications_hub_status_updates_are_recorded(stack):
     assert records[1].incident_ref == "INC000000001" and records[2].details["CHFFaultReason"] == "LED Fault"
     assert device(rt, CHF).ch_install_state == "returned (no fault)"
     await answered(rt, signed_request(rt, SUPPLIER_A, "8.14.1", DCC_ID, 5, chf_id=ESME, mpxn=MPAN), "E11")
+    await answered(rt, signed_request(rt, SUPPLIER_A, "8.14.2", DCC_ID, 6, chf_id=CHF, mpxn=MPAN,
+                                      premise_type="Terraced"))  # a second Incident: the next reference
+    with session_scope(rt.engine) as s:
+        refs = s.exec(select(ChAssetRecord.incident_ref).where(ChAssetRecord.incident_ref.is_not(None))
+                      .order_by(ChAssetRecord.id)).all()
+    assert refs == ["INC000000001", "INC000000002"]
