@@ -124,12 +124,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 class HeldConnection:
     """One connection of ``engine``, and one ``Session`` on it, kept for a caller that runs many short transactions one
     after another (the DCC's intake: a transaction per Service Request). Each :meth:`session` is a transaction as
-    :func:`session_scope` gives it: committed when the block ends normally, rolled back on any error; the Session
-    begins and ends the connection's transaction itself. It starts as a new Session would: its ``info`` empty, no
-    object in it (each transaction's objects are detached when it ends, as ``Session.close`` detaches them), so a
-    transaction reads what the database holds, never what an earlier one loaded. What it saves is the pool's
-    check-out and return of a connection and a Session made and closed per transaction, which on a request's hot
-    path cost more than the transaction's own BEGIN and COMMIT (``docs/performance.md``).
+    :func:`session_scope` gives it: committed when the block ends normally (what the ORM holds flushed first),
+    rolled back on any error. It starts as a new Session would: its ``info`` empty, no object in it (each
+    transaction's objects are detached when it ends, as ``Session.close`` detaches them), so a transaction reads
+    what the database holds, never what an earlier one loaded.
+
+    The transaction is begun on the connection itself, and the Session lends it as it is to the Core and prepared
+    statements it runs (``Session.lends_bound_transaction``); the ORM's own work joins it with a Session transaction
+    of its own. A ``Session.rollback()`` in the block rolls the whole transaction back, as in a ``session_scope``,
+    and the block may go on writing (the intake undoing a DCC fault, ``Intake.undo``): the Session then begins a
+    new transaction, committed when the block ends. (``Session.commit()`` in the block, while that transaction is
+    open, only writes what the ORM holds: the block's end commits.) What this saves, per transaction, is the pool's
+    check-out and return of a connection, a Session made and closed, and the Session's own transaction when only
+    Core statements ran, which on a request's hot path cost more than its BEGIN and COMMIT
+    (``docs/performance.md``).
 
     One transaction at a time: a :meth:`session` opened while the connection is in use (another thread, or a
     transaction opened inside one) gets a pooled connection, as :func:`session_scope`. After a database error, or
@@ -152,19 +160,30 @@ class HeldConnection:
             session = self._session
             if session is None:
                 session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
+                session.lends_bound_transaction = True
+            conn = session.bind
             session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
             failed = True
             try:
-                yield session
-                session.commit()
+                transaction = conn.begin()
+                try:
+                    yield session
+                    session.flush()  # what the ORM holds, written in the transaction (joined by a Session one)
+                    if session.in_transaction():
+                        session.commit()  # the Session's part ends; one it began itself (after a rollback) commits
+                    if transaction.is_active:
+                        transaction.commit()
+                except BaseException:
+                    session.rollback()
+                    if transaction.is_active:
+                        transaction.rollback()
+                    raise
                 failed = False
             except BaseException as exc:
                 failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
-                session.rollback()
                 raise
             finally:
                 session.expunge_all()
-                conn = session.bind
                 if failed or conn.invalidated or conn.in_transaction():
                     self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
         finally:

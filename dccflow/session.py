@@ -95,13 +95,22 @@ class Rows:
 class Session(_SqlModelSession):
     #: (the SessionTransaction, its Connection) as ``connection`` last gave it
     _held: tuple[Any, Connection] | None = None
+    #: set by ``dccflow.db.HeldConnection``, whose Session is bound to a Connection on which it begins each
+    #: transaction itself: while that transaction is open and the Session has begun none of its own, ``connection``
+    #: lends the bound Connection as it is (Core and prepared statements run in that transaction, no Session
+    #: transaction is begun for them), and ``rollback`` rolls that transaction back. The ORM's own work (a flush, a
+    #: query) begins a Session transaction as usual, which joins it: SQLAlchemy's "rollback_only" join.
+    lends_bound_transaction: bool = False
 
     def connection(self, bind_arguments: dict[str, Any] | None = None,
                    execution_options: Any = None) -> Connection:
         """SQLAlchemy's, except that a session with one bind (``Session(engine)``: every ``session_scope``) hands
         the connection of its active transaction straight back: a request asks for it for every prepared
         statement, and SQLAlchemy's path to it is several calls deep each time. A new, ended or failed transaction
-        goes to SQLAlchemy (which begins, or raises, as it does)."""
+        goes to SQLAlchemy (which begins, or raises, as it does). See also ``lends_bound_transaction``."""
+        if self.lends_bound_transaction and self._transaction is None and execution_options is None \
+                and self.bind.in_transaction():
+            return self.bind
         if execution_options is None and self.bind is not None and not self.binds:
             transaction, held = self._transaction, self._held
             if held is not None and held[0] is transaction and transaction is not None and transaction.is_active:
@@ -110,6 +119,16 @@ class Session(_SqlModelSession):
             self._held = (self._transaction, conn)
             return conn
         return super().connection(bind_arguments, execution_options)
+
+    def rollback(self) -> None:
+        """SQLAlchemy's; with ``lends_bound_transaction`` and no Session transaction begun, the lent transaction is
+        rolled back and the objects loaded are expired (read again), as a rollback does. (Any change of the ORM's —
+        an object added, changed or deleted — begins a Session transaction, which SQLAlchemy rolls back itself.)"""
+        if not (self.lends_bound_transaction and self._transaction is None and self.bind.in_transaction()):
+            super().rollback()
+            return
+        self.bind.rollback()
+        self.expire_all()
 
     def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
         loader = _loader(entity) if not kwargs and isinstance(entity, type) else None

@@ -10,6 +10,7 @@ import threading
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import select
 
 from dccflow.db import HeldConnection, dispose_engine, get_engine, serializable, session_scope
 from dccsim.smki_authority import SmkiAuthorityGeneration
@@ -113,3 +114,69 @@ def test_close_gives_the_connection_back_to_the_pool(engine):
     assert engine.pool.checkedout() == out_before + 1  # kept between transactions
     held.close()
     assert engine.pool.checkedout() == out_before
+
+
+def _raw_insert(s, generation: int) -> None:
+    """A Core write on the Session's connection, as the DCC's prepared statements make them."""
+    s.connection().execute(SmkiAuthorityGeneration.__table__.insert().values(id=generation, generation=generation))
+
+
+def _rows(engine) -> dict[int, int]:
+    with session_scope(engine) as s:
+        return {r.id: r.generation for r in s.exec(select(SmkiAuthorityGeneration))}
+
+
+def test_a_rollback_in_the_block_undoes_what_was_written_so_far_and_the_block_goes_on(engine):
+    """As the intake undoes a DCC fault of a Non-Device request (``Intake.undo``) and goes on to log the request:
+    whether what was written so far went through the connection alone or through the ORM too."""
+    held = HeldConnection(serializable(engine))
+    with held.session() as s:
+        _raw_insert(s, 1)  # Core only: the Session has begun no transaction of its own
+        s.rollback()
+        _raw_insert(s, 2)
+    assert _rows(engine) == {2: 2}
+    with held.session() as s:
+        s.add(SmkiAuthorityGeneration(id=3, generation=3))
+        s.flush()  # the ORM's work: a Session transaction, joined to the connection's
+        _raw_insert(s, 4)
+        s.rollback()
+        _raw_insert(s, 5)
+        s.add(SmkiAuthorityGeneration(id=6, generation=6))
+    assert _rows(engine) == {2: 2, 5: 5, 6: 6}
+    held.close()
+
+
+def test_a_rollback_before_any_flush_discards_the_sessions_pending_changes(engine):
+    with session_scope(engine) as s:
+        s.add(SmkiAuthorityGeneration(id=1, generation=1))
+    held = HeldConnection(serializable(engine))
+    with held.session() as s:
+        row = s.get(SmkiAuthorityGeneration, 1)
+        row.generation = 7  # changed in memory, not flushed: no Session transaction yet
+        s.rollback()
+        assert s.get(SmkiAuthorityGeneration, 1).generation == 1  # read again
+        row.generation = 9
+        s.add(SmkiAuthorityGeneration(id=2, generation=2))  # added, not flushed (the Session's transaction begins)
+        s.rollback()
+        assert s.get(SmkiAuthorityGeneration, 1).generation == 1
+        assert s.get(SmkiAuthorityGeneration, 2) is None
+    assert _rows(engine) == {1: 1}
+    with held.session() as s:  # changes left unflushed when the block ends are written with it
+        s.get(SmkiAuthorityGeneration, 1).generation = 8
+    assert _rows(engine) == {1: 8}
+    held.close()
+
+
+def test_savepoints_inside_the_transaction(engine):
+    """Group commit takes each request of a batch in a SAVEPOINT of one transaction (``dccsim.group_commit``)."""
+    held = HeldConnection(serializable(engine))
+    with held.session() as s:
+        kept = s.begin_nested()
+        _raw_insert(s, 1)
+        kept.commit()
+        refused = s.begin_nested()
+        _raw_insert(s, 2)
+        refused.rollback()
+        _raw_insert(s, 3)
+    assert _rows(engine) == {1: 1, 3: 3}
+    held.close()
