@@ -276,6 +276,16 @@ def schema_enumeration(type_name: str) -> tuple[str, ...]:
     return _enumeration(_resolved_schema_dir(), type_name)
 
 
+def in_schema_enumeration(type_name: str, value: str) -> bool:
+    """Whether ``value`` is one of ``schema_enumeration(type_name)``, by a set (a request checks two per message)."""
+    return value in _enumeration_set(_resolved_schema_dir(), type_name)
+
+
+@functools.lru_cache(maxsize=64)
+def _enumeration_set(directory: str, type_name: str) -> frozenset[str]:
+    return frozenset(_enumeration(directory, type_name))
+
+
 # ------------------------------------------------------------------------------------------- parsing
 
 # A DTD is never legitimate in DUIS. Checking the raw bytes first rejects it before libxml2 reads a

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from dccflow.duis.schema import DuisError, schema_document, schema_enumeration
+from dccflow.duis.schema import DuisError, in_schema_enumeration, schema_document
 
 __all__ = [
     "SRV_TABLE",
@@ -95,10 +95,10 @@ def srv_spec(srv: str) -> SrvSpec:
 def service_reference_for(service_reference_variant: str) -> str:
     """DUIS ServiceReference for an SRV (first two dot-separated parts), checked against the schema."""
     srv = service_reference_variant
-    if srv not in schema_enumeration("ServiceReferenceVariant"):
+    if not in_schema_enumeration("ServiceReferenceVariant", srv):
         raise DuisError(f"{srv!r} is not a DUIS 5.4 ServiceReferenceVariant")
     reference = ".".join(srv.split(".")[:2])
-    if reference not in schema_enumeration("ServiceReference"):  # pragma: no cover - checked by tests
+    if not in_schema_enumeration("ServiceReference", reference):  # pragma: no cover - checked by tests
         raise DuisError(f"derived ServiceReference {reference!r} for {srv!r} is not in the DUIS schema")
     return reference
 
