@@ -29,16 +29,6 @@ DCC_POST_COMMISSIONING = "dcc_post_commissioning"  # the DCC's own duties after 
 DEVICE_TIMER = "device_timer"                    # the fleet: timed device behaviour (a HAN join completing…)
 WAN_DELIVERY = "wan_delivery"                    # the fleet: a Command crossing a slow SM WAN
 
-#: the body elements of a DUIS request that name a Device: every element of type ``sr:EUI`` in the DUIS 5.4 schema
-#: (``duis-5.4.xsd``, ``mmc-5.4.xsd``): 8.11's DeviceID, 8.7.x's OtherDeviceID, the old and new CH of a replacement,
-#: the Device to suspend…; read by :func:`devices_named` and :func:`devices_named_in`
-DEVICE_ID_ELEMENTS = frozenset({
-    "DeviceID", "OtherDeviceID", "CommsHubDeviceID", "CHFDeviceID", "TargetDeviceID", "PPMIDDeviceID", "ESMEDeviceID",
-    "HCALCS", "DeviceIDToSuspend", "AssociatedGPFDeviceID", "OldGPFID", "OldGPFDeviceID", "OldCHFID", "OldCHFDeviceID",
-    "NewGPFDeviceID", "NewCHFDeviceID",
-})
-
-
 def normalised_device_ids(values: Iterable[str | None]) -> list[str]:
     """``values`` in the DUIS EUI-64 form, without blanks, non-EUI-64 values or repeats, in order."""
     out: dict[str, None] = {}
@@ -52,18 +42,31 @@ def normalised_device_ids(values: Iterable[str | None]) -> list[str]:
     return list(out)
 
 
+def device_id_elements() -> frozenset[str]:
+    """The body elements of a DUIS request that name a Device: every element of type ``sr:EUI`` in the DUIS schema in
+    use (``dccflow.duis.leaves.element_kinds``): 8.11's DeviceID, 8.7.x's OtherDeviceID, the old and new CH of a
+    replacement, the Device to suspend…"""
+    from dccflow.duis.leaves import element_kinds
+
+    return element_kinds().eui
+
+
 def devices_named(body: object) -> list[str]:
-    """The Device ids a parsed DUIS request body names in :data:`DEVICE_ID_ELEMENTS`, at any depth."""
+    """The Device ids a parsed DUIS request body names in :func:`device_id_elements`, at any depth."""
+    return _named(body, device_id_elements())
+
+
+def _named(body: object, names: frozenset[str]) -> list[str]:
     found: list[str] = []
     if isinstance(body, dict):
         for key, value in body.items():
-            if key in DEVICE_ID_ELEMENTS and isinstance(value, str):
+            if key in names and isinstance(value, str):
                 found.append(value)
             else:
-                found += devices_named(value)
+                found += _named(value, names)
     elif isinstance(body, list):
         for item in body:
-            found += devices_named(item)
+            found += _named(item, names)
     return found
 
 
@@ -93,7 +96,8 @@ def devices_named_in(xml: bytes) -> list[str]:
 
     from dccflow.duis.schema import secure_parse
 
+    names = device_id_elements()
     return list(dict.fromkeys(el.text.strip() for el in secure_parse(xml).iter()
-                              if isinstance(el.tag, str) and etree.QName(el).localname in DEVICE_ID_ELEMENTS
+                              if isinstance(el.tag, str) and etree.QName(el).localname in names
                               and el.text and el.text.strip()))
 

@@ -37,13 +37,14 @@ from dccflow.duis.schema import secure_parse
 from dccflow.messages import DeviceAlertEvent, GbcsCommand
 from dccflow.security.xmldsig import sign
 from dccsim import tad
+from dccsim.chf_device_log import keep_cs14
 from dccsim.config import DccConfig
 from dccsim.cos_party import CosParty
 from dccsim.gpf_device_log import keep_gcs62
 from dccsim.group_commit import GroupCommit
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
 from dccsim.inventory import DUTIES, FOLLOW_UPS, ORPHAN_WATCH, Inventory, Registration
-from dccsim.models import LatestCs14, PendingJoin, RequestLogEntry
+from dccsim.models import PendingJoin, RequestLogEntry
 from dccsim.orphans import start_orphan_watches
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Verified, verify_and_authenticate
@@ -448,12 +449,7 @@ class DccService(Processing):
     async def _on_cs14(self, alert: DeviceAlertEvent) -> None:
         """Keep only the latest CS14 per CHF (BAD 7.2.1.6.7) and wake the join watches it confirms."""
         with session_scope(self.engine) as s:
-            row = s.get(LatestCs14, alert.device_id)
-            if row is None or _aware(row.at) <= alert.at:  # an older one (a retried delivery) is discarded
-                row = row or LatestCs14(chf_id=alert.device_id, at=alert.at)
-                row.at = alert.at
-                row.device_log = [e.model_dump() for e in alert.device_log or []]
-                s.add(row)
+            keep_cs14(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
             joined = {e.device_id for e in alert.device_log or [] if e.joined}
             pending = s.exec(select(PendingJoin).where(PendingJoin.chf_id == alert.device_id)).all()
             to_wake = [p.request_id for p in pending if p.device_id in joined]

@@ -22,7 +22,6 @@ What a returned item does, by kind:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.domain.devices import DeviceType
@@ -33,9 +32,10 @@ from dccflow.duis.schema import secure_parse
 from dccflow.duis.tree import parse_datetime
 from dccflow.gbcs import GbcsError, parse_returned
 from dccflow.messages import GbcsResponse
+from dccsim.chf_device_log import keep_cs14
 from dccsim.handlers.base import Ctx, Handler, Outcome, reject, status_of
 from dccsim.handlers.nondevice import NonDeviceHandler
-from dccsim.models import LatestCs14, RequestLogEntry
+from dccsim.models import RequestLogEntry
 from dccsim.rejections import Check
 
 #: request-log stages: the Command went back to the User for local delivery; its Response came back by 8.13
@@ -44,10 +44,6 @@ LOCAL_RESPONSE_RETURNED = "local_response_returned"
 #: the SRVs whose Responses are returned, and the Device Alerts (BAD 7.2.2.6.4)
 RETURNED_RESPONSES = frozenset({"8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.11"})
 RETURNED_ALERTS = frozenset({DeviceAlert.CHF_DEVICE_LOG_CHANGED, DeviceAlert.GPF_DEVICE_LOG_CHANGED})
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ReturnLocalCommandResponse(NonDeviceHandler):
@@ -128,11 +124,7 @@ class ReturnLocalCommandResponse(NonDeviceHandler):
         inv = ctx.inventory
         chf_id = data["device_id"]
         raised_at = parse_datetime(data["at"])
-        latest = ctx.session.get(LatestCs14, chf_id)
-        if latest is None or _aware(latest.at) <= raised_at:  # the DCC keeps the latest CS14 only (BAD 7.2.1.6.7)
-            latest = latest or LatestCs14(chf_id=chf_id, at=raised_at)
-            latest.at, latest.device_log = raised_at, list(data.get("device_log") or [])
-            ctx.session.add(latest)
+        keep_cs14(ctx.session, chf_id, raised_at, list(data.get("device_log") or []))
         moved = []
         for logged in data.get("device_log") or []:
             dev = inv.find(logged["device_id"])
