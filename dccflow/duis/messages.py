@@ -123,35 +123,40 @@ def is_signed(root: etree._Element) -> bool:
     return root.find(f"{{{NS_DS}}}Signature") is not None
 
 
-def _child(parent: etree._Element, name: str) -> etree._Element | None:
-    return next(parent.iterchildren(f"{_SR}{name}"), None)  # the first; lxml's find() parses a path each call
+def _first_children(parent: etree._Element) -> dict[str, etree._Element]:
+    """``parent``'s element children by tag, the first of each: one pass, one proxy per child (lxml's ``find()``
+    parses a path and walks the children on every call)."""
+    first: dict[str, etree._Element] = {}
+    for child in parent.iterchildren(etree.Element):  # elements only: no comments nor processing instructions
+        first.setdefault(child.tag, child)
+    return first
 
 
-def _required_text(parent: etree._Element, name: str) -> str:
-    el = _child(parent, name)
-    if el is None or el.text is None or not el.text.strip():
+def _required_text(parent: etree._Element, children: Mapping[str, etree._Element], name: str) -> str:
+    el = children.get(f"{_SR}{name}")
+    text = el.text if el is not None else None
+    if text is None or not text.strip():
         raise DuisSchemaError(
             f"DUIS message is missing <{name}>", element=name, line=parent.sourceline, problem="missing"
         )
-    return el.text.strip()
+    return text.strip()
 
 
-def _optional_text(parent: etree._Element, name: str) -> str | None:
-    el = _child(parent, name)
+def _optional_text(children: Mapping[str, etree._Element], name: str) -> str | None:
+    el = children.get(f"{_SR}{name}")
     return el.text.strip() if el is not None and el.text is not None else None
 
 
-def _int_text(parent: etree._Element, name: str) -> int:
-    text = _required_text(parent, name)
+def _int_text(parent: etree._Element, children: Mapping[str, etree._Element], name: str) -> int:
+    text = _required_text(parent, children, name)
     try:
         return int(text)
     except ValueError:
         raise DuisSchemaError(f"<{name}> is not an integer: {text!r}", element=name, line=None) from None
 
 
-def _body_child(root: etree._Element) -> etree._Element:
-    body = _child(root, "Body")
-    children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+def _body_child(body: etree._Element | None) -> etree._Element:
+    children = list(body.iterchildren(etree.Element)) if body is not None else []
     if len(children) != 1:
         raise DuisSchemaError("DUIS Body must hold exactly one element", element="Body", line=None)
     return children[0]
@@ -186,17 +191,19 @@ def request_from_element(root: etree._Element) -> DuisRequest:
     one Device, for anti-replay and the inventory alike."""
     if root.tag != f"{_SR}Request":
         raise DuisError(f"not a DUIS Service Request: root element is {root.tag!r}")
-    header = _child(root, "Header")
+    parts = _first_children(root)
+    header = parts.get(f"{_SR}Header")
     if header is None:
         raise DuisSchemaError("DUIS Request has no Header", element="Header", line=None)
-    request_id = _required_text(header, "RequestID")
+    fields = _first_children(header)
+    request_id = _required_text(header, fields, "RequestID")
     try:
         originator, target, counter = split_message_id(request_id)
     except ValueError as exc:
         raise DuisSchemaError(str(exc), element="RequestID", line=None) from None
     originator, target = normalise_eui64(originator), normalise_eui64(target)
-    first = _optional_text(header, "FirstInSequence")
-    body_el = _body_child(root)
+    first = _optional_text(fields, "FirstInSequence")
+    body_el = _body_child(parts.get(f"{_SR}Body"))
     data = _typed_body(body_el)
     return DuisRequest(
         header=RequestHeader(
@@ -204,15 +211,15 @@ def request_from_element(root: etree._Element) -> DuisRequest:
             originator=originator,
             target=target,
             counter=counter,
-            command_variant=_int_text(header, "CommandVariant"),
-            service_reference=_required_text(header, "ServiceReference"),
-            service_reference_variant=_required_text(header, "ServiceReferenceVariant"),
+            command_variant=_int_text(header, fields, "CommandVariant"),
+            service_reference=_required_text(header, fields, "ServiceReference"),
+            service_reference_variant=_required_text(header, fields, "ServiceReferenceVariant"),
             first_in_sequence=None if first is None else first in ("true", "1"),
-            preceding_request_id=_optional_text(header, "PrecedingServiceRequestID"),
+            preceding_request_id=_optional_text(fields, "PrecedingServiceRequestID"),
         ),
         body_element=etree.QName(body_el).localname,
         body=data if isinstance(data, dict) else {"#text": data},
-        signed=is_signed(root),
+        signed=f"{{{NS_DS}}}Signature" in parts,
     )
 
 
