@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import bindparam, event, update
 from sqlalchemy.engine import Engine
@@ -22,6 +22,7 @@ from sqlmodel import SQLModel, create_engine
 
 from dccflow.prepared import Prepared
 from dccflow.session import Session
+from dccflow.writer_lock import writer_lock_for
 
 _engines: dict[str, Engine] = {}
 #: per engine, the same engine with serializable transactions (:func:`serializable`)
@@ -143,12 +144,17 @@ class HeldConnection:
     transaction opened inside one) gets a pooled connection, as :func:`session_scope`. After a database error, or
     when SQLAlchemy has given the connection up (a disconnect invalidates it), the connection is given back to the
     pool and the next :meth:`session` connects anew. Between transactions it holds nothing open: no transaction,
-    no snapshot, no lock."""
+    no snapshot, no lock.
+
+    On a SQLite file, each transaction also holds the database's writer lock (``dccflow.writer_lock``) from before
+    it begins until it has ended, so that the DCC's processes on one database take turns without sleeping in
+    SQLite's busy handler."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._session: Session | None = None
         self._in_use = threading.Lock()
+        self._writers = writer_lock_for(engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -157,37 +163,44 @@ class HeldConnection:
                 yield session
             return
         try:
-            session = self._session
-            if session is None:
-                session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
-                session.lends_bound_transaction = True
-            conn = session.bind
-            session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
-            failed = True
-            try:
-                transaction = conn.begin()
-                try:
+            with self._writers.held() if self._writers is not None else nullcontext():
+                with self._transaction() as session:
                     yield session
-                    session.flush()  # what the ORM holds, written in the transaction (joined by a Session one)
-                    if session.in_transaction():
-                        session.commit()  # the Session's part ends; one it began itself (after a rollback) commits
-                    if transaction.is_active:
-                        transaction.commit()
-                except BaseException:
-                    session.rollback()
-                    if transaction.is_active:
-                        transaction.rollback()
-                    raise
-                failed = False
-            except BaseException as exc:
-                failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
-                raise
-            finally:
-                session.expunge_all()
-                if failed or conn.invalidated or conn.in_transaction():
-                    self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
         finally:
             self._in_use.release()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """The kept connection's transaction (``_in_use`` held by the caller)."""
+        session = self._session
+        if session is None:
+            session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
+            session.lends_bound_transaction = True
+        conn = session.bind
+        session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
+        failed = True
+        try:
+            transaction = conn.begin()
+            try:
+                yield session
+                session.flush()  # what the ORM holds, written in the transaction (joined by a Session one)
+                if session.in_transaction():
+                    session.commit()  # the Session's part ends; one it began itself (after a rollback) commits
+                if transaction.is_active:
+                    transaction.commit()
+            except BaseException:
+                session.rollback()
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+            failed = False
+        except BaseException as exc:
+            failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
+            raise
+        finally:
+            session.expunge_all()
+            if failed or conn.invalidated or conn.in_transaction():
+                self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
 
     def _drop(self) -> None:
         session, self._session = self._session, None
