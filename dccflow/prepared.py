@@ -27,8 +27,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import types
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.cache_key import NO_CACHE
 
 __all__ = ["Prepared"]
 
@@ -74,8 +76,10 @@ class Prepared:
         # ``param_1`` there, not its key (``compiled.binds`` also lists the anonymous key itself: left out)
         constants = {name: bind.effective_value for name, bind in compiled.binds.items()
                      if not name.startswith("%(") and bind.key not in (keys or ()) and not bind.required}
+        binds = {name: _shared_datetime(process, compiled.binds[name].type, dialect) if name in compiled.binds else
+                 process for name, process in compiled._bind_processors.items()}
         found = _Compiled(sql=compiled.string, positional=tuple(compiled.positiontup) if compiled.positional else None,
-                          escaped=dict(compiled.escaped_bind_names or {}), binds=dict(compiled._bind_processors),
+                          escaped=dict(compiled.escaped_bind_names or {}), binds=binds,
                           constants=constants, result_types=result_types, fallback=fallback,
                           defaults={col.key: col.default.arg for col in prefetch} if scalar else {})
         self._compiled[(dialect, keys)] = found
@@ -144,6 +148,46 @@ class Prepared:
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> None:
         """An INSERT/UPDATE/DELETE with ``values`` (an INSERT of ``table.insert()`` takes the columns given)."""
         self._run(conn, values, frozenset(values), False)
+
+
+class _LastDatetime:
+    """A date-time bind processor that keeps its last value and what it made of it: a request writes the same
+    instant in several columns (received, completed, measured: ``dccsim.intake``), converted once. Shared by the
+    columns of one type on one dialect (``_shared_datetime``); the pair is replaced as one, so a thread never
+    pairs one value with another's result, and the value is compared by identity (a ``datetime`` never changes)."""
+
+    __slots__ = ("last", "process")
+
+    def __init__(self, process: Callable[[Any], Any]):
+        self.process = process
+        self.last: tuple[Any, Any] = (None, None)
+
+    def __call__(self, value: Any) -> Any:
+        last = self.last
+        if value is last[0] and value is not None:
+            return last[1]
+        result = self.process(value)
+        self.last = (value, result)
+        return result
+
+
+#: per dialect and type (its SQL cache key: its class and arguments), one shared ``_LastDatetime``
+_datetimes: dict[tuple, _LastDatetime] = {}
+
+
+def _shared_datetime(process: Callable[[Any], Any], type_: Any, dialect: Dialect) -> Callable[[Any], Any]:
+    """``process`` of a date-time column type: the processor of every column of that type (the same cache key: the
+    same conversion) on ``dialect``; any other type's, or a type without a cache key, as it is."""
+    if getattr(type_, "_type_affinity", None) is not types.DateTime:
+        return process
+    type_key = type_._static_cache_key
+    if type_key is NO_CACHE:
+        return process
+    key = (dialect, type_key)
+    shared = _datetimes.get(key)
+    if shared is None:
+        shared = _datetimes.setdefault(key, _LastDatetime(process))
+    return shared
 
 
 def _listened(conn: Connection) -> bool:

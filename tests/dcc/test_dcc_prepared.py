@@ -128,3 +128,24 @@ def test_once_the_listeners_are_removed_statements_go_straight_to_the_driver(eng
         assert [r for (r,) in Prepared(select(_log.c.request_id).order_by(_log.c.request_id)).all(s.connection())] \
             == ["A:1", "A:2"]
     assert len(listened) == 1
+
+
+def test_one_instant_in_several_columns_and_then_others_each_stored_as_sqlalchemy_stores_it(engine):
+    """A date-time conversion is shared by the columns of one type and kept for the last value (a request writes
+    its instant as received, completed and measured): each row still holds its own instants, a naive one is still
+    refused, and what is stored is what SQLAlchemy's own execution stores."""
+    insert = Prepared(_log.insert())
+    later = datetime(2025, 3, 4, 11, 0, tzinfo=UTC)
+    other_zone = datetime.fromisoformat("2025-03-04T12:00:00+01:00")  # equal to ``later``, another object
+    with session_scope(engine) as s:
+        insert.execute(s.connection(), {**_entry("A:1", 1), "completed_at": AT, "execution_at": AT})
+        insert.execute(s.connection(), {**_entry("A:2", 2), "received_at": later, "completed_at": AT})
+        insert.execute(s.connection(), {**_entry("A:3", 3), "received_at": other_zone, "completed_at": later})
+        s.connection().execute(_log.insert(), {**_entry("A:4", 4), "received_at": other_zone, "completed_at": later})
+    with session_scope(engine) as s:
+        rows = {r.request_id: (r.received_at, r.completed_at, r.execution_at)
+                for r in s.exec(orm_select(RequestLogEntry))}
+    assert rows == {"A:1": (AT, AT, AT), "A:2": (later, AT, None), "A:3": (later, later, None),
+                    "A:4": (later, later, None)}
+    with pytest.raises(Exception, match="timezone"), session_scope(engine) as s:
+        insert.execute(s.connection(), {**_entry("A:5", 5), "received_at": datetime(2025, 3, 4, 10, 30)})
