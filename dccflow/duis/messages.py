@@ -6,7 +6,8 @@ child of the root later (the schema allows it after ``Body``); nothing here depe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lxml import etree
@@ -170,17 +171,13 @@ def _typed_body(body_el: etree._Element) -> dict | str:
         kinds = element_kinds()
     except DuisConfigError:
         return to_data(body_el)
-    return _normalise_euis(to_data(body_el, containers=kinds.containers), kinds.eui)
+    return to_data(body_el, containers=kinds.containers, leaves=_eui_leaves(kinds.eui))
 
 
-def _normalise_euis(data: Any, names: frozenset[str], name: str = "") -> Any:
-    if isinstance(data, dict):
-        return {k: _normalise_euis(v, names, k) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_normalise_euis(v, names, name) for v in data]
-    if isinstance(data, str) and name in names:
-        return eui64_key(data)
-    return data
+@functools.lru_cache(maxsize=8)
+def _eui_leaves(names: frozenset[str]) -> dict[str, Callable[[str], str]]:
+    """The schema's ``sr:EUI`` elements, each read as ``eui64_key`` (``to_data``'s ``leaves``)."""
+    return dict.fromkeys(names, eui64_key)
 
 
 def request_from_element(root: etree._Element) -> DuisRequest:

@@ -23,7 +23,7 @@ become ``dict`` keyed by local name with repeated children gathered into lists, 
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -145,12 +145,15 @@ def _local(tag: str) -> str:
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def to_data(el: etree._Element, *, containers: Container[str] | None = None) -> dict | str:
+def to_data(el: etree._Element, *, containers: Container[str] | None = None,
+            leaves: Mapping[str, Callable[[str], str]] | None = None) -> dict | str:
     """Nested data of an element (see the module docstring); inverse of :func:`to_element`.
 
     ``containers`` (typed reading, ``dccflow.duis.leaves``): the local names of elements that hold other
     elements. Given, every other childless element is a leaf whose value is its text without surrounding
-    whitespace (``""`` when blank, never ``{}``), and ``xsi:`` attributes are not data.
+    whitespace (``""`` when blank, never ``{}``), and ``xsi:`` attributes are not data. ``leaves``: per local name,
+    how a child leaf's text becomes its value (an EUI-64 in its one form, ``dccflow.duis.messages``), read in the
+    same pass.
     """
     children = [child for child in el if isinstance(child.tag, str)]
     typed = containers is not None
@@ -166,7 +169,11 @@ def to_data(el: etree._Element, *, containers: Container[str] | None = None) -> 
     data: dict[str, Any] = dict(attrs)
     for child in children:
         key = _local(child.tag)
-        value = to_data(child, containers=containers)
+        value = to_data(child, containers=containers, leaves=leaves)
+        if leaves and isinstance(value, str):
+            read = leaves.get(key)
+            if read is not None:
+                value = read(value)
         if key in data:
             existing = data[key]
             if isinstance(existing, list):
