@@ -30,6 +30,27 @@ class RejectedRequest(SQLModel, table=True):
     size: int
 
 
+class RejectionNamedDevice(SQLModel, table=True):
+    """A Device a rejected request names, as the audit matches it: the RequestID's target, or a Device ID in the
+    rejection's reason (``dccsim.rejection_devices``)."""
+
+    __tablename__ = "dcc_rejection_device"
+
+    rejection_id: int = Field(primary_key=True)
+    device_id: str = Field(primary_key=True, index=True)
+
+
+class RejectionDeviceIndexComplete(SQLModel, table=True):
+    """Present once every rejection recorded before ``dcc_rejection_device`` existed has its rows
+    (``dccsim.rejection_devices.ensure_indexed``)."""
+
+    __tablename__ = "dcc_rejection_device_backfill"
+
+    id: int = Field(default=1, primary_key=True)
+    completed_at: datetime
+    rejections_read: int = 0
+
+
 class AnomalyDetectionThreshold(SQLModel, table=True):
     """An ADT as applied by the DCC (SEC G6.3 User-set, ``user_id`` set; G6.6 DCC-set aggregate, ``user_id``
     ``None``): more than ``limit`` counted items of ``srv`` within ``window_seconds`` is a breach."""

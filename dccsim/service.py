@@ -36,7 +36,7 @@ from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import secure_parse
 from dccflow.messages import DeviceAlertEvent, GbcsCommand
 from dccflow.security.xmldsig import sign
-from dccsim import tad
+from dccsim import rejection_devices, tad
 from dccsim.chf_device_log import keep_cs14
 from dccsim.config import DccConfig
 from dccsim.cos_party import CosParty
@@ -269,9 +269,12 @@ class DccService(Processing):
         except Exception:  # noqa: BLE001
             body = None
         with session_scope(self.engine) as s:
-            s.add(RejectedRequest(at=at, request_id=request_id, originator=request_id.split(":")[0] if request_id
+            row = RejectedRequest(at=at, request_id=request_id, originator=request_id.split(":")[0] if request_id
                                   else None, srv=srv, signed_pre_command=body == "SignedPreCommand",
-                                  check=check.value, code=code, silent=silent, reason=reason[:2000], size=len(xml)))
+                                  check=check.value, code=code, silent=silent, reason=reason[:2000], size=len(xml))
+            s.add(row)
+            s.flush()  # its id, for the Devices it names (the audit's index)
+            rejection_devices.record(s, row.id, rejection_devices.named_in(row.request_id, row.reason))
 
     async def _start(self, item: DccWorkItem, named: list[str] | None = None) -> None:
         """``named``: the Devices the request names, when the caller has them (else read from the request log)."""

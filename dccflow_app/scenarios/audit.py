@@ -52,7 +52,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     """What the DCC holds about these Devices (and the Non-Device requests that name them)."""
     from dccflow.db import session_scope
     from dccflow.domain.devices import DeviceType
-    from dccsim import request_devices
+    from dccsim import rejection_devices, request_devices
     from dccsim.config import TARGETS
     from dccsim.handlers.device import UpdateHanDeviceLog
     from dccsim.inventory import Inventory, Registration
@@ -84,6 +84,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
 
     ids = set(device_ids)
     request_devices.ensure_indexed(engine)  # once for a database from before the index
+    rejection_devices.ensure_indexed(engine)  # likewise
     with session_scope(engine) as s:
         inventory, registration = Inventory(s), Registration(s)
         devices = []
@@ -121,9 +122,13 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                        response_code=e.response_code,
                                        join_time_period=int(jtp.group(1)) if jtp else None,
                                        placed_for=placed_for(e.srv, e.xml)))
-        refused: dict[int, str] = {}  # the rejections naming a Device (id -> the Device), read on three columns
+        # the rejections naming a Device (id -> the Device): those the index finds (``dccsim.rejection_devices``),
+        # then the rule itself on their reason and RequestID
+        refused: dict[int, str] = {}
         for rejection_id, reason, rejected_id in s.exec(select(RejectedRequest.id, RejectedRequest.reason,
-                                                               RejectedRequest.request_id)):
+                                                               RejectedRequest.request_id)
+                                                        .where(RejectedRequest.id.in_(
+                                                            rejection_devices.rejections_naming(ids)))):
             target = next((d for d in sorted(ids) if d in (reason or "")), None)
             if target is None:  # the RequestID names it (originator:target:counter), e.g. an E1 refusal (AB 6.1(e))
                 target = next((d for d in (rejected_id or "").split(":")[1:2] if d in ids), None)

@@ -111,9 +111,11 @@ class HarnessActivities:
     @activity.defn
     async def scenario_snapshot(self, device_ids: list[str]) -> Snapshot:
         from dccflow.db import session_scope
+        from dccsim import rejection_devices
         from dccsim.models import SmiDevice
         from dccsim.records import RejectedRequest
 
+        rejection_devices.ensure_indexed(self.rt.engine)  # once for a database from before the index
         with session_scope(self.rt.engine) as s:
             rows = s.exec(select(SmiDevice).where(SmiDevice.device_id.in_(device_ids))).all()
             order = {d: i for i, d in enumerate(device_ids)}
@@ -123,7 +125,8 @@ class HarnessActivities:
                              key=lambda d: order[d.device_id])
             cells = _cell_holders(s, device_ids)
             refused = [RefusalSeen(srv=r.srv, sender=r.originator, code=r.code, target=_target(r.request_id))
-                       for r in s.exec(select(RejectedRequest).order_by(RejectedRequest.id))
+                       for r in s.exec(select(RejectedRequest).where(RejectedRequest.id.in_(
+                           rejection_devices.rejections_naming(device_ids))).order_by(RejectedRequest.id))
                        if _target(r.request_id) in device_ids]
         devices = [d.model_copy(update={"cells": cells.get(d.device_id, {})}) for d in devices]
         alerts = [AlertSeen(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient)

@@ -13,9 +13,9 @@ from dccflow.db import dispose_engine, get_engine, session_scope
 from dccflow.duis.schema import NS_SR
 from dccflow.parties import DCC_ID
 from dccflow_app.scenarios.audit import read_dcc_records
-from dccsim import request_devices
+from dccsim import rejection_devices, request_devices
 from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry
-from dccsim.records import RejectedRequest
+from dccsim.records import RejectedRequest, RejectionDeviceIndexComplete
 
 AT = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
@@ -66,6 +66,24 @@ def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path)
         with session_scope(engine) as s:
             assert s.get(RequestDeviceIndexComplete, 1).requests_read == 101
         assert request_devices.ensure_indexed(engine) == 0
+        # so were the 52 rejections (``dccsim.rejection_devices``); from then on the audit asks the rejection log for
+        # the ids the index gives, never the whole log
+        with session_scope(engine) as s:
+            assert s.get(RejectionDeviceIndexComplete, 1).rejections_read == 52
+        assert rejection_devices.ensure_indexed(engine) == 0
+        statements: list[str] = []
+
+        def on_execute(_conn, _cursor, statement, *_args) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            again = [(r.request_id, r.target, r.rejected) for r in read_dcc_records(engine, [AUDITED]).requests]
+        finally:
+            event.remove(engine, "before_cursor_execute", on_execute)
+        assert again == taken
+        reads = [st for st in statements if "FROM dcc_rejected_request" in st]
+        assert reads and all("dcc_rejection_device" in st or "WHERE dcc_rejected_request.id IN" in st for st in reads)
         assert [r.request_id for r in read_dcc_records(engine, [OTHER]).requests
                 if not r.rejected and r.target == DCC_ID][:2] == [f"{SUPPLIER}:{DCC_ID}:3", f"{SUPPLIER}:{DCC_ID}:5"]
     finally:

@@ -1,0 +1,79 @@
+"""The Devices each rejected request names, indexed: a Device's rejections are found without reading every
+rejection the DCC ever recorded.
+
+The rejection log (``dccsim.records.RejectedRequest``, AB 6.3, 7.3) has no target column: a refused request may be
+unreadable, and a Non-Device one is addressed to the DCC. The audit (``dccflow_app.scenarios.audit``) takes a
+rejection as concerning a Device when its reason names the Device's ID or, failing that, its RequestID's target is
+the Device; it used to read the reason and RequestID of every rejection to find them. When the DCC records a
+rejection (``DccService._record_rejection``) it now writes, in the same transaction, one row per Device ID the
+audit could match: the RequestID's target as written, and every EUI-64 in the reason (``named_in``).
+``rejections_naming`` reads them; the audit then applies its own rule to those few rejections only.
+
+Rejections recorded before this index existed have no rows: the first reader fills them in once
+(``ensure_indexed``) and records that it did, as ``dccsim.request_devices`` does for the request log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from dccflow.db import is_conflict, serializable, session_scope
+from dccsim.models import insert_values
+from dccsim.records import RejectedRequest, RejectionDeviceIndexComplete, RejectionNamedDevice
+
+log = logging.getLogger(__name__)
+
+#: every EUI-64 in its one form (``dccflow.domain.ids.normalise_eui64``) in a text, overlapping ones included: the
+#: audit looks for a Device ID anywhere in a reason (a substring), so each position is a candidate
+_EUI64_ANYWHERE = re.compile(r"(?=([0-9A-F]{2}(?:-[0-9A-F]{2}){7}))")
+
+
+def named_in(request_id: str | None, reason: str | None) -> list[str]:
+    """The Device IDs the audit may match a rejection with: its RequestID's target (``originator:target:counter``,
+    as written) and each EUI-64 in its reason; in that order, once each."""
+    names = (request_id or "").split(":")[1:2] + _EUI64_ANYWHERE.findall(reason or "")
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def record(session: Session, rejection_id: int, names: Iterable[str]) -> None:
+    """The rows of one rejection, in the caller's transaction (the one recording it)."""
+    for device_id in dict.fromkeys(names):
+        insert_values(session, RejectionNamedDevice, {"rejection_id": rejection_id, "device_id": device_id})
+
+
+def rejections_naming(device_ids: Iterable[str]):
+    """A SELECT of the ids of the rejections naming any of ``device_ids`` (``ensure_indexed`` first)."""
+    return select(RejectionNamedDevice.rejection_id).where(RejectionNamedDevice.device_id.in_(list(device_ids)))
+
+
+def ensure_indexed(engine: Engine) -> int:
+    """Give every rejection recorded before the index existed its rows, once, in a transaction of its own; the
+    number of rejections read (0 once done, or when another reader did it meanwhile)."""
+    with session_scope(engine) as s:
+        if s.get(RejectionDeviceIndexComplete, 1) is not None:
+            return 0
+    try:
+        with session_scope(serializable(engine)) as s:  # one reader at a time: a second finds the first's mark
+            if s.get(RejectionDeviceIndexComplete, 1) is not None:
+                return 0
+            indexed = set(s.exec(select(RejectionNamedDevice.rejection_id).distinct()))
+            read = 0
+            for rejection_id, request_id, reason in s.exec(select(RejectedRequest.id, RejectedRequest.request_id,
+                                                                  RejectedRequest.reason)):
+                if rejection_id not in indexed:
+                    read += 1
+                    record(s, rejection_id, named_in(request_id, reason))
+            s.add(RejectionDeviceIndexComplete(completed_at=datetime.now(UTC), rejections_read=read))
+    except DBAPIError as exc:
+        if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
+            raise
+        return 0  # PostgreSQL: another reader's transaction did the same at the same time
+    log.info("indexed the Devices named by %d rejections recorded before the index", read)
+    return read
