@@ -18,13 +18,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from dccflow.db import is_conflict, serializable, session_scope
+from dccsim.index_backfill import backfill_once
 from dccsim.models import insert_values
 from dccsim.records import RejectedRequest, RejectionDeviceIndexComplete, RejectionNamedDevice
 
@@ -56,24 +54,17 @@ def rejections_naming(device_ids: Iterable[str]):
 def ensure_indexed(engine: Engine) -> int:
     """Give every rejection recorded before the index existed its rows, once, in a transaction of its own; the
     number of rejections read (0 once done, or when another reader did it meanwhile)."""
-    with session_scope(engine) as s:
-        if s.get(RejectionDeviceIndexComplete, 1) is not None:
-            return 0
-    try:
-        with session_scope(serializable(engine)) as s:  # one reader at a time: a second finds the first's mark
-            if s.get(RejectionDeviceIndexComplete, 1) is not None:
-                return 0
-            indexed = set(s.exec(select(RejectionNamedDevice.rejection_id).distinct()))
-            read = 0
-            for rejection_id, request_id, reason in s.exec(select(RejectedRequest.id, RejectedRequest.request_id,
-                                                                  RejectedRequest.reason)):
-                if rejection_id not in indexed:
-                    read += 1
-                    record(s, rejection_id, named_in(request_id, reason))
-            s.add(RejectionDeviceIndexComplete(completed_at=datetime.now(UTC), rejections_read=read))
-    except DBAPIError as exc:
-        if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
-            raise
-        return 0  # PostgreSQL: another reader's transaction did the same at the same time
-    log.info("indexed the Devices named by %d rejections recorded before the index", read)
+    def fill(s: Session) -> int:
+        indexed = set(s.exec(select(RejectionNamedDevice.rejection_id).distinct()))
+        read = 0
+        for rejection_id, request_id, reason in s.exec(select(RejectedRequest.id, RejectedRequest.request_id,
+                                                              RejectedRequest.reason)):
+            if rejection_id not in indexed:
+                read += 1
+                record(s, rejection_id, named_in(request_id, reason))
+        return read
+
+    read = backfill_once(engine, RejectionDeviceIndexComplete, fill, "rejections_read")
+    if read:
+        log.info("indexed the Devices named by %d rejections recorded before the index", read)
     return read

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from dccflow.db import is_conflict, serializable, session_scope
 from dccflow.parties import DCC_ID
 from dccflow.search import devices_named_in
+from dccsim.index_backfill import backfill_once
 from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry, RequestNamedDevice, insert_values
 
 log = logging.getLogger(__name__)
@@ -45,24 +43,17 @@ def requests_naming(session: Session, device_ids: Iterable[str]):
 def ensure_indexed(engine: Engine) -> int:
     """Give every Non-Device request logged before the index existed its rows, once, in a transaction of its own;
     the number of requests read (0 once done, or when another reader did it meanwhile)."""
-    with session_scope(engine) as s:
-        if s.get(RequestDeviceIndexComplete, 1) is not None:
-            return 0
-    try:
-        with session_scope(serializable(engine)) as s:  # one reader at a time: a second finds the first's mark
-            if s.get(RequestDeviceIndexComplete, 1) is not None:
-                return 0
-            indexed = set(s.exec(select(RequestNamedDevice.request_id).distinct()))
-            read = 0
-            for request_id, xml in s.exec(select(RequestLogEntry.request_id, RequestLogEntry.xml)
-                                          .where(RequestLogEntry.target == DCC_ID)):
-                if request_id not in indexed:
-                    read += 1
-                    record(s, request_id, devices_named_in(xml))
-            s.add(RequestDeviceIndexComplete(completed_at=datetime.now(UTC), requests_read=read))
-    except DBAPIError as exc:
-        if not (isinstance(exc, IntegrityError) or is_conflict(exc)):
-            raise
-        return 0  # PostgreSQL: another reader's transaction did the same at the same time
-    log.info("indexed the Devices named by %d Non-Device requests logged before the index", read)
+    def fill(s: Session) -> int:
+        indexed = set(s.exec(select(RequestNamedDevice.request_id).distinct()))
+        read = 0
+        for request_id, xml in s.exec(select(RequestLogEntry.request_id, RequestLogEntry.xml)
+                                      .where(RequestLogEntry.target == DCC_ID)):
+            if request_id not in indexed:
+                read += 1
+                record(s, request_id, devices_named_in(xml))
+        return read
+
+    read = backfill_once(engine, RequestDeviceIndexComplete, fill, "requests_read")
+    if read:
+        log.info("indexed the Devices named by %d Non-Device requests logged before the index", read)
     return read
