@@ -15,11 +15,12 @@ busy handler. Nothing is held between transactions. In one process, threads take
 transaction opened while the same thread holds it (two DCC services on one database, one called inside the
 other's transaction) does not take it again, so it cannot wait for itself. A transaction waits for it no longer
 than SQLite's busy timeout, then goes on without it. Where ``fcntl`` does not exist (Windows), or for a database
-with no file (``:memory:``), there is no lock.
+with no file (``:memory:``), or when the lock file cannot be made, there is no lock.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,8 @@ except ImportError:  # pragma: no cover - Windows: SQLite's busy handler alone
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["WriterLock", "lock_path_for", "writer_lock_for"]
+
+log = logging.getLogger(__name__)
 
 SUFFIX = "-writer.lock"
 #: seconds a transaction waits for the lock before going on without it: SQLite's busy timeout (``dccflow.db``)
@@ -67,6 +70,7 @@ class WriterLock:
         self._pid = os.getpid()
         self._threads = threading.Lock()
         self._owner: int | None = None
+        self._warned = False
 
     @contextmanager
     def held(self) -> Iterator[bool]:
@@ -84,7 +88,7 @@ class WriterLock:
             return
         try:
             fd = self._open()
-            locked = _lock_within(fd, WAIT)
+            locked = fd is not None and _lock_within(fd, WAIT)
             self._owner = me  # this thread's turn in the process either way: a transaction inside it does not wait
             try:
                 yield locked
@@ -102,9 +106,17 @@ class WriterLock:
             os.close(self._fd)  # the parent's hold stays: it also has the file open
         self._fd, self._owner, self._threads, self._pid = None, None, threading.Lock(), os.getpid()
 
-    def _open(self) -> int:
+    def _open(self) -> int | None:
+        """The lock file, opened once (read-only: a ``flock`` needs no write access, so a file another user made
+        serves too); None when it cannot be made or opened (a read-only folder…): no lock, as on Windows."""
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            try:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:
+                if not self._warned:
+                    log.warning("no writer lock for %s (%s): SQLite's busy handler alone", self.path, exc)
+                    self._warned = True
+                return None
             self._pid = os.getpid()
         return self._fd
 

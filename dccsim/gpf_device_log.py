@@ -9,22 +9,19 @@ latest one is kept, as for the CHF's CS14 (BAD 7.2.1.6.7).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
+from dccsim.chf_device_log import superseded
 from dccsim.inventory import Inventory
 from dccsim.models import GpfDeviceLogBackup
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def keep_gcs62(s: Session, gpf_id: str, at: datetime, device_log: list[dict], received_via: str = "sm-wan") -> bool:
     """Store a GCS62 unless a later one is already held. Returns whether it was stored."""
     row = s.get(GpfDeviceLogBackup, gpf_id)
-    if row is not None and _aware(row.at) > _aware(at):
+    if superseded(row.at if row is not None else None, at):
         return False
     dev = Inventory(s).find(gpf_id)
     row = row or GpfDeviceLogBackup(gpf_id=gpf_id, at=at)

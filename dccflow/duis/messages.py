@@ -119,9 +119,12 @@ def to_bytes(el: etree._Element | etree._ElementTree) -> bytes:
     return etree.tostring(el, xml_declaration=True, encoding="UTF-8")
 
 
+_SIGNATURE = f"{{{NS_DS}}}Signature"
+
+
 def is_signed(root: etree._Element) -> bool:
     """Whether the message root carries a ``ds:Signature`` child."""
-    return root.find(f"{{{NS_DS}}}Signature") is not None
+    return root.find(_SIGNATURE) is not None
 
 
 def _first_children(parent: etree._Element) -> dict[str, etree._Element]:
@@ -216,7 +219,7 @@ def request_from_element(root: etree._Element) -> DuisRequest:
         ),
         body_element=etree.QName(body_el).localname,
         body=data if isinstance(data, dict) else {"#text": data},
-        signed=f"{{{NS_DS}}}Signature" in parts,
+        signed=_SIGNATURE in parts,  # is_signed, from the same pass
     )
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(writer_lock.fcntl is None, reason="no fcntl on t
 #: another process tries the lock without waiting: exit 0 if it got it, 1 if someone holds it
 _TRY_FROM_ANOTHER_PROCESS = """
 import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT)
 try:
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 except BlockingIOError:
@@ -148,4 +148,31 @@ def test_a_forked_process_takes_turns_with_its_parent(tmp_path):
         answer = os.read(result_read, 1)
     os.waitpid(pid, 0)
     assert answer == b"0"
+    lock.close()
+
+
+def test_a_lock_file_that_cannot_be_made_means_no_lock_not_a_failure(tmp_path, caplog):
+    """A folder the process may not write to, say: the transaction runs without the lock (SQLite's busy handler
+    alone, as on a platform without ``flock``), and a warning names the file."""
+    lock = WriterLock(str(tmp_path / "no such folder" / "dcc.db-writer.lock"))
+    ran = []
+    with caplog.at_level("WARNING", logger="dccflow.writer_lock"), lock.held() as held:
+        ran.append(held)
+    with lock.held() as held:  # warned once
+        ran.append(held)
+    assert ran == [False, False]
+    assert [r.getMessage() for r in caplog.records if "no such folder" in r.getMessage()] != []
+
+
+def test_a_lock_file_made_by_another_user_is_used_read_only(tmp_path):
+    """``flock`` needs no write access: a lock file this process may only read (another user made it) still
+    orders the transactions."""
+    import os
+
+    path = tmp_path / "x.lock"
+    path.touch()
+    os.chmod(path, 0o444)
+    lock = WriterLock(str(path))
+    with lock.held() as held:
+        assert held and not _free_for_another_process(str(path))
     lock.close()
