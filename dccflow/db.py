@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from sqlalchemy import bindparam, event, update
 from sqlalchemy.engine import Engine
@@ -162,45 +162,45 @@ class HeldConnection:
             with session_scope(self.engine) as session:
                 yield session
             return
+        # one generator for the writer lock, the transaction and the Session: a request's transaction is short, and
+        # each context manager more cost microseconds of its own (``docs/performance.md``)
+        writers = self._writers
+        turn = writers.acquire() if writers is not None else None
         try:
-            with self._writers.held() if self._writers is not None else nullcontext():
-                with self._transaction() as session:
-                    yield session
-        finally:
-            self._in_use.release()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """The kept connection's transaction (``_in_use`` held by the caller)."""
-        session = self._session
-        if session is None:
-            session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
-            session.lends_bound_transaction = True
-        conn = session.bind
-        session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
-        failed = True
-        try:
-            transaction = conn.begin()
+            session = self._session
+            if session is None:
+                session = self._session = Session(bind=self.engine.connect(), expire_on_commit=False)
+                session.lends_bound_transaction = True
+            conn = session.bind
+            session.info.clear()  # as a new Session's (read after the block by the caller: cleared now, not then)
+            failed = True
             try:
-                yield session
-                session.flush()  # what the ORM holds, written in the transaction (joined by a Session one)
-                if session.in_transaction():
-                    session.commit()  # the Session's part ends; one it began itself (after a rollback) commits
-                if transaction.is_active:
-                    transaction.commit()
-            except BaseException:
-                session.rollback()
-                if transaction.is_active:
-                    transaction.rollback()
+                transaction = conn.begin()
+                try:
+                    yield session
+                    session.flush()  # what the ORM holds, written in the transaction (joined by a Session one)
+                    if session.in_transaction():
+                        session.commit()  # the Session's part ends; one it began itself (after a rollback) commits
+                    if transaction.is_active:
+                        transaction.commit()
+                except BaseException:
+                    session.rollback()
+                    if transaction.is_active:
+                        transaction.rollback()
+                    raise
+                failed = False
+            except BaseException as exc:
+                failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
                 raise
-            failed = False
-        except BaseException as exc:
-            failed = isinstance(exc, SQLAlchemyError)  # the database's or SQLAlchemy's: not the caller's own
-            raise
+            finally:
+                if session.identity_map or session._new or session._deleted:
+                    session.expunge_all()  # nothing of this transaction stays in the next
+                if failed or conn.invalidated or conn.in_transaction():
+                    self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
         finally:
-            session.expunge_all()
-            if failed or conn.invalidated or conn.in_transaction():
-                self._drop()  # whatever state the driver was left in, the next transaction starts on a new one
+            if writers is not None:
+                writers.release(turn)
+            self._in_use.release()
 
     def _drop(self) -> None:
         session, self._session = self._session, None

@@ -45,6 +45,11 @@ WAIT = 30.0
 FIRST_PAUSE, LONGEST_PAUSE = 20e-6, 200e-6
 
 
+#: what ``WriterLock.acquire`` took, besides the file's descriptor (the flock and this process's turn): this thread
+#: holds it already; nothing (not had within ``WAIT``); this process's turn only (no lock file)
+_ALREADY_HELD, _NOT_HAD, _THREADS_ONLY = object(), object(), object()
+
+
 def _lock_within(fd: int, seconds: float) -> bool:
     """Take the exclusive ``flock`` on ``fd``, trying again after short pauses, for at most ``seconds``. (A blocking
     ``flock`` would wake at once too, but could wait for ever: a holder stopped in a debugger, say.)"""
@@ -77,25 +82,39 @@ class WriterLock:
         """Hold the lock for the block, waiting for another process or thread to give it up first; gives whether it
         is held. Already held by this thread: the block runs as it is (True). Not had within ``WAIT``: the block runs
         without it (False), and SQLite's own locking decides, as it would with no lock file."""
+        turn = self.acquire()
+        try:
+            yield turn is not _NOT_HAD and turn is not _THREADS_ONLY
+        finally:
+            self.release(turn)
+
+    def acquire(self) -> object:
+        """``held()`` without the context manager (a transaction's hot path, ``dccflow.db.HeldConnection``): take the
+        lock and give the token to hand to :meth:`release` when done, whatever happens in between."""
         if self._pid != os.getpid():
             self._forked()
         me = threading.get_ident()
         if self._owner == me:
-            yield True
-            return
+            return _ALREADY_HELD
         if not self._threads.acquire(timeout=WAIT):
-            yield False
-            return
+            return _NOT_HAD
         try:
             fd = self._open()
             locked = fd is not None and _lock_within(fd, WAIT)
-            self._owner = me  # this thread's turn in the process either way: a transaction inside it does not wait
-            try:
-                yield locked
-            finally:
-                self._owner = None
-                if locked:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._owner = me  # this thread's turn in the process either way: a transaction inside it does not wait
+        return fd if locked else _THREADS_ONLY
+
+    def release(self, turn: object) -> None:
+        """Give back what :meth:`acquire` took (its ``turn``)."""
+        if turn is _ALREADY_HELD or turn is _NOT_HAD:
+            return
+        self._owner = None
+        try:
+            if turn is not _THREADS_ONLY:
+                fcntl.flock(turn, fcntl.LOCK_UN)
         finally:
             self._threads.release()
 

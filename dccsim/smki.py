@@ -8,6 +8,7 @@ Private keys of Users never enter the DCC's tables: ``issue_user_credentials`` h
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography import x509
@@ -28,6 +29,7 @@ from dccflow.domain.credentials import (
 )
 from dccflow.parties import USERS
 from dccflow.prepared import Prepared
+from dccflow.security.per_certificate import per_certificate
 from dccflow.security.pki import (
     CertificateError,
     Credential,
@@ -64,9 +66,9 @@ def _revoked_among_prepared(count: int) -> Prepared:
     return Prepared(_revoked_among_statement(count))
 
 
-@functools.lru_cache(maxsize=4096)
+@per_certificate
 def _der(cert: x509.Certificate) -> bytes:
-    """A certificate's DER, encoded once (certificates are immutable and hashable)."""
+    """A certificate's DER, encoded once (certificates are immutable)."""
     return cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -77,7 +79,7 @@ _NEWEST_ORGANISATION_CERTIFICATE = Prepared(sa_select(_certificates.c.pem).where
     .limit(1))
 
 
-@functools.lru_cache(maxsize=4096)
+@per_certificate
 def _fingerprint(cert: x509.Certificate) -> bytes:
     """A certificate's SHA-256 fingerprint, computed once (the key of the verified paths)."""
     return cert.fingerprint(hashes.SHA256())
@@ -87,6 +89,21 @@ def _fingerprint(cert: x509.Certificate) -> bytes:
 def _parsed(pem: bytes | str) -> x509.Certificate:
     """A certificate parsed once (certificates are immutable; a drill places the same few in thousands of cells)."""
     return x509.load_pem_x509_certificate(pem if isinstance(pem, bytes) else pem.encode())
+
+
+@dataclass(frozen=True)
+class _VerifiedPath:
+    """A certificate's path to a Root as Confirm Validity verified it, kept for the keys' generation (their
+    replacement clears it, ``SmkiRepository.forget_authorities``): the certificates' signatures and names do not
+    change; their revocation and the time are checked on every request."""
+
+    issuing: x509.Certificate
+    anchor: x509.Certificate
+    #: the serials whose revocation fails the path (the certificate's and its Issuing OCA's)
+    serials: frozenset[int]
+    #: the window in which every certificate of the path is in date
+    not_before: datetime
+    not_after: datetime
 
 
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
@@ -150,7 +167,7 @@ class SmkiRepository:
         #: certificates whose path to the Root has been verified: fingerprint -> the window in which every
         #: certificate of the path is in date. Signatures and names never change; revocation is checked
         #: against the repository on every call.
-        self._verified_paths: dict[bytes, tuple[datetime, datetime]] = {}
+        self._verified_paths: dict[bytes, _VerifiedPath] = {}
 
     # -- authority ------------------------------------------------------------------------------------
     def _authority(self, name: str, session: Session | None = None) -> Credential | None:
@@ -303,26 +320,34 @@ class SmkiRepository:
     def confirm_validity(self, cert: x509.Certificate, at: datetime, *, session: Session | None = None) -> None:
         """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation.
 
-        The path's signatures are verified once per certificate (cached by SHA-256 fingerprint, in process:
-        a certificate's signature and names never change); every call still checks the validity window at
+        The path (the Issuing OCA and Root the certificate chains to) is found and its signatures verified once per
+        certificate and keys' generation (cached by SHA-256 fingerprint, in process: a certificate's signature and
+        names never change); every call still checks the validity window at
         ``at`` and asks the repository, on ``session``'s connection if given, whether a certificate of the
         path has been revoked: a revocation by any process is seen by the next request."""
-        root, ca = self._authority("root", session), self._authority("ca", session)
+        root, ca = self._authority("root", session), self._authority("ca", session)  # the generation checked
         if root is None or ca is None:
             raise CertificateError("the SMKI has not been initialised")
-        issuing = ca.cert if cert.issuer == ca.cert.subject else self._earlier_issuing_ca(cert.issuer) or ca.cert
-        # two Roots during a Contingency key rollover (BAD 7.7.3.4.6): an Issuing OCA under the replaced Root (not
-        # revoked, digest 05 §D.6 notes) still validates; a revoked Root fails through its Issuing OCA's revocation
-        anchor = root.cert if issuing.issuer == root.cert.subject else self._earlier_issuing_ca(issuing.issuer)
-        anchor = anchor or root.cert
-        path = (cert, issuing, anchor)
         fingerprint = _fingerprint(cert)
-        window = self._verified_paths.get(fingerprint)
-        revoked = self._revoked_among({cert.serial_number, issuing.serial_number}, at, session)
-        if window is None or revoked or not window[0] <= at <= window[1]:
+        known = self._verified_paths.get(fingerprint)  # this generation's verified path of ``cert``
+        if known is not None:
+            issuing, anchor = known.issuing, known.anchor
+        else:
+            issuing = ca.cert if cert.issuer == ca.cert.subject else \
+                self._earlier_issuing_ca(cert.issuer) or ca.cert
+            # two Roots during a Contingency key rollover (BAD 7.7.3.4.6): an Issuing OCA under the replaced Root (not
+            # revoked, digest 05 §D.6 notes) still validates; a revoked Root fails through its Issuing OCA's revocation
+            anchor = root.cert if issuing.issuer == root.cert.subject else self._earlier_issuing_ca(issuing.issuer)
+            anchor = anchor or root.cert
+        revoked = self._revoked_among(known.serials if known is not None else
+                                      {cert.serial_number, issuing.serial_number}, at, session)
+        if known is None or revoked or not known.not_before <= at <= known.not_after:
             verify_path(cert, [issuing], anchor, at=at, revoked_serials=revoked)  # raises with the reason
-            self._verified_paths[fingerprint] = (max(c.not_valid_before_utc for c in path),
-                                                 min(c.not_valid_after_utc for c in path))
+            path = (cert, issuing, anchor)
+            self._verified_paths[fingerprint] = _VerifiedPath(
+                issuing=issuing, anchor=anchor, serials=frozenset({cert.serial_number, issuing.serial_number}),
+                not_before=max(c.not_valid_before_utc for c in path),
+                not_after=min(c.not_valid_after_utc for c in path))
 
     # -- Device Certificates and Organisation Certificates by subject (BAD 7.7.2.5.3, 7.7.2.5.5-6) ------------
     #: BAD 7.7.2.5.3: the DCC checks that fewer than 100 Device Certificates have been issued for the Device ID

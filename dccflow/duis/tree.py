@@ -155,12 +155,11 @@ def to_data(el: etree._Element, *, containers: Container[str] | None = None,
     how a child leaf's text becomes its value (an EUI-64 in its one form, ``dccflow.duis.messages``), read in the
     same pass.
     """
+    if containers is not None:
+        data = _typed_children(el, containers, leaves or {}) if len(el) else None
+        return data if data is not None else _childless(el, _local(el.tag) in containers)
     children = [child for child in el if isinstance(child.tag, str)]
-    typed = containers is not None
-    attrs = {f"@{_local(k)}": v for k, v in el.attrib.items() if not (typed and k.startswith(f"{{{NS_XSI}}}"))}
-    if typed and not children and _local(el.tag) not in containers:
-        text = (el.text or "").strip()
-        return ({**attrs, "#text": text} if text else attrs) if attrs else text
+    attrs = {f"@{_local(k)}": v for k, v in el.attrib.items()}
     text = el.text if el.text is not None and el.text.strip() else None
     if not children:
         if attrs:
@@ -169,17 +168,64 @@ def to_data(el: etree._Element, *, containers: Container[str] | None = None,
     data: dict[str, Any] = dict(attrs)
     for child in children:
         key = _local(child.tag)
-        value = to_data(child, containers=containers, leaves=leaves)
-        if leaves and isinstance(value, str):
+        _gather(data, key, to_data(child))
+    return data
+
+
+def _typed_children(el: etree._Element, containers: Container[str],
+                    leaves: Mapping[str, Callable[[str], str]]) -> dict | None:
+    """``to_data``'s typed reading of ``el``'s element children (its attributes first): None when it has none (only
+    comments or processing instructions). One pass over the children, each leaf read where it is met: the DCC reads
+    every Service Request's body this way (issue #18)."""
+    data: dict[str, Any] | None = None
+    for child in el.iterchildren(etree.Element):  # elements only
+        key = _local(child.tag)
+        value = _typed_children(child, containers, leaves) if len(child) else None
+        if value is None:
+            value = _childless(child, key in containers)
+        if isinstance(value, str):
             read = leaves.get(key)
             if read is not None:
                 value = read(value)
-        if key in data:
-            existing = data[key]
-            if isinstance(existing, list):
-                existing.append(value)
-            else:
-                data[key] = [existing, value]
-        else:
-            data[key] = value
+        if data is None:
+            data = _typed_attributes(el)
+        _gather(data, key, value)
     return data
+
+
+def _gather(data: dict[str, Any], key: str, value: Any) -> None:
+    """Add a child's ``value`` under ``key``: repeated children are gathered into a list, in document order."""
+    existing = data.get(key, _ABSENT)
+    if existing is _ABSENT:
+        data[key] = value
+    elif isinstance(existing, list):
+        existing.append(value)
+    else:
+        data[key] = [existing, value]
+
+
+_ABSENT = object()
+
+
+def _childless(el: etree._Element, container: bool) -> dict | str:
+    """An element without element children, read typed: a leaf (not a ``container``) is its text stripped, ``""``
+    when blank; an empty container is ``{}``, or its text if it has some."""
+    attrs = _typed_attributes(el)
+    if not container:
+        text = (el.text or "").strip()
+        return ({**attrs, "#text": text} if text else attrs) if attrs else text
+    text = el.text if el.text is not None and el.text.strip() else None
+    if attrs:
+        return {**attrs, "#text": text} if text is not None else attrs
+    return text if text is not None else {}
+
+
+_XSI_PREFIX = f"{{{NS_XSI}}}"
+
+
+def _typed_attributes(el: etree._Element) -> dict[str, str]:
+    """``@name`` -> value of ``el``'s attributes; ``xsi:`` ones are not data."""
+    attrib = el.attrib
+    if not len(attrib):
+        return {}
+    return {f"@{_local(k)}": v for k, v in attrib.items() if not k.startswith(_XSI_PREFIX)}

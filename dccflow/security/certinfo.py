@@ -5,7 +5,6 @@ Re-exported by :mod:`dccflow.security.pki`; see its docstring for the encoding c
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -14,6 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from dccflow.security._der import decode_hardware_module_name, encode_hardware_module_name
 from dccflow.security.identifiers import eui64_bytes, format_eui64
+from dccflow.security.per_certificate import per_certificate
 
 __all__ = [
     "DEVICE_HW_TYPE",
@@ -71,10 +71,10 @@ def hardware_module_ids(san: x509.SubjectAlternativeName) -> list[bytes]:
 # --------------------------------------------------------------------------- inspection
 
 
-@functools.lru_cache(maxsize=4096)
+@per_certificate
 def entity_id_of(cert: x509.Certificate) -> str | None:
     """EUI-64 (``XX-XX-..``) from subject x500UniqueIdentifier or the hardwareModuleName SAN. Read once per
-    certificate (immutable and hashable): the DCC asks it of every request's signer (check B)."""
+    certificate (immutable): the DCC asks it of every request's signer (check B)."""
     for attribute in cert.subject.get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER):
         value = attribute.value
         if isinstance(value, bytes) and len(value) == 9 and value[0] == 0:

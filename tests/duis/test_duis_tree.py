@@ -96,3 +96,23 @@ def test_to_data_ignores_comments_and_whitespace():
 def test_invalid_names_are_refused():
     with pytest.raises(ValueError):
         to_element("sr:Prefixed", "x")
+
+
+def test_typed_reading_of_leaves_containers_and_repeats():
+    """``containers`` given: a childless leaf is its stripped text ("" when blank), an empty container ``{}``, a
+    child holding only a comment is childless, repeated children are a list in order, ``xsi:`` attributes are not
+    data, and ``leaves`` reads a leaf's text where it is met (not a container's, not the element asked about)."""
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    xml = (f'<sr:A xmlns:sr="{NS_SR}" xmlns:xsi="{xsi}" n="1">'
+           '<sr:Id> ab </sr:Id><sr:Note><!-- only a comment --></sr:Note><sr:Box/><sr:Blank>  </sr:Blank>'
+           '<sr:Item index="2">x</sr:Item><sr:Item xsi:nil="true"/><sr:Item> y </sr:Item>'
+           '<sr:Box><sr:Id>cd</sr:Id></sr:Box></sr:A>')
+    el = etree.fromstring(xml.encode())
+    data = to_data(el, containers={"Box", "A"}, leaves={"Id": str.upper, "A": str.upper})
+    assert data == {"@n": "1", "Id": "AB", "Note": "", "Box": [{}, {"Id": "CD"}], "Blank": "",
+                    "Item": [{"@index": "2", "#text": "x"}, "", "y"]}
+    assert list(data) == ["@n", "Id", "Note", "Box", "Blank", "Item"]
+    assert to_data(el[0], containers=set(), leaves={"Id": str.upper}) == "ab"  # the element itself is not read
+    assert to_data(el[1], containers={"Note"}) == {}  # an empty container, comments aside
+    # untyped reading keeps whitespace text and xsi: attributes, and reads no leaves
+    assert to_data(el)["Id"] == " ab " and to_data(el)["Item"][1] == {"@nil": "true"}
