@@ -51,7 +51,8 @@ from dccsim.post_commissioning_duties import PostCommissioningDutyActivities
 from dccsim.post_commissioning_workflow import DccPostCommissioningReportingWorkflow, DccPostCommissioningWorkflow
 from dccsim.power import PowerOutageWorkflow
 from dccsim.service import DccService
-from dccsim.smki import OcaActivities, SmkiRepository
+from dccsim.smki import SmkiRepository
+from dccsim.smki_oca_activities import OcaActivities
 from dccsim.smki_recovery import recovery_activities
 from dccsim.smki_recovery_incidents import recovery_incident_activities
 from dccsim.workflows import DccServiceRequestWorkflow

@@ -26,7 +26,7 @@ from temporalio.testing import ActivityEnvironment
 
 from dccflow.db import session_scope
 from dccsim.models import SmkiCertificate
-from dccsim.smki import OcaActivities, OrganisationCertificateRevocation
+from dccsim.smki_oca_activities import OcaActivities, OrganisationCertificateRevocation
 
 
 async def test_requests_after_the_revocation_are_refused_with_e1_and_change_nothing(stack):
