@@ -4,6 +4,7 @@ matched and computed."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
@@ -42,7 +43,21 @@ def cites(refs: Iterable[str], wanted: Iterable[str]) -> bool:
     """Whether any ref is one of ``wanted`` or a sub-section of one ("BAD 7.2.2" covers "BAD 7.2.2.6.1",
     "SEC H5.1" covers "SEC H5.1(a)")."""
     wanted = tuple(wanted)
-    return any(r == w or (r.startswith(w) and r[len(w)] in ".( ") for r in refs for w in wanted)
+    for ref in refs:
+        covering = _covering(ref)
+        for w in wanted:
+            if w in covering:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=65536)
+def _covering(ref: str) -> frozenset[str]:
+    """The references ``ref`` is one of or a sub-section of: itself and each leading part of it that ends before a
+    '.', '(' or ' ' ("BAD 7.2.2.6.1": "BAD", "BAD 7", "BAD 7.2", "BAD 7.2.2", "BAD 7.2.2.6" and itself). An audit
+    asks this of the same few hundred references for every step of every obligation: set look-ups, not a scan of
+    prefixes each time."""
+    return frozenset([ref, *(ref[:i] for i, ch in enumerate(ref) if ch in ".( ")])
 
 
 def due_after(start: datetime, rule: TimeRule) -> datetime:

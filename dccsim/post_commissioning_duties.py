@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio import activity
@@ -45,6 +46,7 @@ from dccflow.domain.smi import RESTORATION, SmiStatus
 from dccflow.messages import GbcsCommand, GbcsResponse
 from dccflow.parties import DCC_ID
 from dccflow.security.pki import Credential, KeyUsageKind
+from dccflow.session import Rows
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import SmiDevice, SmiStatusChange
 from dccsim.records import DccIncident, DccPostCommissioningDuty
@@ -66,6 +68,9 @@ DUTIES: dict[DeviceType, tuple[str, ...]] = {
 _D = DeviceType
 _ACB = RemotePartyRole.ACCESS_CONTROL_BROKER
 #: the DCC key each duty uses (AC 3.2): the ACB key signs the CHF's Commands, the Recovery certificate is looked for
+#: a Device's duties, in the order they were opened (``_rows``): one prepared SELECT (``dccflow.session.Rows``)
+_DUTIES_OF_DEVICE = Rows(DccPostCommissioningDuty, DccPostCommissioningDuty.device_id == bindparam("device_id"),
+                         order_by=(DccPostCommissioningDuty.id,))
 _KEY_OF_DUTY = {_ACB: CHF_CREDENTIALS, RemotePartyRole.RECOVERY: RECOVERY_INTERROGATION}
 
 
@@ -219,8 +224,7 @@ class PostCommissioningDuties:
     @staticmethod
     def _rows(s, inp: DutyInput) -> list[DccPostCommissioningDuty]:
         """The duties of this Commissioning of the Device (compared in Python: the database may drop the zone)."""
-        rows = s.exec(select(DccPostCommissioningDuty).where(DccPostCommissioningDuty.device_id == inp.device_id)
-                      .order_by(DccPostCommissioningDuty.id)).all()
+        rows = s.rows(_DUTIES_OF_DEVICE, {"device_id": inp.device_id})
         return [r for r in rows if _aware(r.commissioned_at) == _aware(inp.commissioned_at)]
 
     # -- Commands over the SM WAN -----------------------------------------------------------------------------

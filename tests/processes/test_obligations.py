@@ -84,6 +84,11 @@ def test_refs_match_at_section_boundaries():
     assert cites(["SEC H5.1(a)"], ["SEC H5.1"])
     assert not cites(["BAD 7.2.1.6.10"], ["BAD 7.2.1.6.1"])
     assert not cites(["SEC Appendix AC 4.12"], ["SEC Appendix AC 4.1"])
+    assert cites(["SEC Appendix AC 5.12(b)"], ["SEC Appendix AC"])  # ends before a space
+    assert cites(["BAD 7.2.2"], ["BAD 7.2.2"]) and not cites(["BAD 7.2"], ["BAD 7.2.2"])  # never a parent by a child
+    assert cites(["SEC H5.1", "BAD 7.8.1"], ["BAD 7.9", "BAD 7.8"])  # any ref, any wanted
+    assert not cites([], ["BAD 7"]) and not cites(["BAD 7"], [])
+    assert not cites(["BAD 7.2 "], ["BAD 7.2 x"])  # longer than the ref
 
 
 def _event(bpmn_id: str, at: datetime, *refs: str, device_id: str | None = "CH") -> ProcessEvent:
