@@ -17,7 +17,14 @@ class ServerProblem(RuntimeError):
 
 
 def check_ports_free(ports: Iterable[tuple[str, int]], host: str = "127.0.0.1") -> None:
-    """Each ``(what, port)`` can be bound on ``host`` now (port 0: any free port, not checked)."""
+    """Each ``(what, port)`` can be bound on ``host`` now, and no two of them are the same port (port 0: any free
+    port, not checked)."""
+    ports = list(ports)
+    named: dict[int, str] = {}
+    for what, port in ports:
+        if port and port in named:
+            raise ServerProblem(f"{named[port]} and {what} are both port {port}: each needs a port of its own")
+        named.setdefault(port, what)
     for what, port in ports:
         if not port:
             continue

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from dccflow.db import session_scope
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.smi import SmiStatus
+from dccsim import pc_report_devices
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import RequestLogEntry, SmiDevice
 from dccsim.post_commissioning import PostCommissioningInfo, commissioned_at
@@ -166,6 +167,8 @@ def _put(s: Session, kind: str, period: str, recipient: str, compiled_at: dateti
     row = row or DccPcReport(kind=kind, period=period, recipient=recipient, compiled_at=compiled_at)
     row.compiled_at, row.available_until, row.content = compiled_at, until, content
     s.add(row)
+    s.flush()  # its id, for the Devices it lists (the audit's index)
+    pc_report_devices.record(s, row.id, pc_report_devices.listed_in(content))
 
 
 def _month(day: date, back: int) -> str:

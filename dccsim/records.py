@@ -205,6 +205,27 @@ class DccIncident(SQLModel, table=True):
     summary: str
 
 
+class PcReportListedDevice(SQLModel, table=True):
+    """A Device a Post Commissioning report lists (``dccsim.pc_report_devices``): the audit finds a Device's reports
+    without reading every report's listing."""
+
+    __tablename__ = "dcc_pc_report_device"
+
+    report_id: int = Field(primary_key=True)
+    device_id: str = Field(primary_key=True, index=True)
+
+
+class PcReportDeviceIndexComplete(SQLModel, table=True):
+    """Present once every report compiled before ``dcc_pc_report_device`` existed has its rows
+    (``dccsim.pc_report_devices.ensure_indexed``)."""
+
+    __tablename__ = "dcc_pc_report_device_backfill"
+
+    id: int = Field(default=1, primary_key=True)
+    completed_at: datetime
+    reports_read: int = 0
+
+
 class DccPcReport(SQLModel, table=True):
     """What the DCC compiles from the Post Commissioning Information (SEC Appendix AC 5.5, 5.8, 5.9, 5.11):
     ``daily-information`` (the day's listing, AC 5.5-5.7), ``daily-supplier`` (AC 5.9: per Supplier, available for

@@ -52,7 +52,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     """What the DCC holds about these Devices (and the Non-Device requests that name them)."""
     from dccflow.db import session_scope
     from dccflow.domain.devices import DeviceType
-    from dccsim import rejection_devices, request_devices
+    from dccsim import pc_report_devices, rejection_devices, request_devices
     from dccsim.config import TARGETS
     from dccsim.handlers.device import UpdateHanDeviceLog
     from dccsim.inventory import Inventory, Registration
@@ -85,6 +85,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
     ids = set(device_ids)
     request_devices.ensure_indexed(engine)  # once for a database from before the index
     rejection_devices.ensure_indexed(engine)  # likewise
+    pc_report_devices.ensure_indexed(engine)  # likewise
     with session_scope(engine) as s:
         inventory, registration = Inventory(s), Registration(s)
         devices = []
@@ -160,13 +161,16 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
         incidents = [IncidentRec(ref=i.ref, device_id=i.device_id, clause=i.clause, raised_at=_utc(i.raised_at),
                                  summary=i.summary)
                      for i in s.exec(select(DccIncident).where(DccIncident.device_id.in_(ids)))]
-        reports = []
-        for r in s.exec(select(DccPcReport).order_by(DccPcReport.id)):
-            listed = [d["device_id"] for d in (r.content or {}).get("devices", []) if d.get("device_id") in ids]
-            if listed or r.kind == "daily-information":  # each day's listing, to see who is missing from it
-                reports.append(PcReportRec(kind=r.kind, period=r.period, recipient=r.recipient,
-                                           compiled_at=_utc(r.compiled_at), available_until=_utc(r.available_until),
-                                           marking=r.marking, device_ids=listed))
+        # the reports listing these Devices (``dccsim.pc_report_devices``: an index, not every report's listing), and
+        # each day's listing, to see who is missing from it; their listings are not read
+        listing = pc_report_devices.reports_listing(s, ids)
+        reports = [PcReportRec(kind=kind, period=period, recipient=recipient, compiled_at=_utc(compiled_at),
+                               available_until=_utc(until), marking=marking, device_ids=listing.get(report_id, []))
+                   for report_id, kind, period, recipient, compiled_at, until, marking in s.exec(
+                       select(DccPcReport.id, DccPcReport.kind, DccPcReport.period, DccPcReport.recipient,
+                              DccPcReport.compiled_at, DccPcReport.available_until, DccPcReport.marking)
+                       .where(or_(DccPcReport.id.in_(list(listing)), DccPcReport.kind == "daily-information"))
+                       .order_by(DccPcReport.id))]
         gpf_logs = {row.gpf_id: _utc(row.at) for row in s.exec(select(GpfDeviceLogBackup)
                                                                  .where(GpfDeviceLogBackup.gpf_id.in_(ids)))}
         mpxns = ({d.mpxn for d in devices} | {a.mpxn for a in assets}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
+from sqlmodel import select
 
 import dccflow_app.database  # noqa: F401 - every system's tables
 from dccflow.db import dispose_engine, get_engine, session_scope
@@ -133,5 +134,57 @@ def test_the_audit_takes_only_the_audited_devices_and_the_parties_certificates(t
             event.remove(SmkiCertificate, "load", on_load)
         assert [(c.device_id, c.user_id) for c in records.smki.certificates] == [(AUDITED, None), (None, user_id)]
         assert sorted(loaded) == sorted([AUDITED, user_id])  # none of the other 30 Devices' certificates
+    finally:
+        dispose_engine(url)
+
+
+def test_the_audit_takes_the_post_commissioning_reports_listing_its_devices_from_the_index(tmp_path) -> None:
+    """Reports compiled before the index existed are indexed once by the first audit; from then on the audit finds
+    a Device's reports, and each day's listing, without reading any report's listing (``dccsim.pc_report_devices``);
+    a report compiled again replaces its rows."""
+    from dccsim import pc_report_devices
+    from dccsim.records import DccPcReport, PcReportDeviceIndexComplete
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = get_engine(url)
+
+    def report(kind: str, day: int, recipient: str, *listed: str) -> DccPcReport:
+        return DccPcReport(kind=kind, period=f"2026-12-{day:02d}", recipient=recipient, compiled_at=AT,
+                           content={"devices": [{"device_id": d, "device_type": "ESME"} for d in listed]})
+
+    try:
+        with session_scope(engine) as s:  # as a database from before the index holds them: no index rows
+            for day in range(1, 31):
+                s.add(report("daily-information", day, "DCC", OTHER, *((AUDITED,) if day in (3, 4) else ())))
+                s.add(report("daily-supplier", day, SUPPLIER, OTHER, *((AUDITED,) if day == 4 else ())))
+        taken = [(r.kind, r.period, r.device_ids) for r in read_dcc_records(engine, [AUDITED]).pc_reports]
+        assert [t for t in taken if t[2]] == [("daily-information", "2026-12-03", [AUDITED]),
+                                              ("daily-information", "2026-12-04", [AUDITED]),
+                                              ("daily-supplier", "2026-12-04", [AUDITED])]
+        assert len([t for t in taken if t[0] == "daily-information"]) == 30  # each day's listing: who is missing
+        assert all(kind != "daily-supplier" or devices for kind, _, devices in taken)  # none not listing it
+        with session_scope(engine) as s:
+            assert s.get(PcReportDeviceIndexComplete, 1).reports_read == 60
+        assert pc_report_devices.ensure_indexed(engine) == 0
+        statements: list[str] = []
+
+        def on_execute(_conn, _cursor, statement, *_args) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            again = [(r.kind, r.period, r.device_ids) for r in read_dcc_records(engine, [AUDITED]).pc_reports]
+        finally:
+            event.remove(engine, "before_cursor_execute", on_execute)
+        assert again == taken
+        assert not [st for st in statements if "dcc_pc_report.content" in st]  # no listing read
+        # compiled again (``post_commissioning_reports._put``): the report's rows are replaced
+        with session_scope(engine) as s:
+            fourth = s.exec(select(DccPcReport).where(DccPcReport.kind == "daily-supplier",
+                                                      DccPcReport.period == "2026-12-04")).one()
+            pc_report_devices.record(s, fourth.id, [OTHER])
+        with session_scope(engine) as s:
+            assert fourth.id not in pc_report_devices.reports_listing(s, [AUDITED])
+            assert pc_report_devices.reports_listing(s, [OTHER])[fourth.id] == [OTHER]
     finally:
         dispose_engine(url)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 
 import pytest
 from lxml import etree
+from port_support import free_ports
 from typer.testing import CliRunner
 
 from dccflow.config import Settings
@@ -20,10 +20,6 @@ from dccflow_app.cli import app
 SCENARIOS = ("install-commission-electricity", "install-commission-dual-fuel", "install-commission-gas-hot-shoe")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _audit(*args: str) -> str:
@@ -38,7 +34,7 @@ async def test_three_scenarios_on_a_dev_server_are_audited_in_every_format(tmp_p
     from dccflow_app.worker import run_workers
 
     data_dir = tmp_path / "data"
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     try:
         env = await start_dev_server(data_dir, port=port, ui_port=ui_port)
     except Exception as exc:  # noqa: BLE001 - the [embedded] extra's binary is what CI installs

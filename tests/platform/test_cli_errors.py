@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
+
+from port_support import free_port, free_ports
 
 from dccflow.config import Settings
 from dccflow_app.embedded import start_dev_server
@@ -18,10 +19,6 @@ from worker import run_workers
 CLI = [sys.executable, "-m", "dccflow_app.cli"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _dccflow(*args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
@@ -82,7 +79,7 @@ async def test_a_programming_error_in_an_activity_fails_the_process_instead_of_r
 
 
 def test_an_unreachable_address_exits_2_with_one_line():
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     result = _dccflow("run", "install-commission-electricity", "--address", f"127.0.0.1:{port}", timeout=60)
     assert result.returncode == 2, result.stderr
     line = _one_line(result.stderr)
@@ -90,7 +87,7 @@ def test_an_unreachable_address_exits_2_with_one_line():
 
 
 async def test_an_address_without_dccflow_workers_is_refused_then_served_once_they_poll(tmp_path):
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     env = await start_dev_server(tmp_path, port=port, ui_port=ui_port)
     args = ["run", "install-commission-electricity", "--fault", "no-wan", "--address", f"127.0.0.1:{port}"]
     try:

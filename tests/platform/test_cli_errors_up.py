@@ -11,16 +11,13 @@ import sys
 import time
 
 import pytest
+from port_support import free_port, free_ports
 
 from dccflow_app.preflight import ServerProblem, check_server_is_ours
 
 CLI = [sys.executable, "-m", "dccflow_app.cli"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _up(data_dir, port: int, ui_port: int, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -40,7 +37,7 @@ def test_up_on_a_port_in_use_exits_2_naming_it(tmp_path, which):
         held.bind(("127.0.0.1", 0))
         held.listen()
         busy = held.getsockname()[1]
-        ports = {"port": _free_port(), "ui-port": _free_port()} | {which: busy}
+        ports = dict(zip(("port", "ui-port"), free_ports(2), strict=True)) | {which: busy}
         result = _up(tmp_path / "stack", ports["port"], ports["ui-port"])
     assert result.returncode == 2, result.stderr
     line = _one_line(result.stderr)
@@ -50,7 +47,7 @@ def test_up_on_a_port_in_use_exits_2_naming_it(tmp_path, which):
 
 
 def test_a_second_up_on_the_same_port_refuses_and_leaves_the_first_running(tmp_path):
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     first = subprocess.Popen([*CLI, "up", "--data-dir", str(tmp_path / "a"), "--port", str(port),
                               "--ui-port", str(ui_port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -58,7 +55,7 @@ def test_a_second_up_on_the_same_port_refuses_and_leaves_the_first_running(tmp_p
         while not (tmp_path / "a" / "dccflow.db").exists():  # the workers' database: the first stack is up
             assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
             time.sleep(0.2)
-        second = _up(tmp_path / "b", port, _free_port())
+        second = _up(tmp_path / "b", port, free_port())
         assert second.returncode == 2, second.stderr
         assert f"port {port} " in _one_line(second.stderr)
         assert not (tmp_path / "b" / "dccflow.db").exists()  # its workers never started, on any server
@@ -76,7 +73,7 @@ def test_a_server_answering_on_the_port_must_be_a_child_of_this_process():
         held.listen()
         with pytest.raises(ServerProblem, match="served by another process"):
             check_server_is_ours(held.getsockname()[1])
-    port = _free_port()
+    port = free_port()
     child = subprocess.Popen([sys.executable, "-c", (
         "import socket, sys, time\n"
         f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); print('ok', flush=True); time.sleep(60)")],
@@ -92,9 +89,22 @@ def test_a_server_answering_on_the_port_must_be_a_child_of_this_process():
 def test_up_without_the_duis_schema_exits_2_before_starting_anything(tmp_path):
     empty = tmp_path / "schema"
     empty.mkdir()
-    result = subprocess.run([*CLI, "up", "--data-dir", str(tmp_path / "stack"), "--port", str(_free_port()),
-                             "--ui-port", str(_free_port())], capture_output=True, text=True, timeout=60,
+    ports = free_ports(2)
+    result = subprocess.run([*CLI, "up", "--data-dir", str(tmp_path / "stack"), "--port", str(ports[0]),
+                             "--ui-port", str(ports[1])], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "DCCFLOW_DUIS_SCHEMA_DIR": str(empty)})
     assert result.returncode == 2, result.stderr
     assert "duis-5.4.xsd" in _one_line(result.stderr)
+    assert not (tmp_path / "stack" / "temporal.db").exists()
+
+
+@pytest.mark.parametrize("ui_offset", [0, -1])
+def test_up_with_two_servers_on_one_port_exits_2_naming_both(tmp_path, ui_offset):
+    """``--ui-port`` equal to ``--port``, or one below it (the codec endpoint takes ``--ui-port + 1``): refused before
+    anything starts, rather than a server that never comes up."""
+    port = free_port()
+    result = _up(tmp_path / "stack", port, port + ui_offset)
+    assert result.returncode == 2, result.stderr
+    line = _one_line(result.stderr)
+    assert f"both port {port}" in line and "--port" in line and ("--ui-port" in line), line
     assert not (tmp_path / "stack" / "temporal.db").exists()

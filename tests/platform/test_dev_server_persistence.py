@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 
+from port_support import free_ports
 from temporalio.client import WorkflowExecutionStatus
 
 from dccflow.config import Settings
@@ -15,14 +15,8 @@ from dccflow_app.scenarios.runner import run_scenario
 from worker import run_workers
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_completed_workflows_survive_a_restart(tmp_path):
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     env = await start_dev_server(tmp_path, port=port, ui_port=ui_port)
     try:
         stop = asyncio.Event()

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import socket
 from pathlib import Path
 
 import httpx
 import pytest
 from google.protobuf import json_format
+from port_support import free_ports
 from sqlmodel import select
 from temporalio.api.common.v1 import Payloads
 from visibility_support import secrets_in, stored_history
@@ -31,12 +31,6 @@ from devices.premises import install_code
 from worker import run_workers
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Run:
     def __init__(self, env, report, data_dir: Path, workflows: list):
         self.env, self.report, self.data_dir, self.workflows = env, report, data_dir, workflows
@@ -49,7 +43,8 @@ class Run:
 async def dev_run(tmp_path_factory):
     """install-commission-electricity on the dev server, in real time (≈20 s): its workflows all finished."""
     data_dir = tmp_path_factory.mktemp("visibility")
-    env = await start_dev_server(data_dir, port=_free_port(), ui_port=_free_port())
+    port, ui_port = free_ports(2)
+    env = await start_dev_server(data_dir, port=port, ui_port=ui_port)
     try:
         stop = asyncio.Event()
         workers = asyncio.ensure_future(run_workers(env.client, Settings(data_dir=data_dir), stop))

@@ -17,11 +17,11 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
 from campaign_support import SUPPLIER_ID, assert_upgraded_exactly_once, firmware_requests, fleet_esmes
+from port_support import free_ports
 from temporalio.client import WorkflowExecutionStatus
 from test_firmware_campaign_restart import _kill_point
 
@@ -39,10 +39,6 @@ from workflows.firmware_campaign_model import FirmwareCampaignInput
 OTA_SECONDS = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _kill_server(port: int) -> None:
@@ -61,7 +57,7 @@ async def test_server_killed_mid_campaign_and_restarted_every_device_upgraded_ex
     monkeypatch.setattr(catalogue, "OTA_DOWNLOAD_SECONDS", OTA_SECONDS)
     monkeypatch.setattr(device_firmware, "OTA_DOWNLOAD_SECONDS", OTA_SECONDS)
     monkeypatch.setattr(device_firmware, "OTA_BYTES_PER_SECOND", 10**9)
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     env = await start_dev_server(tmp_path, port=port, ui_port=ui_port)
     second = None
     try:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from port_support import free_ports
 from temporalio.api.enums.v1 import EventType
 from test_worker_restart import _kill_point, _request_log, _start_worker, _subject
 
@@ -31,10 +31,6 @@ EVENTS = """  - at: 1 minute
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _short_life(tmp_path: Path) -> Path:
@@ -48,7 +44,7 @@ def _short_life(tmp_path: Path) -> Path:
 
 async def test_worker_killed_mid_timeline_on_the_dev_server_finishes_with_nothing_done_twice(tmp_path: Path):
     definition = scenario_from_file(_short_life(tmp_path))
-    port, ui_port = _free_port(), _free_port()
+    port, ui_port = free_ports(2)
     env = await start_dev_server(tmp_path, port=port, ui_port=ui_port)
     first = None
     try:
