@@ -15,18 +15,15 @@ and records that it did, as ``dccsim.request_devices`` and ``dccsim.rejection_de
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dccsim.index_backfill import backfill_once
+from dccsim.index_backfill import index_missing
 from dccsim.models import insert_values
 from dccsim.records import DccPcReport, PcReportDeviceIndexComplete, PcReportListedDevice
-
-log = logging.getLogger(__name__)
 
 
 def listed_in(content: dict | None) -> list[str]:
@@ -57,16 +54,8 @@ def reports_listing(session: Session, device_ids: Iterable[str]) -> dict[int, li
 def ensure_indexed(engine: Engine) -> int:
     """Give every report compiled before the index existed its rows, once, in a transaction of its own; the number
     of reports read (0 once done, or when another reader did it meanwhile)."""
-    def fill(s: Session) -> int:
-        indexed = set(s.exec(select(PcReportListedDevice.report_id).distinct()))
-        read = 0
-        for report_id, content in s.exec(select(DccPcReport.id, DccPcReport.content)):
-            if report_id not in indexed:
-                read += 1
-                record(s, report_id, listed_in(content))
-        return read
-
-    read = backfill_once(engine, PcReportDeviceIndexComplete, fill, "reports_read")
-    if read:
-        log.info("indexed the Devices listed by %d Post Commissioning reports compiled before the index", read)
-    return read
+    return index_missing(engine, PcReportDeviceIndexComplete, "reports_read",
+                         indexed=select(PcReportListedDevice.report_id).distinct(),
+                         source=select(DccPcReport.id, DccPcReport.content),
+                         record=lambda s, row: record(s, row[0], listed_in(row[1])),
+                         what="Post Commissioning reports")

@@ -15,18 +15,15 @@ Rejections recorded before this index existed have no rows: the first reader fil
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dccsim.index_backfill import backfill_once
+from dccsim.index_backfill import index_missing
 from dccsim.models import insert_values
 from dccsim.records import RejectedRequest, RejectionDeviceIndexComplete, RejectionNamedDevice
-
-log = logging.getLogger(__name__)
 
 #: every EUI-64 in its one form (``dccflow.domain.ids.normalise_eui64``) in a text, overlapping ones included: the
 #: audit looks for a Device ID anywhere in a reason (a substring), so each position is a candidate
@@ -54,17 +51,8 @@ def rejections_naming(device_ids: Iterable[str]):
 def ensure_indexed(engine: Engine) -> int:
     """Give every rejection recorded before the index existed its rows, once, in a transaction of its own; the
     number of rejections read (0 once done, or when another reader did it meanwhile)."""
-    def fill(s: Session) -> int:
-        indexed = set(s.exec(select(RejectionNamedDevice.rejection_id).distinct()))
-        read = 0
-        for rejection_id, request_id, reason in s.exec(select(RejectedRequest.id, RejectedRequest.request_id,
-                                                              RejectedRequest.reason)):
-            if rejection_id not in indexed:
-                read += 1
-                record(s, rejection_id, named_in(request_id, reason))
-        return read
-
-    read = backfill_once(engine, RejectionDeviceIndexComplete, fill, "rejections_read")
-    if read:
-        log.info("indexed the Devices named by %d rejections recorded before the index", read)
-    return read
+    return index_missing(engine, RejectionDeviceIndexComplete, "rejections_read",
+                         indexed=select(RejectionNamedDevice.rejection_id).distinct(),
+                         source=select(RejectedRequest.id, RejectedRequest.request_id, RejectedRequest.reason),
+                         record=lambda s, row: record(s, row[0], named_in(row[1], row[2])),
+                         what="rejections")

@@ -14,7 +14,6 @@ Requests logged before this index existed have no rows: the first reader fills t
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from sqlalchemy.engine import Engine
@@ -22,10 +21,8 @@ from sqlmodel import Session, select
 
 from dccflow.parties import DCC_ID
 from dccflow.search import devices_named_in
-from dccsim.index_backfill import backfill_once
+from dccsim.index_backfill import index_missing
 from dccsim.models import RequestDeviceIndexComplete, RequestLogEntry, RequestNamedDevice, insert_values
-
-log = logging.getLogger(__name__)
 
 
 def record(session: Session, request_id: str, names: Iterable[str]) -> None:
@@ -43,17 +40,9 @@ def requests_naming(session: Session, device_ids: Iterable[str]):
 def ensure_indexed(engine: Engine) -> int:
     """Give every Non-Device request logged before the index existed its rows, once, in a transaction of its own;
     the number of requests read (0 once done, or when another reader did it meanwhile)."""
-    def fill(s: Session) -> int:
-        indexed = set(s.exec(select(RequestNamedDevice.request_id).distinct()))
-        read = 0
-        for request_id, xml in s.exec(select(RequestLogEntry.request_id, RequestLogEntry.xml)
-                                      .where(RequestLogEntry.target == DCC_ID)):
-            if request_id not in indexed:
-                read += 1
-                record(s, request_id, devices_named_in(xml))
-        return read
-
-    read = backfill_once(engine, RequestDeviceIndexComplete, fill, "requests_read")
-    if read:
-        log.info("indexed the Devices named by %d Non-Device requests logged before the index", read)
-    return read
+    return index_missing(engine, RequestDeviceIndexComplete, "requests_read",
+                         indexed=select(RequestNamedDevice.request_id).distinct(),
+                         source=select(RequestLogEntry.request_id, RequestLogEntry.xml)
+                         .where(RequestLogEntry.target == DCC_ID),
+                         record=lambda s, row: record(s, row[0], devices_named_in(row[1])),
+                         what="Non-Device requests")
