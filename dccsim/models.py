@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Index
 from sqlmodel import JSON, Column, Field, Session, SQLModel
 
 from dccflow.prepared import Prepared
+from dccsim.index_backfill import IndexBackfillMark
 
 
 class SmiDevice(SQLModel, table=True):
@@ -216,13 +217,11 @@ class RequestNamedDevice(SQLModel, table=True):
     device_id: str = Field(primary_key=True, index=True)
 
 
-class RequestDeviceIndexComplete(SQLModel, table=True):
+class RequestDeviceIndexComplete(IndexBackfillMark, table=True):
     """Present once every request logged before ``dcc_request_device`` existed has its rows (``ensure_indexed``)."""
 
     __tablename__ = "dcc_request_device_backfill"
 
-    id: int = Field(default=1, primary_key=True)
-    completed_at: datetime
     requests_read: int = 0
 
 

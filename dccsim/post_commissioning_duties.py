@@ -67,10 +67,10 @@ DUTIES: dict[DeviceType, tuple[str, ...]] = {
 }
 _D = DeviceType
 _ACB = RemotePartyRole.ACCESS_CONTROL_BROKER
-#: the DCC key each duty uses (AC 3.2): the ACB key signs the CHF's Commands, the Recovery certificate is looked for
 #: a Device's duties, in the order they were opened (``_rows``): one prepared SELECT (``dccflow.session.Rows``)
 _DUTIES_OF_DEVICE = Rows(DccPostCommissioningDuty, DccPostCommissioningDuty.device_id == bindparam("device_id"),
                          order_by=(DccPostCommissioningDuty.id,))
+#: the DCC key each duty uses (AC 3.2): the ACB key signs the CHF's Commands, the Recovery certificate is looked for
 _KEY_OF_DUTY = {_ACB: CHF_CREDENTIALS, RemotePartyRole.RECOVERY: RECOVERY_INTERROGATION}
 
 

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index, UniqueConstraint, text
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from dccsim.index_backfill import IndexBackfillMark
+
 
 class RejectedRequest(SQLModel, table=True):
     """Audit of every refused Service Request or Signed Pre-Command (AB 6.3, 7.3): kept apart from the request
@@ -40,14 +42,12 @@ class RejectionNamedDevice(SQLModel, table=True):
     device_id: str = Field(primary_key=True, index=True)
 
 
-class RejectionDeviceIndexComplete(SQLModel, table=True):
+class RejectionDeviceIndexComplete(IndexBackfillMark, table=True):
     """Present once every rejection recorded before ``dcc_rejection_device`` existed has its rows
     (``dccsim.rejection_devices.ensure_indexed``)."""
 
     __tablename__ = "dcc_rejection_device_backfill"
 
-    id: int = Field(default=1, primary_key=True)
-    completed_at: datetime
     rejections_read: int = 0
 
 
@@ -215,14 +215,12 @@ class PcReportListedDevice(SQLModel, table=True):
     device_id: str = Field(primary_key=True, index=True)
 
 
-class PcReportDeviceIndexComplete(SQLModel, table=True):
+class PcReportDeviceIndexComplete(IndexBackfillMark, table=True):
     """Present once every report compiled before ``dcc_pc_report_device`` existed has its rows
     (``dccsim.pc_report_devices.ensure_indexed``)."""
 
     __tablename__ = "dcc_pc_report_device_backfill"
 
-    id: int = Field(default=1, primary_key=True)
-    completed_at: datetime
     reports_read: int = 0
 
 

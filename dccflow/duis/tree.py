@@ -151,10 +151,12 @@ def to_data(el: etree._Element, *, containers: Container[str] | None = None,
 
     ``containers`` (typed reading, ``dccflow.duis.leaves``): the local names of elements that hold other
     elements. Given, every other childless element is a leaf whose value is its text without surrounding
-    whitespace (``""`` when blank, never ``{}``), and ``xsi:`` attributes are not data. ``leaves``: per local name,
-    how a child leaf's text becomes its value (an EUI-64 in its one form, ``dccflow.duis.messages``), read in the
-    same pass.
+    whitespace (``""`` when blank, never ``{}``), and ``xsi:`` attributes are not data. ``leaves`` (typed reading
+    only): per local name, how a child leaf's text becomes its value (an EUI-64 in its one form,
+    ``dccflow.duis.messages``), read in the same pass.
     """
+    if leaves is not None and containers is None:
+        raise TypeError("to_data: leaves are read in the typed reading only (give containers)")
     if containers is not None:
         data = _typed_children(el, containers, leaves or {}) if len(el) else None
         return data if data is not None else _childless(el, _local(el.tag) in containers)

@@ -4,6 +4,8 @@ holds every request the DCC ever took, and an audit must not grow with it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
@@ -21,6 +23,21 @@ from dccsim.records import RejectedRequest, RejectionDeviceIndexComplete
 AT = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 AUDITED, OTHER = "00-DB-12-03-00-00-00-01", "00-DB-12-03-00-00-00-02"
+
+
+@contextmanager
+def _statements(engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends to the driver inside the block."""
+    statements: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def _entry(counter: int, target: str, names: str, srv: str) -> RequestLogEntry:
@@ -72,16 +89,8 @@ def test_the_audit_takes_and_loads_only_the_entries_naming_its_devices(tmp_path)
         with session_scope(engine) as s:
             assert s.get(RejectionDeviceIndexComplete, 1).rejections_read == 52
         assert rejection_devices.ensure_indexed(engine) == 0
-        statements: list[str] = []
-
-        def on_execute(_conn, _cursor, statement, *_args) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
+        with _statements(engine) as statements:
             again = [(r.request_id, r.target, r.rejected) for r in read_dcc_records(engine, [AUDITED]).requests]
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
         assert again == taken
         reads = [st for st in statements if "FROM dcc_rejected_request" in st]
         assert reads and all("dcc_rejection_device" in st or "WHERE dcc_rejected_request.id IN" in st for st in reads)
@@ -166,16 +175,8 @@ def test_the_audit_takes_the_post_commissioning_reports_listing_its_devices_from
         with session_scope(engine) as s:
             assert s.get(PcReportDeviceIndexComplete, 1).reports_read == 60
         assert pc_report_devices.ensure_indexed(engine) == 0
-        statements: list[str] = []
-
-        def on_execute(_conn, _cursor, statement, *_args) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
+        with _statements(engine) as statements:
             again = [(r.kind, r.period, r.device_ids) for r in read_dcc_records(engine, [AUDITED]).pc_reports]
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
         assert again == taken
         assert not [st for st in statements if "dcc_pc_report.content" in st]  # no listing read
         # compiled again (``post_commissioning_reports._put``): the report's rows are replaced

@@ -116,3 +116,5 @@ def test_typed_reading_of_leaves_containers_and_repeats():
     assert to_data(el[1], containers={"Note"}) == {}  # an empty container, comments aside
     # untyped reading keeps whitespace text and xsi: attributes, and reads no leaves
     assert to_data(el)["Id"] == " ab " and to_data(el)["Item"][1] == {"@nil": "true"}
+    with pytest.raises(TypeError, match="typed reading only"):
+        to_data(el, leaves={"Id": str.upper})
