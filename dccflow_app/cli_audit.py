@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from dccflow.audit_report import AuditInput, AuditReport, CaseConformance, ProcessCase, as_text, build_report
-
-console = Console(stderr=True)
+from dccflow_app.cli_output import console
 
 
 class Format(StrEnum):

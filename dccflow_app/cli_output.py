@@ -1,0 +1,15 @@
+"""What the ``dccflow`` commands print on stderr: progress and notes through ``console``, and a failure as one
+line (``error_line``)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def error_line(message: object) -> None:
+    """One line on stderr, never wrapped (so scripts and logs see one line)."""
+    from rich.markup import escape
+
+    console.print(f"[red]error:[/] {escape(str(message))}", soft_wrap=True, highlight=False)
