@@ -305,7 +305,9 @@ def _serve(database_url: str, url: str | None = None) -> None:
 
     dcc = build_dcc(get_engine(database_url))
     clock = SimClock(key=bytes.fromhex(os.environ[KEY_ENV]))
-    sock = socket.socket()
+    # IPPROTO_TCP given: asyncio sets TCP_NODELAY only on connections whose socket says TCP (without uvloop, a reply
+    # written in two parts would otherwise wait ~40 ms for the client's delayed ACK: dccflow_app.http_stack)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", int(url.rsplit(":", 1)[1]) if url else 0))
     sock.listen(128)
