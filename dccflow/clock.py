@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 
+from dccflow.moments import as_utc
+
 
 def activity_now() -> datetime:
     if activity.in_activity():
         scheduled = activity.info().current_attempt_scheduled_time
         if scheduled is not None:
-            return scheduled if scheduled.tzinfo else scheduled.replace(tzinfo=UTC)
+            return as_utc(scheduled)
     return datetime.now(UTC)

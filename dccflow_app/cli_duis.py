@@ -26,6 +26,7 @@ from rich.markup import escape
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import response_from_element
 from dccflow.duis.schema import NS_DS, NS_SR, DuisError, DuisSchemaError, secure_parse, validate
+from dccflow.moments import as_utc
 from dccflow.security.identifiers import names_equal
 from dccflow.security.pki import Credential, entity_id_of
 from dccflow.security.xmldsig import SignatureError, find_signature, sign, verify
@@ -140,7 +141,7 @@ def _parse_moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not an ISO 8601 date-time (e.g. 2025-06-01T12:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def _validity_problem(certificate: x509.Certificate, at: datetime) -> str | None:

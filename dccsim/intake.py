@@ -22,7 +22,7 @@ import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -34,6 +34,7 @@ from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response, response_from_element
 from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import GBCS_VERSION, local_command_payload
+from dccflow.moments import as_utc
 from dccflow.search import devices_named
 from dccflow.security.xmldsig import sign
 from dccsim import request_devices, servicelevels, tad
@@ -81,10 +82,6 @@ class Accepted:
     #: the Devices the request's body names, for the search attributes of ``start``'s workflow (None: not read
     #: yet; ``DccService._search_attributes`` reads them from the request log)
     named: list[str] | None = None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def reply_for(xml: bytes, reason: str | None = None, *, code: str | None = None) -> SubmitReply:
@@ -159,7 +156,7 @@ class Intake:
     def _work_item(entry: RequestLogEntry, config: DccConfig) -> DccWorkItem:
         handler = HANDLERS.get(entry.srv)
         return DccWorkItem(request_id=entry.request_id, srv=entry.srv, processing=SrProcessing(entry.processing),
-                           execute_at=_aware(entry.execution_at), attempts=config.step_attempts,
+                           execute_at=as_utc(entry.execution_at), attempts=config.step_attempts,
                            device_response_wait=config.device_response_wait,
                            cos_party=handler is not None and handler.signed_by_cos_party)
 

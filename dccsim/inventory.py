@@ -4,7 +4,7 @@ and is kept in the status history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
@@ -13,6 +13,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import UserRole
 from dccflow.domain.smi import SmiStatus, check_transition
+from dccflow.moments import as_utc
 from dccflow.session import Rows, select_rows
 from dccsim.models import RegistrationData, SmiDevice, SmiLinkChange, SmiStatusChange, insert_values
 from dccsim.records import ChAssetRecord
@@ -31,10 +32,6 @@ def note_follow_up(session: Session, what: str) -> None:
 
 class UnknownSmiDevice(LookupError):
     pass
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 #: the rows a session's look-ups found, kept for the session's lifetime (``_hold``), and how many at most
@@ -207,7 +204,7 @@ class Registration:
         """The registration in force at ``when`` (the latest-starting one if periods overlap)."""
         current = None
         for row in self.rows(mpxn):
-            if _aware(row.effective_from) <= when and (row.effective_to is None or when < _aware(row.effective_to)):
+            if as_utc(row.effective_from) <= when and (row.effective_to is None or when < as_utc(row.effective_to)):
                 current = row
         return current
 
@@ -226,8 +223,8 @@ class Registration:
         if end is not None:  # the registration in force can only change where a period starts or ends
             for row in self.rows(mpxn):
                 for edge in (row.effective_from, row.effective_to):
-                    if edge is not None and start < _aware(edge) <= end:
-                        moments.add(_aware(edge))
+                    if edge is not None and start < as_utc(edge) <= end:
+                        moments.add(as_utc(edge))
         for moment in moments:
             row = self.at(mpxn, moment)
             if row is None or self.party(row, role) != user_id:

@@ -23,7 +23,7 @@ import binascii
 import copy
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography import x509
 from lxml import etree
@@ -38,6 +38,7 @@ from dccflow.duis.srv import service_reference_for
 from dccflow.duis.tree import NS_XSI
 from dccflow.gbcs import GbcsError, verify_signed
 from dccflow.messages import CommandSignature
+from dccflow.moments import as_utc
 from dccflow.parties import DCC_ID, USERS
 from dccflow.prepared import Prepared
 from dccflow.security.pki import CertificateError, KeyUsageKind, entity_id_of
@@ -83,10 +84,6 @@ class Checked:
     @property
     def is_signed_pre_command(self) -> bool:
         return self.request.body_element == SIGNED_PRE_COMMAND
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def content_digest(root: etree._Element) -> str:
@@ -345,7 +342,7 @@ def _check_signed_pre_command(request: DuisRequest, xml: bytes, digest: str, def
     if entry.srv != definition.srv:
         raise ServiceRequestRejected(Check.SIGNED_PRE_COMMAND, f"the Pre-Command for {rid} is for SRV {entry.srv}, "
                                                                f"not {definition.srv}")
-    if at - _aware(entry.pre_command_at) > config.pre_command_expiry:
+    if at - as_utc(entry.pre_command_at) > config.pre_command_expiry:
         raise ServiceRequestRejected(Check.SIGNED_PRE_COMMAND, f"the Pre-Command for {rid} expired "
                                                                f"{config.pre_command_expiry} after it was sent")
     try:

@@ -34,7 +34,7 @@ SEC clause it quotes in its governance table (7.2.3.7) is followed here.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cryptography import x509
 from sqlmodel import JSON, Column, Field, Session, SQLModel, select
@@ -42,6 +42,7 @@ from sqlmodel import JSON, Column, Field, Session, SQLModel, select
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import RESTORATION, SmiStatus
+from dccflow.moments import as_utc
 from dccflow.security.pki import entity_id_of
 from dccsim.handlers.base import Ctx
 from dccsim.models import SmiDevice, SmiStatusChange
@@ -109,10 +110,6 @@ class PostCommissioningInfo(SQLModel, table=True):
     updated_at: datetime | None = None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def info(s: Session, device_id: str) -> PostCommissioningInfo | None:
     return s.get(PostCommissioningInfo, device_id)
 
@@ -131,7 +128,7 @@ def commissioned_at(s: Session, device_id: str) -> datetime | None:
                                                 SmiStatusChange.to_status == SmiStatus.COMMISSIONED.value)
                   .order_by(SmiStatusChange.id.desc())).all()
     row = next((r for r in rows if not (r.reason or "").startswith(RESTORATION)), None)
-    return _aware(row.at) if row else None
+    return as_utc(row.at) if row else None
 
 
 def _record(ctx: Ctx, step: str, **extra) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel
@@ -44,6 +44,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.roles import RemotePartyRole
 from dccflow.domain.smi import RESTORATION, SmiStatus
 from dccflow.messages import GbcsCommand, GbcsResponse
+from dccflow.moments import as_utc
 from dccflow.parties import DCC_ID
 from dccflow.security.pki import Credential, KeyUsageKind
 from dccflow.session import Rows
@@ -91,10 +92,6 @@ def duty_workflow_id(device_id: str, commissioned_at: datetime) -> str:
     return f"dcc-post-commissioning-{device_id}-{commissioned_at.strftime('%Y%m%dT%H%M%S')}"
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class DutyFailed(Exception):
     """A Command of a duty was not delivered or not executed: the duty stays open (retried later)."""
 
@@ -125,7 +122,7 @@ class PostCommissioningDuties:
                 dev = s.get(SmiDevice, change.device_id)
                 if dev is None or dev.device_type is None or DeviceType(dev.device_type) not in DUTIES:
                     continue
-                at = _aware(change.at)
+                at = as_utc(change.at)
                 inp = DutyInput(device_id=dev.device_id, device_type=dev.device_type, commissioned_at=at)
                 if not self._rows(s, inp) and all(f.device_id != dev.device_id for f in found):
                     found.append(inp)
@@ -225,7 +222,7 @@ class PostCommissioningDuties:
     def _rows(s, inp: DutyInput) -> list[DccPostCommissioningDuty]:
         """The duties of this Commissioning of the Device (compared in Python: the database may drop the zone)."""
         rows = s.rows(_DUTIES_OF_DEVICE, {"device_id": inp.device_id})
-        return [r for r in rows if _aware(r.commissioned_at) == _aware(inp.commissioned_at)]
+        return [r for r in rows if as_utc(r.commissioned_at) == as_utc(inp.commissioned_at)]
 
     # -- Commands over the SM WAN -----------------------------------------------------------------------------
     async def _send(self, device_id: str, use_case: str, params: dict, at: datetime, *,

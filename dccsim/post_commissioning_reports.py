@@ -59,10 +59,6 @@ class Listing(BaseModel):
     updated_on: str
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def listing(s: Session, at: datetime) -> list[Listing]:
     """The Devices listed in the Post Commissioning Information at ``at`` (AC 5.6, 5.7)."""
     out = []

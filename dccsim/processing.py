@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from dccflow.duis.messages import request_from_element
 from dccflow.duis.schema import secure_parse
 from dccflow.gbcs import der_signature, parse_pre_command, split_signed
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
+from dccflow.moments import as_utc
 from dccflow.parties import USERS
 from dccflow.security.xmldsig import signer_identity
 from dccsim import servicelevels
@@ -52,10 +53,6 @@ class CompletionResult(BaseModel):
     response_code: str | None
     join_watch_seconds: int | None = None
     already_joined: bool = False
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Processing:
@@ -238,9 +235,9 @@ class Processing:
         ``new``: the request was not completed before (its completion, response and measure are written in one
         transaction), so neither exists yet."""
         if entry.execution_at is not None:
-            measure, started = FUTURE_DATED, _aware(entry.execution_at)
+            measure, started = FUTURE_DATED, as_utc(entry.execution_at)
         else:
-            measure, started = ON_DEMAND, _aware(entry.spc_received_at or entry.received_at)
+            measure, started = ON_DEMAND, as_utc(entry.spc_received_at or entry.received_at)
         servicelevels.record(s, measure, entry.request_id, started_at=started, stopped_at=at, srv=entry.srv,
                              user_id=entry.originator, excluded_seconds=entry.quarantined_seconds, new=new)
         return self.outbound.service_response(s, recipient=entry.originator, request_id=entry.request_id,

@@ -3,8 +3,8 @@
 * Towards Users (the DCC User Interface): ``submit`` takes a signed DUIS request and gives the synchronous
   reply (``dccsim.intake``); everything else (Service Responses, DCC Alerts, Device Alerts) goes out later
   through ``dccsim.outbound``.
-* Towards devices (the SM WAN): ``on_chf_connected`` and ``receive_device_alert``; commands go out through a
-  ``WanGateway`` (``devices.wan``).
+* Towards devices (the SM WAN): ``on_chf_connected``, ``on_chf_power_event`` and ``receive_device_alert``
+  (``dccsim.sm_wan_side``); commands go out through a ``WanGateway`` (``devices.wan``).
 * Internally, each accepted Device request is carried through by a durable DCC workflow
   (``dccsim.workflows.DccServiceRequestWorkflow``) whose activities call the ``process`` methods
   (``dccsim.processing``).
@@ -16,35 +16,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dccflow.config import DCC_TASK_QUEUE
 from dccflow.db import HeldConnection, is_conflict, serializable, session_scope
-from dccflow.domain.alerts import FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE, DeviceAlert
-from dccflow.domain.devices import DeviceType
-from dccflow.domain.smi import SmiStatus
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import build_service_response
 from dccflow.duis.schema import secure_parse
-from dccflow.messages import DeviceAlertEvent, GbcsCommand
+from dccflow.messages import GbcsCommand
+from dccflow.moments import as_utc
 from dccflow.security.xmldsig import sign
 from dccsim import rejection_devices, tad
-from dccsim.chf_device_log import keep_cs14
 from dccsim.config import DccConfig
 from dccsim.cos_party import CosParty
-from dccsim.gpf_device_log import keep_gcs62
 from dccsim.group_commit import GroupCommit
 from dccsim.intake import Accepted, DccWorkItem, Intake, SubmitReply
-from dccsim.inventory import DUTIES, FOLLOW_UPS, ORPHAN_WATCH, Inventory, Registration
-from dccsim.models import PendingJoin, RequestLogEntry
+from dccsim.inventory import DUTIES, FOLLOW_UPS, ORPHAN_WATCH
+from dccsim.models import RequestLogEntry
 from dccsim.orphans import start_orphan_watches
 from dccsim.outbound import Outbound
 from dccsim.pipeline import Verified, verify_and_authenticate
@@ -52,24 +47,16 @@ from dccsim.post_commissioning_duties import PostCommissioningDuties
 from dccsim.processing import CommandResult, CompletionResult, Processing, dcc_workflow_id
 from dccsim.records import AnomalyCount, ChAssetRecord, RejectedRequest
 from dccsim.rejections import Check, ServiceRequestRejected, SilentlyRejected
+from dccsim.sm_wan_side import SmWanSide
 from dccsim.smki import SmkiRepository
 from dccsim.workflow_starts import (
-    CS14_RECEIVED_SIGNAL,
-    DCC_POWER_OUTAGE_WORKFLOW,
     DCC_SERVICE_REQUEST_WORKFLOW,
-    POWER_RESTORED_SIGNAL,
-    PowerOutage,
-    power_outage_workflow_id,
 )
 
 log = logging.getLogger(__name__)
 #: times a request is taken before the DCC gives up (a transport-level failure the User retries): each failed
 #: attempt means a concurrent request on the same rows committed first (``DccService._take``)
 TAKE_ATTEMPTS = 10
-
-CHF_DEVICE_LOG_CHANGED = 0x8F12
-#: 'Backup GPF Device Log' (GCS62)
-GPF_DEVICE_LOG_CHANGED = 0x8071
 
 __all__ = ["CommandResult", "CompletionResult", "DccService", "DccWorkItem", "SubmitReply", "WanGateway",
            "dcc_workflow_id"]
@@ -82,8 +69,7 @@ class WanGateway(Protocol):
     async def dispatch_command(self, command: GbcsCommand, at: datetime, reply_to=None): ...
 
 
-
-class DccService(Processing):
+class DccService(SmWanSide, Processing):
     def __init__(self, engine: Engine, smki: SmkiRepository, outbound: Outbound, config: DccConfig | None = None):
         self.engine = engine
         self.smki = smki
@@ -329,13 +315,13 @@ class DccService(Processing):
             item = tad.quarantined_item(s, event_ref)
             if item.status != "quarantined":
                 raise ValueError(f"quarantined item {event_ref} is already {item.status}")
-            if at > _aware(item.at) + self.config.quarantine_release_window:
+            if at > as_utc(item.at) + self.config.quarantine_release_window:
                 raise ValueError(f"quarantined item {event_ref} was archived {self.config.quarantine_release_window} "
                                  "after quarantine (AA 4.5): it can no longer be released")
             entry = s.get(RequestLogEntry, item.request_id)
             item.status, item.resolved_at = "released", at
             entry.stage = "accepted"
-            entry.quarantined_seconds += (at - _aware(item.at)).total_seconds()
+            entry.quarantined_seconds += (at - as_utc(item.at)).total_seconds()
             s.add(item)
             s.add(entry)
             work = Intake._work_item(entry, self.config)
@@ -352,115 +338,3 @@ class DccService(Processing):
             entry.stage = "deleted"
             s.add(item)
             s.add(entry)
-
-    # == SM WAN side =====================================================================================
-    def on_chf_connected(self, chf_id: str, at: datetime) -> bool:
-        """A CHF identified itself over the SM WAN: set it 'commissioned' (AC 4.1), unless AC 4.2 forbids."""
-        with session_scope(self.engine) as s:
-            inv = Inventory(s)
-            dev = inv.find(chf_id)
-            if dev is None or dev.device_type != DeviceType.CHF:
-                log.warning("communication from %s, not a CHF on the SMI (AC 4.2(a))", chf_id)
-                return False
-            status = SmiStatus(dev.smi_status)
-            if status == SmiStatus.COMMISSIONED:
-                return True
-            if status not in (SmiStatus.PENDING, SmiStatus.INSTALLED_NOT_COMMISSIONED):
-                log.warning("CHF %s is '%s' (AC 4.2(b))", chf_id, status)
-                return False
-            inv.set_status(chf_id, SmiStatus.COMMISSIONED, at, "CHF connected to the SM WAN (AC 4.1)")
-        self._start_duties_soon()  # AC 5.1, 5.3: within 7 days of the CHF's Commissioning
-        return True
-
-    # -- CH mains power (BAD 7.5.6.5.2) --------------------------------------------------------------------
-    async def on_chf_power_event(self, event) -> None:
-        """The WAN Provider reports a CH's mains lost or restored: a durable 3-minute watch per outage."""
-        from temporalio.service import RPCError
-
-        from dccflow.search import DCC_POWER_OUTAGE, device_search_attributes
-
-        assert self.client is not None
-        wf_id = power_outage_workflow_id(event.chf_id, event.outage_started_at)
-        if event.state == "lost":
-            try:
-                await self.client.start_workflow(DCC_POWER_OUTAGE_WORKFLOW, PowerOutage(
-                    chf_id=event.chf_id, started_at=event.outage_started_at), id=wf_id, task_queue=DCC_TASK_QUEUE,
-                    search_attributes=device_search_attributes(DCC_POWER_OUTAGE, [event.chf_id]))
-            except WorkflowAlreadyStartedError:
-                pass
-            return
-        try:
-            await self.client.get_workflow_handle(wf_id).signal(POWER_RESTORED_SIGNAL)
-        except RPCError:
-            pass  # the watch already ended (AD1 sent): nothing more to say on restoration
-
-    async def power_outage_alert(self, chf_id: str, started_at: datetime, at: datetime) -> int:
-        """AD1 'Power Outage Event' to each recipient, per associated Meter's MPxN (see dccsim.power)."""
-        rows = []
-        with session_scope(self.engine) as s:
-            inv, reg = Inventory(s), Registration(s)
-            for meter in inv.devices_of_chf(chf_id):
-                dtype = DeviceType(meter.device_type)
-                if not dtype.is_meter or not meter.mpxn:
-                    continue
-                registered = reg.at(meter.mpxn, at)
-                if registered is None:
-                    continue
-                for recipient in dict.fromkeys((registered.supplier_id, registered.network_operator_id)):
-                    rows.append(self.outbound.dcc_alert(
-                        s, key=f"AD1:{chf_id}:{started_at.isoformat()}:{meter.mpxn}:{recipient}", recipient=recipient,
-                        alert_code="AD1", device_id=chf_id, at=at, event_at=started_at + timedelta(minutes=3),
-                        data={"mpxn": meter.mpxn, "start": started_at.isoformat()}))
-        await self.outbound.deliver(rows)
-        return len(rows)
-
-    async def receive_device_alert(self, alert: DeviceAlertEvent) -> None:
-        if alert.alert_code == CHF_DEVICE_LOG_CHANGED:
-            await self._on_cs14(alert)
-            return
-        if alert.alert_code == GPF_DEVICE_LOG_CHANGED:
-            # GCS62: stored for Replace Communications Hub (BAD 7.2.1.6.12; dccsim.gpf_device_log), not forwarded
-            with session_scope(self.engine) as s:
-                keep_gcs62(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
-            return
-        if alert.alert_code in (DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_SUCCESS,
-                                DeviceAlert.FIRMWARE_DISTRIBUTION_RECEIPT_FAILURE):
-            # the CH's download-complete Response (BAD 7.5.3.6.2; dccsim.firmware_distribution)
-            from dccsim.firmware_distribution import download_completed
-
-            await download_completed(self, alert.device_id, alert.at)
-        if alert.alert_code == FUTURE_DATED_FIRMWARE_ACTIVATION_MESSAGE_CODE and alert.detail.get("success"):
-            # the meter activated a future-dated CS06: the SMI records the version, N29 if that restores it
-            # (BAD 7.5.3.6.3; dccsim.suspension.firmware_activated)
-            from dccsim.suspension import deliver_firmware_restore
-
-            await deliver_firmware_restore(self, alert.device_id, str(alert.detail["firmware_version"]), alert.at)
-        # other Device Alerts go to the Responsible Supplier of the device (BAD 7.2.1.6.7)
-        with session_scope(self.engine) as s:
-            dev = Inventory(s).find(alert.device_id)
-            reg = Registration(s).at(dev.mpxn, alert.at) if dev is not None and dev.mpxn else None
-            if reg is None:
-                log.info("device alert %04X from %s has no Responsible Supplier", alert.alert_code,
-                         alert.device_id)
-                return
-            row = self.outbound.device_alert(
-                s, key=f"{alert.device_id}:{alert.alert_code:04X}:{alert.at.isoformat()}",
-                recipient=reg.supplier_id, device_id=alert.device_id, alert_code=alert.alert_code, at=alert.at,
-                raised_at=alert.at)
-        await self.outbound.deliver([row])
-
-    async def _on_cs14(self, alert: DeviceAlertEvent) -> None:
-        """Keep only the latest CS14 per CHF (BAD 7.2.1.6.7) and wake the join watches it confirms."""
-        with session_scope(self.engine) as s:
-            keep_cs14(s, alert.device_id, alert.at, [e.model_dump() for e in alert.device_log or []])
-            joined = {e.device_id for e in alert.device_log or [] if e.joined}
-            pending = s.exec(select(PendingJoin).where(PendingJoin.chf_id == alert.device_id)).all()
-            to_wake = [p.request_id for p in pending if p.device_id in joined]
-        assert self.client is not None
-        for request_id in to_wake:
-            handle = self.client.get_workflow_handle(dcc_workflow_id(request_id))
-            await handle.signal(CS14_RECEIVED_SIGNAL)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ from dccflow.firmware_image import manufacturer_hash
 from dccflow.firmware_image import parse as parse_image
 from dccflow.firmware_image import verify as verify_image
 from dccflow.messages import DeviceAlertEvent
+from dccflow.moments import as_utc
 from devices.anchors import RESOLVER
 from devices.catalogue import (
     FIRMWARE_CANCEL_YEAR,
@@ -176,7 +177,7 @@ def _when(value) -> datetime | None:
     if value in (None, ""):
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def cs06_activate_firmware(ctx: CommandCtx):
@@ -196,7 +197,7 @@ def cs06_activate_firmware(ctx: CommandCtx):
         return ctx.ok(stage="future dated activation cancelled", firmware_version=dev.firmware_version)
     if dev.firmware_state not in (FW_STORED, FW_SCHEDULED):
         return ctx.fail("no Firmware Image held", firmware_version=dev.firmware_version)
-    now = ctx.at if ctx.at.tzinfo else ctx.at.replace(tzinfo=UTC)
+    now = as_utc(ctx.at)
     if when is not None and when > now:
         token = f"{ctx.command.originator_counter() or int(now.timestamp())}"
         dev.firmware_state = FW_SCHEDULED

@@ -3,13 +3,14 @@ regaining mains (BAD 7.5.6.5.2), faults, and the Sub-GHz settings of a Dual Band
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.domain.devices import DeviceType
 from dccflow.messages import DeviceAlertEvent
+from dccflow.moments import as_utc
 from devices.catalogue import LONG_OUTAGE_SECONDS
 from devices.effects import CommandCtx, DeviceTimer, FleetEffects, PowerEvent, WanConnection
 from devices.models import DeviceState
@@ -22,10 +23,6 @@ DEFAULT_SUB_GHZ = {"channel": 1, "configuration": {"channel_mask": "0x7FFFFFF", 
                                                      "critical_regulated": 100}}}
 #: Devices powered from the premises' mains with the CH (battery devices keep running through an outage).
 MAINS_POWERED = frozenset({"CHF", "GPF", "ESME", "HCALCS"})
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def hub_devices(s: Session, chf_id: str) -> list[DeviceState]:
@@ -87,7 +84,7 @@ def power_restore(s: Session, chf: DeviceState, at: datetime) -> FleetEffects:
     started = chf.power_lost_at
     if started is None:
         return effects
-    long_outage = (_aware(at) - _aware(started)).total_seconds() >= LONG_OUTAGE_SECONDS
+    long_outage = (as_utc(at) - as_utc(started)).total_seconds() >= LONG_OUTAGE_SECONDS
     code = DeviceAlert.SUPPLY_OUTAGE_RESTORED_OUTAGE_3_MINUTES if long_outage else DeviceAlert.SUPPLY_OUTAGE_RESTORED
     for dev in [chf, *hub_devices(s, chf.device_id)]:
         if dev.power_lost_at is not None:
@@ -95,7 +92,7 @@ def power_restore(s: Session, chf: DeviceState, at: datetime) -> FleetEffects:
             s.add(dev)
             if dev.device_type == DeviceType.ESME:
                 effects.alerts.append(DeviceAlertEvent(device_id=dev.device_id, alert_code=code, at=at,
-                                                       detail={"outage_started_at": _aware(started).isoformat()}))
+                                                       detail={"outage_started_at": as_utc(started).isoformat()}))
     rejoin_sm_wan(chf, at)
     s.add(chf)
     effects.power_events.append(PowerEvent(chf_id=chf.device_id, state="restored", at=at,
@@ -121,8 +118,8 @@ def _fire_power_loss(s: Session, timer: DeviceTimer, at: datetime) -> FleetEffec
 
 def _fire_power_restore(s: Session, timer: DeviceTimer, at: datetime) -> FleetEffects:
     chf = s.get(DeviceState, timer.device_id)
-    lost_at = _aware(datetime.fromisoformat(timer.data["lost_at"]))
-    if chf is None or chf.power_lost_at is None or _aware(chf.power_lost_at) != lost_at:
+    lost_at = as_utc(datetime.fromisoformat(timer.data["lost_at"]))
+    if chf is None or chf.power_lost_at is None or as_utc(chf.power_lost_at) != lost_at:
         return FleetEffects()
     return power_restore(s, chf, at)
 

@@ -4,13 +4,14 @@ version (CS08, ECS52/GCS38)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
 from dccflow.domain.alerts import DeviceAlert
 from dccflow.domain.devices import DeviceType
 from dccflow.domain.mpxn import InvalidMpxn, validate_mpan, validate_mprn
+from dccflow.moments import as_utc
 from devices.catalogue import ARMED, DISABLED, ENABLED, REMOTELY_RECOVERABLE_CAUSES
 from devices.effects import CommandCtx
 from devices.models import DeviceState
@@ -22,11 +23,7 @@ def device_time(dev: DeviceState, now: datetime) -> datetime | None:
     """The device's clock now: the time it was set to, run on since (no drift is simulated)."""
     if dev.clock is None or dev.clock_set_at is None:
         return dev.clock
-    return dev.clock + (_aware(now) - _aware(dev.clock_set_at))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return dev.clock + (as_utc(now) - as_utc(dev.clock_set_at))
 
 
 def set_clock(ctx: CommandCtx):

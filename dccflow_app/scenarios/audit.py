@@ -31,6 +31,7 @@ from dccflow.audit_records import (
 )
 from dccflow.domain.obligations import AUDIT_REGISTER
 from dccflow.events import ObligationOutcome, ProcessEvent
+from dccflow.moments import as_utc
 from dccflow_app.scenarios.audit_firmware import firmware_records
 from dccflow_app.scenarios.audit_smki import placed_for, smki_records
 
@@ -39,10 +40,6 @@ class AuditRequest(BaseModel):
     events: list[ProcessEvent]
     outcomes: list[ObligationOutcome] = Field(default_factory=list)
     device_ids: list[str]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _JTP = re.compile(rb"JoinTimePeriod>\s*(\d+)\s*<")
@@ -98,16 +95,16 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                                      chf_id=d.chf_id, associated_with=d.associated_with, mpxn=d.mpxn,
                                      responsible_supplier=next((r.supplier_id for r in regs if r), None)))
         changes = [SmiChangeRec(device_id=c.device_id, from_status=c.from_status, to_status=c.to_status,
-                                at=_utc(c.at), reason=c.reason)
+                                at=as_utc(c.at), reason=c.reason)
                    for c in s.exec(select(SmiStatusChange).where(SmiStatusChange.device_id.in_(ids))
                                    .order_by(SmiStatusChange.id))]
         links = [LinkChangeRec(device_id=c.device_id, field=c.field, from_value=c.from_value, to_value=c.to_value,
-                               at=_utc(c.at))
+                               at=as_utc(c.at))
                  for c in s.exec(select(SmiLinkChange).where(SmiLinkChange.device_id.in_(ids))
                                  .order_by(SmiLinkChange.id))]
         delivered = list(s.exec(select(DeliveredMessage).where(DeliveredMessage.device_id.in_(ids))
                                 .order_by(DeliveredMessage.id)))
-        alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=_utc(m.at),
+        alerts = [AlertRec(code=m.dcc_alert_code, device_id=m.device_id, recipient=m.recipient, at=as_utc(m.at),
                            request_id=m.request_id) for m in delivered if m.kind == "dcc_alert"]
         # the Devices' own requests and the Non-Device ones whose body names them (``dccsim.request_devices``: an
         # index, not the body of every Non-Device request the DCC ever took), in the log's order
@@ -119,7 +116,7 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
             # a Command for Local Delivery (Install and Leave, BAD 7.2.2) has no join watch: no N24/N25 is due
             jtp = _JTP.search(e.xml) if e.srv == "8.11" and not (e.stage or "").startswith("local_") else None
             requests.append(RequestRec(request_id=e.request_id, originator=e.originator, target=e.target, srv=e.srv,
-                                       at=_utc(e.received_at), completed_at=_utc(e.completed_at),
+                                       at=as_utc(e.received_at), completed_at=as_utc(e.completed_at),
                                        response_code=e.response_code,
                                        join_time_period=int(jtp.group(1)) if jtp else None,
                                        placed_for=placed_for(e.srv, e.xml)))
@@ -137,46 +134,47 @@ def read_dcc_records(engine, device_ids: list[str]) -> DccRecords:
                 refused[rejection_id] = target
         for r in s.exec(select(RejectedRequest).where(RejectedRequest.id.in_(refused)).order_by(RejectedRequest.id)):
             requests.append(RequestRec(request_id=r.request_id, originator=r.originator, target=refused[r.id],
-                                       srv=r.srv, at=_utc(r.at), response_code=r.code, rejected=True))
+                                       srv=r.srv, at=as_utc(r.at), response_code=r.code, rejected=True))
         refs = {e.request_id for e in entries} | {m.delivery_key for m in delivered}
         levels = [ServiceLevelRec(measure=r.measure, clause=TARGETS[r.measure].clause, ref=r.ref, srv=r.srv,
-                                  started_at=_utc(r.started_at), stopped_at=_utc(r.stopped_at),
+                                  started_at=as_utc(r.started_at), stopped_at=as_utc(r.stopped_at),
                                   target_seconds=r.target_seconds, elapsed_seconds=r.elapsed_seconds)
                   for r in s.exec(select(ServiceLevelRecord).where(ServiceLevelRecord.ref.in_(refs)))]
-        assets = [ChAssetRec(chf_id=a.chf_id, srv=a.srv, at=_utc(a.at), incident_ref=a.incident_ref,
+        assets = [ChAssetRec(chf_id=a.chf_id, srv=a.srv, at=as_utc(a.at), incident_ref=a.incident_ref,
                              mpxn=a.mpxn, details=a.details or {})
                   for a in s.exec(select(ChAssetRecord).where(ChAssetRecord.chf_id.in_(ids))
                                   .order_by(ChAssetRecord.id))]
-        pc = [PcInfoRec(device_id=p.device_id, keys_regenerated_at=_utc(p.keys_regenerated_at),
-                        device_certificate_stored_at=_utc(p.device_certificate_stored_at),
-                        network_operator_cell_at=_utc(p.network_operator_cell_at),
-                        organisation_certificate_replaced_at=_utc(p.organisation_certificate_replaced_at))
+        pc = [PcInfoRec(device_id=p.device_id, keys_regenerated_at=as_utc(p.keys_regenerated_at),
+                        device_certificate_stored_at=as_utc(p.device_certificate_stored_at),
+                        network_operator_cell_at=as_utc(p.network_operator_cell_at),
+                        organisation_certificate_replaced_at=as_utc(p.organisation_certificate_replaced_at))
               for p in s.exec(select(PostCommissioningInfo).where(PostCommissioningInfo.device_id.in_(ids)))]
-        logs = {row.chf_id: _utc(row.at) for row in s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(ids)))}
-        duties = [DutyRec(device_id=d.device_id, duty=d.duty, commissioned_at=_utc(d.commissioned_at), due=_utc(d.due),
-                          done_at=_utc(d.done_at), outcome=d.outcome, recovery_certificate=d.recovery_certificate,
+        logs = {row.chf_id: as_utc(row.at) for row in s.exec(select(LatestCs14).where(LatestCs14.chf_id.in_(ids)))}
+        duties = [DutyRec(device_id=d.device_id, duty=d.duty, commissioned_at=as_utc(d.commissioned_at),
+                          due=as_utc(d.due),
+                          done_at=as_utc(d.done_at), outcome=d.outcome, recovery_certificate=d.recovery_certificate,
                           attempts=d.attempts, detail=d.detail)
                   for d in s.exec(select(DccPostCommissioningDuty).where(DccPostCommissioningDuty.device_id.in_(ids))
                                   .order_by(DccPostCommissioningDuty.id))]
-        incidents = [IncidentRec(ref=i.ref, device_id=i.device_id, clause=i.clause, raised_at=_utc(i.raised_at),
+        incidents = [IncidentRec(ref=i.ref, device_id=i.device_id, clause=i.clause, raised_at=as_utc(i.raised_at),
                                  summary=i.summary)
                      for i in s.exec(select(DccIncident).where(DccIncident.device_id.in_(ids)))]
         # the reports listing these Devices (``dccsim.pc_report_devices``: an index, not every report's listing), and
         # each day's listing, to see who is missing from it; their listings are not read
         listing = pc_report_devices.reports_listing(s, ids)
-        reports = [PcReportRec(kind=kind, period=period, recipient=recipient, compiled_at=_utc(compiled_at),
-                               available_until=_utc(until), marking=marking, device_ids=listing.get(report_id, []))
+        reports = [PcReportRec(kind=kind, period=period, recipient=recipient, compiled_at=as_utc(compiled_at),
+                               available_until=as_utc(until), marking=marking, device_ids=listing.get(report_id, []))
                    for report_id, kind, period, recipient, compiled_at, until, marking in s.exec(
                        select(DccPcReport.id, DccPcReport.kind, DccPcReport.period, DccPcReport.recipient,
                               DccPcReport.compiled_at, DccPcReport.available_until, DccPcReport.marking)
                        .where(or_(DccPcReport.id.in_(list(listing)), DccPcReport.kind == "daily-information"))
                        .order_by(DccPcReport.id))]
-        gpf_logs = {row.gpf_id: _utc(row.at) for row in s.exec(select(GpfDeviceLogBackup)
+        gpf_logs = {row.gpf_id: as_utc(row.at) for row in s.exec(select(GpfDeviceLogBackup)
                                                                  .where(GpfDeviceLogBackup.gpf_id.in_(ids)))}
         mpxns = ({d.mpxn for d in devices} | {a.mpxn for a in assets}
                  | {v for c in links if c.field == "mpxn" for v in (c.from_value, c.to_value)}) - {None}
         registrations = [RegistrationRec(mpxn=r.mpxn, fuel=r.fuel, supplier_id=r.supplier_id,
-                                         effective_from=_utc(r.effective_from), effective_to=_utc(r.effective_to))
+                                         effective_from=as_utc(r.effective_from), effective_to=as_utc(r.effective_to))
                          for r in s.exec(select(RegistrationData).where(RegistrationData.mpxn.in_(mpxns))
                                          .order_by(RegistrationData.effective_from, RegistrationData.id))]
         cos = _cos_records(s, ids)
@@ -206,17 +204,17 @@ def _cos_records(s, ids: set[str]) -> list[CosRec]:
     out = []
     for r in s.exec(select(CosRecord).where(CosRecord.device_id.in_(ids))):
         entry = s.get(RequestLogEntry, r.request_id)
-        loser, cos_at = r.losing_supplier, _utc(r.n27_at)
+        loser, cos_at = r.losing_supplier, as_utc(r.n27_at)
         left_schedules, left_requests = [], []
         if loser is not None and cos_at is not None:
             left_schedules = [x.schedule_id for x in s.exec(select(DccSchedule).where(
                 DccSchedule.device_id == r.device_id, DccSchedule.owner == loser, DccSchedule.status == "active"))
-                if _utc(x.created_at) < cos_at]
+                if as_utc(x.created_at) < cos_at]
             left_requests = [e.request_id for e in s.exec(select(RequestLogEntry).where(
                 RequestLogEntry.originator == loser, RequestLogEntry.execution_at != None))  # noqa: E711
-                if eui64_key(e.target) == r.device_id and _utc(e.received_at) < cos_at
-                and _utc(e.execution_at) > cos_at and e.stage != "cancelled"]
-        times = {k: _utc(getattr(r, k)) for k in ("execution_at", "forwarded_at", "cos_checked_at", "spc_checked_at",
+                if eui64_key(e.target) == r.device_id and as_utc(e.received_at) < cos_at
+                and as_utc(e.execution_at) > cos_at and e.stage != "cancelled"]
+        times = {k: as_utc(getattr(r, k)) for k in ("execution_at", "forwarded_at", "cos_checked_at", "spc_checked_at",
                                                    "command_sent_at", "n27_at")}
         out.append(CosRec(request_id=r.request_id, sender=r.sender, device_id=r.device_id, **times,
                           forward_signer=r.forward_signer, cos_outcome=r.cos_outcome, cos_reason=r.cos_reason,
@@ -225,9 +223,9 @@ def _cos_records(s, ids: set[str]) -> list[CosRec]:
                           cancelled_schedules=list(r.cancelled_schedules or []),
                           cancelled_requests=list(r.cancelled_requests or []),
                           uncancelled_schedules=left_schedules, uncancelled_requests=left_requests,
-                          received_at=_utc(entry.received_at) if entry else None,
+                          received_at=as_utc(entry.received_at) if entry else None,
                           response_code=entry.response_code if entry else None,
-                          completed_at=_utc(entry.completed_at) if entry else None))
+                          completed_at=as_utc(entry.completed_at) if entry else None))
     return sorted(out, key=lambda c: c.received_at or c.forwarded_at or datetime.min.replace(tzinfo=UTC))
 
 

@@ -8,19 +8,15 @@ import base64
 import binascii
 import hashlib
 import re
-from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlmodel import select
 
 from dccflow.audit_smki_records import CertificateRec, CrrRec, CsrRec, SmkiRecords
+from dccflow.moments import as_utc
 
 _PLACED = re.compile(rb"DigitalSigningCertificate>\s*([A-Za-z0-9+/=\s]+?)\s*<")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _key_hash(key) -> str:
@@ -58,7 +54,7 @@ def smki_records(s, device_ids: set[str]) -> SmkiRecords:
         user = row.subject_entity_id if row.subject_entity_id in USERS else None
         cert = x509.load_pem_x509_certificate(row.pem)
         certificates.append(CertificateRec(serial=row.serial, device_id=device, user_id=user, usage=row.usage,
-                                           issued_at=cert.not_valid_before_utc, revoked_at=_utc(row.revoked_at),
+                                           issued_at=cert.not_valid_before_utc, revoked_at=as_utc(row.revoked_at),
                                            key_hash=_key_hash(cert.public_key())))
     by_serial = {c.serial: c for c in certificates}
     csrs = []
@@ -73,11 +69,11 @@ def smki_records(s, device_ids: set[str]) -> SmkiRecords:
                 matches = issued.key_hash == _key_hash(csr.public_key()) and issued.device_id == row.device_id
         except ValueError:
             pass
-        csrs.append(CsrRec(device_id=row.device_id, usage=row.usage, at=_utc(row.at), outcome=row.outcome,
+        csrs.append(CsrRec(device_id=row.device_id, usage=row.usage, at=as_utc(row.at), outcome=row.outcome,
                            reason=row.reason, issued_before=row.issued_before, serial=row.serial,
                            signature_valid=valid, matches_certificate=matches))
-    revocations = [CrrRec(user_id=r.user_id, reason=r.reason, requested_at=_utc(r.requested_at),
-                          revoked_at=_utc(r.revoked_at), serials=list(r.serials or []))
+    revocations = [CrrRec(user_id=r.user_id, reason=r.reason, requested_at=as_utc(r.requested_at),
+                          revoked_at=as_utc(r.revoked_at), serials=list(r.serials or []))
                    for r in s.exec(select(SmkiRevocationRequest).order_by(SmkiRevocationRequest.id))]
     return SmkiRecords(certificates=certificates, csrs=csrs, revocations=revocations,
                        per_device_limit=DEVICE_CERTIFICATE_LIMITS.per_device)

@@ -8,10 +8,12 @@ calendar); ``WorldEventActivities.scenario_world_event`` changes the fleet or th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
+
+from dccflow.moments import as_utc
 
 with workflow.unsafe.imports_passed_through():
     from dccflow.clock import activity_now
@@ -98,7 +100,7 @@ class WorldEventActivities:
             if supplier is None or operator is None:
                 raise ValueError(f"MPxN {event.mpxn} has no Registration Data to change")
             if any(r.supplier_id == supplier and r.network_operator_id == operator
-                   and _aware(r.effective_from) == when for r in reg.rows(event.mpxn)):
+                   and as_utc(r.effective_from) == when for r in reg.rows(event.mpxn)):
                 return  # a retry: the row is there
             s.add(RegistrationData(mpxn=event.mpxn, fuel=event.fuel, supplier_id=supplier,
                                    network_operator_id=operator, effective_from=when,
@@ -146,10 +148,6 @@ async def _swept(rt, extract_id: int, limit: float = 30.0) -> None:
             if s.get(CplExtract, extract_id).swept_at is not None:
                 return
         await asyncio.sleep(0.05)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def carry_out(event: WorldEvent, devices: dict[str, str], start: datetime, mpan: str | None = None,
