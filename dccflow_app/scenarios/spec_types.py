@@ -18,7 +18,6 @@ from dccflow_app.scenarios.durations import PATTERN, USAGE, Duration, parse_dura
 class StrictModel(BaseModel):
     """A scenario model: unknown keys refused, values frozen, fields documented by their docstrings."""
 
-
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
