@@ -17,8 +17,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dccflow_app.cli_output import console
-from dccflow_app.cli_output import error_line as _error
+from dccflow.cli_output import console
+from dccflow.cli_output import error_line as _error
 from dccflow_app.cli_up import up
 from dccflow_app.scenarios.catalogue import SCENARIOS, UnknownScenario
 from devices.faults import UnknownFault, fault_usage

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +18,8 @@ from typing import Annotated
 import typer
 
 from dccflow.audit_report import AuditInput, AuditReport, CaseConformance, ProcessCase, as_text, build_report
-from dccflow_app.cli_output import console
+from dccflow.cli_output import console, error_line
+from dccflow.moments import as_utc
 
 
 class Format(StrEnum):
@@ -114,7 +115,7 @@ def audit(
     from dccflow_app.audit_collect import attach_records, from_saved, open_records_database, visibility_query
     from dccflow_app.preflight import ServerProblem
 
-    since, until = (m.replace(tzinfo=UTC) if m and m.tzinfo is None else m for m in (since, until))
+    since, until = as_utc(since), as_utc(until)
     try:
         if saved is not None:
             if address is not None:
@@ -127,9 +128,7 @@ def audit(
         else:
             raise ValueError("give a saved run (a `dccflow run --save` directory) or --address HOST:PORT")
     except (ValueError, OSError, ConfigurationError, ServerProblem) as exc:
-        from rich.markup import escape
-
-        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)  # one line, as `run`'s
+        error_line(exc)
         raise typer.Exit(2) from None
     for unit in data.units:
         unit.cases = [c for c in unit.cases if _within(c, since, until)]

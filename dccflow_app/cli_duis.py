@@ -23,6 +23,7 @@ from lxml import etree
 from rich.console import Console
 from rich.markup import escape
 
+from dccflow.cli_output import error_line
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import response_from_element
 from dccflow.duis.schema import NS_DS, NS_SR, DuisError, DuisSchemaError, secure_parse, validate
@@ -93,7 +94,7 @@ def _strip_signature(root: etree._Element) -> None:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}")
+    error_line(message)
     return typer.Exit(1)
 
 

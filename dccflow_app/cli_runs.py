@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from dccflow.cli_output import error_line
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 Address = Annotated[str | None, typer.Option(help="HOST:PORT of a Temporal server running dccflow's workers "
                                              "(`dccflow up`)")]
@@ -22,9 +24,7 @@ Address = Annotated[str | None, typer.Option(help="HOST:PORT of a Temporal serve
 
 def fail(message: object, code: int = 2) -> typer.Exit:
     """Print ``message`` as an error; the exit to raise."""
-    from rich.markup import escape
-
-    err.print(f"[red]error:[/] {escape(str(message))}")
+    error_line(message)
     return typer.Exit(code)
 
 

@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from dccflow.cli_output import error_line
 from dccflow.config import SYSTEM_TASK_QUEUES, Settings
 from dccflow.duis import schema as duis_schema
 from dccflow.duis import schema_location
@@ -64,29 +65,29 @@ def schema(
         try:
             folder = duis_schema.schema_dir()
         except duis_schema.DuisConfigError as exc:
-            err.print(f"[red]error:[/] {exc}")
+            error_line(exc)
             raise typer.Exit(2) from None
         out.print(f"DUIS schema: {folder} ({_source()})")
         return
     path = path.expanduser().resolve()
     if not path.is_dir():
-        err.print(f"[red]error:[/] {path} is not a folder")
+        error_line(f"{path} is not a folder")
         raise typer.Exit(2)
     folder = schema_location.find_schema_folder(path)
     if folder is None:
         missing = ", ".join(schema_location.missing_schema_files(path))
-        err.print(f"[red]error:[/] {path} does not hold the DUIS 5.4 schema: missing {missing} "
-                  f"(nor is it in {path / 'schema'} or {path / 'duis' / 'schema'}); nothing recorded")
+        error_line(f"{path} does not hold the DUIS 5.4 schema: missing {missing} "
+                   f"(nor is it in {path / 'schema'} or {path / 'duis' / 'schema'}); nothing recorded")
         raise typer.Exit(2)
     problem = _check_loads(folder)
     if problem is not None:
-        err.print(f"[red]error:[/] {problem}; nothing recorded")
+        error_line(f"{problem}; nothing recorded")
         raise typer.Exit(2)
     config = schema_location.config_file()
     try:
         schema_location.record_schema_dir(folder, config)
     except (schema_location.ConfigFileError, OSError) as exc:
-        err.print(f"[red]error:[/] {exc}; nothing recorded")
+        error_line(f"{exc}; nothing recorded")
         raise typer.Exit(2) from None
     out.print(f"DUIS schema: {folder} recorded in {config}")
     for name in (duis_schema.ENV_SCHEMA_DIR, duis_schema.ENV_SHARED_DIR):

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from dccflow_app.cli_output import console, error_line
+from dccflow.cli_output import console, error_line
 
 
 def up(

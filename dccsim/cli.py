@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dccflow.cli_output import error_line
+
 app = typer.Typer(help="The simulated DCC: service-level reports.", no_args_is_help=True)
 err = Console(stderr=True)
 
@@ -48,7 +50,7 @@ def report(
 
     settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
     if not settings.database_url and not (settings.data_dir / "dccflow.db").is_file():
-        err.print(f"[red]error:[/] no dccflow database in {settings.data_dir}")
+        error_line(f"no dccflow database in {settings.data_dir}")
         raise typer.Exit(2)
     chosen = _month(month) if month else None
     with session_scope(get_engine(settings.db_url)) as s:

@@ -6,6 +6,7 @@ handed on, every other alert to the Responsible Supplier (BAD 7.2.1.6.7)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -37,15 +38,14 @@ log = logging.getLogger(__name__)
 
 
 class SmWanSide:
-    """What reaches the DCC over the SM WAN. A part of ``DccService``, which gives it its database (``engine``), its
-    Temporal client, its ``outbound`` and when the Post Commissioning duties are due (``_start_duties_soon``)."""
+    """What reaches the DCC over the SM WAN. Mixed into ``DccService`` (as ``dccsim.processing.Processing`` is), which
+    provides its database (``engine``), its Temporal client, its ``outbound`` and ``_start_duties_soon`` (the Post
+    Commissioning duties of a Device just commissioned)."""
 
     engine: Engine
     client: Client | None
     outbound: Outbound
-
-    def _start_duties_soon(self) -> None:
-        raise NotImplementedError  # DccService's
+    _start_duties_soon: Callable[[], None]
 
     def on_chf_connected(self, chf_id: str, at: datetime) -> bool:
         """A CHF identified itself over the SM WAN: set it 'commissioned' (AC 4.1), unless AC 4.2 forbids."""

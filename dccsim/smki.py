@@ -24,6 +24,7 @@ from dccflow.domain.credentials import (
     DeviceCertificateLimits,
     check_device_certificate_count,
 )
+from dccflow.moments import as_utc
 from dccflow.parties import USERS
 from dccflow.prepared import Prepared
 from dccflow.security.per_certificate import per_certificate
@@ -300,7 +301,7 @@ class SmkiRepository:
     def revoked_serials(self, at: datetime) -> set[int]:
         with session_scope(self.engine) as s:
             rows = s.exec(select(SmkiCertificate).where(SmkiCertificate.revoked_at != None)).all()  # noqa: E711
-        return {int(r.serial) for r in rows if r.revoked_at is not None and r.revoked_at.replace(tzinfo=UTC) <= at}
+        return {int(r.serial) for r in rows if r.revoked_at is not None and as_utc(r.revoked_at) <= at}
 
     def _revoked_among(self, serials: set[int], at: datetime, session: Session | None = None) -> set[int]:
         """Which of ``serials`` the repository has revoked by ``at``: one indexed look-up, read in the caller's
@@ -312,7 +313,7 @@ class SmkiRepository:
         else:
             with self.engine.connect() as conn:
                 rows = statement.all(conn, params)
-        return {int(serial) for serial, revoked_at in rows if revoked_at.replace(tzinfo=UTC) <= at}
+        return {int(serial) for serial, revoked_at in rows if as_utc(revoked_at) <= at}
 
     def confirm_validity(self, cert: x509.Certificate, at: datetime, *, session: Session | None = None) -> None:
         """'Confirm Validity' (AB 6.1(e)): path to the Root, validity period, revocation.

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dccflow.cli_output import error_line
+
 app = typer.Typer(help="The simulated device fleet.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -56,7 +58,7 @@ def create(
         spec = FleetSpec(sms=sms, dual_fuel=dual_fuel, seed=seed, ppmid=ppmid, ihd=ihd, dual_band_share=dual_band,
                          supplier_b_share=supplier_b, faults=faults, in_service=in_service)
     except (UnknownFault, ValueError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error_line(exc)
         raise typer.Exit(2) from None
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     engine = get_engine(settings.db_url)
@@ -67,7 +69,7 @@ def create(
         try:
             report = build_fleet(engine, spec, datetime.now(UTC), lambda n: progress.advance(task, n))
         except FleetExists as exc:
-            console.print(f"[red]error:[/] {exc}")
+            error_line(exc)
             raise typer.Exit(1) from None
     typer.echo(f"created {report.premises} premises ({report.devices} devices), premises numbers "
                f"{report.first_number}-{report.last_number}, in {report.seconds:.1f} s; database {settings.db_url}")

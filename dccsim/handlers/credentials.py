@@ -28,7 +28,6 @@ import base64
 import binascii
 import functools
 import hashlib
-from datetime import UTC
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -41,6 +40,7 @@ from dccflow.domain.devices import DeviceType
 from dccflow.domain.ids import eui64_key
 from dccflow.domain.roles import RemotePartyRole, UserRole
 from dccflow.messages import CommandSignature, GbcsCommand, GbcsResponse
+from dccflow.moments import as_utc
 from dccflow.parties import USERS
 from dccflow.prepared import Prepared
 from dccflow.security.pki import Credential
@@ -181,7 +181,7 @@ def check_carried_certificates(ctx: Ctx, certificates) -> None:
         ctx.session.flush()  # a revocation of this transaction counts (Prepared does not autoflush)
         found = _REVOKED_AT.first(ctx.session.connection(), {"issuer": identity[0], "serial": identity[1]})
         revoked = found[0] if found is not None else None
-        if revoked is not None and (revoked if revoked.tzinfo else revoked.replace(tzinfo=UTC)) <= ctx.at:
+        if revoked is not None and as_utc(revoked) <= ctx.at:
             raise reject(Check.CERTIFICATE_VALIDITY, f"the certificate #{identity[1]} the request places was "
                                                      "revoked (AB 6.1(j); BAD 7.7.2.5.4)")
 

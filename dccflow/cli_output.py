@@ -1,5 +1,7 @@
-"""What the ``dccflow`` commands print on stderr: progress and notes through ``console``, and a failure as one
-line (``error_line``)."""
+"""What the ``dccflow`` commands print on stderr (``dccflow_app.cli`` and its sub-commands, ``dccsim.cli``,
+``devices.cli``): progress and notes through ``console``, and a failure as one line in one form (``error_line``):
+``error: …``, the message printed as it is (never read as markup) and never wrapped, so that scripts and logs see
+one line."""
 
 from __future__ import annotations
 
