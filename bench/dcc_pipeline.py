@@ -46,8 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dcc_floor as floor  # noqa: E402  (bench/ is on the path when run as a script)
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from dcc_stages import database_time, raw_crypto, stages  # noqa: E402
 
 from activities.credentials import UserKeyStore  # noqa: E402
 from dccflow.db import get_engine, session_scope  # noqa: E402
@@ -55,11 +54,9 @@ from dccflow.domain.devices import DeviceType  # noqa: E402
 from dccflow.domain.roles import UserRole  # noqa: E402
 from dccflow.domain.smi import SmiStatus  # noqa: E402
 from dccflow.duis import requests as duis  # noqa: E402
-from dccflow.duis.messages import request_from_element, to_bytes  # noqa: E402
-from dccflow.duis.responses import build_service_response  # noqa: E402
-from dccflow.duis.schema import secure_parse, validate  # noqa: E402
+from dccflow.duis.messages import to_bytes  # noqa: E402
 from dccflow.parties import DCC_ID, SUPPLIER, USERS  # noqa: E402
-from dccflow.security.xmldsig import DS_NS, sign, verify_with_digest  # noqa: E402
+from dccflow.security.xmldsig import sign  # noqa: E402
 from dccsim.inventory import Inventory  # noqa: E402
 from dccsim.outbound import Outbound  # noqa: E402
 from dccsim.service import DccService  # noqa: E402
@@ -193,91 +190,6 @@ def _accepted(rid: str, reply) -> None:
         raise SystemExit(f"benchmark request {rid} was {reply.outcome}: {reply.reason}")
 
 
-def raw_crypto(n: int, bench: Bench, sample_xml: bytes) -> list[float]:
-    """ECDSA P-256 verify of a User's SignedInfo + ECDSA P-256 sign of a DCC SignedInfo, per request."""
-    from lxml import etree
-
-    user = bench.keys.get(SUPPLIER_ID)
-    dcc = bench.smki.dcc_credential()
-    root = secure_parse(sample_xml)
-    signed_info = etree.tostring(root.find(f"{{{DS_NS}}}Signature/{{{DS_NS}}}SignedInfo"), method="c14n",
-                                 exclusive=True)
-    signature = user.key.sign(signed_info, ec.ECDSA(hashes.SHA256()))
-    public = user.cert.public_key()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        public.verify(signature, signed_info, ec.ECDSA(hashes.SHA256()))
-        dcc.key.sign(signed_info, ec.ECDSA(hashes.SHA256()))
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def stages(bench: Bench, batch: list[tuple[str, bytes]]) -> dict[str, float]:
-    """Mean microseconds of the pipeline's main stages, each timed on its own over the same requests."""
-    dcc = bench.smki.dcc_credential()
-    cert = bench.keys.get(SUPPLIER_ID).cert
-    roots = [secure_parse(xml) for _, xml in batch]
-    timers: dict[str, float] = {}
-
-    def timed(name: str, fn) -> None:
-        start = time.perf_counter()
-        for item in zip(batch, roots, strict=True):
-            fn(*item)
-        timers[name] = (time.perf_counter() - start) / len(batch) * 1e6
-
-    timed("secure_parse", lambda req, root: secure_parse(req[1]))
-    timed("schema validate (request)", lambda req, root: validate(root))
-    timed("request_from_element", lambda req, root: request_from_element(root))
-    timed("xmldsig verify (digest + ECDSA)", lambda req, root: verify_with_digest(root, bench.smki.find))
-    with session_scope(bench.engine) as s:  # as in the pipeline: inside the request's transaction
-        timed("SMKI confirm_validity (cached path + revocation look-up)",
-              lambda req, root: bench.smki.confirm_validity(cert, AT, session=s))
-    timed("build_service_response (template)", lambda req, root: build_service_response(
-        request_id=req[0], response_code="I0", at=AT, service_reference_variant="8.14.1"))
-    unsigned = {req[0]: build_service_response(request_id=req[0], response_code="I0", at=AT,
-                                               service_reference_variant="8.14.1") for req in batch}
-    timed("xmldsig sign (digest + ECDSA)", lambda req, root: sign(unsigned[req[0]], dcc.key, dcc.cert))
-    return timers
-
-
-#: the stages whose sum, less the ECDSA baseline, is the pipeline's XML work
-XML_STAGES = ("secure_parse", "schema validate (request)", "request_from_element", "xmldsig verify (digest + ECDSA)",
-              "build_service_response (template)", "xmldsig sign (digest + ECDSA)")
-
-
-async def database_time(bench: Bench, batch: list[tuple[str, bytes]]) -> tuple[float, float, float, float]:
-    """(mean us/request of the run, statements per request, us/request in the SQLite driver executing them,
-    us/request committing) over a second run of the same pipeline, timed at the dialect's calls into the driver."""
-    spent = {"execute": 0.0, "commit": 0.0, "statements": 0}
-
-    def timing(name, original):
-        if name == "do_commit":
-            def timed_commit(dbapi_connection):
-                start = time.perf_counter()
-                try:
-                    return original(dbapi_connection)
-                finally:
-                    spent["commit"] += time.perf_counter() - start
-            return timed_commit
-
-        def timed_execute(*args):
-            start = time.perf_counter()
-            try:
-                return original(*args)
-            finally:
-                spent["execute"] += time.perf_counter() - start
-                spent["statements"] += 1
-        return timed_execute
-
-    # the serializable transactions (the intake's) run on a twin engine with a dialect of its own (dccflow.db)
-    with floor.driver_calls(bench.engine, timing):
-        times = await bench.pipeline(batch, offset=timedelta(hours=1))
-    n = len(batch)
-    return (statistics.mean(times) * 1e6, spent["statements"] / n, spent["execute"] / n * 1e6,
-            spent["commit"] / n * 1e6)
-
-
 def _us(values: list[float]) -> tuple[float, float]:
     return statistics.mean(values) * 1e6, statistics.median(values) * 1e6
 
@@ -389,7 +301,7 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
         finally:
             if server is not None:
                 await floor.stop_server(procs)
-        parts = stages(bench, bench.requests(min(n, 200)))
+        parts = stages(bench, bench.requests(min(n, 200)), SUPPLIER_ID, AT)
         batch_xml = bench.requests(1)[0][1]
         run_us, statements, sql_us, commit_us = await database_time(bench, bench.requests(n))
     print("  1. pipeline (DccService.submit, one at a time): "
@@ -428,7 +340,7 @@ async def main(n: int, profile: bool, with_http: bool, repetitions: int = 3, wit
     print("  stages, timed separately (us/request):")
     for name, us in sorted(parts.items(), key=lambda kv: -kv[1]):
         print(f"    {us:8.0f}  {name}")
-    ecdsa_us = statistics.mean(raw_crypto(n, bench, batch_xml)) * 1e6
+    ecdsa_us = statistics.mean(raw_crypto(n, bench, batch_xml, SUPPLIER_ID)) * 1e6
     driver = "SQLite" if database_url is None else bench.engine.dialect.name
     print(f"  where the time goes, in a further run of {n} with the {driver} driver timed ({run_us:.0f} us/request):")
     print(f"    {ecdsa_us:8.0f}  ECDSA P-256 verify + sign alone (part of the floor's XML + ECDSA)")

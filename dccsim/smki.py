@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import JSON, Column, Field, Session, SQLModel, select
+from sqlmodel import Session, select
 
 from dccflow.db import session_scope
 from dccflow.domain.credentials import (
@@ -43,8 +43,9 @@ from dccflow.security.pki import (
 )
 from dccsim.models import SmkiCertificate
 from dccsim.smki_authority import AuthorityGeneration, SmkiAuthorityGeneration, SmkiAuthorityKey
+from dccsim.smki_records import SmkiCsrRecord, SmkiRevocationRequest
 
-__all__ = ["SmkiAuthorityGeneration", "SmkiAuthorityKey", "SmkiRepository"]
+__all__ = ["SmkiAuthorityGeneration", "SmkiAuthorityKey", "SmkiCsrRecord", "SmkiRepository", "SmkiRevocationRequest"]
 
 _certificates = SmkiCertificate.__table__
 
@@ -107,39 +108,6 @@ class _VerifiedPath:
 #: Certificates of the simulation are valid from this instant, so any virtual clock after it works.
 PKI_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 DCC_ROLE_CODE = "DCC"
-
-
-class SmkiRevocationRequest(SQLModel, table=True):
-    """The OCA's log of Certificate Revocation Requests (BAD 7.7.2.5.4; SEC Appendix B 4.9.3, 4.9.5): whose
-    Organisation Certificates, why, when the request came and when the OCA revoked them (REV-03, REV-08)."""
-
-    __tablename__ = "smki_revocation_request"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(index=True)
-    reason: str = ""
-    requested_at: datetime
-    revoked_at: datetime
-    #: the serials this request revoked (none when all were revoked already: revocation is permanent)
-    serials: list = Field(default_factory=list, sa_column=Column(JSON))
-
-
-class SmkiCsrRecord(SQLModel, table=True):
-    """The SMKI's log of Device CSRs (BAD 7.7.2.5.3; SEC Appendix M 2.3.1.7-2.3.1.9): the CSR, the Device
-    Certificates already Issued for the Device ID when it was checked, and the outcome (issued with the serial,
-    or refused with the reason) — what the DC-02, DC-04, DC-06 audit checks read."""
-
-    __tablename__ = "smki_csr_record"
-
-    id: int | None = Field(default=None, primary_key=True)
-    device_id: str = Field(index=True)
-    usage: str
-    at: datetime
-    csr_der: bytes = b""
-    issued_before: int | None = None
-    outcome: str  # "issued" | "refused"
-    reason: str = ""
-    serial: str | None = None
 
 
 def _cert_row(cert: x509.Certificate, *, is_ca: bool = False) -> SmkiCertificate:

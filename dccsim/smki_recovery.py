@@ -45,7 +45,7 @@ from dccsim.handlers.base import status_of
 from dccsim.handlers.decommission import supply_mpxns
 from dccsim.inventory import Inventory, Registration
 from dccsim.models import LatestCs14, SmiDevice, SmiStatusChange, SmkiCertificate
-from dccsim.smki import SmkiRevocationRequest
+from dccsim.smki_records import SmkiRevocationRequest
 from dccsim.smki_recovery_keys import OnDcc
 
 _R = RemotePartyRole

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import closing, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -46,11 +46,11 @@ from devices.anchors import AnchorIds
 from devices.bulk import BulkTable
 from devices.faults import check_fault, selected
 from devices.fleet_rows import Plan, PlannedDevice, RowMaker, TooManyFaults, copy_sources
+from devices.fleet_sqlite import WAL_RESTART_EVERY, attached, build_session, durable_commit
 from devices.fleet_stream import SCHEMA, Shard, chunks, stream
 from devices.hub import DEFAULT_SUB_GHZ
 from devices.models import DeviceState, default_row
 from devices.premises import BLOCK_SIZE, PremisesIds, install_code, premises_ids, premises_values, seed_block_start
-from devices.wal_checkpoint import WalCheckpointer
 
 _D = DeviceType
 CHUNK = 10_000
@@ -258,86 +258,15 @@ def _write(conn: Connection, rows: _Rows, tables, raw: bool = True) -> None:
 
 def _write_chunk(conn: Connection, rows: _Rows, tables: tuple | Shard, copies: tuple[tuple[str, tuple], ...], *,
                  last: bool, raw: bool) -> int:
-    """One chunk in one transaction (the last one durably: ``_durable_commit``); returns its devices. ``tables``:
-    a ``Shard`` to copy (``copies``), or rows for ``_write``."""
-    with _durable_commit(conn) if last else nullcontext(), _attached(conn, tables), conn.begin():
+    """One chunk in one transaction (the last one durably: ``devices.fleet_sqlite.durable_commit``); returns its
+    devices. ``tables``: a ``Shard`` to copy (``copies``), or rows for ``_write``."""
+    with durable_commit(conn) if last else nullcontext(), attached(conn, tables), conn.begin():
         if isinstance(tables, Shard):
             for sql, tail in copies:
                 conn.exec_driver_sql(sql, tail)
         else:
             _write(conn, rows, tables, raw)
     return tables.devices if isinstance(tables, Shard) else len(tables[0])
-
-
-@contextmanager
-def _attached(conn: Connection, tables: tuple | Shard) -> Iterator[None]:
-    """A ``Shard``'s file attached as ``SCHEMA`` while its chunk is copied (and detached after the transaction)."""
-    if not isinstance(tables, Shard):
-        yield
-        return
-    dbapi = conn.connection.dbapi_connection
-    dbapi.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (str(tables.path),))
-    try:
-        yield
-    finally:
-        dbapi.execute(f"DETACH DATABASE {SCHEMA}")
-
-
-@contextmanager
-def _durable_commit(conn: Connection) -> Iterator[None]:
-    """SQLite: commit the last chunk with ``synchronous=FULL``: the WAL is synced at that commit (earlier chunks
-    are in that WAL or were synced into the database by a checkpoint), so when ``build_fleet`` returns the whole
-    fleet is on disk, whatever the engine's own setting (``synchronous=NORMAL`` only makes a crash lose the last
-    commits, never corrupt)."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    mode = conn.exec_driver_sql("PRAGMA synchronous").scalar()
-    conn.exec_driver_sql("PRAGMA synchronous=FULL")
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA synchronous={int(mode)}")
-        conn.commit()
-
-
-#: with checkpoints in a thread of their own (``devices.wal_checkpoint``), the builder waits for the last one to end
-#: before every so many chunks, so that the WAL restarts from its beginning (SQLite restarts it only for a
-#: transaction begun with every frame copied): the WAL holds at most that many chunks (≈35 MB each)
-WAL_RESTART_EVERY = 4
-#: SQLite page cache of the builder's connection while it copies (KiB): a chunk's new pages (≈35 MB) stay in
-#: memory until its commit writes each once to the WAL, instead of spilling half-filled pages and writing them again
-BUILD_CACHE_KIB = 65_536
-
-
-@contextmanager
-def _build_session(conn: Connection) -> Iterator[WalCheckpointer | None]:
-    """SQLite: the builder's connection for the build: a larger page cache (``BUILD_CACHE_KIB``) and, on a WAL
-    database file, its checkpoints made by a thread of their own (``devices.wal_checkpoint``) instead of in the
-    commits; yields that checkpointer. The connection's own settings are given back after (both are
-    per-connection settings: nothing about durability)."""
-    if conn.dialect.name != "sqlite":
-        yield None
-        return
-    size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    automatic = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
-    path = next((row[2] for row in conn.exec_driver_sql("PRAGMA database_list") if row[1] == "main"), "")
-    wal = path and str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() == "wal"
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
-    checkpointer = None
-    if wal:
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-        checkpointer = WalCheckpointer(path)
-    conn.commit()
-    try:
-        yield checkpointer
-    finally:
-        if checkpointer is not None:
-            checkpointer.close()
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(size)}")
-        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(automatic)}")
-        conn.commit()
 
 
 def _reference_chunks(rows: _Rows, start: int, count: int) -> Iterator[tuple[range, tuple]]:
@@ -377,7 +306,7 @@ def build_fleet(engine: Engine, spec: FleetSpec, at: datetime,
                 pass
         if source is None:
             source = _reference_chunks(rows, spec.start, spec.sms)
-        with closing(source), _build_session(conn) as checkpointer:
+        with closing(source), build_session(conn) as checkpointer:
             while True:
                 waited = time.perf_counter()
                 try:

@@ -7,7 +7,7 @@ last commit is synced with ``synchronous=FULL``); a checkpoint only moves commit
 and syncs the WAL before and the database file after (this thread's connection keeps SQLite's default
 ``synchronous=FULL``). ``PASSIVE``: it never waits for, nor blocks, the writer. SQLite restarts the WAL from its
 beginning only for a write transaction begun with every frame copied, so the writer calls ``settle()`` before
-some of its transactions (``devices.builder.WAL_RESTART_EVERY``): the WAL stays a few chunks long instead of
+some of its transactions (``devices.fleet_sqlite.WAL_RESTART_EVERY``): the WAL stays a few chunks long instead of
 growing with the fleet, and the other checkpoints run while the writer writes.
 """
 

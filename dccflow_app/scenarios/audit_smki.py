@@ -41,7 +41,7 @@ def smki_records(s, device_ids: set[str]) -> SmkiRecords:
     from dccflow.domain.credentials import DEVICE_CERTIFICATE_LIMITS
     from dccflow.parties import USERS
     from dccsim.models import SmkiCertificate
-    from dccsim.smki import SmkiCsrRecord, SmkiRevocationRequest
+    from dccsim.smki_records import SmkiCsrRecord, SmkiRevocationRequest
 
     certificates = []
     # the audited Devices' and the Parties' certificates only, by the indexed subject: the repository holds every
