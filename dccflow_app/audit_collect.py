@@ -20,6 +20,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
@@ -35,6 +36,7 @@ from dccflow.search import (
     DEVICE_TIMER,
     WAN_DELIVERY,
 )
+from workflows.post_commissioning import post_commissioning_workflow_id
 
 #: ``BadProcess`` values of workflows that are not a User's BAD process
 NOT_PROCESSES = frozenset({DCC_SERVICE_REQUEST, DCC_POWER_OUTAGE, DCC_POST_COMMISSIONING, DEVICE_TIMER, WAN_DELIVERY})
@@ -153,28 +155,61 @@ def open_records_database(url: str | None, data_dir: Path | None):
 def from_saved(path: Path) -> AuditInput:
     """A saved run: a ``dccflow run --save DIR`` directory (or its ``audit-input.json``), or what ``dccflow run
     --json`` printed (judged by the run's own verdicts: its DCC's records are not in it)."""
+    if not path.exists():
+        raise ValueError(f"{path}: no such saved run (a `dccflow run --save` directory, its {INPUT_FILE}, or "
+                         "`dccflow run --json` output)")
     file = path / INPUT_FILE if path.is_dir() else path
-    data = json.loads(file.read_text())
+    try:
+        data = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: a directory without {INPUT_FILE}: not a `dccflow run --save` directory") from None
+    except OSError as exc:
+        raise ValueError(f"{file}: cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{file}: not JSON ({exc})") from None
     if isinstance(data, dict) and "units" in data:
-        return AuditInput.model_validate(data)
+        try:
+            return AuditInput.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(f"{file}: not a saved run's {INPUT_FILE}: {_first_error(exc)}") from None
     if not isinstance(data, dict) or "workflow_id" not in data or "events" not in data:
         raise ValueError(f"{file}: neither a saved run's {INPUT_FILE} (no 'units') nor `dccflow run --json` output "
                          f"(no 'workflow_id' and 'events')")
     try:
         return _from_run_json(data, str(file))
-    except (KeyError, TypeError) as exc:
+    except ValidationError as exc:
+        raise ValueError(f"{file}: not `dccflow run --json` output: {_first_error(exc)}") from None
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{file}: not `dccflow run --json` output ({type(exc).__name__}: {exc})") from None
+
+
+def _event_key(event: dict) -> tuple[str, datetime]:
+    """An event of the run's JSON by step and moment (its processes' events write the moment as pydantic does,
+    the run's own list as ``isoformat``: the same instant either way)."""
+    return event["bpmn_id"], datetime.fromisoformat(event["at"])
+
+
+def _first_error(exc: ValidationError) -> str:
+    """Pydantic's first complaint on one line: where in the document, and what."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the document"
+    return f"{where}: {first['msg']}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
 
 
 def _from_run_json(data: dict, source: str) -> AuditInput:
     """``dccflow run --json``: the main process and each follow-on process as cases, the run's verdicts."""
     main = data["workflow_id"]
-    follow = {(e["bpmn_id"], e["at"]) for p in data.get("processes", []) for e in p.get("events", [])}
+    # a Post Commissioning process is a case of its own, as a follow-on process is (its events are in the run's)
+    post = [{"workflow_id": post_commissioning_workflow_id(p["device_id"]), "process": "post_commissioning",
+             "result": "failed" if p.get("outcome") == "failed" else "completed", **p}
+            for p in data.get("post_commissioning", []) if p.get("events")]
+    followers = [*post, *data.get("processes", [])]
+    follow = {_event_key(e) for p in followers for e in p.get("events", [])}
     cases = [ProcessCase(workflow_id=main, process=_process_of(main), unit=main,
                          events=[ProcessEvent.model_validate(e) for e in data["events"]
-                                 if (e["bpmn_id"], e["at"]) not in follow],
+                                 if _event_key(e) not in follow],
                          outcomes=[ObligationOutcome.model_validate(o) for o in data.get("obligations", [])])]
-    for p in data.get("processes", []):
+    for p in followers:
         cases.append(ProcessCase(workflow_id=p["workflow_id"], process=p["process"], unit=main,
                                  status="completed" if p.get("result") == "completed" else p.get("result", ""),
                                  events=[ProcessEvent.model_validate(e) for e in p.get("events", [])],

@@ -86,7 +86,7 @@ def _report_json(report) -> dict:
                    for e in report.events],
         "obligations": [o.model_dump(mode="json") for o in report.obligations],
         "regulation": [v.model_dump(mode="json") for v in report.regulation],
-        "post_commissioning": [pc.model_dump() for pc in report.post_commissioning],
+        "post_commissioning": [pc.model_dump(mode="json") for pc in report.post_commissioning],
         "han_devices": [h.model_dump() for h in report.han_devices],
         "world_events": [w.model_dump(mode="json") for w in report.world_events],
         "refusals": [r.model_dump() for r in report.refusals],
@@ -293,11 +293,19 @@ def run(
     from dccflow.config import ConfigurationError
     from dccflow_app.preflight import ServerProblem
 
+    if Path(scenario).is_dir():
+        _error(f"{scenario} is a directory: give one scenario file or a built-in scenario's name "
+               "(`dccflow scenario check DIR` checks a folder of them)")
+        raise typer.Exit(2)
     if (code := _fleet_run(scenario, address, data_dir, as_json)) is not None:
         raise typer.Exit(code)
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
     name = definition.name if definition is not None else scenario
     try:
+        if save is not None:
+            from dccflow_app.cli_audit import prepare_save_directory
+
+            prepare_save_directory(save)
         code = _run_to_end(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition,
                                 save))
     except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
@@ -340,7 +348,7 @@ def _scenario_file(path: str):
     """The scenario of a user's file, or exit 2 with each problem on its own line (FILE:LINE:COLUMN: PATH: …)."""
     from dccflow_app.scenarios.catalogue import scenario_from_file
     from dccflow_app.scenarios.loader import ScenarioFileError
-    from dccflow_app.scenarios.to_catalogue import NotACatalogueScenario
+    from dccflow_app.scenarios.to_catalogue import NotACatalogueScenario, what_runs
 
     try:
         return scenario_from_file(path)
@@ -348,10 +356,7 @@ def _scenario_file(path: str):
         for problem in exc.problems:
             console.print(str(problem), markup=False, soft_wrap=True, highlight=False)
     except NotACatalogueScenario as exc:
-        _error(f"{path}: {exc}; `dccflow run` runs today: one premises, an install_commission or "
-               "install_and_leave at 0, then post_commissioning and service_request steps, and the events "
-               "fault_on, fault_off, ch_off_wan, ch_on_wan, registration_data_change, key_compromise (an "
-               "Organisation Certificate)")
+        _error(f"{path}: {exc}; `dccflow run` runs today: {what_runs()}")
     raise typer.Exit(2)
 
 

@@ -135,10 +135,38 @@ def audit(
     data.units = [u for u in data.units if u.cases]
     body = render(build_report(data, replay_case), fmt)
     if out is not None:
-        out.write_bytes(body)
+        try:
+            out.write_bytes(body)
+        except OSError as exc:
+            error_line(f"--out {out}: cannot be written ({exc.strerror or exc})")
+            raise typer.Exit(2) from None
         console.print(f"{fmt.value} report written to {out}", highlight=False)
     else:
         typer.echo(body.decode(), nl=False)
+
+
+#: what ``dccflow run --json`` prints, saved beside the audit's input
+RUN_FILE = "run.json"
+
+
+def prepare_save_directory(directory: Path) -> None:
+    """``dccflow run --save DIR`` before the run starts: DIR made (if new) and writable, and not already a saved
+    run (which the new one would overwrite); else ``ValueError`` naming the problem, and nothing is run."""
+    from dccflow_app.audit_collect import INPUT_FILE
+
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"--save {directory}: exists and is not a directory")
+    held = [name for name in (RUN_FILE, INPUT_FILE) if (directory / name).exists()]
+    if held:
+        raise ValueError(f"--save {directory}: already holds a saved run ({', '.join(held)}); give a new directory "
+                         "or remove that one")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".dccflow-save-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"--save {directory}: cannot be written ({exc.strerror or exc})") from None
 
 
 async def save_run(client, workflow_id: str, directory: Path, report_json: dict, engine) -> None:
@@ -149,7 +177,6 @@ async def save_run(client, workflow_id: str, directory: Path, report_json: dict,
     root = (await client.get_workflow_handle(workflow_id).describe()).parent_id or workflow_id
     units = await from_tree(client, root)
     attach_records(units, engine)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "run.json").write_text(json.dumps(report_json, indent=2))
+    (directory / RUN_FILE).write_text(json.dumps(report_json, indent=2))
     (directory / INPUT_FILE).write_text(AuditInput(source=f"dccflow run {root}", units=units)
                                         .model_dump_json(indent=1))

@@ -112,9 +112,24 @@ def check(
             continue
         steps = len(spec.timeline)
         out.print(f"{file}: ok ({spec.name}, {steps} step{'' if steps == 1 else 's'})", markup=False)
+        if (misfit := _not_runnable(spec)) is not None:
+            err.print(f"{file}: note: valid, but `dccflow run` cannot run it yet: {misfit}", markup=False)
     if bad:
         err.print(f"{bad} of {len(files)} files are not valid scenarios", markup=False)
         raise typer.Exit(2)
+
+
+def _not_runnable(spec) -> str | None:
+    """Why ``dccflow run`` would refuse a valid file (exit 2), or None: it runs it (a fleet file runs a campaign)."""
+    from dccflow_app.scenarios.to_catalogue import NotACatalogueScenario, to_catalogue_scenario
+
+    if spec.fleet is not None:
+        return None
+    try:
+        to_catalogue_scenario(spec)
+    except NotACatalogueScenario as exc:
+        return str(exc)
+    return None
 
 
 @app.command()
@@ -133,14 +148,18 @@ def new(
 ) -> None:
     """Write a commented starting scenario file (NAME.yaml) that validates.
 
-    Exit 2 if NAME is not a valid name, or if the file exists and --force is not given."""
+    Exit 2 if NAME is not a valid name, if the file exists and --force is not given, or if it cannot be written."""
     if not _NAME.fullmatch(name):
         err.print(f"error: {name!r} is not a scenario name (lower-case letters, digits and '-', e.g. my-install)",
                   markup=False)
         raise typer.Exit(2)
     target = output or Path(f"{name}.yaml")
-    if target.exists() and not force:
-        err.print(f"error: {target} exists (--force overwrites it)", markup=False)
-        raise typer.Exit(2)
-    target.write_text(TEMPLATE.replace("__NAME__", name), encoding="utf-8")
+    try:
+        if target.exists() and not force:
+            err.print(f"error: {target} exists (--force overwrites it)", markup=False)
+            raise typer.Exit(2)
+        target.write_text(TEMPLATE.replace("__NAME__", name), encoding="utf-8")
+    except OSError as exc:
+        err.print(f"error: {target}: cannot be written ({exc.strerror or exc})", markup=False)
+        raise typer.Exit(2) from None
     out.print(f"wrote {target}; check it with: dccflow scenario check {target}", markup=False)

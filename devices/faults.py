@@ -50,13 +50,24 @@ class FaultSpec(BaseModel, frozen=True):
                                  f"(given {value!r})")
             return str(value)
         try:
+            if isinstance(value, str) and not value.isascii():
+                raise ValueError(value)  # float() reads other scripts' digits too
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"fault {self.name!r}: {self.param} must be a number (given {value!r}; "
                              f"write {self.usage})") from None
         if not math.isfinite(number) or number < 0:
             raise ValueError(f"fault {self.name!r}: {self.param} must be a finite number not below 0 (given {value!r})")
+        limit = PARAM_LIMITS.get(self.param or "")
+        if limit is not None and number > limit:
+            raise ValueError(f"fault {self.name!r}: {self.param} must be at most {limit:,} (given {value!r}; a "
+                             "hundred years, the longest a scenario runs)")
         return int(number) if number == int(number) else number
+
+
+#: the largest parameter of each kind a fault takes: timers of up to a hundred years (a scenario's longest,
+#: ``dccflow_app.scenarios.durations.MAX_COUNT``), and as many counted events as minutes in that
+PARAM_LIMITS = {"minutes": 36_525 * 1440, "days": 36_525, "count": 36_525 * 1440}
 
 
 FAULTS: dict[str, FaultSpec] = {

@@ -39,11 +39,16 @@ _FIXED = {Unit.MINUTES: timedelta(minutes=1), Unit.HOURS: timedelta(hours=1), Un
 _SINGULAR = {"minute": Unit.MINUTES, "hour": Unit.HOURS, "day": Unit.DAYS, "working day": Unit.WORKING_DAYS,
              "week": Unit.WEEKS, "year": Unit.YEARS}
 _WORDS = {**{u.value: u for u in Unit}, **_SINGULAR}
-_TEXT = re.compile(r"(?P<count>\d+)\s+(?P<unit>[a-z]+(?:\s+[a-z]+)?)")
+_TEXT = re.compile(r"(?P<count>\d+)\s+(?P<unit>[a-z]+(?:\s+[a-z]+)?)", re.ASCII)
 #: how a duration is written, for error messages and the JSON Schema
 USAGE = "0 or N minutes|hours|days|working days|weeks|years"
 #: the JSON Schema pattern of the written form (the integer 0 is also accepted)
 PATTERN = (r"^\s*(0|\d+\s+(minutes?|hours?|days?|working\s+days?|weeks?|years?))\s*$")
+
+
+#: the longest a scenario's duration may be: a hundred years, as many of each unit (working days: about 250 a year)
+MAX_COUNT = {Unit.MINUTES: 36_525 * 1440, Unit.HOURS: 36_525 * 24, Unit.DAYS: 36_525, Unit.WEEKS: 36_525 // 7,
+             Unit.YEARS: 100, Unit.WORKING_DAYS: 25_000}
 
 
 class NotADuration(ValueError):
@@ -112,7 +117,11 @@ def parse_duration(value: object) -> Duration:
             return ZERO
         match = _TEXT.fullmatch(text)
         if match and match["unit"] in _WORDS:
-            return Duration(count=int(match["count"]), unit=_WORDS[match["unit"]])
+            unit, count = _WORDS[match["unit"]], int(match["count"])
+            if count > MAX_COUNT[unit]:
+                raise NotADuration(f'"{value}" is longer than a scenario runs: at most 100 years '
+                                   f"({MAX_COUNT[unit]:,} {unit.value})")
+            return Duration(count=count, unit=unit)
     shown = f'"{value}"' if isinstance(value, str) else repr(value)
     raise NotADuration(f"{shown} is not a duration (write {USAGE})")
 

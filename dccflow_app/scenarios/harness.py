@@ -238,7 +238,8 @@ class ScenarioWorkflow:
             dcc_alerts=snap.dcc_alerts, events=events, obligations=result.obligations,
             regulation=regulation, world_events=world, refusals=snap.refusals, processes=follow_on,
             post_commissioning=[PostCommissioningSeen(device_id=pc.events[0].device_id or "", outcome=pc.outcome,
-                                                      end=pc.end, reason=pc.reason)
+                                                      end=pc.end, reason=pc.reason, events=pc.events,
+                                                      obligations=pc.obligations)
                                 for pc in result.post_commissioning],
             han_devices=[HanDeviceSeen(device_id=h.device_id, device_type=h.device_type, outcome=h.outcome,
                                        reason=h.reason) for h in result.han_devices])

@@ -54,10 +54,16 @@ class Snapshot(BaseModel):
 
 
 class PostCommissioningSeen(BaseModel):
+    """A Post Commissioning process (BAD 7.2.3) of the install: its outcome and its own events and deadlines (the
+    report's ``events`` has them too, in time order; ``dccflow audit`` of the run's JSON replays them as a case
+    of their own)."""
+
     device_id: str
     outcome: str
     end: str
     reason: str
+    events: list[ProcessEvent] = []
+    obligations: list[ObligationOutcome] = []
 
 
 class HanDeviceSeen(BaseModel):

@@ -10,6 +10,7 @@ file, line and column.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -209,6 +210,34 @@ def _change_of_supplier(step, here, types) -> Iterator[Found]:
         yield (*here, "with", "execution"), f"{why} (at)", False
 
 
+@functools.cache
+def _models() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each BPMN model's (step ids, end event ids) (``bpmn/<process>.bpmn``)."""
+    import bpmn
+
+    out = {}
+    for model in sorted(bpmn.MODEL_DIR.glob("*.bpmn")):
+        tree = bpmn.load(model.stem)
+        ends = frozenset(el.get("id") for el in tree.iter(f"{{{bpmn.BPMN_NS}}}endEvent"))
+        out[model.stem] = (frozenset(bpmn.step_ids(model.stem)), ends)
+    return out
+
+
+def _model_ids(path, expected, process: str | None) -> Iterator[Found]:
+    """An expected end must be an end event of the process's model; an expected step, a step of some model (a
+    run's steps include those of the processes it starts)."""
+    models = _models()
+    if expected.end is not None and process in models and expected.end not in models[process][1]:
+        yield (*path, "end"), (f'"{expected.end}" is not an end event of bpmn/{process}.bpmn (its ends: '
+                               f"{_names(sorted(models[process][1]))}){_did_you_mean(expected.end, models[process][1])}"
+                               ), False
+    every = frozenset().union(*(ids for ids, _ in models.values()))
+    for j, step in enumerate(expected.steps):
+        if step not in every:
+            yield (*path, "steps", j), (f'"{step}" is not a step of any BPMN model (bpmn/*.bpmn)'
+                                        f"{_did_you_mean(step, every)}"), False
+
+
 def _party_key(path, who: str) -> Iterator[Found]:
     """A holder or recipient written as a party key names a Party of the simulator."""
     if who != "DCC" and who not in ROLES and who not in PARTIES:
@@ -217,7 +246,8 @@ def _party_key(path, who: str) -> Iterator[Found]:
 
 def _expect(m: ScenarioFile, data, device_ref, types) -> Iterator[Found]:
     e = m.expect
-    process_ids = list(dict.fromkeys(m.step_id(s) for s in m.timeline if hasattr(s, "process")))
+    process_of = {m.step_id(s): s.process for s in m.timeline if hasattr(s, "process")}
+    process_ids = list(process_of)
     for step_id, expected in e.processes.items():
         path = ("expect", "processes", step_id)
         if step_id not in process_ids:
@@ -225,6 +255,7 @@ def _expect(m: ScenarioFile, data, device_ref, types) -> Iterator[Found]:
                         f'{_names(process_ids)})', True
         for j, name in enumerate(expected.not_joined):
             yield from device_ref((*path, "not_joined", j), name, kinds=("PPMID", "IHD", "HCALCS", "CAD"))
+        yield from _model_ids(path, expected, process_of.get(step_id))
     for name, _status in e.statuses.items():
         yield from device_ref(("expect", "statuses", name), name, key=True)
         if types.get(name) in NO_SMI_STATUS:

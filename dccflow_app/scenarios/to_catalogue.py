@@ -42,6 +42,15 @@ _WITHIN_MAIN = ("post_commissioning", "service_request")
 #: processes a timeline step starts as a child of the scenario after the main one: those of the registry
 #: (``dccflow_app.scenarios.processes``); a process of ``spec.PROCESSES`` not there yet is refused by name
 FOLLOW_ON = tuple(name for name in PROCESSES if name in REGISTRY and name not in _MAIN + _WITHIN_MAIN)
+
+
+def what_runs() -> str:
+    """What ``dccflow run`` runs of a scenario file today, for the line that refuses one that needs more."""
+    return (f"one premises with the simulator's Parties; {' or '.join(_MAIN)} at 0, with its "
+            f"{' and '.join(_WITHIN_MAIN)} steps at whole days; the follow-on processes {', '.join(FOLLOW_ON)}; "
+            f"the events {', '.join(_RUNNABLE_EVENTS)}")
+
+
 #: Device Types on the gas side of a premises: a Party's Gas Supplier / Gas Transporter User ID applies to them
 _GAS_DEVICES = ("GSME", "GPF")
 
@@ -107,9 +116,10 @@ def to_catalogue_scenario(spec: ScenarioFile) -> Scenario:
             else:
                 plan["post_commissioning_start_day"] = _whole_days(step.at, "post_commissioning")
         else:
-            if step.with_.srv != "6.20.1" or step.with_.device or step.with_.params:
-                raise NotACatalogueScenario(f"{name}: today's harness sends SRV 6.20.1 as its routine request, "
-                                            f"with no device or params")
+            target = type_of.get(step.with_.device) if step.with_.device else "ESME"
+            if step.with_.srv != "6.20.1" or target != "ESME" or step.with_.params:
+                raise NotACatalogueScenario(f"{name}: today's harness sends SRV 6.20.1 to the ESME as its routine "
+                                            f"request, with no params")
             plan["routine_request_day"] = _whole_days(step.at, "service_request")
 
     expected = spec.expect.processes
@@ -194,8 +204,9 @@ def _world_events(steps, type_of: dict[str, str], parties: Parties) -> tuple[Wor
             continue
         if step.event == "key_compromise":  # BAD 7.7.2.5.4: the OCA revokes the role's Organisation Certificates
             if step.certificate != "organisation" or step.party == "DCC":
-                raise NotACatalogueScenario("key_compromise of a Device's or the DCC's key needs SMKI Recovery "
-                                            "(BAD 7.7.3), which dccflow does not run yet")
+                raise NotACatalogueScenario("a key_compromise of a Device's or the DCC's key is SMKI Recovery "
+                                            "(BAD 7.7.3): write it as an smki_recovery step (`dccflow scenario "
+                                            "schema` gives its parameters)")
             out.append(WorldEvent(at=step.at, event=step.event, user_id=_holder(parties, step.party)))
             continue
         if step.event == "ch_firmware_upgrade":  # BAD 7.5.3.6.5: the DCC's own CH upgrade (dccsim.ch_firmware)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from audit_support import audit_cli, load
+from audit_support import audit_cli, load, report_of
 from lxml import etree
 
 from dccflow_app.audit_collect import from_saved
@@ -73,3 +73,16 @@ def test_the_run_json_output_is_audited_by_its_own_verdicts(late_run, tmp_path):
     report = json.loads(audit_cli(str(late_run / "run.json"), "--format", "json"))
     assert report["summary"]["verdicts"]["breached"] == sum(v["verdict"] == "breached" for v in run["regulation"])
     assert data.units[0].records is None and len(data.units[0].recorded_verdicts) == len(run["regulation"])
+
+
+def test_the_run_json_output_replays_each_process_on_its_own_model(late_run):
+    """A run with Post Commissioning: its JSON's cases are the saved run's (install_commission and
+    post_commissioning each replayed on its own model), not one case mixing both processes' events."""
+    from_json = report_of(from_saved(late_run / "run.json"))
+    from_folder = report_of(from_saved(late_run))
+    cases = {c.process: c for c in from_json.cases}
+    assert set(cases) == {"install_commission", "post_commissioning"}
+    assert {(c.workflow_id, c.process, len(c.events)) for c in from_json.cases} == \
+        {(c.workflow_id, c.process, len(c.events)) for c in from_folder.cases}
+    for case in from_json.cases:
+        assert case.conformance.fitness == 1.0 and case.conformance.fits, case.conformance

@@ -157,3 +157,27 @@ def test_refusal_expectations_are_judged() -> None:
     other_code = RunFacts(**facts, refusals=frozenset({("6.20.1", "90-B3-D5-1F-30-01-00-01", "E5", "ESME")}))
     assert [str(d) for d in judge(scenario, other_code)] == [
         "SRV 6.20.1 from 90-B3-D5-1F-30-01-00-01 to the ESME: expected refused E4, got not refused so"]
+
+
+def test_run_refuses_a_save_directory_it_would_overwrite_or_cannot_write_before_running(tmp_path: Path) -> None:
+    """`--save` is checked before anything runs: an earlier saved run is never overwritten (exit 2, untouched)."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "run.json").write_text('{"workflow_id": "earlier"}')
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for save, says in ((earlier, f"--save {earlier}: already holds a saved run (run.json)"),
+                       (a_file, f"--save {a_file}: exists and is not a directory"),
+                       (a_file / "below", f"--save {a_file / 'below'}: cannot be written")):
+        result = runner.invoke(app, ["run", "install-commission-electricity", "--save", str(save),
+                                     "--data-dir", str(tmp_path / "data")])
+        assert result.exit_code == 2, result.output
+        assert says in result.stderr and "Traceback" not in result.output
+        assert not (tmp_path / "data").exists()  # nothing ran
+    assert (earlier / "run.json").read_text() == '{"workflow_id": "earlier"}' and a_file.read_text() == "x"
+
+
+def test_run_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path} is a directory: give one scenario file" in result.stderr

@@ -175,8 +175,17 @@ def test_a_whole_life_file_with_events_and_every_kind_of_expectation_loads() -> 
     assert str(spec.timeline[2].for_) == "1 day"
     with pytest.raises(NotACatalogueScenario) as caught:
         to_catalogue_scenario(spec)
-    # its events all run (registration_data_change, key_compromise, cpl_change): its routine request does not
-    assert "sends SRV 6.20.1 as its routine request" in str(caught.value)
+    # its events all run (registration_data_change, key_compromise, cpl_change) and a routine request to the ESME
+    # does: one at '2 years' does not (the harness counts its days)
+    assert str(caught.value) == "service_request at 2 years: today's harness takes whole days"
+    routine = WHOLE.replace('at: 2 years, process: service_request', 'at: 700 days, process: service_request')
+    with pytest.raises(NotACatalogueScenario) as caught:
+        to_catalogue_scenario(load_text(routine, "life.yaml"))
+    assert str(caught.value).startswith("ch_off_wan at 3 working days for 1 day")
+    to_the_hub = routine.replace('with: {srv: "6.20.1", device: esme}', 'with: {srv: "6.20.1", device: chf}')
+    with pytest.raises(NotACatalogueScenario) as caught:
+        to_catalogue_scenario(load_text(to_the_hub, "life.yaml"))
+    assert "sends SRV 6.20.1 to the ESME as its routine request" in str(caught.value)
 
 
 def test_references_in_expectations_and_events_are_checked() -> None:

@@ -113,6 +113,27 @@ BAD = {
     "YAML syntax error": (
         ("    event: ch_off_wan", "    event ch_off_wan"),
         "my.yaml:13:5: YAML syntax error: could not find expected ':' (while scanning a simple key at line 12)"),
+    "a duration beyond a hundred years": (
+        ("at: 3 working days", "at: 99999999999999999999 working days"),
+        'my.yaml:14:9: timeline[3].at: "99999999999999999999 working days" is longer than a scenario runs: at most '
+        "100 years (25,000 working days)"),
+    "digits of another script": (
+        ("at: 3 working days", "at: \u0663 working days"),
+        f'my.yaml:14:9: timeline[3].at: "\u0663 working days" is not a duration (write {DURATIONS})'),
+    "a fault parameter beyond a hundred years": (
+        ("join-delay:30", "join-delay:99999999999999999999"),
+        "my.yaml:7:33: premises.devices.esme.faults[0]: fault 'join-delay': minutes must be at most 52,596,000 "
+        "(given '99999999999999999999'; a hundred years, the longest a scenario runs)"),
+    "an end the process's model does not have": (
+        ("end: end_sms_enrolled", "end: end_sms_enroled"),
+        'my.yaml:19:31: expect.processes.install_commission.end: "end_sms_enroled" is not an end event of '
+        "bpmn/install_commission.bpmn (its ends: end_install_and_leave, end_join_unsuccessful, "
+        "end_service_request_failed, end_sms_enrolled, han_device_joined, han_device_not_joined); did you mean "
+        '"end_sms_enrolled"?'),
+    "a step no model has": (
+        ("result: completed}", "result: completed, steps: [comission_device]}"),
+        'my.yaml:19:76: expect.processes.install_commission.steps[0]: "comission_device" is not a step of any BPMN '
+        'model (bpmn/*.bpmn); did you mean "commission_device"?'),
     "a key given twice": (
         ("    gpf: {type: GPF}", "    chf: {type: GPF}"),
         "my.yaml:6:5: premises.devices.chf: duplicate key (given twice in this mapping)"),
@@ -193,3 +214,36 @@ def test_yaml_aliases_that_refer_to_themselves_or_expand_without_end_are_refused
         lines.append(f"{level}: &{level} [{', '.join([f'*{previous}'] * 10)}]")
     [problem] = _problems("\n".join(lines) + "\n")
     assert problem.endswith(": more than 100000 values (aliases expanding without end?)")
+
+
+def test_check_notes_a_valid_file_that_run_cannot_run_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid (exit 0), but `dccflow run` would refuse it: `check` says so, with run's reason."""
+    monkeypatch.chdir(tmp_path)
+    Path("later.yaml").write_text(_with("at: 3 days\n    event: ch_off_wan\n    device: chf",
+                                        "at: 3 working days\n    event: ch_off_wan\n    device: chf\n    for: 1 day")
+                                  .replace("  - at: 3 working days\n    event: ch_on_wan\n    device: chf\n", ""))
+    result = runner.invoke(app, ["scenario", "check", "later.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("later.yaml: note: valid, but `dccflow run` cannot run it yet: ch_off_wan at "
+                                    "3 working days for 1 day: 'at' and 'for' must be minutes, hours, days or weeks")
+    run = runner.invoke(app, ["run", "later.yaml"])
+    assert run.exit_code == 2 and "ch_off_wan at 3 working days for 1 day" in run.stderr
+    assert "the follow-on processes change_of_supplier" in run.stderr  # what runs today, from the registry
+
+
+def test_scenario_new_that_cannot_write_is_exit_2(tmp_path: Path) -> None:
+    for target in (tmp_path / "no" / "such" / "x.yaml", tmp_path / ("a" * 300 + ".yaml")):
+        result = runner.invoke(app, ["scenario", "new", "x", "-o", str(target)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {target}: cannot be written") and "Traceback" not in result.output
+
+
+def test_the_readme_example_validates_and_is_one_run_can_run() -> None:
+    """The README's example of the format: valid, and `dccflow run` takes it (no 'cannot run it yet')."""
+    from dccflow_app.scenarios.to_catalogue import to_catalogue_scenario
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\nname: my-install", 1)[1].split("\n```", 1)[0]
+    spec = load_text("name: my-install" + block, "README.md")
+    scenario = to_catalogue_scenario(spec)
+    assert scenario.name == "my-install" and scenario.routine_request_day is None
