@@ -11,7 +11,18 @@ console = Console(stderr=True)
 
 
 def error_line(message: object) -> None:
-    """One line on stderr, never wrapped (so scripts and logs see one line)."""
+    """One line on stderr, never wrapped (so scripts and logs see one line); pydantic's validation error as its
+    first complaint (:func:`first_error`)."""
+    from pydantic import ValidationError
     from rich.markup import escape
 
-    console.print(f"[red]error:[/] {escape(str(message))}", soft_wrap=True, highlight=False)
+    text = first_error(message) if isinstance(message, ValidationError) else " ".join(str(message).split())
+    console.print(f"[red]error:[/] {escape(text)}", soft_wrap=True, highlight=False)
+
+
+def first_error(exc) -> str:
+    """A pydantic ``ValidationError`` on one line: where its first complaint is, what it says, and how many more."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = exc.error_count() - 1
+    return (f"{where}: " if where else "") + first["msg"] + (f" (and {more} more)" if more else "")

@@ -26,6 +26,7 @@ from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from dccflow.audit_context import Verdict
 from dccflow.audit_report import AuditInput, AuditUnit, ProcessCase
+from dccflow.cli_output import first_error
 from dccflow.events import ObligationOutcome, ProcessEvent
 from dccflow.search import (
     BAD_PROCESS,
@@ -171,14 +172,14 @@ def from_saved(path: Path) -> AuditInput:
         try:
             return AuditInput.model_validate(data)
         except ValidationError as exc:
-            raise ValueError(f"{file}: not a saved run's {INPUT_FILE}: {_first_error(exc)}") from None
+            raise ValueError(f"{file}: not a saved run's {INPUT_FILE}: {first_error(exc)}") from None
     if not isinstance(data, dict) or "workflow_id" not in data or "events" not in data:
         raise ValueError(f"{file}: neither a saved run's {INPUT_FILE} (no 'units') nor `dccflow run --json` output "
                          f"(no 'workflow_id' and 'events')")
     try:
         return _from_run_json(data, str(file))
     except ValidationError as exc:
-        raise ValueError(f"{file}: not `dccflow run --json` output: {_first_error(exc)}") from None
+        raise ValueError(f"{file}: not `dccflow run --json` output: {first_error(exc)}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{file}: not `dccflow run --json` output ({type(exc).__name__}: {exc})") from None
 
@@ -187,13 +188,6 @@ def _event_key(event: dict) -> tuple[str, datetime]:
     """An event of the run's JSON by step and moment (its processes' events write the moment as pydantic does,
     the run's own list as ``isoformat``: the same instant either way)."""
     return event["bpmn_id"], datetime.fromisoformat(event["at"])
-
-
-def _first_error(exc: ValidationError) -> str:
-    """Pydantic's first complaint on one line: where in the document, and what."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "the document"
-    return f"{where}: {first['msg']}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
 
 
 def _from_run_json(data: dict, source: str) -> AuditInput:

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dccflow.firmware_image import MAX_SIMULATED_IMAGE
 from dccflow_app.cli_runs import Address, embedded_runtime, run_command, server_client
 from dccflow_app.cli_runs import fail as _fail
 
@@ -123,6 +124,8 @@ async def _campaign(kind: str, inp, address: str | None, data_dir: Path | None, 
 
     start, label = {"rollover": (start_rollover, "rolling over"),
                     "firmware": (start_firmware_campaign, "upgrading")}[kind]
+    if detach and address is None:
+        raise ValueError("--detach needs --address: an embedded campaign lasts only as long as this command")
     if address is not None:
         handle = await start(await server_client(address, fleet), inp)
         err.print(f"campaign {handle.id}")
@@ -246,7 +249,8 @@ def firmware(
     manufacturer: Annotated[str | None, typer.Option(help="the model's manufacturer (default: any)")] = None,
     address: Address = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Devices in flight at once")] = 50,
-    image_size: Annotated[int, typer.Option(min=1, help="the Manufacturer Image's size in octets")] = 4096,
+    image_size: Annotated[int, typer.Option(min=1, max=MAX_SIMULATED_IMAGE, help="the Manufacturer Image's size in "
+                                            "octets (the DCC refuses one over 750 KiB with N20)")] = 4096,
     fleet: Annotated[int, typer.Option(min=0, help="embedded run: first build this many SMS in service")] = 0,
     fleet_fault: Annotated[list[str] | None, typer.Option(help="embedded run: a fault of the fleet's meters, "
                                                                "NAME[:PARAM][=RATE] (repeat)")] = None,

@@ -9,6 +9,10 @@
 * ``verify FILE --cert PEM [--at DATETIME]``: exit 0 only if the signature verifies with that certificate's key.
   The certificate's validity period is not a property of the signature: an expired or not-yet-valid certificate
   gets a warning, and with ``--at`` the certificate must also be valid at that moment (exit 1 otherwise).
+
+Exit 1 is the verdict on a message (``check`` FAIL, ``verify`` INVALID); exit 2, one line, is a command that could
+not do its work: a key or certificate it cannot use, a message ``sign`` cannot sign, an output it cannot write, the
+DUIS schema missing or broken.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from rich.markup import escape
 from dccflow.cli_output import error_line
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import response_from_element
-from dccflow.duis.schema import NS_DS, NS_SR, DuisError, DuisSchemaError, secure_parse, validate
+from dccflow.duis.schema import NS_DS, NS_SR, DuisConfigError, DuisError, DuisSchemaError, secure_parse, validate
 from dccflow.moments import as_utc
 from dccflow.security.identifiers import names_equal
 from dccflow.security.pki import Credential, entity_id_of
@@ -70,6 +74,8 @@ def check(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=Fals
             root = secure_parse(path.read_bytes())
             validate(root)
             line = _describe(root)
+        except DuisConfigError as exc:
+            raise _schema_problem(exc) from None
         except DuisError as exc:
             failed += 1
             out.print(f"[red]FAIL[/]  {escape(str(path))}  {escape(_fault(exc))}")
@@ -93,9 +99,14 @@ def _strip_signature(root: etree._Element) -> None:
     root.remove(signature)
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """One line, and the exit: 2 (the command cannot do its work) unless ``code`` says it is the verdict (1)."""
     error_line(message)
-    return typer.Exit(1)
+    return typer.Exit(code)
+
+
+def _schema_problem(exc: DuisConfigError) -> typer.Exit:
+    return _fail(" ".join(str(exc).split()))
 
 
 @app.command("sign")
@@ -126,12 +137,17 @@ def sign_command(
     try:
         validate(root)
         signed = to_bytes(sign(root, credential.key, credential.cert))
+    except DuisConfigError as exc:
+        raise _schema_problem(exc) from None
     except (DuisError, SignatureError) as exc:
         raise _fail(f"{file}: {_fault(exc)}") from None
     if output is None:
         typer.echo(signed, nl=False)
     else:
-        output.write_bytes(signed)
+        try:
+            output.write_bytes(signed)
+        except OSError as exc:
+            raise _fail(f"-o {output}: cannot be written ({exc.strerror or exc})") from None
     err.print(f"signed {escape(str(file))} as {escape(credential.subject_name)} "
               f"(issuer {escape(credential.issuer_name)}, serial {credential.serial})"
               + (f" → {escape(str(output))}" if output else ""))
@@ -174,8 +190,8 @@ def verify_command(
 
     try:
         signer = verify(secure_parse(file.read_bytes()), lookup)
-    except DuisError as exc:
-        raise _fail(f"{file}: {_fault(exc)}") from None
+    except DuisError as exc:  # not a message whose signature can be checked: the verdict is 'not valid'
+        raise _fail(f"{file}: {_fault(exc)}", code=1) from None
     except SignatureError as exc:
         hint = ""
         if exc.reason == "unknown certificate":
@@ -184,9 +200,10 @@ def verify_command(
         out.print(f"[red]INVALID[/]  {escape(str(file))}  {escape(str(exc))}{escape(hint)}")
         raise typer.Exit(1) from None
     try:
-        who = f"User/entity {entity_id_of(signer)}"
-    except Exception:  # noqa: BLE001 - not an SMKI Organisation Certificate: name it by subject
-        who = signer.subject.rfc4514_string()
+        entity = entity_id_of(signer)
+    except Exception:  # noqa: BLE001 - not an SMKI Organisation Certificate: named by its subject below
+        entity = None
+    who = f"User/entity {entity}" if entity else signer.subject.rfc4514_string()
     if moment is not None:
         problem = _validity_problem(certificate, moment)
         if problem:

@@ -44,7 +44,7 @@ def report(
 ) -> None:
     """The month's service levels against the Target Response Times (SEC H3.14) and the Code Performance
     Measures' Target / Minimum Service Levels (SEC H13.1, H13.4)."""
-    from dccflow.config import Settings
+    from dccflow.config import ConfigurationError, Settings, check_database
     from dccflow.db import get_engine, session_scope
     from dccsim.servicelevels import latest_month, monthly_figures
 
@@ -52,6 +52,11 @@ def report(
     if not settings.database_url and not (settings.data_dir / "dccflow.db").is_file():
         error_line(f"no dccflow database in {settings.data_dir}")
         raise typer.Exit(2)
+    try:
+        check_database(settings)  # one line, not a traceback, for a database that cannot be used
+    except ConfigurationError as exc:
+        error_line(exc)
+        raise typer.Exit(2) from None
     chosen = _month(month) if month else None
     with session_scope(get_engine(settings.db_url)) as s:
         chosen = chosen or latest_month(s) or date.today().replace(day=1)

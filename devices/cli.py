@@ -48,7 +48,7 @@ def create(
 ) -> None:
     """Create SMS premises: CH (CHF+GPF) and meters, MPxNs, Registration Data, SMI pre-notification and
     trust anchor cells (BAD 7.2.1.5)."""
-    from dccflow.config import Settings
+    from dccflow.config import ConfigurationError, Settings, check_database
     from dccflow.db import get_engine
     from devices.builder import FleetExists, FleetSpec, build_fleet
     from devices.faults import UnknownFault, parse_fault_option
@@ -61,6 +61,11 @@ def create(
         error_line(exc)
         raise typer.Exit(2) from None
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    try:
+        check_database(settings)  # one line, not a traceback, for a folder or database that cannot be used
+    except ConfigurationError as exc:
+        error_line(exc)
+        raise typer.Exit(2) from None
     engine = get_engine(settings.db_url)
     prepare_market(engine)
     with Progress(TextColumn("[bold]building fleet"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -81,5 +86,6 @@ def faults() -> None:
     from devices.faults import FAULTS
 
     for spec in FAULTS.values():
-        param = f" [{spec.param}, default {spec.default}]" if spec.param else ""
+        default = "all" if spec.default is True else spec.default  # a count without one: every such Command
+        param = f" [{spec.param}, default {default}]" if spec.param else ""
         typer.echo(f"{spec.name}{param} ({', '.join(spec.applies_to)}): {spec.description}")

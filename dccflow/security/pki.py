@@ -84,9 +84,13 @@ class Credential:
 
     @classmethod
     def from_pem(cls, key_pem: bytes, cert_pem: bytes) -> Credential:
-        key = serialization.load_pem_private_key(key_pem, password=None)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise ValueError("credential key must be an EC private key")
+        try:
+            key = serialization.load_pem_private_key(key_pem, password=None)
+        except TypeError:  # cryptography's word for an encrypted key without a password
+            raise ValueError("the private key is encrypted: give it unencrypted (e.g. `openssl ec -in K -out K2`)"
+                             ) from None
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+            raise ValueError("credential key must be an EC P-256 private key (the DUIS and SMKI profile)")
         cert = x509.load_pem_x509_certificate(cert_pem)
         if cert.public_key() != key.public_key():
             raise ValueError("certificate does not match the private key")

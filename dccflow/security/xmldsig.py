@@ -202,8 +202,9 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, cert: x509.Certi
     Refuses (SignatureError 'already signed') if any ``ds:Signature`` already exists, and
     ('key mismatch') if ``cert`` does not certify ``key``'s public key.
     """
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise SignatureError("unsupported key", "signing key must be an EC private key")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise SignatureError("unsupported key", "the DUIS profile signs with ECDSA P-256: the signing key must be "
+                                                "an EC P-256 private key")
     if cert.public_key() != key.public_key():
         raise SignatureError("key mismatch", "certificate does not match the signing key")
     if _all_signatures(root):
@@ -349,8 +350,9 @@ def verify_with_digest(root: etree._Element,
     if cert.serial_number != serial or not names_equal(cert.issuer, issuer):
         raise SignatureError("unknown certificate", "looked-up certificate has a different issuer/serial")
     public_key = cert.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise SignatureError("unsupported key", "signer certificate does not hold an EC public key")
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, ec.SECP256R1):
+        raise SignatureError("unsupported key", "the DUIS profile is ECDSA P-256: the signer certificate does not "
+                                                "hold an EC P-256 public key")
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
+from dccflow.firmware_image import MAX_SIMULATED_IMAGE
 from dccflow_app.scenarios.durations import Duration
 from dccflow_app.scenarios.spec_types import (
     ROLES,
@@ -161,8 +162,9 @@ class FirmwareUpgradeParams(StrictModel):
                                       "description": "the Smart Meter upgraded"})] = "ESME"
     to_version: str = "2.0.0"
     """The Firmware Version of the release (1-8 characters, DUIS FirmwareVersion)."""
-    image_size: int = 4096
-    """The Manufacturer Image's size in octets (its download over the HAN takes longer the larger it is)."""
+    image_size: Annotated[int, Field(ge=1, le=MAX_SIMULATED_IMAGE)] = 4096
+    """The Manufacturer Image's size in octets (its download over the HAN takes longer the larger it is; the DCC
+    refuses one over 750 KiB with N20)."""
     on_cpl: bool = True
     """The manufacturer has the release put on the CPL first (BAD 7.5.3.5); false: it is not listed."""
     activate_after: At | None = None

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from lxml import etree
 from typer.testing import CliRunner
 
 from dccflow.duis.messages import to_bytes
 from dccflow.duis.responses import build_service_response
-from dccflow.duis.schema import shared_dir
+from dccflow.duis.schema import NS_DS, secure_parse, shared_dir
 from dccflow.security.pki import KeyUsageKind, create_issuing_ca, create_root, issue_organisation_certificate
 from dccflow_app.cli import app
 
@@ -86,7 +91,7 @@ def test_sign_then_verify_round_trip(tmp_path, pki):
     key_args = ["--key", str(pki["user_key"]), "--cert", str(pki["user"])]
 
     refused = runner.invoke(app, ["duis", "sign", str(sample), *key_args, "-o", str(signed)])
-    assert refused.exit_code == 1 and "--replace" in refused.stderr and not signed.exists()
+    assert refused.exit_code == 2 and "--replace" in refused.stderr and not signed.exists()
 
     done = runner.invoke(app, ["duis", "sign", str(sample), *key_args, "--replace", "-o", str(signed)])
     assert done.exit_code == 0, done.output
@@ -121,4 +126,65 @@ def test_sign_refuses_a_key_that_does_not_match_the_certificate(tmp_path, pki):
     sample = shared_dir() / "duis" / "samples" / SAMPLE
     result = runner.invoke(app, ["duis", "sign", str(sample), "--key", str(pki["user_key"]),
                                  "--cert", str(pki["other"]), "--replace"])
-    assert result.exit_code == 1 and "does not match" in result.stderr
+    assert result.exit_code == 2 and "does not match" in result.stderr
+
+
+def _self_signed(folder: Path, curve: ec.EllipticCurve, password: bytes | None = None) -> tuple[Path, Path]:
+    """A key on ``curve`` and a self-signed digital-signing certificate of it, as PEM files."""
+    key = ec.generate_private_key(curve)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"test {curve.name}")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(EPOCH)
+            .not_valid_after(EPOCH + timedelta(days=3650)).sign(key, hashes.SHA256()))
+    encryption = (serialization.BestAvailableEncryption(password) if password
+                  else serialization.NoEncryption())
+    key_file, cert_file = folder / f"{curve.name}.key", folder / f"{curve.name}.crt"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+def test_only_p256_signs_and_verifies_in_the_duis_profile(tmp_path, pki):
+    """ECDSA P-256 is the profile: a P-384 key is refused for signing (exit 2), and a P-384 signature is INVALID
+    (exit 1) even when the message was signed outside dccflow (signxml, in the same profile otherwise)."""
+    from signxml import SignatureMethod, XMLSigner
+
+    sample = shared_dir() / "duis" / "samples" / SAMPLE
+    key, cert = _self_signed(tmp_path, ec.SECP384R1())
+    refused = runner.invoke(app, ["duis", "sign", str(sample), "--key", str(key), "--cert", str(cert), "--replace"])
+    assert refused.exit_code == 2 and "EC P-256" in refused.stderr
+    root = secure_parse(sample.read_bytes())
+    root.remove(root.find(f"{{{NS_DS}}}Signature"))
+    signed = XMLSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256).sign(
+        root, key=key.read_bytes(), cert=cert.read_text())
+    other = tmp_path / "p384.xml"
+    other.write_bytes(etree.tostring(signed))
+    verdict = runner.invoke(app, ["duis", "verify", str(other), "--cert", str(cert)])
+    assert verdict.exit_code == 1 and "INVALID" in verdict.stdout, verdict.output
+
+
+def test_sign_inputs_it_cannot_use_are_one_line_and_exit_2(tmp_path, pki, monkeypatch):
+    sample = shared_dir() / "duis" / "samples" / SAMPLE
+    key_args = ["--key", str(pki["user_key"]), "--cert", str(pki["user"]), "--replace"]
+    locked, cert = _self_signed(tmp_path, ec.SECP256R1(), password=b"x")
+    encrypted = runner.invoke(app, ["duis", "sign", str(sample), "--key", str(locked), "--cert", str(cert),
+                                    "--replace"])
+    assert encrypted.exit_code == 2 and "the private key is encrypted" in encrypted.stderr
+    for out in (tmp_path, tmp_path / "no" / "such" / "out.xml"):
+        result = runner.invoke(app, ["duis", "sign", str(sample), *key_args, "-o", str(out)])
+        assert result.exit_code == 2 and f"-o {out}: cannot be written" in result.stderr, result.output
+    monkeypatch.setenv("DCCFLOW_DUIS_SCHEMA_DIR", str(tmp_path / "nowhere"))
+    from dccflow.duis import schema
+
+    caches = (schema._schema_dir, schema._resolved)
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        for command in (["check", str(sample)], ["sign", str(sample), *key_args]):
+            result = runner.invoke(app, ["duis", *command])
+            assert result.exit_code == 2 and result.stderr.startswith("error: DUIS schema not found"), result.output
+            assert "Traceback" not in result.output
+    finally:
+        monkeypatch.undo()
+        for cache in caches:
+            cache.cache_clear()

@@ -49,3 +49,28 @@ def test_report_for_a_month_without_activity_and_for_a_missing_database(tmp_path
     assert bad.exit_code == 2
     missing = runner.invoke(app, ["dcc", "report", "--data-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "no dccflow database" in missing.output
+
+
+def test_a_database_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, monkeypatch) -> None:
+    """`dcc report` and `fleet create` check the database first, as `run` and `up` do: no traceback."""
+    from typer.testing import CliRunner
+
+    from dccflow_app.cli import app
+
+    (tmp_path / "dccflow.db").write_text("junk")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    runner = CliRunner()
+    for args in (["dcc", "report", "--data-dir", str(tmp_path)],
+                 ["fleet", "create", "--sms", "1", "--data-dir", str(tmp_path)],
+                 ["fleet", "create", "--sms", "1", "--data-dir", str(a_file)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: database ") and "cannot be used" in result.stderr, result.output
+        assert len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("DCCFLOW_DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:1/x")
+    result = runner.invoke(app, ["dcc", "report"])
+    assert result.exit_code == 2 and "cannot be used" in result.stderr and "secret" not in result.output
+    fleet = runner.invoke(app, ["fleet", "create", "--sms", "99999999999999999999", "--data-dir", str(tmp_path / "f")])
+    assert fleet.exit_code == 2 and fleet.stderr.startswith("error: sms: Input should be less than or equal to")
+    assert len(fleet.stderr.strip().splitlines()) == 1

@@ -40,6 +40,10 @@ def test_bad_fault_parameters_are_named_with_exit_2():
         "no-wan:3": ["'no-wan'", "takes no parameter"],
         "wan-after:3=0.5": ["wan-after:3=0.5", "NAME[:PARAM]"],
         "wan-before:3": ["'wan-before'", "known faults", "wan-after"],
+        # a timer past a hundred years would overflow or never end: refused, not run
+        "wan-after:1e300": ["'wan-after'", "days must be at most 36,525"],
+        "join-delay:99999999999999999999": ["'join-delay'", "minutes must be at most 52,596,000"],
+        "join-delay:\u0661\u0660": ["'join-delay'", "minutes must be a number"],  # digits of another script
     }
     for fault, expected in cases.items():
         result = runner.invoke(app, ["run", "install-commission-electricity", "--fault", fault], env=WIDE)

@@ -41,7 +41,10 @@ def test_campaign_firmware_on_an_embedded_fleet_reports_each_device() -> None:
 def test_campaign_firmware_refuses_bad_waves_rates_and_versions_before_anything_starts() -> None:
     for args, message in ((["--waves", "1,x"], "give sizes as whole numbers"),
                           (["--halt-above", "120%"], "must be between 0% and 100%"),
-                          (["--to", "123456789"], "a Firmware Version is 1-8 characters")):
+                          (["--to", "123456789"], "a Firmware Version is 1-8 characters"),
+                          # an image too large for Temporal's payloads would hang the campaign: refused
+                          (["--image-size", "5000000"], "Invalid value for '--image-size'"),
+                          (["--detach"], "--detach needs --address")):
         result = runner.invoke(app, ["campaign", "firmware", "--model", "ESME", "--to", "2.0.0", *args])
         assert result.exit_code == 2, result.output
         assert message in " ".join(result.output.split())
