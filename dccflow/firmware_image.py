@@ -29,10 +29,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-#: the largest Manufacturer Image the simulation makes (octets): the signed package crosses Temporal in base64 as an
-#: activity's result and input, which must stay within Temporal's 2 MB payload limit. An image over the DCC's
-#: 750 KiB (N20, ``dccsim.handlers.firmware.FIRMWARE_IMAGE_LIMIT``) still fits, so that refusal can be rehearsed.
-MAX_SIMULATED_IMAGE = 1024 * 1024
 OTA_FILE_IDENTIFIER = bytes.fromhex("1EF1EE0B")
 FIELD_CONTROL_HW_VERSIONS = 0x0004
 SIGNATURE_TAG = bytes.fromhex("0040")

@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dccflow.firmware_image import MAX_SIMULATED_IMAGE
+from dccflow.domain.firmware import MAX_SIMULATED_IMAGE
 from dccflow_app.cli_runs import Address, embedded_runtime, run_command, server_client
 from dccflow_app.cli_runs import fail as _fail
 
@@ -265,6 +265,7 @@ def firmware(
     version and alerts. The campaign's id is its business key, firmware-campaign-MODEL-VERSION: starting it again
     finds the one running."""
 
+    from dccflow.domain.ids import normalise_eui64
     from dccflow.parties import USERS
     from devices.faults import parse_fault_option
     from workflows.campaign_model import parse_rate, parse_waves
@@ -275,8 +276,9 @@ def firmware(
         raise _fail(f"--supplier {supplier!r} is not the User ID of a Supplier")
     try:
         faults = [parse_fault_option(f) for f in fleet_fault or []]
+        devices = [normalise_eui64(d) for d in device or []]  # InvalidEui64 names the value
         inp = FirmwareCampaignInput(supplier_id=supplier, model=model, manufacturer=manufacturer,
-                                    to_version=to_version, device_ids=device or None, waves=parse_waves(waves),
+                                    to_version=to_version, device_ids=devices or None, waves=parse_waves(waves),
                                     halt_above=parse_rate(halt_above), concurrency=concurrency,
                                     image_size=image_size, paused=paused)
     except ValueError as exc:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
-from dccflow.firmware_image import MAX_SIMULATED_IMAGE
+from dccflow.domain.firmware import MAX_SIMULATED_IMAGE
 from dccflow_app.scenarios.durations import Duration
 from dccflow_app.scenarios.spec_types import (
     ROLES,

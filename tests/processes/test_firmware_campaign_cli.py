@@ -44,7 +44,8 @@ def test_campaign_firmware_refuses_bad_waves_rates_and_versions_before_anything_
                           (["--to", "123456789"], "a Firmware Version is 1-8 characters"),
                           # an image too large for Temporal's payloads would hang the campaign: refused
                           (["--image-size", "5000000"], "Invalid value for '--image-size'"),
-                          (["--detach"], "--detach needs --address")):
+                          (["--detach"], "--detach needs --address"),
+                          (["--device", "not-an-id"], "'not-an-id'")):
         result = runner.invoke(app, ["campaign", "firmware", "--model", "ESME", "--to", "2.0.0", *args])
         assert result.exit_code == 2, result.output
         assert message in " ".join(result.output.split())
