@@ -58,7 +58,7 @@ def test_steering_a_firmware_campaign_needs_both_model_and_version() -> None:
 
 def test_a_model_with_no_meter_in_the_estate_is_refused_with_exit_2_naming_it() -> None:
     result = runner.invoke(app, ["campaign", "firmware", "--model", "NO-SUCH-MODEL", "--to", "2.1",
-                                 "--device", "00-00", "--fleet", "1"])
+                                 "--device", "00-db-99-99-99-99-99-99", "--fleet", "1"])
     assert result.exit_code == 2, result.output
     assert "--model 'NO-SUCH-MODEL': no commissioned Smart Meter of this model" in result.output
-    assert "00-00 left out" in result.output
+    assert "00-DB-99-99-99-99-99-99 left out" in " ".join(result.output.split())  # read as an EUI-64
