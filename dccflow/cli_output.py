@@ -26,3 +26,18 @@ def first_error(exc) -> str:
     where = ".".join(str(part) for part in first["loc"])
     more = exc.error_count() - 1
     return (f"{where}: " if where else "") + first["msg"] + (f" (and {more} more)" if more else "")
+
+
+def write_output(path, data: bytes | str, option: str = "") -> None:
+    """Write a command's output file; one line and exit 2 when it cannot be (a folder, a missing parent, no
+    permission), naming ``option`` (e.g. ``--out``) beside the path."""
+    import typer
+
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        error_line(f"{option + ' ' if option else ''}{path}: cannot be written ({exc.strerror or exc})")
+        raise typer.Exit(2) from None

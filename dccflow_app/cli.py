@@ -293,10 +293,6 @@ def run(
     from dccflow.config import ConfigurationError
     from dccflow_app.preflight import ServerProblem
 
-    if Path(scenario).is_dir():
-        _error(f"{scenario} is a directory: give one scenario file or a built-in scenario's name "
-               "(`dccflow scenario check DIR` checks a folder of them)")
-        raise typer.Exit(2)
     if (code := _fleet_run(scenario, address, data_dir, as_json)) is not None:
         raise typer.Exit(code)
     definition = _scenario_file(scenario) if _names_a_file(scenario) else None
@@ -308,7 +304,12 @@ def run(
             prepare_save_directory(save)
         code = _run_to_end(_run(name, list(fault or []), address, data_dir, as_json, wait_workers, definition,
                                 save))
-    except (UnknownScenario, UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
+    except UnknownScenario as exc:
+        folder = Path(scenario).is_dir()  # a folder that is no built-in scenario's name
+        _error(f"{scenario} is a directory: give one scenario file or a built-in scenario's name (`dccflow "
+               "scenario check DIR` checks a folder of them)" if folder else exc)
+        raise typer.Exit(2) from None
+    except (UnknownFault, ValueError, ConfigurationError, ServerProblem) as exc:
         _error(exc)
         raise typer.Exit(2) from None
     except WorkflowFailureError as exc:

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from dccflow.audit_report import AuditInput, AuditReport, CaseConformance, ProcessCase, as_text, build_report
-from dccflow.cli_output import console, error_line
+from dccflow.cli_output import console, error_line, write_output
 from dccflow.moments import as_utc
 
 
@@ -135,11 +135,7 @@ def audit(
     data.units = [u for u in data.units if u.cases]
     body = render(build_report(data, replay_case), fmt)
     if out is not None:
-        try:
-            out.write_bytes(body)
-        except OSError as exc:
-            error_line(f"--out {out}: cannot be written ({exc.strerror or exc})")
-            raise typer.Exit(2) from None
+        write_output(out, body, "--out")
         console.print(f"{fmt.value} report written to {out}", highlight=False)
     else:
         typer.echo(body.decode(), nl=False)

@@ -27,7 +27,7 @@ from lxml import etree
 from rich.console import Console
 from rich.markup import escape
 
-from dccflow.cli_output import error_line
+from dccflow.cli_output import error_line, write_output
 from dccflow.duis.messages import request_from_element, to_bytes
 from dccflow.duis.responses import response_from_element
 from dccflow.duis.schema import NS_DS, NS_SR, DuisConfigError, DuisError, DuisSchemaError, secure_parse, validate
@@ -144,10 +144,7 @@ def sign_command(
     if output is None:
         typer.echo(signed, nl=False)
     else:
-        try:
-            output.write_bytes(signed)
-        except OSError as exc:
-            raise _fail(f"-o {output}: cannot be written ({exc.strerror or exc})") from None
+        write_output(output, signed, "-o")
     err.print(f"signed {escape(str(file))} as {escape(credential.subject_name)} "
               f"(issuer {escape(credential.issuer_name)}, serial {credential.serial})"
               + (f" → {escape(str(output))}" if output else ""))

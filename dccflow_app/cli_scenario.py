@@ -16,6 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dccflow.cli_output import write_output
+
 app = typer.Typer(help="Scenario files: check them, print their JSON Schema, start a new one.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -155,11 +157,11 @@ def new(
         raise typer.Exit(2)
     target = output or Path(f"{name}.yaml")
     try:
-        if target.exists() and not force:
-            err.print(f"error: {target} exists (--force overwrites it)", markup=False)
-            raise typer.Exit(2)
-        target.write_text(TEMPLATE.replace("__NAME__", name), encoding="utf-8")
-    except OSError as exc:
-        err.print(f"error: {target}: cannot be written ({exc.strerror or exc})", markup=False)
-        raise typer.Exit(2) from None
+        exists = target.exists()
+    except OSError:  # e.g. a name too long for the file system: writing it says so
+        exists = False
+    if exists and not force:
+        err.print(f"error: {target} exists (--force overwrites it)", markup=False)
+        raise typer.Exit(2)
+    write_output(target, TEMPLATE.replace("__NAME__", name))
     out.print(f"wrote {target}; check it with: dccflow scenario check {target}", markup=False)

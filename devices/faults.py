@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dccflow.domain.calendar import LONGEST_SPAN_DAYS
+
 _HAN = ("ESME", "GSME", "PPMID", "HCALCS", "IHD", "CAD")
 _SIGNING = ("CHF", "GPF", "ESME", "GSME", "HCALCS")
 
@@ -65,9 +67,9 @@ class FaultSpec(BaseModel, frozen=True):
         return int(number) if number == int(number) else number
 
 
-#: the largest parameter of each kind a fault takes: timers of up to a hundred years (a scenario's longest,
-#: ``dccflow_app.scenarios.durations.MAX_COUNT``), and as many counted events as minutes in that
-PARAM_LIMITS = {"minutes": 36_525 * 1440, "days": 36_525, "count": 36_525 * 1440}
+#: the largest parameter of each kind a fault takes: timers of up to the longest a timeline runs
+#: (``dccflow.domain.calendar.LONGEST_SPAN_DAYS``), and as many counted events as minutes in that
+PARAM_LIMITS = {"minutes": LONGEST_SPAN_DAYS * 1440, "days": LONGEST_SPAN_DAYS, "count": LONGEST_SPAN_DAYS * 1440}
 
 
 FAULTS: dict[str, FaultSpec] = {

@@ -34,6 +34,9 @@ HOLIDAY_COUNTRY = "GB"
 HOLIDAY_SUBDIVISION = "ENG"  # England; England and Wales share the same bank holidays
 #: Years served from the generated table (no call to the ``holidays`` package).
 TABLE_YEARS = range(_bank_holidays.FIRST_YEAR, _bank_holidays.LAST_YEAR + 1)
+#: the longest a simulated timeline runs, in days: a hundred years (a scenario's durations and the fleet's timed
+#: faults are bounded by it, so that no timer overflows or never ends)
+LONGEST_SPAN_DAYS = 36_525
 
 
 @lru_cache(maxsize=256)

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from dccflow.domain.calendar import TABLE_YEARS, add_working_days, is_working_day
+from dccflow.domain.calendar import LONGEST_SPAN_DAYS, TABLE_YEARS, add_working_days, is_working_day
 
 
 class Unit(StrEnum):
@@ -46,9 +46,10 @@ USAGE = "0 or N minutes|hours|days|working days|weeks|years"
 PATTERN = (r"^\s*(0|\d+\s+(minutes?|hours?|days?|working\s+days?|weeks?|years?))\s*$")
 
 
-#: the longest a scenario's duration may be: a hundred years, as many of each unit (working days: about 250 a year)
-MAX_COUNT = {Unit.MINUTES: 36_525 * 1440, Unit.HOURS: 36_525 * 24, Unit.DAYS: 36_525, Unit.WEEKS: 36_525 // 7,
-             Unit.YEARS: 100, Unit.WORKING_DAYS: 25_000}
+#: the longest a scenario's duration may be (``LONGEST_SPAN_DAYS``), as many of each unit (working days: 250 a year)
+MAX_COUNT = {Unit.MINUTES: LONGEST_SPAN_DAYS * 1440, Unit.HOURS: LONGEST_SPAN_DAYS * 24, Unit.DAYS: LONGEST_SPAN_DAYS,
+             Unit.WEEKS: LONGEST_SPAN_DAYS // 7, Unit.YEARS: round(LONGEST_SPAN_DAYS / 365.25),
+             Unit.WORKING_DAYS: round(LONGEST_SPAN_DAYS / 365.25) * 250}
 
 
 class NotADuration(ValueError):
@@ -119,8 +120,8 @@ def parse_duration(value: object) -> Duration:
         if match and match["unit"] in _WORDS:
             unit, count = _WORDS[match["unit"]], int(match["count"])
             if count > MAX_COUNT[unit]:
-                raise NotADuration(f'"{value}" is longer than a scenario runs: at most 100 years '
-                                   f"({MAX_COUNT[unit]:,} {unit.value})")
+                raise NotADuration(f'"{value}" is longer than a scenario runs: at most {MAX_COUNT[Unit.YEARS]} '
+                                   f"years ({MAX_COUNT[unit]:,} {unit.value})")
             return Duration(count=count, unit=unit)
     shown = f'"{value}"' if isinstance(value, str) else repr(value)
     raise NotADuration(f"{shown} is not a duration (write {USAGE})")

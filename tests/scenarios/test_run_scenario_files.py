@@ -181,3 +181,12 @@ def test_run_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path)])
     assert result.exit_code == 2
     assert f"{tmp_path} is a directory: give one scenario file" in result.stderr
+
+
+def test_a_folder_named_like_a_built_in_scenario_does_not_hide_it(tmp_path: Path, monkeypatch) -> None:
+    """`dccflow run NAME` runs the built-in scenario even when the working folder holds a folder called NAME
+    (e.g. an earlier `--save NAME`)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "install-commission-electricity").mkdir()
+    result = runner.invoke(app, ["run", "install-commission-electricity", "--json", "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
